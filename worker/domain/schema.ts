@@ -1,0 +1,243 @@
+// The vocabulary of CONTRACT.md §1: what the core platform sends and what a page shows.
+// One source of truth for the worker and origin-sync (which imports this file), so it must
+// stay free of runtime-specific imports.
+import { z } from 'zod';
+
+/** Resource ids appear in URLs (`/incidents/:id`) and KV keys, so they are kept URL-safe. */
+export const ResourceId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only');
+
+export const EventId = z.string().min(1).max(128);
+
+export const Timestamp = z.iso.datetime({ offset: true });
+
+/** Only http(s) links may reach a template: `javascript:` and friends are refused at the door. */
+export const HttpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** Lowercases and drops a trailing dot and port, as the read path does for Host headers. */
+export function normaliseHostname(raw: string): string {
+  let host = raw.trim().toLowerCase();
+  if (host.startsWith('[')) return host; // IPv6 literal: never a status-page hostname
+  const colon = host.lastIndexOf(':');
+  if (colon !== -1) host = host.slice(0, colon);
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  return host;
+}
+
+export function isValidHostname(host: string): boolean {
+  if (host.length === 0 || host.length > 253) return false;
+  return host.split('.').every((label) => LABEL.test(label));
+}
+
+export const Hostname = z
+  .string()
+  .max(260)
+  .transform(normaliseHostname)
+  .refine(isValidHostname, 'not a valid DNS hostname');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+export const TimeZone = z.string().max(64).refine(isTimeZone, 'not an IANA time zone');
+export const Locale = z.string().max(35).refine(isLocale, 'not a BCP 47 language tag');
+export const HexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a #rrggbb colour');
+export const DayDate = z.iso.date();
+
+export const ServiceStatus = z.enum([
+  'operational',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+  'under_maintenance',
+]);
+export const IncidentStatus = z.enum([
+  'investigating',
+  'identified',
+  'monitoring',
+  'resolved',
+  'postmortem',
+]);
+export const Impact = z.enum(['none', 'minor', 'major', 'critical']);
+export const MaintenanceStatus = z.enum(['scheduled', 'in_progress', 'verifying', 'completed']);
+export const Visibility = z.enum(['public', 'private', 'audience']);
+
+const Name = z.string().trim().min(1).max(200);
+const Text = z.string().max(20_000);
+const IdList = z.array(ResourceId).max(1000);
+
+/** Public keys only: a symmetric (`oct`) key in a page's JWKS would let anyone holding it mint tokens. */
+export const PublicJwk = z
+  .looseObject({
+    kty: z.enum(['RSA', 'EC', 'OKP']),
+    kid: z.string().max(256).optional(),
+    alg: z.string().max(16).optional(),
+    use: z.string().max(16).optional(),
+  })
+  .refine((jwk) => !('d' in jwk), 'private key material is not accepted');
+
+export const Fingerprint = z
+  .string()
+  .transform((s) => s.replaceAll(':', '').toLowerCase())
+  .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 fingerprint in hex'));
+
+export const Access = z.object({
+  jwt: z
+    .object({
+      issuer: z.string().min(1).max(512),
+      audience: z.string().min(1).max(512).optional(),
+      jwks: z.object({ keys: z.array(PublicJwk).min(1).max(32) }).optional(),
+      jwksUrl: HttpUrl.refine((u) => u.startsWith('https:'), 'jwksUrl must be https').optional(),
+      audienceClaim: z.string().min(1).max(128).optional(),
+    })
+    .refine((j) => j.jwks !== undefined || j.jwksUrl !== undefined, 'jwks or jwksUrl is required')
+    .optional(),
+  mtls: z
+    .object({
+      fingerprints: z.array(Fingerprint).max(1000).optional(),
+      issuerDN: z.string().min(1).max(1024).optional(),
+    })
+    .optional(),
+  require: z.enum(['any', 'all']).optional(),
+  /** Extension: where to send a browser that has no credential, instead of the 401 page. */
+  loginUrl: HttpUrl.optional(),
+});
+
+export const ServiceGroup = z.object({ id: ResourceId, name: Name, serviceIds: IdList });
+export const Audience = z.object({ id: ResourceId, name: Name, serviceIds: IdList });
+
+export const Branding = z.object({
+  logoUrl: HttpUrl.optional(),
+  accentColor: HexColor.optional(),
+  theme: z.enum(['light', 'dark', 'auto']).optional(),
+});
+
+export const StatusPage = z.object({
+  id: ResourceId,
+  name: Name,
+  hostnames: z.array(Hostname).max(50),
+  visibility: Visibility,
+  serviceIds: IdList,
+  groups: z.array(ServiceGroup).max(200).optional(),
+  audiences: z.array(Audience).max(200).optional(),
+  access: Access.optional(),
+  branding: Branding.optional(),
+  timeZone: TimeZone.optional(),
+  locale: Locale.optional(),
+  supportUrl: HttpUrl.optional(),
+});
+
+export const Service = z.object({
+  id: ResourceId,
+  name: Name,
+  description: z.string().max(2000).optional(),
+  status: ServiceStatus,
+});
+
+export const IncidentUpdate = z.object({
+  id: ResourceId,
+  status: IncidentStatus,
+  body: Text,
+  createdAt: Timestamp,
+});
+
+export const Incident = z.object({
+  id: ResourceId,
+  name: Name,
+  status: IncidentStatus,
+  impact: Impact,
+  serviceIds: IdList,
+  createdAt: Timestamp,
+  resolvedAt: Timestamp.optional(),
+  updates: z.array(IncidentUpdate).max(500),
+});
+
+export const MaintenanceUpdate = z.object({
+  id: ResourceId,
+  status: MaintenanceStatus,
+  body: Text,
+  createdAt: Timestamp,
+});
+
+export const Maintenance = z
+  .object({
+    id: ResourceId,
+    name: Name,
+    status: MaintenanceStatus,
+    serviceIds: IdList,
+    scheduledFor: Timestamp,
+    scheduledUntil: Timestamp,
+    updates: z.array(MaintenanceUpdate).max(500),
+  })
+  .refine((m) => Date.parse(m.scheduledUntil) >= Date.parse(m.scheduledFor), {
+    message: 'scheduledUntil must not be before scheduledFor',
+    path: ['scheduledUntil'],
+  });
+
+const DaySeconds = z.number().int().min(0).max(86_400);
+export const UptimeDay = z.object({
+  serviceId: ResourceId,
+  date: DayDate,
+  partialOutageSeconds: DaySeconds,
+  majorOutageSeconds: DaySeconds,
+});
+
+export const DeletedRef = z.object({ id: ResourceId });
+
+const envelope = {
+  id: EventId,
+  occurredAt: Timestamp,
+  version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+};
+
+export const CoreEvent = z.discriminatedUnion('type', [
+  z.object({ ...envelope, type: z.literal('status_page.upserted'), data: StatusPage }),
+  z.object({ ...envelope, type: z.literal('status_page.deleted'), data: DeletedRef }),
+  z.object({ ...envelope, type: z.literal('service.upserted'), data: Service }),
+  z.object({ ...envelope, type: z.literal('service.deleted'), data: DeletedRef }),
+  z.object({ ...envelope, type: z.literal('incident.upserted'), data: Incident }),
+  z.object({ ...envelope, type: z.literal('incident.deleted'), data: DeletedRef }),
+  z.object({ ...envelope, type: z.literal('maintenance.upserted'), data: Maintenance }),
+  z.object({ ...envelope, type: z.literal('maintenance.deleted'), data: DeletedRef }),
+  z.object({ ...envelope, type: z.literal('uptime.recorded'), data: UptimeDay }),
+]);
+
+export const CoreEventBatch = z.object({ events: z.array(CoreEvent).min(1).max(500) });
+
+export type ServiceStatus = z.infer<typeof ServiceStatus>;
+export type IncidentStatus = z.infer<typeof IncidentStatus>;
+export type Impact = z.infer<typeof Impact>;
+export type MaintenanceStatus = z.infer<typeof MaintenanceStatus>;
+export type Visibility = z.infer<typeof Visibility>;
+export type Access = z.infer<typeof Access>;
+export type Audience = z.infer<typeof Audience>;
+export type ServiceGroup = z.infer<typeof ServiceGroup>;
+export type Branding = z.infer<typeof Branding>;
+export type StatusPage = z.infer<typeof StatusPage>;
+export type Service = z.infer<typeof Service>;
+export type IncidentUpdate = z.infer<typeof IncidentUpdate>;
+export type Incident = z.infer<typeof Incident>;
+export type MaintenanceUpdate = z.infer<typeof MaintenanceUpdate>;
+export type Maintenance = z.infer<typeof Maintenance>;
+export type UptimeDay = z.infer<typeof UptimeDay>;
+export type CoreEvent = z.infer<typeof CoreEvent>;
+export type CoreEventType = CoreEvent['type'];
+export type CoreEventBatch = z.infer<typeof CoreEventBatch>;

@@ -1,0 +1,62 @@
+// What one status page needs to render, with nothing fetched from the core: the Durable
+// Object keeps this for its page, and the renderer is a pure function of it and the clock.
+import type { Incident, Maintenance, Service, StatusPage, UptimeDay } from './schema.ts';
+
+export interface PageSnapshot {
+  page: StatusPage;
+  /** Every service the page's coordinator knows; the page shows those in `page.serviceIds`. */
+  services: Service[];
+  incidents: Incident[];
+  maintenances: Maintenance[];
+  uptime: UptimeDay[];
+}
+
+/** The services a page shows, in its display order, skipping ids it has not heard of yet. */
+export function shownServices(snapshot: PageSnapshot): Service[] {
+  const byId = new Map(snapshot.services.map((s) => [s.id, s]));
+  return snapshot.page.serviceIds.flatMap((id) => byId.get(id) ?? []);
+}
+
+function touches(serviceIds: readonly string[], shown: ReadonlySet<string>): boolean {
+  return serviceIds.some((id) => shown.has(id));
+}
+
+/**
+ * The slice of a snapshot one variant may show. `null` is the whole page (public and private
+ * pages); an audience id narrows services to that audience's and incidents and maintenance to
+ * those touching them. An unknown audience yields nothing at all, never the whole page.
+ */
+export function sliceForAudience(snapshot: PageSnapshot, audienceId: string | null): PageSnapshot {
+  let allowed: Set<string>;
+  if (audienceId === null) {
+    allowed = new Set(snapshot.page.serviceIds);
+  } else {
+    const audience = snapshot.page.audiences?.find((a) => a.id === audienceId);
+    allowed = new Set(audience?.serviceIds.filter((id) => snapshot.page.serviceIds.includes(id)));
+  }
+  return {
+    page: {
+      ...snapshot.page,
+      serviceIds: snapshot.page.serviceIds.filter((id) => allowed.has(id)),
+      groups: snapshot.page.groups?.map((g) => ({
+        ...g,
+        serviceIds: g.serviceIds.filter((id) => allowed.has(id)),
+      })),
+    },
+    services: snapshot.services.filter((s) => allowed.has(s.id)),
+    incidents: snapshot.incidents.filter((i) => touches(i.serviceIds, allowed)),
+    maintenances: snapshot.maintenances.filter((m) => touches(m.serviceIds, allowed)),
+    uptime: snapshot.uptime.filter((u) => allowed.has(u.serviceId)),
+  };
+}
+
+/** The variants rendered ahead of time for a page: `public`, `private`, or one per audience. */
+export function variantIds(page: StatusPage): string[] {
+  if (page.visibility === 'public') return ['public'];
+  if (page.visibility === 'private') return ['private'];
+  return (page.audiences ?? []).map((a) => `audience:${a.id}`);
+}
+
+export function audienceOfVariant(variant: string): string | null {
+  return variant.startsWith('audience:') ? variant.slice('audience:'.length) : null;
+}

@@ -1,0 +1,123 @@
+// Dates and times as a page's visitors read them: in the page's time zone and locale.
+// Intl formatters are costly to build and a huge page formats thousands of labels, so they
+// are memoised per (locale, zone, style) for the life of the isolate.
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(
+  locale: string,
+  timeZone: string,
+  style: 'datetime' | 'day' | 'ymd',
+): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}|${style}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions =
+      style === 'datetime'
+        ? { dateStyle: 'medium', timeStyle: 'short', timeZone }
+        : style === 'day'
+          ? { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }
+          : { year: 'numeric', month: '2-digit', day: '2-digit', timeZone };
+    // en-CA gives the ISO order (YYYY-MM-DD) that calendar-day keys need, whatever the page's locale.
+    f = new Intl.DateTimeFormat(style === 'ymd' ? 'en-CA' : locale, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+const zoneNames = new Map<string, Intl.DateTimeFormat>();
+
+function zoneAbbreviation(at: Date, locale: string, timeZone: string): string {
+  let f = zoneNames.get(`${locale}|${timeZone}`);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' });
+    zoneNames.set(`${locale}|${timeZone}`, f);
+  }
+  return f.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+}
+
+/** "Nov 21, 2026, 10:00 AM UTC": an absolute time with its zone, so nobody guesses. */
+export function formatDateTime(iso: string, timeZone: string, locale: string): string {
+  const at = new Date(iso);
+  return `${formatter(locale, timeZone, 'datetime').format(at)} ${zoneAbbreviation(at, locale, timeZone)}`;
+}
+
+/** The calendar day (YYYY-MM-DD) an instant falls on in a zone. */
+export function dayInZone(at: Date, timeZone: string): string {
+  return formatter('en-CA', timeZone, 'ymd').format(at);
+}
+
+/** "Nov 3, 2026" for a calendar day, whatever zone the reader is in. */
+export function formatDay(day: string, locale: string): string {
+  return formatter(locale, 'UTC', 'day').format(new Date(`${day}T00:00:00Z`));
+}
+
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The zone's offset from UTC in ms at an instant (positive east of Greenwich). */
+function zoneOffsetMs(at: Date, timeZone: string): number {
+  const parts = formatter('en-CA', timeZone, 'ymd').formatToParts(at);
+  const hm = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const get = (ps: Intl.DateTimeFormatPart[], t: string) =>
+    Number(ps.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(
+    get(parts, 'year'),
+    get(parts, 'month') - 1,
+    get(parts, 'day'),
+    get(hm, 'hour'),
+    get(hm, 'minute'),
+    get(hm, 'second'),
+  );
+  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** The first instant of the next calendar day in a zone: when the uptime bars move on. */
+export function nextMidnight(now: Date, timeZone: string): number {
+  const tomorrow = addDays(dayInZone(now, timeZone), 1);
+  const wall = Date.parse(`${tomorrow}T00:00:00Z`);
+  // Two passes settle a DST change that happens on the night itself.
+  let guess = wall - zoneOffsetMs(new Date(wall), timeZone);
+  guess = wall - zoneOffsetMs(new Date(guess), timeZone);
+  return guess;
+}
+
+const relativeFormatters = new Map<string, Intl.RelativeTimeFormat>();
+
+/** "5 minutes ago", relative to the render (or the reader's) clock. */
+export function formatRelative(iso: string, now: Date, locale: string): string {
+  let f = relativeFormatters.get(locale);
+  if (!f) {
+    f = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+    relativeFormatters.set(locale, f);
+  }
+  const seconds = Math.round((Date.parse(iso) - now.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 60) return f.format(seconds, 'second');
+  if (abs < 3600) return f.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86_400) return f.format(Math.round(seconds / 3600), 'hour');
+  return f.format(Math.round(seconds / 86_400), 'day');
+}
+
+/** "2 h 5 min": how long an incident lasted. */
+export function formatDuration(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 1) return 'less than a minute';
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  const parts: string[] = [];
+  if (days) parts.push(`${days} d`);
+  if (hours) parts.push(`${hours} h`);
+  if (mins && !days) parts.push(`${mins} min`);
+  return parts.join(' ');
+}

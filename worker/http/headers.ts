@@ -1,0 +1,39 @@
+// Response headers every answer carries, and the cache policy per kind of page.
+
+/** The CSP for our HTML: no script, one hashed inline style, images from anywhere https. */
+export function contentSecurityPolicy(styleSrc: string | undefined): string {
+  return [
+    "default-src 'none'",
+    `style-src ${styleSrc ?? "'none'"}`,
+    'img-src https: data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
+};
+
+/**
+ * Public pages: any cache may keep a copy but must revalidate it (a 304 by ETag costs almost
+ * nothing), so during an incident nobody is shown a stale page. Private pages never enter a
+ * shared cache.
+ */
+export const PUBLIC_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+export const PRIVATE_CACHE_CONTROL = 'private, no-store';
+export const NO_STORE = 'no-store';
+
+/** `If-None-Match` against a strong ETag (RFC 9110 §13.1.2: weak comparison for GET). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}

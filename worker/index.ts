@@ -1,0 +1,39 @@
+// The status-page worker: Hono app and the PageCoordinator Durable Object class.
+import { Hono } from 'hono';
+import type { Env } from './env.ts';
+import { SECURITY_HEADERS } from './http/headers.ts';
+import { refuse, serveVisitor } from './routes/visitor.ts';
+
+export { PageCoordinator } from './coordinator/page-coordinator.ts';
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.use(async (c, next) => {
+  await next();
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+});
+
+app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'Cache-Control': 'no-store' }));
+
+// Hono answers HEAD with the GET handler's headers and no body.
+app.get('*', serveVisitor);
+
+app.all('*', (c) =>
+  refuse(new URL(c.req.url).pathname, 'bad_request').then((res) => {
+    const out = new Response(res.body, { status: 405, headers: res.headers });
+    out.headers.set('Allow', 'GET, HEAD');
+    return out;
+  }),
+);
+
+app.onError(async (err, c) => {
+  console.error(
+    JSON.stringify({ level: 'error', msg: 'unhandled', error: String(err), path: c.req.path }),
+  );
+  return new Response('Something went wrong. Please try again shortly.', {
+    status: 500,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+  });
+});
+
+export default app;

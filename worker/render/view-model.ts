@@ -1,0 +1,333 @@
+// Pure: a page snapshot, one variant's slice of it and the clock → the views the templates
+// fill. Everything customer-written stays a plain string here; Mustache escapes it. The only
+// HTML built here is the uptime bars, from dates and numbers we format ourselves.
+import { overallStatus } from '../domain/indicator.ts';
+import type { Incident, Maintenance, Service } from '../domain/schema.ts';
+import { type PageSnapshot, shownServices } from '../domain/snapshot.ts';
+import { dayInZone, formatDateTime, formatDay, formatDuration } from '../domain/time.ts';
+import {
+  activeIncidents,
+  activeMaintenances,
+  allIncidentsNewestFirst,
+  incidentEndedAt,
+  isUnresolved,
+  maintenancePhase,
+  pastIncidents,
+  upcomingMaintenances,
+} from '../domain/timeline.ts';
+import {
+  formatPercent,
+  indexUptime,
+  serviceUptime,
+  type UptimeBar,
+  windowDays,
+} from '../domain/uptime.ts';
+import {
+  IMPACT_LABEL,
+  INCIDENT_STATUS_LABEL,
+  MAINTENANCE_STATUS_LABEL,
+  SERVICE_STATUS_ICON,
+  SERVICE_STATUS_LABEL,
+} from './labels.ts';
+import { safeHttpUrl } from './safe-url.ts';
+
+export const PAST_INCIDENT_DAYS = 14;
+
+export interface RenderContext {
+  snapshot: PageSnapshot;
+  now: Date;
+}
+
+export interface PageChrome {
+  lang: string;
+  theme: 'light' | 'dark' | null;
+  title: string;
+  description: string;
+  pageName: string;
+  logoUrl: string | null;
+  supportUrl: string | null;
+  timeZone: string;
+  renderedAt: string;
+  renderedAtIso: string;
+  feeds: boolean;
+}
+
+interface UpdateView {
+  statusLabel: string;
+  at: string;
+  atLabel: string;
+  body: string;
+}
+
+export interface IncidentView {
+  id: string;
+  name: string;
+  impact: string;
+  impactLabel: string;
+  statusLabel: string;
+  affected: string;
+  createdAt: string;
+  createdAtLabel: string;
+  durationLabel: string | null;
+  summary: string;
+  updates: UpdateView[];
+}
+
+function zoneOf(snapshot: PageSnapshot): string {
+  return snapshot.page.timeZone ?? 'UTC';
+}
+
+function localeOf(snapshot: PageSnapshot): string {
+  return snapshot.page.locale ?? 'en-US';
+}
+
+export function chrome(ctx: RenderContext, title: string, description: string): PageChrome {
+  const { page } = ctx.snapshot;
+  const theme = page.branding?.theme;
+  const zone = zoneOf(ctx.snapshot);
+  return {
+    lang: page.locale ?? 'en',
+    theme: theme === 'light' || theme === 'dark' ? theme : null,
+    title,
+    description,
+    pageName: page.name,
+    logoUrl: safeHttpUrl(page.branding?.logoUrl),
+    supportUrl: safeHttpUrl(page.supportUrl),
+    timeZone: zone,
+    renderedAt: formatDateTime(ctx.now.toISOString(), zone, localeOf(ctx.snapshot)),
+    renderedAtIso: ctx.now.toISOString(),
+    feeds: true,
+  };
+}
+
+function serviceNames(snapshot: PageSnapshot, ids: readonly string[]): string {
+  const shown = new Map(shownServices(snapshot).map((s) => [s.id, s.name]));
+  return ids.flatMap((id) => shown.get(id) ?? []).join(', ');
+}
+
+function byNewest<T extends { createdAt: string; id: string }>(updates: readonly T[]): T[] {
+  return [...updates].sort(
+    (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id),
+  );
+}
+
+function updateViews<S extends string>(
+  ctx: RenderContext,
+  updates: readonly { id: string; status: S; body: string; createdAt: string }[],
+  labels: Record<S, string>,
+): UpdateView[] {
+  const zone = zoneOf(ctx.snapshot);
+  const locale = localeOf(ctx.snapshot);
+  return byNewest(updates).map((u) => ({
+    statusLabel: labels[u.status],
+    at: u.createdAt,
+    atLabel: formatDateTime(u.createdAt, zone, locale),
+    body: u.body,
+  }));
+}
+
+export function incidentView(ctx: RenderContext, incident: Incident): IncidentView {
+  const zone = zoneOf(ctx.snapshot);
+  const locale = localeOf(ctx.snapshot);
+  const resolved = !isUnresolved(incident);
+  const ended = incidentEndedAt(incident);
+  const durationLabel = resolved
+    ? formatDuration(Date.parse(ended) - Date.parse(incident.createdAt))
+    : null;
+  const startedLabel = formatDateTime(incident.createdAt, zone, locale);
+  return {
+    id: incident.id,
+    name: incident.name,
+    impact: incident.impact,
+    impactLabel: IMPACT_LABEL[incident.impact],
+    statusLabel: INCIDENT_STATUS_LABEL[incident.status],
+    affected: serviceNames(ctx.snapshot, incident.serviceIds),
+    createdAt: incident.createdAt,
+    createdAtLabel: startedLabel,
+    durationLabel,
+    summary: resolved
+      ? `${INCIDENT_STATUS_LABEL[incident.status]} · started ${startedLabel}, lasted ${durationLabel}`
+      : `${INCIDENT_STATUS_LABEL[incident.status]} · started ${startedLabel}`,
+    updates: updateViews(ctx, incident.updates, INCIDENT_STATUS_LABEL),
+  };
+}
+
+function maintenanceView(ctx: RenderContext, m: Maintenance) {
+  const zone = zoneOf(ctx.snapshot);
+  const locale = localeOf(ctx.snapshot);
+  const phase = maintenancePhase(m, ctx.now);
+  return {
+    id: m.id,
+    name: m.name,
+    phaseLabel: MAINTENANCE_STATUS_LABEL[phase],
+    windowLabel: `${formatDateTime(m.scheduledFor, zone, locale)} – ${formatDateTime(m.scheduledUntil, zone, locale)}`,
+    affected: serviceNames(ctx.snapshot, m.serviceIds),
+    updates: updateViews(ctx, m.updates, MAINTENANCE_STATUS_LABEL),
+  };
+}
+
+const BAR_CLASS = { ok: '', partial: ' class="p"', major: ' class="m"' } as const;
+const BAR_WORDS = { ok: 'no outage', partial: 'partial outage', major: 'major outage' } as const;
+
+/**
+ * The bars of one service as HTML. Labels are our own dates and numbers; a fully-up day's
+ * markup is the same for every service, so it is built once per render and reused.
+ */
+function barsHtml(
+  bars: readonly UptimeBar[],
+  dayLabels: readonly string[],
+  okBars: readonly string[],
+): string {
+  let html = '';
+  for (let i = 0; i < bars.length; i++) {
+    const bar = bars[i]!;
+    html +=
+      bar.level === 'ok' && bar.uptime === 1
+        ? okBars[i]!
+        : `<li${BAR_CLASS[bar.level]}><span>${dayLabels[i]}: ${formatPercent(bar.uptime)} uptime, ${BAR_WORDS[bar.level]}</span></li>`;
+  }
+  return html;
+}
+
+function escapeText(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+interface ServiceRow {
+  name: string;
+  description: string | null;
+  status: string;
+  statusLabel: string;
+  icon: string;
+  barsHtml: string;
+  uptimeLabel: string;
+}
+
+function serviceSections(ctx: RenderContext) {
+  const { snapshot } = ctx;
+  const services = shownServices(snapshot);
+  const locale = localeOf(snapshot);
+  const days = windowDays(dayInZone(ctx.now, zoneOf(snapshot)));
+  const dayLabels = days.map((d) => escapeText(formatDay(d, locale)));
+  const okBars = dayLabels.map((l) => `<li><span>${l}: 100.00% uptime, no outage</span></li>`);
+  const uptimeIndex = indexUptime(snapshot.uptime);
+
+  const row = (s: Service): ServiceRow => {
+    const up = serviceUptime(uptimeIndex.get(s.id), days);
+    return {
+      name: s.name,
+      description: s.description || null,
+      status: s.status,
+      statusLabel: SERVICE_STATUS_LABEL[s.status],
+      icon: SERVICE_STATUS_ICON[s.status],
+      barsHtml: barsHtml(up.bars, dayLabels, okBars),
+      uptimeLabel: formatPercent(up.uptime),
+    };
+  };
+
+  const byId = new Map(services.map((s) => [s.id, s]));
+  const grouped = new Set<string>();
+  const sections: { name: string | null; services: ServiceRow[] }[] = [];
+  for (const g of snapshot.page.groups ?? []) {
+    const members = g.serviceIds.flatMap((id) => {
+      const s = byId.get(id);
+      if (!s || grouped.has(id)) return [];
+      grouped.add(id);
+      return [s];
+    });
+    if (members.length) sections.push({ name: g.name, services: members.map(row) });
+  }
+  const loose = services.filter((s) => !grouped.has(s.id));
+  if (loose.length) sections.unshift({ name: null, services: loose.map(row) });
+  return sections;
+}
+
+function pastDays(ctx: RenderContext) {
+  const zone = zoneOf(ctx.snapshot);
+  const locale = localeOf(ctx.snapshot);
+  const past = pastIncidents(ctx.snapshot.incidents, ctx.now, PAST_INCIDENT_DAYS);
+  const byDay = new Map<string, IncidentView[]>();
+  for (const i of past) {
+    const day = dayInZone(new Date(incidentEndedAt(i)), zone);
+    const list = byDay.get(day) ?? [];
+    list.push(incidentView(ctx, i));
+    byDay.set(day, list);
+  }
+  const today = dayInZone(ctx.now, zone);
+  return windowDays(today, PAST_INCIDENT_DAYS)
+    .reverse()
+    .map((day) => ({ label: formatDay(day, locale), incidents: byDay.get(day) ?? [] }));
+}
+
+const BANNER_ICON = { none: '✓', minor: '!', major: '!', critical: '✕', maint: '⚙' } as const;
+
+export function statusPageView(ctx: RenderContext) {
+  const { snapshot, now } = ctx;
+  const services = shownServices(snapshot);
+  const status = overallStatus(services, snapshot.incidents, snapshot.maintenances, now);
+  const bannerClass =
+    status.indicator === 'none' && status.description === 'Service Under Maintenance'
+      ? 'maint'
+      : status.indicator;
+  const active = activeIncidents(snapshot.incidents).map((i) => incidentView(ctx, i));
+  const maintenances = [
+    ...activeMaintenances(snapshot.maintenances, now),
+    ...upcomingMaintenances(snapshot.maintenances, now),
+  ].map((m) => maintenanceView(ctx, m));
+  return {
+    ...chrome(
+      ctx,
+      `${snapshot.page.name} status`,
+      `${status.description}. Live status and incident history for ${snapshot.page.name}.`,
+    ),
+    statusDescription: status.description,
+    indicator: status.indicator,
+    bannerClass,
+    bannerIcon: BANNER_ICON[bannerClass],
+    hasActiveIncidents: active.length > 0,
+    activeIncidents: active,
+    hasMaintenance: maintenances.length > 0,
+    maintenances,
+    sections: serviceSections(ctx),
+    pastDays: pastDays(ctx),
+  };
+}
+
+export function incidentPageView(ctx: RenderContext, incident: Incident) {
+  return {
+    ...chrome(
+      ctx,
+      `${incident.name} · ${ctx.snapshot.page.name} status`,
+      `Incident report: ${incident.name}`,
+    ),
+    incident: incidentView(ctx, incident),
+  };
+}
+
+export function historyPageView(ctx: RenderContext) {
+  const locale = localeOf(ctx.snapshot);
+  const zone = zoneOf(ctx.snapshot);
+  const months: { key: string; label: string; incidents: IncidentView[] }[] = [];
+  const monthLabel = new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'long',
+    timeZone: zone,
+  });
+  for (const incident of allIncidentsNewestFirst(ctx.snapshot.incidents)) {
+    const key = dayInZone(new Date(incident.createdAt), zone).slice(0, 7);
+    let month = months.at(-1);
+    if (month?.key !== key) {
+      month = { key, label: monthLabel.format(new Date(incident.createdAt)), incidents: [] };
+      months.push(month);
+    }
+    month.incidents.push(incidentView(ctx, incident));
+  }
+  return {
+    ...chrome(
+      ctx,
+      `Incident history · ${ctx.snapshot.page.name} status`,
+      `Past incidents of ${ctx.snapshot.page.name}`,
+    ),
+    months,
+  };
+}

@@ -1,0 +1,34 @@
+// Which visitor paths exist (CONTRACT.md §2). Anything else is a 404 without a KV read.
+import { ResourceId } from '../domain/schema.ts';
+
+export const API_PATHS = [
+  '/api/v2/summary.json',
+  '/api/v2/status.json',
+  '/api/v2/components.json',
+  '/api/v2/incidents.json',
+  '/api/v2/incidents/unresolved.json',
+  '/api/v2/scheduled-maintenances.json',
+  '/api/v2/scheduled-maintenances/upcoming.json',
+  '/api/v2/scheduled-maintenances/active.json',
+] as const;
+
+const FIXED = new Set<string>([
+  '/',
+  '/history',
+  '/history.atom',
+  '/history.rss',
+  '/badge.svg',
+  ...API_PATHS,
+]);
+
+/** The document path for a request path, or null when no page has such a document. */
+export function documentPath(pathname: string): string | null {
+  if (FIXED.has(pathname)) return pathname;
+  const m = /^\/incidents\/([^/]+)$/.exec(pathname);
+  if (m && ResourceId.safeParse(m[1]).success) return pathname;
+  return null;
+}
+
+export function isApiPath(pathname: string): boolean {
+  return pathname.startsWith('/api/');
+}

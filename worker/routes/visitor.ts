@@ -1,0 +1,83 @@
+// The read path: hostname → page → access → one KV read of the rendered document.
+import type { Context } from 'hono';
+import { decideAccess } from '../access/decide.ts';
+import type { Env } from '../env.ts';
+import {
+  contentSecurityPolicy,
+  etagMatches,
+  NO_STORE,
+  PRIVATE_CACHE_CONTROL,
+  PUBLIC_CACHE_CONTROL,
+} from '../http/headers.ts';
+import { requestHostname } from '../http/hostname.ts';
+import { problemResponse } from '../http/problem.ts';
+import { type MessageKind, messagePage } from '../render/message-pages.ts';
+import { lookupHost } from '../store/host-lookup.ts';
+import { type DocumentMeta, docKey } from '../store/keys.ts';
+import { documentPath, isApiPath } from './visitor-paths.ts';
+
+type AppContext = Context<{ Bindings: Env }>;
+
+const PROBLEM_TITLES: Record<MessageKind, string> = {
+  not_found: 'Not found',
+  unauthorized: 'Authentication required',
+  forbidden: 'Forbidden',
+  bad_request: 'Bad request',
+};
+
+/** A 4xx that tells nothing about the page: an HTML page for browsers, problem+json for APIs. */
+export async function refuse(
+  pathname: string,
+  kind: MessageKind,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const page = await messagePage(kind);
+  if (isApiPath(pathname)) {
+    return problemResponse({ title: PROBLEM_TITLES[kind], status: page.status }, headers);
+  }
+  return new Response(page.body, {
+    status: page.status,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': NO_STORE,
+      'Content-Security-Policy': contentSecurityPolicy(page.styleSrc),
+      ...headers,
+    },
+  });
+}
+
+export async function serveVisitor(c: AppContext): Promise<Response> {
+  const url = new URL(c.req.url);
+  const hostname = requestHostname(c.req.url);
+  const path = documentPath(url.pathname);
+  if (!hostname) return refuse(url.pathname, 'bad_request');
+  const record = await lookupHost(c.env.PAGES_KV, hostname);
+  if (!record || !path) return refuse(url.pathname, 'not_found');
+
+  const access = await decideAccess(record, c.req.raw);
+  if (!access.ok) {
+    return refuse(url.pathname, access.status === 401 ? 'unauthorized' : 'forbidden', {
+      ...(access.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="status page"' } : {}),
+    });
+  }
+
+  const { value, metadata } = await c.env.PAGES_KV.getWithMetadata<DocumentMeta>(
+    docKey(record.pageId, access.variant, path),
+  );
+  if (value === null || metadata === null) return refuse(url.pathname, 'not_found');
+
+  const isPublic = record.visibility === 'public';
+  const headers: Record<string, string> = {
+    'Content-Type': metadata.contentType,
+    ETag: metadata.etag,
+    'Cache-Control': isPublic ? PUBLIC_CACHE_CONTROL : PRIVATE_CACHE_CONTROL,
+    'Last-Modified': new Date(metadata.renderedAt).toUTCString(),
+  };
+  if (metadata.contentType.startsWith('text/html')) {
+    headers['Content-Security-Policy'] = contentSecurityPolicy(metadata.styleSrc);
+  }
+  if (etagMatches(c.req.header('If-None-Match'), metadata.etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(value, { status: 200, headers });
+}

@@ -1,0 +1,36 @@
+// The KV layout (internal; CONTRACT.md leaves it to us). Written only by PageCoordinator.
+//   host:<hostname>                 → HostRecord (JSON): which page a hostname serves, and how
+//   doc:<pageId>:<variant>:<path>   → a rendered document, with DocumentMeta as KV metadata
+import type { Access, Visibility } from '../domain/schema.ts';
+
+export function hostKey(hostname: string): string {
+  return `host:${hostname}`;
+}
+
+export function docKey(pageId: string, variant: string, path: string): string {
+  return `doc:${pageId}:${variant}:${path}`;
+}
+
+export function docPrefix(pageId: string): string {
+  return `doc:${pageId}:`;
+}
+
+/** What the read path must know about a page before its one document read. */
+export interface HostRecord {
+  pageId: string;
+  visibility: Visibility;
+  /** Access settings for private and audience pages. */
+  access?: Access;
+  /** Audience ids of an audience page, each rendered as the variant `audience:<id>`. */
+  audiences?: string[];
+}
+
+/** KV metadata of a document (KV allows 1 KiB of it). */
+export interface DocumentMeta {
+  etag: string;
+  contentType: string;
+  /** The coordinator's render version that produced the document. */
+  version: number;
+  renderedAt: string;
+  styleSrc?: string;
+}

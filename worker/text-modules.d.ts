@@ -1,0 +1,9 @@
+// Templates and CSS are bundled as text by the wrangler `rules` in wrangler.toml.
+declare module '*.mustache' {
+  const text: string;
+  export default text;
+}
+declare module '*.css' {
+  const text: string;
+  export default text;
+}
