@@ -11,6 +11,10 @@ import { createApp } from './http/app.ts';
 import { createLogger, errorMessage } from './log.ts';
 import { OriginSync, originSyncDir } from './service.ts';
 
+// A parent that reads our logs may exit first: losing log lines must not stop a clean shutdown.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
 const config = loadConfig(process.env);
 const log = createLogger(config.logLevel);
 
@@ -82,6 +86,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Run by npm start or a test: stop cleanly when the parent goes away (its end of our stdin
+  // closes), rather than live on as an orphan holding the port.
+  if (process.env.STOP_WITH_PARENT === '1') {
+    process.stdin.on('close', () => void shutdown('parent exited'));
+    process.stdin.resume();
+  }
 }
 
 main().catch((err: unknown) => {
