@@ -49,9 +49,12 @@ export function servicesOf(event: CoreEvent): string[] {
   }
 }
 
-/** Ties go to the later arrival: "older than the applied one → no effect" (CONTRACT §1). */
+/**
+ * Only a strictly newer version replaces what is known, as on the edge: versions are per
+ * entity and monotonic, so an equal one is the same state again (CONTRACT §1).
+ */
 export function supersedes(event: CoreEvent, known: CoreEvent | undefined): boolean {
-  return known === undefined || event.version >= known.version;
+  return known === undefined || event.version > known.version;
 }
 
 function livePage(event: CoreEvent | undefined): StatusPage | null {

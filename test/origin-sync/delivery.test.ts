@@ -51,14 +51,17 @@ afterEach(async () => {
 
 describe('delivery to the edge', () => {
   it('merges what is queued for a page into one batch', async () => {
-    edge.failWith = 503;
     const origin = await start();
+    const release = edge.hold();
     await send(origin, [pageEvent({ id: 'p', serviceIds: ['a'] })]);
+    await waitFor(() => origin.sync.health().push.inFlight === 1, { what: 'the first push' });
+    // While the page's first batch is in flight, three requests queue four more events.
     await send(origin, [serviceEvent({ id: 'a' }), serviceEvent({ id: 'a' }, 2)]);
     await send(origin, [incidentEvent({ id: 'i', serviceIds: ['a'] })]);
-    edge.failWith = null;
+    await send(origin, [serviceEvent({ id: 'a' }, 3)]);
+    release();
     await waitFor(async () => (await health(origin)).outbox.depth === 0, { what: 'delivery' });
-    expect(edge.batches.map((b) => b.events.length)).toEqual([4]);
+    expect(edge.batches.map((b) => b.events.length)).toEqual([1, 4]);
   });
 
   it('holds everything while the worker is down, says so in /healthz, then catches up', async () => {

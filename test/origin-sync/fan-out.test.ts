@@ -94,6 +94,7 @@ describe('fan-out of core events to pages', () => {
     const c = catalogueWithPages();
     c.admit(pageEvent({ id: 'p1', serviceIds: ['a', 'b'] }, 5));
     const stale = c.admit(pageEvent({ id: 'p1', serviceIds: ['z'] }, 4));
+    expect(c.admit(pageEvent({ id: 'p1', serviceIds: ['z'] }, 5)).newer).toBe(false);
     expect(stale).toMatchObject({ targets: ['p1'], newer: false, catchUp: [], hostnames: null });
     expect(c.admit(serviceEvent({ id: 'a' })).targets).toEqual(['p1']);
     expect(c.admit(serviceEvent({ id: 'z' })).targets).toEqual([]);

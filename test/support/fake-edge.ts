@@ -18,10 +18,13 @@ export interface FakeEdge {
   /** Answer every push with this status instead (e.g. 503), or null to work normally. */
   failWith: number | null;
   requests: number;
+  /** Holds every request until the returned function is called. */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
 export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
+  let gate: Promise<void> = Promise.resolve();
   const seen = new Map<string, Set<string>>();
   const renderVersions = new Map<string, number>();
   const edge: FakeEdge = {
@@ -30,12 +33,20 @@ export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
     pages: new Map(),
     failWith: null,
     requests: 0,
+    hold: () => {
+      let release = () => {};
+      gate = new Promise((r) => {
+        release = r;
+      });
+      return release;
+    },
     close: () => new Promise((r) => server.close(() => r())),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
+      await gate;
       edge.requests++;
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'Content-Type': 'application/json' });
