@@ -2,6 +2,8 @@
 // what happened to it step by step, and for each page the events that went to it. Bounded:
 // past `capacity` events the oldest are forgotten.
 
+import { Fifo } from './fifo.ts';
+
 export type StepName =
   | 'received'
   | 'validated'
@@ -37,6 +39,8 @@ export interface ExplorerSnapshot {
 export class Explorer {
   readonly capacity: number;
   readonly #traces = new Map<string, EventTrace>();
+  /** Traces in the order they began; one that began again is skipped when reached. */
+  readonly #age = new Fifo<EventTrace>();
   /** Event ids per page, in the order they went to it; may hold forgotten ids until a sweep. */
   readonly #byPage = new Map<string, string[]>();
   #evictedSinceSweep = 0;
@@ -49,9 +53,12 @@ export class Explorer {
   begin(trace: EventTrace): void {
     this.#traces.delete(trace.id);
     this.#traces.set(trace.id, trace);
+    this.#age.push(trace);
     while (this.#traces.size > this.capacity) {
-      const oldest = this.#traces.keys().next().value as string;
-      this.#traces.delete(oldest);
+      const oldest = this.#age.shift();
+      if (!oldest) break;
+      if (this.#traces.get(oldest.id) !== oldest) continue;
+      this.#traces.delete(oldest.id);
       this.#evictedSinceSweep++;
     }
     if (this.#evictedSinceSweep >= this.capacity) this.#sweep();

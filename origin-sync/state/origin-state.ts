@@ -4,6 +4,7 @@
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { Catalogue, type HostnamesChange } from './catalogue.ts';
 import { Explorer, type ExplorerSnapshot } from './explorer.ts';
+import { Fifo } from './fifo.ts';
 import { Outbox, type OutboxSnapshot } from './outbox.ts';
 import type { AcceptRecord, AckRecord, FailRecord, JournalRecord } from './records.ts';
 
@@ -49,6 +50,7 @@ export class OriginState {
   readonly outbox: Outbox;
   readonly explorer: Explorer;
   readonly #seen: Set<string>;
+  readonly #seenOrder = new Fifo<string>();
   readonly #options: StateOptions;
 
   constructor(
@@ -60,6 +62,7 @@ export class OriginState {
     this.outbox = parts?.outbox ?? new Outbox();
     this.explorer = parts?.explorer ?? new Explorer(options.explorerCapacity);
     this.#seen = parts?.seen ?? new Set();
+    for (const id of this.#seen) this.#seenOrder.push(id);
   }
 
   apply(record: JournalRecord): AcceptResult | null {
@@ -104,8 +107,9 @@ export class OriginState {
 
   #remember(eventId: string): void {
     this.#seen.add(eventId);
+    this.#seenOrder.push(eventId);
     if (this.#seen.size > this.#options.seenCapacity) {
-      this.#seen.delete(this.#seen.values().next().value as string);
+      this.#seen.delete(this.#seenOrder.shift() as string);
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../../origin-sync/journal/crc32.ts';
+import { crc32, crc32Portable } from '../../origin-sync/journal/crc32.ts';
 import { decodeRecords, encodeRecord, HEADER_BYTES } from '../../origin-sync/journal/framing.ts';
 import { planReplay, segmentName, shouldCompact } from '../../origin-sync/journal/segments.ts';
 
@@ -21,6 +21,9 @@ describe('journal record framing', () => {
   it('computes the standard CRC-32', () => {
     expect(crc32(enc.encode('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
+    const bytes = enc.encode('The quick brown fox jumps over the lazy dog');
+    expect(crc32Portable(bytes)).toBe(0x414fa339);
+    expect(crc32(bytes, 4, 9)).toBe(crc32Portable(bytes, 4, 9));
   });
 
   it('reads back every record written', () => {

@@ -200,4 +200,19 @@ describe('event explorer memory', () => {
     expect(e.forPage('p', 2).map((t) => t.id)).toEqual(['e4', 'e3']);
     expect(e.forPage('other', 10)).toEqual([]);
   });
+
+  it('counts an event that began again from its latest beginning', () => {
+    const e = new Explorer(3);
+    const begin = (id: string) => e.begin({ id, type: 't', receivedAt: 'x', steps: [] });
+    for (const id of ['e1', 'e2', 'e1', 'e3', 'e4']) begin(id);
+    expect(['e1', 'e2', 'e3', 'e4'].map((id) => e.get(id) !== undefined)).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
+    begin('e5');
+    expect(e.get('e1')).toBeUndefined();
+    expect(e.size).toBe(3);
+  });
 });
