@@ -15,9 +15,6 @@ export function contentSecurityPolicy(styleSrc: string | undefined): string {
 /** The CSP for JSON, feeds and the badge: they load nothing and run nothing. */
 export const DATA_DOCUMENT_CSP = "default-src 'none'";
 
-/** Cross-origin reads of a public page's API, feeds and badge (widgets, aggregators). */
-export const OPEN_CORS: Readonly<Record<string, string>> = { 'Access-Control-Allow-Origin': '*' };
-
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'strict-origin-when-cross-origin',

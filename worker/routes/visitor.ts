@@ -2,12 +2,12 @@
 import type { Context } from 'hono';
 import { decideAccess } from '../access/decide.ts';
 import type { Env } from '../env.ts';
+import { crossOriginHeaders } from '../http/cors.ts';
 import {
   contentSecurityPolicy,
   DATA_DOCUMENT_CSP,
   etagMatches,
   NO_STORE,
-  OPEN_CORS,
   PRIVATE_CACHE_CONTROL,
   PUBLIC_CACHE_CONTROL,
 } from '../http/headers.ts';
@@ -16,7 +16,7 @@ import { problemResponse } from '../http/problem.ts';
 import { type MessageKind, messagePage } from '../render/message-pages.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import { type DocumentMeta, docKey } from '../store/keys.ts';
-import { documentPath, isApiPath, isOpenDataPath } from './visitor-paths.ts';
+import { documentPath, isApiPath } from './visitor-paths.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
 
@@ -79,11 +79,7 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
     headers['Content-Security-Policy'] = contentSecurityPolicy(metadata.styleSrc);
   } else {
     headers['Content-Security-Policy'] = DATA_DOCUMENT_CSP;
-    // Only the public variant is readable cross-origin: a private or audience answer was
-    // earned by a viewer's credential (cookie, client certificate), and no other site may read it.
-    if (isPublic && access.variant === 'public' && isOpenDataPath(path)) {
-      Object.assign(headers, OPEN_CORS);
-    }
+    Object.assign(headers, crossOriginHeaders(record.visibility, access.variant, path));
   }
   if (etagMatches(c.req.header('If-None-Match'), metadata.etag)) {
     return new Response(null, { status: 304, headers });
