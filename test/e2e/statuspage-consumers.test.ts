@@ -1,9 +1,15 @@
-// Must show: an off-the-shelf Statuspage API client from npm (statuspage.io, the only one in
-// the registry; it reads the public v2 endpoints under a page URL) pointed at our real worker,
-// bundled by wrangler and served by Miniflare over HTTP, reads summary, status, components,
-// incidents and maintenance. Where the client itself asks for the wrong path, the test says so.
+// Must show: off-the-shelf consumers of Statuspage's public API v2 read our real worker
+// (bundled by wrangler, served by Miniflare over HTTP) as if it were Statuspage:
+// - statuspage.io, the only Statuspage API client in the npm registry, given the page URL,
+//   reads summary, status, components, incidents and maintenance (where the client itself asks
+//   for the wrong path, the test says so);
+// - Atlassian's own embeddable widget (@statuspage/status-widget), on another site's page in
+//   Chromium, reads summary.json cross-origin and shows the page's status.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
 import { Statuspage } from 'statuspage.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
@@ -168,4 +174,71 @@ describe('the statuspage.io client reading a local page', () => {
       ['mnt_cdn_purge', 'in_progress'],
     ]);
   });
+});
+
+describe('Atlassian’s status widget embedded on another site', () => {
+  it('fetches summary.json across origins and shows the indicator and its words', async () => {
+    const widget = await readFile(
+      new URL('../../node_modules/@statuspage/status-widget/dist/index.js', import.meta.url),
+      'utf8',
+    );
+    const pageSrc = `http://${DEMO_HOST}:${runtime.port}`;
+    // The embedding site: another origin (another host and port) serving the widget.
+    const site = http.createServer((req, res) => {
+      if (req.url === '/widget.js') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(widget);
+        return;
+      }
+      res
+        .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+        .end(
+          `<!doctype html><title>Embed</title><statuspage-widget src="${pageSrc}"></statuspage-widget><script src="/widget.js"></script>`,
+        );
+    });
+    await new Promise<void>((done) => site.listen(0, '127.0.0.1', done));
+    const sitePort = (site.address() as AddressInfo).port;
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`));
+      let corsHeader: string | null | undefined;
+      page.on('response', async (r) => {
+        if (r.url() === `${pageSrc}/api/v2/summary.json`) {
+          corsHeader = await r.headerValue('access-control-allow-origin');
+        }
+      });
+      await page.goto(`http://embed.localhost:${sitePort}/`);
+      // The widget renders into its shadow root; Playwright's locators pierce it. A blocked
+      // cross-origin read shows up in `problems` at once rather than as a timeout.
+      const text = page.locator('statuspage-widget .status-text');
+      await expect
+        .poll(async () => (problems.length ? problems : await text.textContent()), {
+          timeout: 15_000,
+        })
+        .toBe('Partial System Outage');
+      expect(corsHeader).toBe('*');
+      expect(
+        await page.locator('statuspage-widget .status-indicator').getAttribute('class'),
+      ).toContain('major');
+      expect(await page.locator('statuspage-widget a').getAttribute('href')).toBe(pageSrc);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+      site.close();
+    }
+  }, 60_000);
 });
