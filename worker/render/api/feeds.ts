@@ -1,5 +1,6 @@
 // `/history.atom` (Atom 1.0, RFC 4287) and `/history.rss` (RSS 2.0): one entry per incident,
-// newest first, its updates newest first in the entry's HTML, as Statuspage's feeds do. Every
+// the 50 most recent, newest first, its updates newest first in the entry's HTML, as
+// Statuspage's feeds do; links are absolute, on the page's first hostname. Every
 // customer string is escaped twice where it sits in HTML carried by XML: once as HTML, then
 // the whole HTML as XML text, so a feed reader shows `<script>` as text and never runs it.
 import type { Incident } from '../../domain/schema.ts';

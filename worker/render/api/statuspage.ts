@@ -327,14 +327,15 @@ export function statuspageDocuments(
   const active = activeMaintenances(snapshot.maintenances, now).map(maintenance);
   const upcoming = upcomingMaintenances(snapshot.maintenances, now).map(maintenance);
   const recent = allIncidentsNewestFirst(snapshot.incidents).slice(0, RECENT_LIMIT).map(incident);
+  const summary: SpSummary = {
+    page,
+    components,
+    incidents: unresolved,
+    scheduled_maintenances: [...active, ...upcoming],
+    status,
+  };
   const bodies: Record<(typeof API_PATHS)[number], unknown> = {
-    '/api/v2/summary.json': {
-      page,
-      components,
-      incidents: unresolved,
-      scheduled_maintenances: [...active, ...upcoming],
-      status,
-    },
+    '/api/v2/summary.json': summary,
     '/api/v2/status.json': { page, status },
     '/api/v2/components.json': { page, components },
     '/api/v2/incidents.json': { page, incidents: recent },
