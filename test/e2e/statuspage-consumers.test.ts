@@ -6,14 +6,19 @@
 // - Atlassian's own embeddable widget (@statuspage/status-widget), on another site's page in
 //   Chromium, reads summary.json cross-origin and shows the page's status.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import { Statuspage } from 'statuspage.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
-import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
+import {
+  buildWorker,
+  startWorker,
+  type WorkerBundle,
+  type WorkerRuntime,
+} from '../../scripts/lib/worker-runtime.ts';
 import type { Maintenance } from '../../worker/domain/schema.ts';
 import { seedKv } from '../support/seed-kv.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
@@ -61,12 +66,14 @@ function loopbackFor(host: string) {
   };
 }
 
+let bundle: WorkerBundle;
 let runtime: WorkerRuntime;
 let client: Statuspage;
 const originalAgent = http.globalAgent;
 
 beforeAll(async () => {
-  runtime = await startWorker({ bundle: await buildWorker() });
+  bundle = await buildWorker();
+  runtime = await startWorker({ bundle });
   const snapshot = snapshotFromEvents(demoEvents({ now }), 'page_demo');
   snapshot.maintenances.push(cdnWindow);
   await seedKv(await runtime.mf.getKVNamespace('PAGES_KV'), snapshot, now);
@@ -78,6 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   http.globalAgent = originalAgent;
   await runtime?.stop();
+  if (bundle) await rm(bundle.dir, { recursive: true, force: true });
 });
 
 describe('the statuspage.io client reading a local page', () => {
