@@ -38,8 +38,9 @@ function quantile(sorted: number[], q: number): number {
 export async function freshness(): Promise<Row[]> {
   const stateDir = await mkdtemp(join(tmpdir(), 'esp-bench-fresh-'));
   const keys = await ensureKeys(stateDir);
+  const bundle = await buildWorker();
   const worker = await startWorker({
-    bundle: await buildWorker(),
+    bundle,
     stateDir: join(stateDir, 'edge'),
     port: 0,
     bindings: { SYNC_PUBLIC_KEY: JSON.stringify(keys.sync.publicJwk) },
@@ -132,6 +133,7 @@ export async function freshness(): Promise<Row[]> {
     await origin.stop();
     await worker.stop();
     await rm(stateDir, { recursive: true, force: true });
+    await rm(bundle.dir, { recursive: true, force: true });
   }
 }
 

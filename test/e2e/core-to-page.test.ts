@@ -6,7 +6,7 @@ import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
 import { waitFor } from '../support/wait.ts';
-import { type E2ESystem, outcomes, startSystem } from './support/system.ts';
+import { type E2ESystem, outcomes, removeBundle, startSystem } from './support/system.ts';
 
 const HOST = 'status.e2e.test';
 const PAGE = `http://${HOST}/`;
@@ -32,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
+  await removeBundle();
 });
 
 describe('core event → page', () => {

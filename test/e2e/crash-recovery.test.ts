@@ -7,7 +7,7 @@ import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { MAX_SYNC_EVENTS } from '../../worker/sync/contract.ts';
 import { pageEvent, serviceEvent } from '../support/core-events.ts';
 import { waitFor } from '../support/wait.ts';
-import { type E2ESystem, outcomes, startSystem } from './support/system.ts';
+import { type E2ESystem, outcomes, removeBundle, startSystem } from './support/system.ts';
 
 const PAGES = 4;
 const SERVICES_PER_PAGE = 25;
@@ -36,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
+  await removeBundle();
 });
 
 describe('origin-sync crash in the middle of a stream', () => {

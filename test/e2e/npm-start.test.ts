@@ -1,7 +1,7 @@
 // `npm start` end to end (CONTRACT.md §4): it serves the demo through the real path, prints
 // working links with valid tokens, stops cleanly on Ctrl-C, and a second run reuses its state.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { importJWK, type JWK, jwtVerify } from 'jose';
@@ -105,5 +105,6 @@ describe('npm start', () => {
     expect((await fetchWithHost(worker, 'http://demo.localhost/')).status).toBe(200);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+    await rm(stateDir, { recursive: true, force: true });
   }, 180_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +18,15 @@ import { waitFor } from '../support/wait.ts';
 
 let edge: FakeEdge;
 let origin: RunningOriginSync;
+let dir: string;
 const core = () => ({ url: origin.url, secret: TEST_SECRET });
 
 beforeAll(async () => {
   const keys = await syncKeyPair();
   edge = await startFakeEdge(keys.publicKey);
+  dir = await mkdtemp(join(tmpdir(), 'esp-core-api-'));
   origin = await startOriginSync({
-    dir: await mkdtemp(join(tmpdir(), 'esp-core-api-')),
+    dir,
     workerUrl: edge.url,
     syncPrivateKey: keys.privateKey,
   });
@@ -38,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await origin?.stop();
   await edge?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function health(): Promise<{ outbox: { depth: number }; journal: { records: number } }> {

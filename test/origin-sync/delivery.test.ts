@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CryptoKey } from 'jose';
@@ -47,6 +47,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const o of running.splice(0)) await o.stop().catch(() => {});
   await edge.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 describe('delivery to the edge', () => {

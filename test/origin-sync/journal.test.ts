@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Journal } from '../../origin-sync/journal/journal.ts';
 
 const enc = new TextEncoder();
@@ -21,7 +21,16 @@ async function openLog(dir: string, maxBytesSinceSnapshot = 1 << 30) {
   return { journal, state, append };
 }
 
-const tempDir = () => mkdtemp(join(tmpdir(), 'esp-journal-'));
+const dirs: string[] = [];
+const tempDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'esp-journal-'));
+  dirs.push(dir);
+  return dir;
+};
+
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
 
 describe('journal', () => {
   it('shares one fsync among concurrent appends and replays them all after a restart', async () => {

@@ -1,6 +1,6 @@
 // origin-sync as a real process: SIGTERM stops it cleanly (exit 0, a snapshot, nothing that
 // got a 202 lost, even with requests in flight), and the next start picks up from there.
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,5 +65,6 @@ describe('origin-sync process lifecycle', () => {
     const again = await postCoreEvents(core, acknowledged.slice(-10));
     expect(await again.json()).toEqual({ accepted: 0, duplicates: 10 });
     expect(await second.stop()).toBe(0);
+    await rm(stateDir, { recursive: true, force: true });
   }, 60_000);
 });

@@ -2,7 +2,7 @@
 // wrangler and served by Miniflare (persisted under a temp STATE_DIR/edge), origin-sync as a
 // real child process (journal under STATE_DIR/origin-sync). Free ports, a temp state dir,
 // and handles to stop/start/kill either side on the same ports and state.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreClientOptions } from '../../../origin-sync/core-client.ts';
@@ -43,6 +43,13 @@ export interface E2ESystem {
 }
 
 let bundle: Promise<WorkerBundle> | null = null;
+
+/** Removes the worker bundle this test file built (call once, after every system stopped). */
+export async function removeBundle(): Promise<void> {
+  const built = await bundle?.catch(() => null);
+  if (built) await rm(built.dir, { recursive: true, force: true });
+  bundle = null;
+}
 
 export async function startSystem(opts: { originEnv?: Record<string, string> } = {}) {
   bundle ??= buildWorker();
@@ -108,6 +115,7 @@ export async function startSystem(opts: { originEnv?: Record<string, string> } =
     stop: async () => {
       await (origin as OriginSyncProcess | null)?.stop();
       await (worker as WorkerRuntime | null)?.stop();
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
   return system;
