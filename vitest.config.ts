@@ -1,5 +1,19 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { exportJWK, generateKeyPair } from 'jose';
 import { defineConfig } from 'vitest/config';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The private half (JWK JSON) of the key the worker's SYNC_PUBLIC_KEY verifies. */
+    syncPrivateJwk: string;
+  }
+}
+
+// A fresh /_sync key pair per run: the worker gets the public key as its binding, tests sign
+// with the private key (vitest `inject('syncPrivateJwk')`). Nothing is written to disk.
+const syncKeys = await generateKeyPair('EdDSA', { extractable: true });
+const SYNC_PUBLIC_KEY = JSON.stringify(await exportJWK(syncKeys.publicKey));
+const syncPrivateJwk = JSON.stringify(await exportJWK(syncKeys.privateKey));
 
 // Two projects: `worker` runs inside workerd (the real runtime, with KV and Durable Objects);
 // `node` runs pure-logic unit tests, origin-sync tests and end-to-end tests that start processes.
@@ -7,10 +21,24 @@ export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                SYNC_PUBLIC_KEY,
+                // Coordinator tests drive renders with runDurableObjectAlarm and their own clock;
+                // real alarms must not fire in between.
+                RENDER_DEBOUNCE_MS: '600000',
+                RENDER_MAX_WAIT_MS: '600000',
+              },
+            },
+          }),
+        ],
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          provide: { syncPrivateJwk },
         },
       },
       {
@@ -23,6 +51,7 @@ export default defineConfig({
             'test/e2e/**/*.test.ts',
           ],
           testTimeout: 30_000,
+          provide: { syncPrivateJwk },
         },
       },
     ],
