@@ -3,10 +3,12 @@
 import { audienceOfVariant, type PageSnapshot, sliceForAudience } from '../domain/snapshot.ts';
 import { contentEtag, styleHashSource } from './digest.ts';
 import { PAGE_CSS, renderHistoryPage, renderIncidentPage, renderStatusPage } from './html.ts';
+import { summaryJson } from './summary-json.ts';
 import { themeCss } from './theme.ts';
 import { historyPageView, incidentPageView, statusPageView } from './view-model.ts';
 
 export const HTML = 'text/html; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export interface RenderedDocument {
   /** The visitor path this answers, e.g. `/`, `/history`, `/incidents/inc_1`. */
@@ -54,6 +56,7 @@ export async function renderVariant(
       body: renderIncidentPage(incidentPageView(ctx, incident), style),
       styleSrc,
     })),
+    { path: '/api/v2/summary.json', contentType: JSON_TYPE, body: summaryJson(slice, now) },
   ];
   return Promise.all(sources.map(async (s) => ({ ...s, etag: await contentEtag(s.body) })));
 }
