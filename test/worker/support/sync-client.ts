@@ -48,16 +48,17 @@ export function coordinator(pageId: string): DurableObjectStub<PageCoordinator> 
   return env.PAGE_COORDINATOR.get(env.PAGE_COORDINATOR.idFromName(pageId));
 }
 
-/**
- * A coordinator on a test clock that starts a day ahead of real time, so the alarms it sets
- * never fire by themselves during the test: the test runs them with `renderAt`.
- */
+/** Noon UTC on a day after any real run of these tests: alarms set on this clock never fire
+ * by themselves during a test, the test runs them (`runAlarm`). */
+export const TEST_EPOCH = Date.UTC(2027, 0, 15, 12, 0, 0);
+
+/** A page's coordinator on a test clock, driven by the test instead of real alarms. */
 export class TestPage {
   readonly pageId: string;
   readonly stub: DurableObjectStub<PageCoordinator>;
   now: number;
 
-  constructor(pageId: string, start = Date.now() + 86_400_000) {
+  constructor(pageId: string, start = TEST_EPOCH) {
     this.pageId = pageId;
     this.stub = coordinator(pageId);
     this.now = start;
@@ -87,5 +88,11 @@ export class TestPage {
 
   sync(events: CoreEvent[]): Promise<SyncResult> {
     return sync(this.pageId, events);
+  }
+
+  /** Lets the debounce window pass and runs the render. */
+  async render(): Promise<void> {
+    await this.advance(DEFAULT_TIMING.maxWaitMs);
+    await this.runAlarm();
   }
 }
