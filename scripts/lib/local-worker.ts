@@ -25,10 +25,22 @@ export function buildWorkerBundle(): Promise<string> {
     const wrangler = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
     await promisify(execFile)(
       process.execPath,
-      [wrangler, 'deploy', '--dry-run', '--outdir', outdir, '--config', join(ROOT, 'wrangler.toml')],
+      [
+        wrangler,
+        'deploy',
+        '--dry-run',
+        '--outdir',
+        outdir,
+        '--config',
+        join(ROOT, 'wrangler.toml'),
+      ],
       {
         cwd: ROOT,
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: 'false',
+          CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+        },
         maxBuffer: 16 * 1024 * 1024,
       },
     );
@@ -45,7 +57,7 @@ async function compatibilityDate(): Promise<string> {
   const pkg = JSON.parse(await readFile(join(ROOT, 'node_modules/workerd/package.json'), 'utf8'));
   const m = /^\d+\.(\d{4})(\d{2})(\d{2})/.exec(String(pkg.version));
   const runtime = m ? `${m[1]}-${m[2]}-${m[3]}` : wanted;
-  return wanted < runtime ? wanted : runtime;
+  return [wanted, runtime].sort()[0]!;
 }
 
 export interface LocalWorker {

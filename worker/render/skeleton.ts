@@ -5,8 +5,8 @@
 // only HTML we serve that runs a script, and the script is a same-origin file, so its CSP adds
 // `script-src 'self'` and nothing inline.
 import Mustache from 'mustache';
-import skeletonScript from '../../templates/skeleton-script.txt';
 import skeletonTemplate from '../../templates/skeleton-page.mustache';
+import skeletonScript from '../../templates/skeleton-script.txt';
 import { contentSecurityPolicy } from '../http/headers.ts';
 import { styleHashSource } from './digest.ts';
 import { PAGE_CSS } from './html.ts';
