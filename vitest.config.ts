@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { exportJWK, generateKeyPair } from 'jose';
 import { defineConfig } from 'vitest/config';
@@ -14,6 +16,25 @@ declare module 'vitest' {
 const syncKeys = await generateKeyPair('EdDSA', { extractable: true });
 const SYNC_PUBLIC_KEY = JSON.stringify(await exportJWK(syncKeys.publicKey));
 const syncPrivateJwk = JSON.stringify(await exportJWK(syncKeys.privateKey));
+
+const TEXT_MODULE = '\0text:';
+
+/**
+ * Node tests import the worker's render code, which imports templates and CSS as text
+ * (wrangler.toml's Text rule); this does the same for Vite, ahead of its CSS handling.
+ */
+const textModules = {
+  name: 'text-modules',
+  enforce: 'pre' as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (!importer || !/\.(mustache|css|txt)$/.test(source)) return null;
+    return TEXT_MODULE + resolve(dirname(importer), source);
+  },
+  load(id: string) {
+    if (!id.startsWith(TEXT_MODULE)) return null;
+    return `export default ${JSON.stringify(readFileSync(id.slice(TEXT_MODULE.length), 'utf8'))};`;
+  },
+};
 
 // Two projects: `worker` runs inside workerd (the real runtime, with KV and Durable Objects);
 // `node` runs pure-logic unit tests, origin-sync tests and end-to-end tests that start processes.
@@ -42,6 +63,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [textModules],
         test: {
           name: 'node',
           environment: 'node',

@@ -1,110 +1,42 @@
-// The worker as it deploys (the wrangler bundle), running in workerd through Miniflare with
-// local KV and SQLite Durable Objects, plus a freshly generated /_sync key pair. Used by the
-// browser and end-to-end tests and by the benchmarks (never `wrangler dev`: it is ~10x slower).
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+// The worker runtime (worker-runtime.ts) with a freshly generated /_sync key pair, and the
+// calls origin-sync would make: signed batches to /_sync, and a look at a page's coordinator.
+// Used by the browser test of the skeleton page and by the coalescing benchmark.
 import { exportJWK, generateKeyPair } from 'jose';
-import { Miniflare } from 'miniflare';
 import type { CoordinatorStatus } from '../../worker/coordinator/page-coordinator.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { type SyncResult, syncPath } from '../../worker/sync/contract.ts';
 import { signSyncToken } from '../../worker/sync/token.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-
-let bundle: Promise<string> | undefined;
-
-/** `wrangler deploy --dry-run` into a temp dir, once per process. */
-export function buildWorkerBundle(): Promise<string> {
-  bundle ??= (async () => {
-    const outdir = await mkdtemp(join(tmpdir(), 'edge-status-bundle-'));
-    // Run wrangler with this process's Node (22+): the system `node` on PATH may be older.
-    const wrangler = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
-    await promisify(execFile)(
-      process.execPath,
-      [
-        wrangler,
-        'deploy',
-        '--dry-run',
-        '--outdir',
-        outdir,
-        '--config',
-        join(ROOT, 'wrangler.toml'),
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          WRANGLER_SEND_METRICS: 'false',
-          CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-        },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    return outdir;
-  })();
-  return bundle;
-}
-
-/** wrangler.toml's date, or the newest the installed workerd knows if that is older (as
- * wrangler and the vitest plugin do). */
-async function compatibilityDate(): Promise<string> {
-  const toml = await readFile(join(ROOT, 'wrangler.toml'), 'utf8');
-  const wanted = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? '2026-01-01';
-  const pkg = JSON.parse(await readFile(join(ROOT, 'node_modules/workerd/package.json'), 'utf8'));
-  const m = /^\d+\.(\d{4})(\d{2})(\d{2})/.exec(String(pkg.version));
-  const runtime = m ? `${m[1]}-${m[2]}-${m[3]}` : wanted;
-  return [wanted, runtime].sort()[0]!;
-}
+import { startWorker, type WorkerBundle, type WorkerRuntime } from './worker-runtime.ts';
 
 export interface LocalWorker {
-  mf: Miniflare;
+  runtime: WorkerRuntime;
   /** Where the worker listens (127.0.0.1 and a free port). */
   url: URL;
-  /** A request to a page hostname, through Miniflare's dispatcher (no DNS needed). */
+  /** A request to a page hostname through Miniflare's dispatcher (no DNS, no Host header). */
   get(hostname: string, path?: string): Promise<Response>;
-  /** Posts a signed batch to /_sync, as origin-sync does. */
+  /** Posts a signed batch to /_sync, as origin-sync does; throws unless it is stored (200). */
   sync(pageId: string, events: CoreEvent[]): Promise<SyncResult>;
   /** What the page's coordinator reports about itself (renders, KV writes, versions). */
   coordinatorStatus(pageId: string): Promise<CoordinatorStatus>;
-  kv(): ReturnType<Miniflare['getKVNamespace']>;
+  kv(): ReturnType<WorkerRuntime['mf']['getKVNamespace']>;
   close(): Promise<void>;
 }
 
-export interface LocalWorkerOptions {
-  /** Extra string bindings, e.g. RENDER_BUDGET_MS. */
-  bindings?: Record<string, string>;
-}
-
-export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<LocalWorker> {
-  const outdir = await buildWorkerBundle();
+export async function startLocalWorker(
+  bundle: WorkerBundle,
+  bindings: Record<string, string> = {},
+): Promise<LocalWorker> {
   const keys = await generateKeyPair('EdDSA', { extractable: true });
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: join(outdir, 'index.js'),
-    modulesRoot: outdir,
-    modulesRules: [{ type: 'Text', include: ['**/*.mustache', '**/*.css', '**/*.txt'] }],
-    compatibilityDate: await compatibilityDate(),
-    kvNamespaces: ['PAGES_KV'],
-    durableObjects: { PAGE_COORDINATOR: { className: 'PageCoordinator', useSQLite: true } },
-    bindings: {
-      SYNC_PUBLIC_KEY: JSON.stringify(await exportJWK(keys.publicKey)),
-      ...opts.bindings,
-    },
-    host: '127.0.0.1',
-    port: 0,
+  const runtime = await startWorker({
+    bundle,
+    bindings: { SYNC_PUBLIC_KEY: JSON.stringify(await exportJWK(keys.publicKey)), ...bindings },
   });
-  const url = await mf.ready;
-
+  const { mf } = runtime;
   return {
-    mf,
-    url,
+    runtime,
+    url: runtime.url,
     async get(hostname, path = '/') {
-      const res = await mf.dispatchFetch(`http://${hostname}${path}`);
-      return res as unknown as Response;
+      return (await mf.dispatchFetch(`http://${hostname}${path}`)) as unknown as Response;
     },
     async sync(pageId, events) {
       const body = JSON.stringify({ pageId, events });
@@ -127,16 +59,6 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
       return JSON.parse(JSON.stringify(await stub.status())) as CoordinatorStatus;
     },
     kv: () => mf.getKVNamespace('PAGES_KV'),
-    async close() {
-      await mf.dispose();
-    },
+    close: () => runtime.stop(),
   };
-}
-
-/** Removes the bundle directory (call once when the process is done with local workers). */
-export async function removeWorkerBundle(): Promise<void> {
-  if (!bundle) return;
-  const dir = await bundle;
-  bundle = undefined;
-  await rm(dir, { recursive: true, force: true });
 }

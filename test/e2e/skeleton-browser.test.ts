@@ -3,14 +3,17 @@
 // (render budget 0 here, to make that deterministic), the script completes it from the page's
 // JSON, and without JavaScript it reloads itself into the full page once the render landed.
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
+import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
+let bundle: WorkerBundle;
 let worker: LocalWorker;
 let browser: Browser;
 
@@ -47,7 +50,8 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (see .ci/run)`);
   }
-  worker = await startLocalWorker({ bindings: { RENDER_BUDGET_MS: '0' } });
+  bundle = await buildWorker();
+  worker = await startLocalWorker(bundle, { RENDER_BUDGET_MS: '0' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -71,6 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await worker?.close();
+  if (bundle) await rm(bundle.dir, { recursive: true, force: true });
 });
 
 describe('the skeleton page in Chromium', () => {

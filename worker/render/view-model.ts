@@ -2,6 +2,7 @@
 // fill. Everything customer-written stays a plain string here; Mustache escapes it. The only
 // HTML built here is the uptime bars, from dates and numbers we format ourselves.
 import { overallStatus } from '../domain/indicator.ts';
+import { serviceLayout } from '../domain/layout.ts';
 import type { Incident, Maintenance, Service } from '../domain/schema.ts';
 import { type PageSnapshot, shownServices } from '../domain/snapshot.ts';
 import { dayInZone, formatDateTime, formatDay, formatDuration } from '../domain/time.ts';
@@ -201,11 +202,12 @@ interface ServiceRow {
   icon: string;
   barsHtml: string;
   uptimeLabel: string;
+  /** Narrow screens show only the last 30 bars, so they get the matching percentage. */
+  uptime30Label: string;
 }
 
 function serviceSections(ctx: RenderContext) {
   const { snapshot } = ctx;
-  const services = shownServices(snapshot);
   const locale = localeOf(snapshot);
   const days = windowDays(dayInZone(ctx.now, zoneOf(snapshot)));
   const dayLabels = days.map((d) => escapeText(formatDay(d, locale)));
@@ -214,6 +216,7 @@ function serviceSections(ctx: RenderContext) {
 
   const row = (s: Service): ServiceRow => {
     const up = serviceUptime(uptimeIndex.get(s.id), days);
+    const last30 = up.bars.slice(-30);
     return {
       name: s.name,
       description: s.description || null,
@@ -222,24 +225,14 @@ function serviceSections(ctx: RenderContext) {
       icon: SERVICE_STATUS_ICON[s.status],
       barsHtml: barsHtml(up.bars, dayLabels, okBars),
       uptimeLabel: formatPercent(up.uptime),
+      uptime30Label: formatPercent(last30.reduce((sum, b) => sum + b.uptime, 0) / last30.length),
     };
   };
 
-  const byId = new Map(services.map((s) => [s.id, s]));
-  const grouped = new Set<string>();
-  const sections: { name: string | null; services: ServiceRow[] }[] = [];
-  for (const g of snapshot.page.groups ?? []) {
-    const members = g.serviceIds.flatMap((id) => {
-      const s = byId.get(id);
-      if (!s || grouped.has(id)) return [];
-      grouped.add(id);
-      return [s];
-    });
-    if (members.length) sections.push({ name: g.name, services: members.map(row) });
-  }
-  const loose = services.filter((s) => !grouped.has(s.id));
-  if (loose.length) sections.unshift({ name: null, services: loose.map(row) });
-  return sections;
+  return serviceLayout(snapshot).map((section) => ({
+    name: section.group?.name ?? null,
+    services: section.services.map(row),
+  }));
 }
 
 function pastDays(ctx: RenderContext) {
