@@ -55,8 +55,11 @@ export async function startLocalWorker(
       const stub = ns.get(ns.idFromName(pageId)) as unknown as {
         status(): Promise<CoordinatorStatus>;
       };
-      // Miniflare hands back a proxy of the answer: copy it into a plain object.
-      return JSON.parse(JSON.stringify(await stub.status())) as CoordinatorStatus;
+      // Miniflare hands back a proxy of the answer: copy it into a plain object, let it go.
+      const answer = (await stub.status()) as CoordinatorStatus & Partial<Disposable>;
+      const status = JSON.parse(JSON.stringify(answer)) as CoordinatorStatus;
+      answer[Symbol.dispose]?.();
+      return status;
     },
     kv: () => mf.getKVNamespace('PAGES_KV'),
     close: () => runtime.stop(),

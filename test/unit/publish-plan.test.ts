@@ -60,6 +60,18 @@ describe('planHosts', () => {
     ]);
   });
 
+  it('rewrites every record when asked (takeover re-check), still removing old ones', () => {
+    const record = JSON.stringify(hostRecordOf(page(['a.example'])));
+    const written = new Map([
+      ['a.example', record],
+      ['old.example', record],
+    ]);
+    expect(planHosts(page(['a.example']), written, true)).toEqual({
+      put: [['a.example', record]],
+      remove: ['old.example'],
+    });
+  });
+
   it('removes every hostname of a deleted page', () => {
     const written = new Map([
       ['a.example', '{}'],

@@ -258,7 +258,9 @@ export class PageCoordinator extends DurableObject<Env> {
     // written change SQL, and they belong to the next render.
     const snapshot = pageId ? this.storage.snapshot(pageId, at) : null;
     const writtenDocs = this.storage.writtenDocs();
-    const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts());
+    // A due takeover re-check rewrites every hostname record, not only the changed ones.
+    const recheckDue = before.hostRecheckAt !== null && now >= before.hostRecheckAt;
+    const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts(), recheckDue);
     // Changes stored from here on start a new debounce window.
     this.storage.updateState({ renderVersion: version, lastFlushAt: now, firstDirtyAt: null });
     let puts = 0;
@@ -326,7 +328,11 @@ export class PageCoordinator extends DurableObject<Env> {
         kvPuts: s.kvPuts + puts,
         kvDeletes: s.kvDeletes + deletes,
         nextBoundary: snapshot ? this.nextBoundary(snapshot, at) : null,
-        hostRecheckAt: tookOver ? now + HOST_RECHECK_MS : null,
+        hostRecheckAt: tookOver
+          ? now + HOST_RECHECK_MS
+          : recheckDue
+            ? null
+            : this.storage.state().hostRecheckAt,
       });
       rememberVersion(pageId, snapshot ? version : null);
     } catch (err) {

@@ -57,14 +57,21 @@ export interface HostPlan {
   remove: string[];
 }
 
-/** `page` null: the page is gone, every hostname it had is removed. */
-export function planHosts(page: StatusPage | null, written: ReadonlyMap<string, string>): HostPlan {
+/**
+ * `page` null: the page is gone, every hostname it had is removed. `rewriteAll`: put every
+ * record even if unchanged (after a takeover, in case the old owner deleted ours).
+ */
+export function planHosts(
+  page: StatusPage | null,
+  written: ReadonlyMap<string, string>,
+  rewriteAll = false,
+): HostPlan {
   const desired = new Map<string, string>();
   if (page) {
     const record = JSON.stringify(hostRecordOf(page));
     for (const host of page.hostnames) desired.set(host, record);
   }
-  const put = [...desired].filter(([host, record]) => written.get(host) !== record);
+  const put = [...desired].filter(([host, record]) => rewriteAll || written.get(host) !== record);
   const remove = [...written.keys()].filter((host) => !desired.has(host));
   return { put, remove };
 }
