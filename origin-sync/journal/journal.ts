@@ -23,6 +23,7 @@ import {
 import { join } from 'node:path';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import { decodeRecords, encodeRecord } from './framing.ts';
+import { lockDirectory } from './lock.ts';
 import {
   type CompactionPolicy,
   DEFAULT_COMPACTION,
@@ -91,6 +92,7 @@ export class Journal {
   #failed: Error | null = null;
   #closed = false;
   #compactRequested = false;
+  #unlock: (() => Promise<void>) | null = null;
 
   private constructor(opts: JournalOptions) {
     this.#opts = opts;
@@ -100,7 +102,14 @@ export class Journal {
 
   static async open(opts: JournalOptions): Promise<Journal> {
     const journal = new Journal(opts);
-    await journal.#recover();
+    await mkdir(opts.dir, { recursive: true });
+    journal.#unlock = await lockDirectory(opts.dir);
+    try {
+      await journal.#recover();
+    } catch (err) {
+      await journal.#unlock();
+      throw err;
+    }
     return journal;
   }
 
@@ -136,6 +145,7 @@ export class Journal {
     await this.#idle();
     await this.#snapshotWrite?.catch(() => {});
     await this.#fh.close();
+    await this.#unlock?.();
   }
 
   stats(): JournalStats {
@@ -156,7 +166,6 @@ export class Journal {
 
   async #recover(): Promise<void> {
     const dir = this.#opts.dir;
-    await mkdir(dir, { recursive: true });
     await rm(join(dir, SNAPSHOT_TMP_FILE), { force: true });
     const names = await readdir(dir);
     let lastSegment = 0;

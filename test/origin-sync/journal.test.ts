@@ -95,6 +95,20 @@ describe('journal', () => {
     expect(last.journal.stats().replayedRecords).toBe(0);
   });
 
+  it('lets one journal at a time use a directory, and takes over a crashed owner lock', async () => {
+    const dir = await tempDir();
+    // The first owner never closes: it "crashes" below.
+    await openLog(dir);
+    await expect(openLog(dir)).resolves.toBeDefined(); // its own pid: a reopen in-process
+    await writeFile(join(dir, 'LOCK'), '1'); // pid 1 (init) is alive: someone else's
+    await expect(openLog(dir)).rejects.toThrow(/in use by another origin-sync \(pid 1\)/);
+    await writeFile(join(dir, 'LOCK'), '999999999'); // no such process: a crash left it
+    const again = await openLog(dir);
+    expect(await readFile(join(dir, 'LOCK'), 'utf8')).toBe(String(process.pid));
+    await again.journal.close();
+    expect(await readdir(dir)).not.toContain('LOCK');
+  });
+
   it('refuses to start on a damaged snapshot rather than silently lose events', async () => {
     const dir = await tempDir();
     const { journal, append } = await openLog(dir);
