@@ -22,12 +22,13 @@ async function main(): Promise<void> {
   if (config.usingDevSecret) {
     log.warn('CORE_SIGNING_SECRET is the development default; set a real secret in production');
   }
+  const source = config.privateKey;
   const keyJson =
-    'json' in config.privateKey
-      ? config.privateKey.json
-      : await readFile(config.privateKey.file, 'utf8').catch((err: unknown) => {
+    'json' in source
+      ? source.json
+      : await readFile(source.file, 'utf8').catch((err: unknown) => {
           throw new Error(
-            `no sync private key (SYNC_PRIVATE_KEY, or the file ${'file' in config.privateKey ? config.privateKey.file : ''}): ${errorMessage(err)}`,
+            `no sync private key: set SYNC_PRIVATE_KEY or create ${source.file} (${errorMessage(err)})`,
           );
         });
   const syncPrivateKey = await importSyncKey(keyJson);
