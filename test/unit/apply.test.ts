@@ -10,10 +10,16 @@ import {
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 
 const at = '2026-11-21T10:00:00Z';
-const svc = (id: string, version: number, status = 'operational', svcId = 's1'): CoreEvent => ({
+const svc = (
+  id: string,
+  version: number,
+  status = 'operational',
+  svcId = 's1',
+  occurredAt = at,
+): CoreEvent => ({
   id,
   type: 'service.upserted',
-  occurredAt: at,
+  occurredAt,
   version,
   data: { id: svcId, name: 'API', status: status as 'operational' },
 });
@@ -87,6 +93,23 @@ describe('planBatch', () => {
     expect(plan.changes[0]!.version).toBe(2);
   });
 
+  it('dates a change by its event, and a new entity by the first event that applied to it', () => {
+    const plan = planBatch(
+      [
+        svc('a', 1, 'major_outage', 's1', '2026-11-21T09:00:00Z'),
+        svc('b', 2, 'operational', 's1', '2026-11-21T09:30:00Z'),
+        svcDeleted('c', 3, 's2'),
+        svc('d', 4, 'operational', 's2', '2026-11-21T09:45:00Z'),
+      ],
+      state(),
+    );
+    expect(plan.changes.map((c) => [c.id, c.firstOccurredAt, c.occurredAt])).toEqual([
+      ['s1', '2026-11-21T09:00:00Z', '2026-11-21T09:30:00Z'],
+      // Created again after its delete: the creation is the new upsert's.
+      ['s2', '2026-11-21T09:45:00Z', '2026-11-21T09:45:00Z'],
+    ]);
+  });
+
   it('turns a delete into a tombstone that a late upsert in the same batch cannot undo', () => {
     const plan = planBatch(
       [svcDeleted('d', 5), svc('late', 4)],
@@ -94,7 +117,15 @@ describe('planBatch', () => {
     );
     expect(plan.results.map((r) => r.outcome)).toEqual(['applied', 'stale']);
     expect(plan.changes).toEqual([
-      { kind: 'service', id: 's1', version: 5, deleted: true, data: null },
+      {
+        kind: 'service',
+        id: 's1',
+        version: 5,
+        deleted: true,
+        data: null,
+        occurredAt: at,
+        firstOccurredAt: at,
+      },
     ]);
   });
 

@@ -26,6 +26,11 @@ export interface EntityChange extends EntityRef {
   version: number;
   deleted: boolean;
   data: unknown;
+  /** The applied event's `occurredAt`: when the core changed the entity. */
+  occurredAt: string;
+  /** The `occurredAt` of the first event of this batch that applied to the entity since it
+   * last existed: its creation time, if it is new. */
+  firstOccurredAt: string;
 }
 
 export interface StoredState {
@@ -112,10 +117,13 @@ export function planBatch(events: readonly CoreEvent[], state: StoredState): Bat
     inBatchIds.add(event.id);
     newEventIds.push(event.id);
     if (outcome === 'applied') {
+      const earlier = overlay.get(key);
       overlay.set(key, {
         ...ref,
         version: event.version,
         data: ref.deleted ? null : event.data,
+        occurredAt: event.occurredAt,
+        firstOccurredAt: earlier && !earlier.deleted ? earlier.firstOccurredAt : event.occurredAt,
       });
     }
   }

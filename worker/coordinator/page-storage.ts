@@ -4,7 +4,7 @@
 // and the render scheduling state. Every method is synchronous: SQL in a Durable Object is,
 // and a batch applies inside one `transactionSync`.
 import type { Incident, Maintenance, Service, StatusPage, UptimeDay } from '../domain/schema.ts';
-import type { PageSnapshot } from '../domain/snapshot.ts';
+import type { PageSnapshot, ResourceTimes } from '../domain/snapshot.ts';
 import { addDays } from '../domain/time.ts';
 import type { EntityChange, EntityRef, StoredVersion } from './apply.ts';
 
@@ -25,6 +25,8 @@ export interface CoordinatorState {
   renderVersion: number;
   /** The version of the last successful render (0: never rendered). */
   publishedVersion: number;
+  /** When the last successful render finished writing KV. */
+  publishedAt: number | null;
   firstDirtyAt: number | null;
   lastChangeAt: number | null;
   lastFlushAt: number | null;
@@ -45,6 +47,7 @@ const COLUMNS: Record<keyof CoordinatorState, string> = {
   renderedSeq: 'rendered_seq',
   renderVersion: 'render_version',
   publishedVersion: 'published_version',
+  publishedAt: 'published_at',
   firstDirtyAt: 'first_dirty_at',
   lastChangeAt: 'last_change_at',
   lastFlushAt: 'last_flush_at',
@@ -59,10 +62,13 @@ const COLUMNS: Record<keyof CoordinatorState, string> = {
   lastError: 'last_error',
 };
 
+// `created_at`/`updated_at` of an entity: the core's `occurredAt` of the first and the latest
+// applied event (the JSON API's created_at/updated_at, stable across renders).
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS entities (
      kind TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
-     deleted INTEGER NOT NULL, data TEXT, PRIMARY KEY (kind, id))`,
+     deleted INTEGER NOT NULL, data TEXT, created_at TEXT, updated_at TEXT,
+     PRIMARY KEY (kind, id))`,
   `CREATE TABLE IF NOT EXISTS uptime_days (
      service_id TEXT NOT NULL, day TEXT NOT NULL, version INTEGER NOT NULL,
      partial_s INTEGER NOT NULL, major_s INTEGER NOT NULL, PRIMARY KEY (service_id, day))`,
@@ -76,12 +82,36 @@ const SCHEMA = [
      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
      page_id TEXT, change_seq INTEGER NOT NULL DEFAULT 0, rendered_seq INTEGER NOT NULL DEFAULT 0,
      render_version INTEGER NOT NULL DEFAULT 0, published_version INTEGER NOT NULL DEFAULT 0,
+     published_at INTEGER,
      first_dirty_at INTEGER, last_change_at INTEGER, last_flush_at INTEGER, retry_at INTEGER,
      failures INTEGER NOT NULL DEFAULT 0, next_boundary INTEGER, host_recheck_at INTEGER,
      seen_seq INTEGER NOT NULL DEFAULT 0, renders INTEGER NOT NULL DEFAULT 0,
      kv_puts INTEGER NOT NULL DEFAULT 0, kv_deletes INTEGER NOT NULL DEFAULT 0, last_error TEXT)`,
   'INSERT OR IGNORE INTO coordinator_state (singleton) VALUES (1)',
 ];
+
+/**
+ * Columns added after databases already existed: `CREATE TABLE IF NOT EXISTS` leaves an old
+ * table as it was, so each is added when missing. Only nullable columns without a default, so
+ * an ALTER never rewrites a row. Rows from before have NULL there until their next change.
+ */
+const ADDED_COLUMNS: readonly [table: string, column: string, type: string][] = [
+  ['entities', 'created_at', 'TEXT'],
+  ['entities', 'updated_at', 'TEXT'],
+  ['coordinator_state', 'published_at', 'INTEGER'],
+];
+
+function addMissingColumns(sql: SqlStorage): void {
+  const columns = new Map<string, string[]>();
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    let have = columns.get(table);
+    if (!have) {
+      have = sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames;
+      columns.set(table, have);
+    }
+    if (!have.includes(column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+}
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -91,6 +121,13 @@ function num(v: SqlStorageValue | undefined): number {
 
 function numOrNull(v: SqlStorageValue | undefined): number | null {
   return v === null || v === undefined ? null : num(v);
+}
+
+function timesOf(row: Row): ResourceTimes | null {
+  const { created_at: createdAt, updated_at: updatedAt } = row;
+  return typeof createdAt === 'string' && typeof updatedAt === 'string'
+    ? { createdAt, updatedAt }
+    : null;
 }
 
 function splitUptimeId(id: string): [string, string] {
@@ -104,6 +141,7 @@ export class PageStorage {
   constructor(sql: SqlStorage) {
     this.sql = sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
+    addMissingColumns(sql);
   }
 
   state(): CoordinatorState {
@@ -114,6 +152,7 @@ export class PageStorage {
       renderedSeq: num(row.rendered_seq),
       renderVersion: num(row.render_version),
       publishedVersion: num(row.published_version),
+      publishedAt: numOrNull(row.published_at),
       firstDirtyAt: numOrNull(row.first_dirty_at),
       lastChangeAt: numOrNull(row.last_change_at),
       lastFlushAt: numOrNull(row.last_flush_at),
@@ -176,15 +215,24 @@ export class PageStorage {
       );
       return;
     }
+    // A resource keeps its creation time across updates; one created again after a delete
+    // (a tombstone row) starts anew. A row from before these columns existed takes its first
+    // change's: the earliest time known.
     this.sql.exec(
-      `INSERT INTO entities (kind, id, version, deleted, data) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO entities (kind, id, version, deleted, data, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version,
-         deleted = excluded.deleted, data = excluded.data`,
+         deleted = excluded.deleted, data = excluded.data,
+         created_at = CASE WHEN entities.deleted = 1 OR entities.created_at IS NULL
+                           THEN excluded.created_at ELSE entities.created_at END,
+         updated_at = excluded.updated_at`,
       change.kind,
       change.id,
       change.version,
       change.deleted ? 1 : 0,
       change.deleted ? null : JSON.stringify(change.data),
+      change.firstOccurredAt,
+      change.occurredAt,
     );
   }
 
@@ -209,7 +257,10 @@ export class PageStorage {
   /** The page and everything it shows, or null if the page is unknown or deleted. */
   snapshot(pageId: string, now: Date): PageSnapshot | null {
     const pageRow = this.sql
-      .exec<Row>("SELECT data FROM entities WHERE kind = 'page' AND id = ? AND deleted = 0", pageId)
+      .exec<Row>(
+        "SELECT data, created_at, updated_at FROM entities WHERE kind = 'page' AND id = ? AND deleted = 0",
+        pageId,
+      )
       .toArray()[0];
     if (!pageRow || typeof pageRow.data !== 'string') return null;
     const live = <T>(kind: string): T[] =>
@@ -217,6 +268,15 @@ export class PageStorage {
         .exec<Row>('SELECT data FROM entities WHERE kind = ? AND deleted = 0 ORDER BY id', kind)
         .toArray()
         .map((r) => JSON.parse(String(r.data)) as T);
+    const serviceTimes: Record<string, ResourceTimes> = {};
+    const serviceRows = this.sql.exec<Row>(
+      "SELECT id, created_at, updated_at FROM entities WHERE kind = 'service' AND deleted = 0",
+    );
+    for (const row of serviceRows) {
+      const t = timesOf(row);
+      if (t) serviceTimes[String(row.id)] = t;
+    }
+    const pageTimes = timesOf(pageRow);
     // The widest time zone offset is 14 h: a day older than this never shows in a 90-day window.
     const since = addDays(now.toISOString().slice(0, 10), -92);
     const uptime = this.sql
@@ -239,6 +299,7 @@ export class PageStorage {
       incidents: live<Incident>('incident'),
       maintenances: live<Maintenance>('maintenance'),
       uptime,
+      times: { ...(pageTimes ? { page: pageTimes } : {}), services: serviceTimes },
     };
   }
 
