@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { SECURITY_HEADERS } from './http/headers.ts';
 import { SKELETON_SCRIPT, SKELETON_SCRIPT_PATH } from './render/skeleton.ts';
-import { handleSync } from './routes/sync.ts';
+import { handleSync, handleSyncStatus } from './routes/sync.ts';
 import { refuse, serveVisitor } from './routes/visitor.ts';
 
 export { PageCoordinator } from './coordinator/page-coordinator.ts';
@@ -19,6 +19,7 @@ app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'Cache-Control': 'no-stor
 
 // origin-sync → the page's coordinator (worker/sync/contract.ts).
 app.post('/_sync/pages/:pageId', handleSync);
+app.get('/_sync/pages/:pageId/status', handleSyncStatus);
 
 // The script of the skeleton page (read-document.ts), the same on every hostname.
 app.get(

@@ -9,7 +9,7 @@ import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
 import { forgetHosts } from '../store/host-lookup.ts';
 import { type DocumentMeta, docKey, type HostRecord, hostKey, versionKey } from '../store/keys.ts';
 import { rememberVersion } from '../store/page-version.ts';
-import type { SyncResult } from '../sync/contract.ts';
+import type { PageRenderStatus, SyncResult } from '../sync/contract.ts';
 import { planBatch } from './apply.ts';
 import { type KvWriter, kvWriter } from './kv-writer.ts';
 import { type CoordinatorState, PageStorage } from './page-storage.ts';
@@ -196,6 +196,20 @@ export class PageCoordinator extends DurableObject<Env> {
     return { found: true, body: doc.body, meta: metaOf(doc, version, new Date(now).toISOString()) };
   }
 
+  /** What origin-sync asks to confirm its promised render versions (null: no page here yet). */
+  renderStatus(): PageRenderStatus | null {
+    const s = this.storage.state();
+    if (s.pageId === null) return null;
+    return {
+      pageId: s.pageId,
+      publishedVersion: s.publishedVersion,
+      renderedAt: s.publishedAt === null ? null : new Date(s.publishedAt).toISOString(),
+      pending: s.changeSeq > s.renderedSeq,
+      failures: s.failures,
+      lastError: s.lastError,
+    };
+  }
+
   async status(): Promise<CoordinatorStatus> {
     const s = this.storage.state();
     return {
@@ -316,11 +330,13 @@ export class PageCoordinator extends DurableObject<Env> {
 
       this.storage.pruneUptime(at);
       const s = this.storage.state();
+      const finishedAt = this.clock();
       this.storage.updateState({
         renderedSeq: before.changeSeq,
         publishedVersion: version,
+        publishedAt: finishedAt,
         // The last write happened now: the next render keeps a second away from it.
-        lastFlushAt: this.clock(),
+        lastFlushAt: finishedAt,
         failures: 0,
         retryAt: null,
         lastError: null,

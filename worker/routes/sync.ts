@@ -2,12 +2,14 @@
 // coordinator (the contract is worker/sync/contract.ts). The token is checked before the body
 // is even parsed, and nothing reaches the coordinator unless both are good: a refused request
 // stores nothing. 200 only once the coordinator has committed the batch.
+// GET /_sync/pages/:pageId/status — what the coordinator has published, for origin-sync to
+// confirm the render versions it was promised.
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { Env } from '../env.ts';
 import { problemResponse } from '../http/problem.ts';
-import { MAX_SYNC_BYTES, SyncBatch } from '../sync/contract.ts';
-import { importSyncKey, verifySyncToken } from '../sync/token.ts';
+import { MAX_SYNC_BYTES, SyncBatch, syncReadRequest, syncStatusPath } from '../sync/contract.ts';
+import { importSyncKey, verifySyncReadToken, verifySyncToken } from '../sync/token.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
 
@@ -98,10 +100,65 @@ function unauthorized(detail: string): Response {
   );
 }
 
+function bearerToken(c: AppContext): string | undefined {
+  const auth = c.req.header('Authorization') ?? '';
+  return /^Bearer ([A-Za-z0-9_.-]+)$/.exec(auth)?.[1];
+}
+
+/** The verification key, or the 503 answer when the worker has none that works. */
+async function verificationKey(c: AppContext): Promise<CryptoKey | Response> {
+  try {
+    return await syncKey(c.env.SYNC_PUBLIC_KEY);
+  } catch {
+    console.error(JSON.stringify({ level: 'error', msg: 'SYNC_PUBLIC_KEY is missing or invalid' }));
+    return problemResponse({
+      title: 'Sync is not configured',
+      status: 503,
+      detail: 'the worker has no valid SYNC_PUBLIC_KEY',
+    });
+  }
+}
+
+export async function handleSyncStatus(c: AppContext): Promise<Response> {
+  const pageId = c.req.param('pageId') ?? '';
+  const token = bearerToken(c);
+  if (!token) return unauthorized('a Bearer token is required');
+  const key = await verificationKey(c);
+  if (key instanceof Response) return key;
+  const request = syncReadRequest('GET', syncStatusPath(pageId));
+  if (!(await verifySyncReadToken(key, token, pageId, request))) {
+    return unauthorized('the token is invalid, expired, or not bound to this page and request');
+  }
+  try {
+    const stub = c.env.PAGE_COORDINATOR.get(c.env.PAGE_COORDINATOR.idFromName(pageId));
+    const status = await stub.renderStatus();
+    if (!status) {
+      return problemResponse({
+        title: 'Unknown page',
+        status: 404,
+        detail: 'no batch for this page was ever stored here',
+      });
+    }
+    return c.json(status, 200, { 'Cache-Control': 'no-store' });
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'page status unavailable',
+        pageId,
+        error: String(err),
+      }),
+    );
+    return problemResponse(
+      { title: 'Status unavailable', status: 503, detail: 'the page coordinator did not answer' },
+      { 'Retry-After': '1' },
+    );
+  }
+}
+
 export async function handleSync(c: AppContext): Promise<Response> {
   const pageId = c.req.param('pageId') ?? '';
-  const auth = c.req.header('Authorization') ?? '';
-  const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(auth)?.[1];
+  const token = bearerToken(c);
   if (!token) return unauthorized('a Bearer token is required');
 
   let body: string;
@@ -118,17 +175,8 @@ export async function handleSync(c: AppContext): Promise<Response> {
     throw err;
   }
 
-  let key: CryptoKey;
-  try {
-    key = await syncKey(c.env.SYNC_PUBLIC_KEY);
-  } catch {
-    console.error(JSON.stringify({ level: 'error', msg: 'SYNC_PUBLIC_KEY is missing or invalid' }));
-    return problemResponse({
-      title: 'Sync is not configured',
-      status: 503,
-      detail: 'the worker has no valid SYNC_PUBLIC_KEY',
-    });
-  }
+  const key = await verificationKey(c);
+  if (key instanceof Response) return key;
   if (!(await verifySyncToken(key, token, pageId, body))) {
     return unauthorized('the token is invalid, expired, or not bound to this page and body');
   }

@@ -23,6 +23,21 @@
 // The token is checked before the body is parsed. A batch that applied nothing (all duplicate
 // or stale) reports the render version already published; otherwise the next one, and every
 // later render contains the batch too.
+//
+//   GET /_sync/pages/:pageId/status
+//   Authorization: Bearer <JWT>     the same key, iss, aud, iat and exp rules as above
+//
+// How origin-sync learns that a promised render version is live (the edge never calls
+// origin-sync: it may not be reachable). A GET has no body to bind, so instead of `sha256` the
+// token carries `req` = "GET /_sync/pages/<pageId>/status" (syncReadRequest: method and the
+// canonical path, the page id URL-encoded as in syncStatusPath), plus `page` as above. A read
+// token has no `sha256` and a write token no `req`, so neither passes for the other.
+// Answers:
+//   200 PageRenderStatus   versions ≤ publishedVersion are in KV: a promised renderVersion N
+//                          is live once publishedVersion ≥ N
+//   401 problem+json       missing, expired, mis-signed or mis-bound token
+//   404 problem+json       the edge never stored a batch for this page
+//   503 problem+json       the coordinator did not answer (or no valid SYNC_PUBLIC_KEY)
 import { z } from 'zod';
 import { CoreEvent, ResourceId } from '../domain/schema.ts';
 
@@ -35,6 +50,15 @@ export const MAX_SYNC_BYTES = 8 * 1024 * 1024;
 
 export function syncPath(pageId: string): string {
   return `/_sync/pages/${encodeURIComponent(pageId)}`;
+}
+
+export function syncStatusPath(pageId: string): string {
+  return `${syncPath(pageId)}/status`;
+}
+
+/** What a read token's `req` claim binds: the method and the canonical path. */
+export function syncReadRequest(method: 'GET', path: string): string {
+  return `${method} ${path}`;
 }
 
 /**
@@ -58,3 +82,18 @@ export const SyncResult = z.object({
   results: z.array(z.object({ id: z.string(), outcome: SyncOutcome })),
 });
 export type SyncResult = z.infer<typeof SyncResult>;
+
+/** What the page's coordinator has published (GET /_sync/pages/:pageId/status). */
+export const PageRenderStatus = z.object({
+  pageId: ResourceId,
+  /** The last render version written to KV completely (0: never rendered). */
+  publishedVersion: z.number().int().min(0),
+  /** When that version's render finished (null: never rendered). */
+  renderedAt: z.iso.datetime().nullable(),
+  /** Changes are stored that no published render contains yet. */
+  pending: z.boolean(),
+  /** Consecutive failed render attempts since the last success, and the latest one's error. */
+  failures: z.number().int().min(0),
+  lastError: z.string().nullable(),
+});
+export type PageRenderStatus = z.infer<typeof PageRenderStatus>;

@@ -1,5 +1,7 @@
 // Signing and verifying /_sync tokens with jose. Runs in workerd (verify) and Node (sign).
-import { type CryptoKey, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+// Write tokens bind the page and the body's digest; read tokens bind the page and the request
+// (method and path). See contract.ts.
+import { type CryptoKey, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { sha256, toBase64 } from '../render/digest.ts';
 import { SYNC_ALG, SYNC_AUDIENCE, SYNC_ISSUER, SYNC_TOKEN_MAX_TTL_S } from './contract.ts';
 
@@ -15,19 +17,46 @@ export async function importSyncKey(jwkJson: string | JWK): Promise<CryptoKey> {
   return (await importJWK({ ...jwk, alg: SYNC_ALG }, SYNC_ALG)) as CryptoKey;
 }
 
-export async function signSyncToken(
-  privateKey: CryptoKey,
-  pageId: string,
-  body: string,
-  ttlSeconds = 60,
-): Promise<string> {
-  return new SignJWT({ page: pageId, sha256: await bodyDigest(body) })
+function sign(privateKey: CryptoKey, claims: JWTPayload, ttlSeconds: number): Promise<string> {
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: SYNC_ALG, typ: 'JWT' })
     .setIssuer(SYNC_ISSUER)
     .setAudience(SYNC_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${Math.min(ttlSeconds, SYNC_TOKEN_MAX_TTL_S)}s`)
     .sign(privateKey);
+}
+
+/** The claims of a token that is ours and fresh (with `binding` present), or null. */
+async function verified(
+  publicKey: CryptoKey,
+  token: string,
+  binding: 'sha256' | 'req',
+): Promise<JWTPayload | null> {
+  try {
+    const { payload } = await jwtVerify(token, publicKey, {
+      algorithms: [SYNC_ALG],
+      issuer: SYNC_ISSUER,
+      audience: SYNC_AUDIENCE,
+      requiredClaims: ['exp', 'iat', 'page', binding],
+      maxTokenAge: SYNC_TOKEN_MAX_TTL_S,
+      clockTolerance: 5,
+    });
+    if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return null;
+    if (payload.exp - payload.iat > SYNC_TOKEN_MAX_TTL_S) return null;
+    return payload;
+  } catch {
+    return null;
+  }
+}
+
+export async function signSyncToken(
+  privateKey: CryptoKey,
+  pageId: string,
+  body: string,
+  ttlSeconds = 60,
+): Promise<string> {
+  return sign(privateKey, { page: pageId, sha256: await bodyDigest(body) }, ttlSeconds);
 }
 
 /** True only for a token that is ours, fresh, and bound to exactly this page and body. */
@@ -37,19 +66,29 @@ export async function verifySyncToken(
   pageId: string,
   body: string,
 ): Promise<boolean> {
-  try {
-    const { payload } = await jwtVerify(token, publicKey, {
-      algorithms: [SYNC_ALG],
-      issuer: SYNC_ISSUER,
-      audience: SYNC_AUDIENCE,
-      requiredClaims: ['exp', 'iat', 'page', 'sha256'],
-      maxTokenAge: SYNC_TOKEN_MAX_TTL_S,
-      clockTolerance: 5,
-    });
-    if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return false;
-    if (payload.exp - payload.iat > SYNC_TOKEN_MAX_TTL_S) return false;
-    return payload.page === pageId && payload.sha256 === (await bodyDigest(body));
-  } catch {
-    return false;
-  }
+  const payload = await verified(publicKey, token, 'sha256');
+  if (!payload || 'req' in payload) return false;
+  return payload.page === pageId && payload.sha256 === (await bodyDigest(body));
+}
+
+/** A token for a bodiless request: `request` is contract.ts's syncReadRequest(method, path). */
+export function signSyncReadToken(
+  privateKey: CryptoKey,
+  pageId: string,
+  request: string,
+  ttlSeconds = 60,
+): Promise<string> {
+  return sign(privateKey, { page: pageId, req: request }, ttlSeconds);
+}
+
+/** True only for a token that is ours, fresh, and bound to exactly this page and request. */
+export async function verifySyncReadToken(
+  publicKey: CryptoKey,
+  token: string,
+  pageId: string,
+  request: string,
+): Promise<boolean> {
+  const payload = await verified(publicKey, token, 'req');
+  if (!payload || 'sha256' in payload) return false;
+  return payload.page === pageId && payload.req === request;
 }

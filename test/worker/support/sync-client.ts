@@ -7,8 +7,13 @@ import { inject } from 'vitest';
 import type { PageCoordinator } from '../../../worker/coordinator/page-coordinator.ts';
 import { DEFAULT_TIMING } from '../../../worker/coordinator/schedule.ts';
 import type { CoreEvent } from '../../../worker/domain/schema.ts';
-import { type SyncResult, syncPath } from '../../../worker/sync/contract.ts';
-import { importSyncKey, signSyncToken } from '../../../worker/sync/token.ts';
+import {
+  type SyncResult,
+  syncPath,
+  syncReadRequest,
+  syncStatusPath,
+} from '../../../worker/sync/contract.ts';
+import { importSyncKey, signSyncReadToken, signSyncToken } from '../../../worker/sync/token.ts';
 
 export const SYNC_ORIGIN = 'http://edge-sync.internal';
 
@@ -33,6 +38,20 @@ export async function postSync(
         ...(auth === null ? {} : { Authorization: `Bearer ${auth}` }),
       },
       body,
+    }),
+  );
+}
+
+/** GET /_sync/pages/:pageId/status, signed the way origin-sync does unless `token` is given. */
+export async function getSyncStatus(pageId: string, token?: string | null): Promise<Response> {
+  const path = syncStatusPath(pageId);
+  const auth =
+    token === undefined
+      ? await signSyncReadToken(await syncPrivateKey(), pageId, syncReadRequest('GET', path))
+      : token;
+  return exports.default.fetch(
+    new Request(`${SYNC_ORIGIN}${path}`, {
+      headers: auth === null ? {} : { Authorization: `Bearer ${auth}` },
     }),
   );
 }
