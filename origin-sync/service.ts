@@ -9,6 +9,11 @@ import type { CompactionPolicy } from './journal/segments.ts';
 import { errorMessage, type Logger, silentLogger } from './log.ts';
 import type { BackoffPolicy, BreakerOptions } from './push/backoff.ts';
 import { Pusher, type PushHealth } from './push/pusher.ts';
+import {
+  type ConfirmHealth,
+  RenderConfirmer,
+  type RenderConfirmTiming,
+} from './push/render-confirmer.ts';
 import type { EventTrace } from './state/explorer.ts';
 import {
   type AcceptResult,
@@ -33,6 +38,8 @@ export interface OriginSyncOptions {
     breaker?: BreakerOptions;
     fetch?: typeof fetch;
   };
+  /** Confirming the promised render versions (GET /_sync/pages/:id/status). */
+  confirm?: { timing?: Partial<RenderConfirmTiming>; concurrency?: number; fetch?: typeof fetch };
   extensions?: OriginSyncExtension[];
   log?: Logger;
   /** The journal can no longer promise durability: the process must stop and replay. */
@@ -46,6 +53,8 @@ export interface Health {
   uptimeS: number;
   outbox: { depth: number; pages: number; oldestAgeS: number | null };
   push: PushHealth;
+  /** Events waiting for the edge to publish the render they were promised. */
+  renders: ConfirmHealth & { waiting: number; pages: number; oldestAgeS: number | null };
   journal: JournalStats;
   catalogue: { entities: number; pages: number };
   explorer: { events: number; capacity: number };
@@ -65,6 +74,7 @@ export class OriginSync {
   #state: OriginState;
   #journal!: Journal;
   #pusher!: Pusher;
+  #confirmer!: RenderConfirmer;
   #acceptsInFlight = 0;
   #stopping = false;
   #fatal: Error | null = null;
@@ -114,6 +124,17 @@ export class OriginSync {
       log: sync.#log,
       ...Object.fromEntries(Object.entries(opts.push ?? {}).filter(([, v]) => v !== undefined)),
     });
+    sync.#confirmer = new RenderConfirmer({
+      workerUrl: opts.workerUrl,
+      privateKey: opts.syncPrivateKey,
+      watch: {
+        pages: () => sync.#state.renders.pages(),
+        summary: (pageId) => sync.#state.renders.summary(pageId),
+      },
+      record: (record) => sync.#append(record),
+      log: sync.#log,
+      ...Object.fromEntries(Object.entries(opts.confirm ?? {}).filter(([, v]) => v !== undefined)),
+    });
     for (const ext of sync.extensions) await ext.start?.(sync.directory);
     sync.#log.info('origin-sync: ready', {
       outboxDepth: sync.#state.outbox.depth,
@@ -121,6 +142,7 @@ export class OriginSync {
       explorerEvents: sync.#state.explorer.size,
     });
     sync.#pusher.kick();
+    sync.#confirmer.start();
     return sync;
   }
 
@@ -183,6 +205,8 @@ export class OriginSync {
     const push = this.#pusher.health();
     const oldestAgeS = oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000));
     const degraded = push.breaker !== 'closed' || (oldestAgeS ?? 0) > 60;
+    const renders = this.#state.renders;
+    const oldestWait = renders.oldestSince();
     const health: Health = {
       ok: !this.#fatal,
       status: this.#fatal ? 'failed' : this.#stopping ? 'stopping' : degraded ? 'degraded' : 'ok',
@@ -190,6 +214,12 @@ export class OriginSync {
       uptimeS: Math.round((now - this.#startedAt) / 1000),
       outbox: { depth: outbox.depth, pages: outbox.pages().length, oldestAgeS },
       push,
+      renders: {
+        waiting: renders.size,
+        pages: renders.pages().length,
+        oldestAgeS: oldestWait === null ? null : Math.max(0, Math.round((now - oldestWait) / 1000)),
+        ...this.#confirmer.health(),
+      },
       journal: this.#journal.stats(),
       catalogue: {
         entities: this.#state.catalogue.size,
@@ -214,6 +244,7 @@ export class OriginSync {
     while (this.#acceptsInFlight > 0) await new Promise((r) => setTimeout(r, 5));
     const drained = this.#fatal ? false : await this.#pusher.drain(opts.drainMs ?? 2_000);
     await this.#pusher.stop();
+    await this.#confirmer.stop();
     for (const ext of this.extensions) await ext.stop?.();
     await this.#journal.close({ snapshot: !this.#fatal });
     this.#log.info('origin-sync: stopped', {
@@ -222,7 +253,15 @@ export class OriginSync {
     });
   }
 
-  #record(record: AckRecord | FailRecord): Promise<unknown> {
+  async #record(record: AckRecord | FailRecord): Promise<unknown> {
+    const result = await this.#append(record);
+    // The worker promised a render version: find out when it is published.
+    if (record.kind === 'ack' && record.renderVersion !== null)
+      this.#confirmer.watch(record.pageId);
+    return result;
+  }
+
+  #append(record: JournalRecord): Promise<unknown> {
     return this.#journal.append(encodeRecord(record), () => this.#state.apply(record));
   }
 }

@@ -1,12 +1,21 @@
 // Everything origin-sync knows, as a pure function of its journal records applied in order:
 // the catalogue (latest entity states, service → pages index), the outbox (what each page
-// still has to receive), the event ids already taken (duplicates), and the event explorer.
+// still has to receive), the event ids already taken (duplicates), the event explorer, and
+// the events waiting for the edge to publish the render they were promised.
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { Catalogue, type HostnamesChange } from './catalogue.ts';
 import { Explorer, type ExplorerSnapshot } from './explorer.ts';
 import { Fifo } from './fifo.ts';
 import { Outbox, type OutboxSnapshot } from './outbox.ts';
-import type { AcceptRecord, AckRecord, FailRecord, JournalRecord } from './records.ts';
+import type {
+  AcceptRecord,
+  AckRecord,
+  FailRecord,
+  JournalRecord,
+  RenderedRecord,
+  RenderFailRecord,
+} from './records.ts';
+import { RenderWatch, type RenderWatchSnapshot } from './render-watch.ts';
 
 export interface StateOptions {
   /** How many recent core events the explorer remembers. */
@@ -37,6 +46,8 @@ export interface StateSnapshot {
   seen: string[];
   outbox: OutboxSnapshot;
   explorer: ExplorerSnapshot;
+  /** Absent in snapshots written before renders were confirmed: nothing waits then. */
+  renders?: RenderWatchSnapshot;
 }
 
 const STALE_NOTE = 'an event at least as new is known for this entity: the edge will skip it';
@@ -49,18 +60,26 @@ export class OriginState {
   readonly catalogue: Catalogue;
   readonly outbox: Outbox;
   readonly explorer: Explorer;
+  readonly renders: RenderWatch;
   readonly #seen: Set<string>;
   readonly #seenOrder = new Fifo<string>();
   readonly #options: StateOptions;
 
   constructor(
     options: StateOptions = DEFAULT_STATE_OPTIONS,
-    parts?: { catalogue: Catalogue; outbox: Outbox; explorer: Explorer; seen: Set<string> },
+    parts?: {
+      catalogue: Catalogue;
+      outbox: Outbox;
+      explorer: Explorer;
+      renders: RenderWatch;
+      seen: Set<string>;
+    },
   ) {
     this.#options = options;
     this.catalogue = parts?.catalogue ?? new Catalogue();
     this.outbox = parts?.outbox ?? new Outbox();
     this.explorer = parts?.explorer ?? new Explorer(options.explorerCapacity);
+    this.renders = parts?.renders ?? new RenderWatch();
     this.#seen = parts?.seen ?? new Set();
     for (const id of this.#seen) this.#seenOrder.push(id);
   }
@@ -74,6 +93,12 @@ export class OriginState {
         return null;
       case 'fail':
         this.#fail(record);
+        return null;
+      case 'rendered':
+        this.#rendered(record);
+        return null;
+      case 'render_fail':
+        this.#renderFail(record);
         return null;
     }
   }
@@ -90,6 +115,7 @@ export class OriginState {
       seen: [...this.#seen],
       outbox: this.outbox.toSnapshot(),
       explorer: this.explorer.toSnapshot(),
+      renders: this.renders.toSnapshot(),
     };
   }
 
@@ -101,6 +127,7 @@ export class OriginState {
       catalogue: Catalogue.from(snapshot.entities),
       outbox: Outbox.from(snapshot.outbox),
       explorer: Explorer.from(snapshot.explorer, options.explorerCapacity),
+      renders: RenderWatch.from(snapshot.renders ?? []),
       seen,
     });
   }
@@ -198,6 +225,44 @@ export class OriginState {
           detail: 'stored by the worker; its answer carried no per-event result',
         });
       }
+      // Only what the explorer still shows is worth confirming.
+      const traced = this.explorer.get(event.id) !== undefined;
+      if (outcome !== undefined && record.renderVersion !== null && traced) {
+        this.renders.expect(pageId, event.id, record.renderVersion, record.at);
+      }
+    }
+  }
+
+  #rendered(record: RenderedRecord): void {
+    const at = iso(record.renderedAt);
+    for (const awaited of this.renders.confirm(record.pageId, record.version)) {
+      this.explorer.step(awaited.eventId, {
+        step: 'rendered',
+        at,
+        pageId: record.pageId,
+        renderVersion: record.version,
+        // A duplicate or stale event is promised the version already live.
+        ...(record.renderedAt < awaited.since ? { detail: 'already live when pushed' } : {}),
+      });
+    }
+  }
+
+  #renderFail(record: RenderFailRecord): void {
+    const awaited = record.giveUp
+      ? this.renders.drop(record.pageId)
+      : this.renders.waiting(record.pageId);
+    const at = iso(record.at);
+    for (const { eventId, version } of awaited) {
+      this.explorer.failure(eventId, {
+        step: 'failed',
+        at,
+        pageId: record.pageId,
+        renderVersion: version,
+        error: record.error,
+        detail: record.giveUp
+          ? 'render not confirmed; origin-sync stopped waiting for it'
+          : 'render not published yet; still waiting',
+      });
     }
   }
 

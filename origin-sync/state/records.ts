@@ -41,4 +41,35 @@ export interface FailRecord {
   permanent: boolean;
 }
 
-export type JournalRecord = AcceptRecord | AckRecord | FailRecord;
+/**
+ * The worker says the page's render `version` is in KV (published at `renderedAt`): every event
+ * of the page promised a render version ≤ `version` is rendered.
+ */
+export interface RenderedRecord {
+  kind: 'rendered';
+  at: number;
+  pageId: string;
+  version: number;
+  renderedAt: number;
+}
+
+/**
+ * A promised render version of the page stayed unpublished too long: the waiting events get
+ * a `failed` step with `error` (the coordinator's last error when it has one). With `giveUp`
+ * origin-sync stops waiting for them; otherwise it keeps asking and a later success still
+ * records `rendered`.
+ */
+export interface RenderFailRecord {
+  kind: 'render_fail';
+  at: number;
+  pageId: string;
+  error: string;
+  giveUp: boolean;
+}
+
+export type JournalRecord =
+  | AcceptRecord
+  | AckRecord
+  | FailRecord
+  | RenderedRecord
+  | RenderFailRecord;

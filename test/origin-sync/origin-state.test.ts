@@ -138,9 +138,99 @@ describe('origin-sync state', () => {
     expect(s.explorer.forPage('p', 10).map((t) => t.id)[0]).toBe(inc.id);
   });
 
+  it('records when the promised render is published, for every event promised up to it', () => {
+    const s = new OriginState(options);
+    const page = pageEvent({ id: 'p1', serviceIds: ['a'] });
+    const svc = serviceEvent({ id: 'a' });
+    const later = serviceEvent({ id: 'a' }, 2);
+    s.apply(accept([page, svc]));
+    const ack = (upTo: number, renderVersion: number, ids: string[], at: number) =>
+      s.apply({
+        kind: 'ack',
+        at,
+        pushedAt: at - 1,
+        pageId: 'p1',
+        upTo,
+        attempt: 1,
+        renderVersion,
+        results: ids.map((id) => ({ id, outcome: 'applied' as const })),
+      });
+    ack(2, 4, [page.id, svc.id], T + 10);
+    s.apply(accept([later], T + 20));
+    ack(3, 5, [later.id], T + 30);
+    expect(s.renders.summary('p1')).toEqual({
+      lowest: 4,
+      highest: 5,
+      oldestSince: T + 10,
+      events: 3,
+    });
+
+    s.apply({ kind: 'rendered', at: T + 40, pageId: 'p1', version: 4, renderedAt: T + 35 });
+    expect(s.explorer.get(svc.id)?.steps.at(-1)).toEqual({
+      step: 'rendered',
+      at: new Date(T + 35).toISOString(),
+      pageId: 'p1',
+      renderVersion: 4,
+    });
+    // Version 5 is not live yet: the later event still waits.
+    expect(s.explorer.get(later.id)?.steps.at(-1)?.step).toBe('applied');
+    expect(s.renders.waiting('p1').map((a) => a.eventId)).toEqual([later.id]);
+
+    s.apply({ kind: 'render_fail', at: T + 50, pageId: 'p1', error: 'KV down', giveUp: false });
+    s.apply({ kind: 'render_fail', at: T + 60, pageId: 'p1', error: 'KV down', giveUp: false });
+    const failed = s.explorer.get(later.id)?.steps.filter((x) => x.step === 'failed') ?? [];
+    // The same failure again updates its step instead of adding one.
+    expect(failed).toEqual([
+      {
+        step: 'failed',
+        at: new Date(T + 60).toISOString(),
+        pageId: 'p1',
+        renderVersion: 5,
+        error: 'KV down',
+        detail: 'render not published yet; still waiting',
+      },
+    ]);
+    s.apply({ kind: 'rendered', at: T + 70, pageId: 'p1', version: 6, renderedAt: T + 65 });
+    expect(s.explorer.get(later.id)?.steps.at(-1)).toMatchObject({
+      step: 'rendered',
+      renderVersion: 6,
+    });
+    expect(s.renders.size).toBe(0);
+  });
+
+  it('stops waiting for a render when told to give up, saying so', () => {
+    const s = new OriginState(options);
+    const page = pageEvent({ id: 'p1', serviceIds: [] });
+    s.apply(accept([page]));
+    s.apply({
+      kind: 'ack',
+      at: T,
+      pushedAt: T,
+      pageId: 'p1',
+      upTo: 1,
+      attempt: 1,
+      renderVersion: 1,
+      results: [{ id: page.id, outcome: 'applied' }],
+    });
+    s.apply({
+      kind: 'render_fail',
+      at: T + 1,
+      pageId: 'p1',
+      error: 'the edge has no record of this page',
+      giveUp: true,
+    });
+    expect(s.renders.pages()).toEqual([]);
+    expect(s.explorer.get(page.id)?.steps.at(-1)).toMatchObject({
+      step: 'failed',
+      error: 'the edge has no record of this page',
+      detail: expect.stringContaining('stopped waiting'),
+    });
+  });
+
   it('is rebuilt identically from a snapshot plus the records after it', () => {
+    const page = pageEvent({ id: 'p1', serviceIds: ['a', 'b'] });
     const history: JournalRecord[] = [
-      accept([pageEvent({ id: 'p1', serviceIds: ['a', 'b'] }), serviceEvent({ id: 'a' })]),
+      accept([page, serviceEvent({ id: 'a' })]),
       accept([serviceEvent({ id: 'b' }), incidentEvent({ id: 'i', serviceIds: ['b'] })]),
       {
         kind: 'ack',
@@ -150,9 +240,10 @@ describe('origin-sync state', () => {
         upTo: 2,
         attempt: 1,
         renderVersion: 1,
-        results: [],
+        results: [{ id: page.id, outcome: 'applied' }],
       },
       accept([pageEvent({ id: 'p2', serviceIds: ['b'] })]),
+      { kind: 'rendered', at: T + 1, pageId: 'p1', version: 0, renderedAt: T },
       accept([serviceEvent({ id: 'a' }, 2)]),
     ];
     const whole = new OriginState(options);

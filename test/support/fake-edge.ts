@@ -1,13 +1,21 @@
 // A stand-in for the worker's /_sync (worker/sync/contract.ts) for origin-sync tests: checks
-// the token and the batch exactly as the contract says, applies events idempotently by id
-// and per-entity version, and can be told to fail.
+// tokens and batches exactly as the contract says, applies events idempotently by id and
+// per-entity version, answers the render status of a page, and can be told to fail or to hold
+// its renders back.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CryptoKey } from 'jose';
 import { entityKey } from '../../origin-sync/state/catalogue.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { SyncBatch, type SyncOutcome, type SyncResult } from '../../worker/sync/contract.ts';
-import { verifySyncToken } from '../../worker/sync/token.ts';
+import {
+  type PageRenderStatus,
+  SyncBatch,
+  type SyncOutcome,
+  type SyncResult,
+  syncReadRequest,
+  syncStatusPath,
+} from '../../worker/sync/contract.ts';
+import { verifySyncReadToken, verifySyncToken } from '../../worker/sync/token.ts';
 
 export interface FakeEdge {
   url: string;
@@ -15,9 +23,18 @@ export interface FakeEdge {
   batches: SyncBatch[];
   /** The latest event per entity, per page. */
   pages: Map<string, Map<string, CoreEvent>>;
-  /** Answer every push with this status instead (e.g. 503), or null to work normally. */
+  /** Answer every request with this status instead (e.g. 503), or null to work normally. */
   failWith: number | null;
+  /** POSTs to /_sync (status checks are counted apart). */
   requests: number;
+  statusRequests: number;
+  /** Publish each stored batch's render at once (true), or only on `publish` (false). */
+  autoPublish: boolean;
+  /** Reported as the coordinator's last error while renders are held back. */
+  renderError: string | null;
+  /** Publishes every render version promised to the page so far. */
+  publish(pageId: string): void;
+  status(pageId: string): PageRenderStatus | null;
   /** Holds every request until the returned function is called. */
   hold(): () => void;
   close(): Promise<void>;
@@ -27,12 +44,35 @@ export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
   let gate: Promise<void> = Promise.resolve();
   const seen = new Map<string, Set<string>>();
   const renderVersions = new Map<string, number>();
+  const published = new Map<string, { version: number; at: string }>();
   const edge: FakeEdge = {
     url: '',
     batches: [],
     pages: new Map(),
     failWith: null,
     requests: 0,
+    statusRequests: 0,
+    autoPublish: true,
+    renderError: null,
+    publish: (pageId) => {
+      const version = renderVersions.get(pageId) ?? 0;
+      if ((published.get(pageId)?.version ?? 0) < version) {
+        published.set(pageId, { version, at: new Date().toISOString() });
+      }
+    },
+    status: (pageId) => {
+      if (!renderVersions.has(pageId)) return null;
+      const done = published.get(pageId);
+      const pending = (done?.version ?? 0) < (renderVersions.get(pageId) ?? 0);
+      return {
+        pageId,
+        publishedVersion: done?.version ?? 0,
+        renderedAt: done?.at ?? null,
+        pending,
+        failures: pending && edge.renderError ? 1 : 0,
+        lastError: pending ? edge.renderError : null,
+      };
+    },
     hold: () => {
       let release = () => {};
       gate = new Promise((r) => {
@@ -40,24 +80,41 @@ export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
       });
       return release;
     },
-    close: () => new Promise((r) => server.close(() => r())),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      await gate;
-      edge.requests++;
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const statusMatch = /^\/_sync\/pages\/([^/]+)\/status$/.exec(req.url ?? '');
+      if (req.method === 'GET' && statusMatch) {
+        edge.statusRequests++;
+        if (edge.failWith !== null) return send(edge.failWith, { title: 'down for the test' });
+        const pageId = decodeURIComponent(statusMatch[1] as string);
+        const request = syncReadRequest('GET', syncStatusPath(pageId));
+        if (!(await verifySyncReadToken(publicKey, token, pageId, request))) {
+          return send(401, { title: 'bad token' });
+        }
+        const status = edge.status(pageId);
+        return status ? send(200, status) : send(404, { title: 'unknown page' });
+      }
+
+      await gate;
+      edge.requests++;
       if (edge.failWith !== null) return send(edge.failWith, { title: 'down for the test' });
       const match = /^\/_sync\/pages\/([^/]+)$/.exec(req.url ?? '');
       if (req.method !== 'POST' || !match) return send(404, { title: 'not found' });
       const pageId = decodeURIComponent(match[1] as string);
       const body = Buffer.concat(chunks).toString('utf8');
-      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       if (!(await verifySyncToken(publicKey, token, pageId, body))) {
         return send(401, { title: 'bad token' });
       }
@@ -84,6 +141,7 @@ export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
       }
       const version = (renderVersions.get(pageId) ?? 0) + (applied ? 1 : 0);
       renderVersions.set(pageId, version);
+      if (edge.autoPublish) edge.publish(pageId);
       const result: SyncResult = { pageId, renderVersion: version, results };
       send(200, result);
     });

@@ -21,9 +21,7 @@ export interface RunningOriginSync {
   stop(): Promise<void>;
 }
 
-export async function startOriginSync(
-  opts: Omit<OriginSyncOptions, 'push'> & { push?: OriginSyncOptions['push'] },
-): Promise<RunningOriginSync> {
+export async function startOriginSync(opts: OriginSyncOptions): Promise<RunningOriginSync> {
   const sync = await OriginSync.start({
     log: silentLogger,
     ...opts,
@@ -31,6 +29,10 @@ export async function startOriginSync(
       retry: { initialMs: 20, maxMs: 200 },
       breaker: { failureThreshold: 3, open: { initialMs: 50, maxMs: 200 } },
       ...opts.push,
+    },
+    confirm: {
+      ...opts.confirm,
+      timing: { poll: { initialMs: 20, maxMs: 200 }, ...opts.confirm?.timing },
     },
   });
   const app = createApp({ sync, secret: TEST_SECRET, log: silentLogger });

@@ -1,0 +1,283 @@
+// Confirms that the render versions the worker promised are published. The worker answers a
+// push once the batch is stored, before the coalesced render; and the edge never calls
+// origin-sync (it may not be able to reach it). So origin-sync asks: a signed
+// `GET /_sync/pages/:pageId/status` (worker/sync/contract.ts) for each page that has events
+// waiting, soon after a push and then less and less often, a few pages at a time, until
+// every promised version is published. What it learns is journaled (`rendered`, and
+// `render_fail` when a version stays unpublished too long), so the explorer shows it after a
+// restart too, and a restart asks again for whatever was still waiting.
+import type { CryptoKey } from 'jose';
+import { PageRenderStatus, syncReadRequest, syncStatusPath } from '../../worker/sync/contract.ts';
+import { signSyncReadToken } from '../../worker/sync/token.ts';
+import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import type { RenderedRecord, RenderFailRecord } from '../state/records.ts';
+import type { WatchSummary } from '../state/render-watch.ts';
+import { type BackoffPolicy, backoffDelay } from './backoff.ts';
+
+export interface RenderConfirmTiming {
+  /** Between checks of a page: starts at about `initialMs` after a push, doubles up to `maxMs`. */
+  poll: BackoffPolicy;
+  /** A promise unconfirmed this long is reported as a `failed` step (and still waited for). */
+  failAfterMs: number;
+  /** A promise unconfirmed this long is given up (a `failed` step says so). */
+  giveUpMs: number;
+}
+
+export const DEFAULT_CONFIRM_TIMING: RenderConfirmTiming = {
+  // The worker renders 250 ms after a quiet moment, at most 2 s after a change.
+  poll: { initialMs: 400, maxMs: 15_000 },
+  failAfterMs: 30_000,
+  giveUpMs: 60 * 60_000,
+};
+
+export interface RenderConfirmerOptions {
+  workerUrl: string;
+  privateKey: CryptoKey;
+  /** What each page waits for (the journal-derived state). */
+  watch: { pages(): string[]; summary(pageId: string): WatchSummary | null };
+  /** Journals (and applies) what was learned; resolves once durable. */
+  record(record: RenderedRecord | RenderFailRecord): Promise<unknown>;
+  timing?: Partial<RenderConfirmTiming>;
+  concurrency?: number;
+  requestTimeoutMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+  random?: () => number;
+  log?: Logger;
+}
+
+export interface ConfirmHealth {
+  pagesChecking: number;
+  inFlight: number;
+  checks: number;
+  failedChecks: number;
+  lastError: string | null;
+}
+
+interface PageCheck {
+  dueAt: number;
+  attempt: number;
+  /** A new promise came while a check was in flight: start the short intervals again. */
+  renewed: boolean;
+}
+
+type StatusAnswer = { status: PageRenderStatus } | { error: string };
+
+export class RenderConfirmer {
+  readonly #o: Required<Omit<RenderConfirmerOptions, 'timing'>>;
+  readonly #timing: RenderConfirmTiming;
+  readonly #due = new Map<string, PageCheck>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+  /** What was last reported as failed per page, so an unchanged failure is journaled once. */
+  readonly #reported = new Map<string, string>();
+  readonly #abort = new AbortController();
+  #timer: NodeJS.Timeout | null = null;
+  #timerAt = 0;
+  #stopped = false;
+  #checks = 0;
+  #failedChecks = 0;
+  #lastError: string | null = null;
+
+  constructor(options: RenderConfirmerOptions) {
+    this.#o = {
+      concurrency: 4,
+      requestTimeoutMs: 10_000,
+      fetch: globalThis.fetch,
+      now: Date.now,
+      random: Math.random,
+      log: silentLogger,
+      ...options,
+    };
+    this.#timing = { ...DEFAULT_CONFIRM_TIMING, ...options.timing };
+  }
+
+  /** Checks every page that still waits for a render (after a restart). */
+  start(): void {
+    for (const pageId of this.#o.watch.pages()) this.watch(pageId);
+  }
+
+  /** A push to the page was acknowledged with a promise: check soon, then back off again. */
+  watch(pageId: string): void {
+    if (this.#stopped) return;
+    const dueAt = this.#o.now() + this.#delay(1);
+    const check = this.#due.get(pageId);
+    if (check) {
+      check.attempt = 0;
+      check.renewed = true;
+      check.dueAt = Math.min(check.dueAt, dueAt);
+    } else {
+      this.#due.set(pageId, { dueAt, attempt: 0, renewed: false });
+    }
+    this.#wakeAt(this.#due.get(pageId)?.dueAt ?? dueAt);
+  }
+
+  health(): ConfirmHealth {
+    return {
+      pagesChecking: this.#due.size,
+      inFlight: this.#inFlight.size,
+      checks: this.#checks,
+      failedChecks: this.#failedChecks,
+      lastError: this.#lastError,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#abort.abort(new Error('origin-sync is stopping'));
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  #delay(attempt: number): number {
+    return backoffDelay(attempt, this.#timing.poll, this.#o.random);
+  }
+
+  #pump(): void {
+    if (this.#stopped) return;
+    const now = this.#o.now();
+    let wakeAt = Number.POSITIVE_INFINITY;
+    for (const [pageId, check] of this.#due) {
+      if (this.#inFlight.has(pageId)) continue;
+      if (check.dueAt > now || this.#inFlight.size >= this.#o.concurrency) {
+        wakeAt = Math.min(wakeAt, Math.max(check.dueAt, now + 10));
+        continue;
+      }
+      const run = this.#check(pageId, check)
+        .catch((err: unknown) => {
+          // Only the journal can fail here, and it stops the service itself.
+          this.#o.log.error('render check: could not record the outcome', {
+            pageId,
+            error: errorMessage(err),
+          });
+        })
+        .finally(() => {
+          this.#inFlight.delete(pageId);
+          this.#pump();
+        });
+      this.#inFlight.set(pageId, run);
+    }
+    if (Number.isFinite(wakeAt)) this.#wakeAt(wakeAt);
+  }
+
+  #wakeAt(at: number): void {
+    if (this.#stopped) return;
+    if (this.#timer && this.#timerAt <= at) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#pump();
+      },
+      Math.max(0, at - this.#o.now()),
+    );
+    this.#timer.unref();
+  }
+
+  async #check(pageId: string, check: PageCheck): Promise<void> {
+    check.renewed = false;
+    const waiting = this.#o.watch.summary(pageId);
+    if (!waiting) {
+      this.#forget(pageId);
+      return;
+    }
+    const answer = await this.#ask(pageId);
+    if (this.#stopped) return;
+    const now = this.#o.now();
+    let progressed = false;
+    if ('status' in answer && answer.status.publishedVersion >= waiting.lowest) {
+      const { status } = answer;
+      await this.#o.record({
+        kind: 'rendered',
+        at: now,
+        pageId,
+        version: status.publishedVersion,
+        renderedAt: status.renderedAt === null ? now : Date.parse(status.renderedAt),
+      });
+      progressed = true;
+    }
+    const left = this.#o.watch.summary(pageId);
+    if (!left) {
+      this.#forget(pageId);
+      return;
+    }
+    if (progressed) this.#reported.delete(pageId);
+    const age = now - left.oldestSince;
+    if (age >= this.#timing.failAfterMs) {
+      const giveUp = age >= this.#timing.giveUpMs;
+      const error = this.#failure(answer, left);
+      const said = `${left.events}|${error}`;
+      if (giveUp || this.#reported.get(pageId) !== said) {
+        await this.#o.record({ kind: 'render_fail', at: now, pageId, error, giveUp });
+        this.#reported.set(pageId, said);
+        this.#o.log.warn('render not confirmed', { pageId, waitingMs: age, error, giveUp });
+      }
+      if (giveUp) {
+        this.#forget(pageId);
+        return;
+      }
+    }
+    check.attempt = progressed || check.renewed ? 1 : check.attempt + 1;
+    check.dueAt = now + this.#delay(check.attempt);
+  }
+
+  #forget(pageId: string): void {
+    this.#due.delete(pageId);
+    this.#reported.delete(pageId);
+  }
+
+  /** Why the page's promised version is not confirmed, in the coordinator's words if it has some. */
+  #failure(answer: StatusAnswer, left: WatchSummary): string {
+    if ('error' in answer) return `render not confirmed: ${answer.error}`;
+    const { status } = answer;
+    if (status.lastError) return status.lastError;
+    return `render version ${left.lowest} not published (published: ${status.publishedVersion}${
+      status.pending ? ', changes pending' : ''
+    })`;
+  }
+
+  async #ask(pageId: string): Promise<StatusAnswer> {
+    this.#checks++;
+    const path = syncStatusPath(pageId);
+    let error: string;
+    try {
+      const token = await signSyncReadToken(
+        this.#o.privateKey,
+        pageId,
+        syncReadRequest('GET', path),
+      );
+      const res = await this.#o.fetch(new URL(path, this.#o.workerUrl), {
+        headers: { Authorization: `Bearer ${token}` },
+        signal: AbortSignal.any([
+          this.#abort.signal,
+          AbortSignal.timeout(this.#o.requestTimeoutMs),
+        ]),
+      });
+      const text = await res.text();
+      if (res.status === 200) {
+        const parsed = parseStatus(text, pageId);
+        if (parsed) return { status: parsed };
+        error = 'the status answer was not a PageRenderStatus';
+      } else if (res.status === 404) {
+        error = 'the edge has no record of this page';
+      } else {
+        error = `worker answered ${res.status}`;
+      }
+    } catch (err) {
+      error = `network: ${errorMessage(err)}`;
+    }
+    this.#failedChecks++;
+    this.#lastError = error;
+    this.#o.log.debug('render check failed', { pageId, error });
+    return { error };
+  }
+}
+
+function parseStatus(text: string, pageId: string): PageRenderStatus | null {
+  try {
+    const result = PageRenderStatus.safeParse(JSON.parse(text));
+    return result.success && result.data.pageId === pageId ? result.data : null;
+  } catch {
+    return null;
+  }
+}
