@@ -57,7 +57,7 @@ describe('core event → page', () => {
       },
       { what: 'the applied step' },
     );
-    expect(trace.steps.map((s) => s.step)).toEqual([
+    expect(trace.steps.map((s) => s.step).slice(0, 6)).toEqual([
       'received',
       'validated',
       'journaled',
@@ -65,9 +65,19 @@ describe('core event → page', () => {
       'pushed',
       'applied',
     ]);
-    const applied = trace.steps.at(-1);
+    const applied = trace.steps[5];
     expect(applied).toMatchObject({ pageId: 'e2e_page' });
     expect(applied?.renderVersion).toBeGreaterThan(0);
+    // The worker answered when the batch was stored; origin-sync then asks until the render
+    // that contains it is published, and says so.
+    const rendered = await waitFor(
+      async () => (await system.trace(incident.id))?.steps.find((s) => s.step === 'rendered'),
+      { what: 'the rendered step' },
+    );
+    expect(rendered).toMatchObject({ pageId: 'e2e_page' });
+    expect(rendered.renderVersion).toBeGreaterThanOrEqual(applied?.renderVersion ?? Infinity);
+    const final = (await system.trace(incident.id))?.steps.map((s) => s.step);
+    expect(final?.slice(5)).toEqual(['applied', 'rendered']);
     const recent = await system.pageTraces('e2e_page', 1);
     expect(recent[0]?.id).toBe(incident.id);
     expect(await (await fetch(`${system.syncUrl}/v1/events/evt_unknown`)).status).toBe(404);
