@@ -4,7 +4,6 @@
 //     50 ms) → how many renders and KV writes;
 //   - from a /_sync 200 to the new HTML readable by a visitor, p50 and p95.
 // `node bench/coalescing.ts` prints the rows; `npm run bench` calls the default export.
-import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { DEMO_HOST, demoEvents } from '../origin-sync/demo/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../scripts/lib/local-worker.ts';
@@ -195,7 +194,7 @@ export default async function coalescing(): Promise<CoalescingRow[]> {
     return rows;
   } finally {
     await worker?.close();
-    await rm(bundle.dir, { recursive: true, force: true });
+    await bundle.dispose();
   }
 }
 

@@ -133,7 +133,7 @@ export async function freshness(): Promise<Row[]> {
     await origin.stop();
     await worker.stop();
     await rm(stateDir, { recursive: true, force: true });
-    await rm(bundle.dir, { recursive: true, force: true });
+    await bundle.dispose();
   }
 }
 

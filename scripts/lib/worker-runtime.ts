@@ -3,7 +3,7 @@
 // Shared by `npm start`, the end-to-end and browser tests, and the benchmarks. Miniflare
 // rather than `wrangler dev`: the same runtime at ~8x the throughput, and no interactive UI.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,20 +16,39 @@ const ROOT = resolve(import.meta.dirname, '../..');
 export interface WorkerBundle {
   dir: string;
   scriptPath: string;
+  /**
+   * Removes the bundle's directory if buildWorker made it (a temp dir); a directory the caller
+   * chose stays. The caller owns the bundle, not a runtime: one bundle serves any number of
+   * runtimes started and stopped from it (a test that restarts the worker, a shared bundle).
+   */
+  dispose(): Promise<void>;
 }
 
 /** `wrangler deploy --dry-run`: the bundle a deploy would upload, with templates as text modules. */
 export async function buildWorker(outDir?: string): Promise<WorkerBundle> {
+  const temporary = outDir === undefined;
   const dir = outDir ?? (await mkdtemp(join(tmpdir(), 'esp-worker-')));
-  await run(
-    process.execPath,
-    [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', dir],
-    {
-      cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-    },
-  );
-  return { dir, scriptPath: join(dir, 'index.js') };
+  const dispose = async () => {
+    if (temporary) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await run(
+      process.execPath,
+      [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', dir],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: 'false',
+          CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+        },
+      },
+    );
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { dir, scriptPath: join(dir, 'index.js'), dispose };
 }
 
 export interface WorkerRuntimeOptions {

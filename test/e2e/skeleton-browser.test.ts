@@ -3,7 +3,6 @@
 // (render budget 0 here, to make that deterministic), the script completes it from the page's
 // JSON, and without JavaScript it reloads itself into the full page once the render landed.
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
@@ -75,7 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await worker?.close();
-  if (bundle) await rm(bundle.dir, { recursive: true, force: true });
+  await bundle?.dispose();
 });
 
 describe('the skeleton page in Chromium', () => {

@@ -6,7 +6,7 @@
 // - Atlassian's own embeddable widget (@statuspage/status-widget), on another site's page in
 //   Chromium, reads summary.json cross-origin and shows the page's status.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
@@ -85,7 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   http.globalAgent = originalAgent;
   await runtime?.stop();
-  if (bundle) await rm(bundle.dir, { recursive: true, force: true });
+  await bundle?.dispose();
 });
 
 describe('the statuspage.io client reading a local page', () => {

@@ -47,7 +47,7 @@ let bundle: Promise<WorkerBundle> | null = null;
 /** Removes the worker bundle this test file built (call once, after every system stopped). */
 export async function removeBundle(): Promise<void> {
   const built = await bundle?.catch(() => null);
-  if (built) await rm(built.dir, { recursive: true, force: true });
+  await built?.dispose();
   bundle = null;
 }
 
