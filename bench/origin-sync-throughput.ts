@@ -18,7 +18,7 @@ import {
   startOriginSyncProcess,
 } from '../scripts/lib/origin-sync-process.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
-import type { SyncResult } from '../worker/sync/contract.ts';
+import type { PageRenderStatus, SyncResult } from '../worker/sync/contract.ts';
 
 const SENDERS = 16;
 const BATCH = 100;
@@ -40,13 +40,28 @@ export interface Row {
   note?: string;
 }
 
-/** An edge stand-in that acknowledges every /_sync batch as applied, without checking. */
+/** An edge stand-in that acknowledges every /_sync batch as applied, without checking, and
+ * says every promised render is published when origin-sync asks. */
 async function acknowledgingEdge(): Promise<{ url: string; close(): Promise<void> }> {
   let version = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const statusOf = /^\/_sync\/pages\/([^/]+)\/status$/.exec(req.url ?? '');
+      if (req.method === 'GET' && statusOf) {
+        const status: PageRenderStatus = {
+          pageId: decodeURIComponent(statusOf[1] as string),
+          publishedVersion: version,
+          renderedAt: new Date().toISOString(),
+          pending: false,
+          failures: 0,
+          lastError: null,
+        };
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(status));
+        return;
+      }
       const batch = JSON.parse(Buffer.concat(chunks).toString()) as {
         pageId: string;
         events: { id: string }[];
