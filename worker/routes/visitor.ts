@@ -11,6 +11,7 @@ import {
 } from '../http/headers.ts';
 import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
+import { wwwRedirect } from '../http/www-redirect.ts';
 import { type MessageKind, messagePage } from '../render/message-pages.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import { type DocumentMeta, docKey } from '../store/keys.ts';
@@ -52,6 +53,8 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
   const path = documentPath(url.pathname);
   if (!hostname) return refuse(url.pathname, 'bad_request');
   const record = await lookupHost(c.env.PAGES_KV, hostname);
+  const redirect = record && wwwRedirect(c.req.url, record);
+  if (redirect) return redirect;
   if (!record || !path) return refuse(url.pathname, 'not_found');
 
   const access = await decideAccess(record, c.req.raw);
