@@ -164,6 +164,7 @@ export class CertificateUpdater {
 
   #pages = new Map<string, PageEntry>();
   #records = new Map<string, HostnameState>();
+  #pendingSteps: Array<[HostnameState, StepDraft]> = [];
   #busy = new Set<string>();
   #inFlight = new Set<Promise<void>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -252,7 +253,9 @@ export class CertificateUpdater {
 
   /**
    * A page now has exactly these hostnames (`[]` when the page was deleted). Resolves once
-   * the change is saved. A hostname another page had is moved, never deleted and recreated.
+   * the change is saved; `applied` is false when the version is stale or nothing changed.
+   * A hostname another page had is moved, never deleted and recreated. A failed or timed-out
+   * hostname the page still lists is followed anew (the customer may have fixed their DNS).
    */
   async pageHostnamesChanged(
     pageId: string,
@@ -261,13 +264,52 @@ export class CertificateUpdater {
   ): Promise<{ applied: boolean }> {
     if (!this.#loaded) throw new Error('CertificateUpdater: call start() first');
     await this.#loaded;
+    const applied = this.#change(pageId, hostnames, change, false);
+    if (applied) await this.#persist();
+    for (const [record, draft] of this.#pendingSteps.splice(0)) this.#emit(record, draft);
+    this.#pump();
+    return { applied };
+  }
+
+  /**
+   * Brings the desired state in line with every page that exists now (at start, after a
+   * crash or a replay that did not call `pageHostnamesChanged`): pages not listed are treated
+   * as deleted. Unlike a page change, it does not restart failed or timed-out hostnames.
+   */
+  async reconcile(
+    pages: ReadonlyArray<{ id: string; hostnames: readonly string[] }>,
+  ): Promise<void> {
+    if (!this.#loaded) throw new Error('CertificateUpdater: call start() first');
+    await this.#loaded;
+    const listed = new Set(pages.map((p) => p.id));
+    let changed = false;
+    for (const page of pages) changed = this.#change(page.id, page.hostnames, {}, true) || changed;
+    const gone = new Set<string>();
+    for (const id of this.#pages.keys()) if (!listed.has(id)) gone.add(id);
+    for (const r of this.#records.values()) if (!listed.has(r.pageId)) gone.add(r.pageId);
+    for (const id of gone) {
+      changed = this.#change(id, [], {}, true) || changed;
+      this.#pages.delete(id);
+    }
+    if (changed) await this.#persist();
+    for (const [record, draft] of this.#pendingSteps.splice(0)) this.#emit(record, draft);
+    this.#pump();
+  }
+
+  /** Applies a page's hostnames to the records; steps are queued until the state is saved. */
+  #change(
+    pageId: string,
+    hostnames: readonly string[],
+    change: HostnamesChange,
+    reconciling: boolean,
+  ): boolean {
     const known = this.#pages.get(pageId);
     if (
       change.version !== undefined &&
       known?.version !== undefined &&
       change.version <= known.version
     ) {
-      return { applied: false };
+      return false;
     }
 
     const wanted = [
@@ -282,7 +324,8 @@ export class CertificateUpdater {
     const now = this.#now();
     const at = new Date(now).toISOString();
     const { eventId } = change;
-    const steps: Array<[HostnameState, StepDraft]> = [];
+    const steps = this.#pendingSteps;
+    const before = steps.length;
 
     for (const hostname of wanted) {
       const existing = this.#records.get(hostname);
@@ -326,7 +369,7 @@ export class CertificateUpdater {
             detail: `moved from page ${previousOwner}; custom hostname and certificate kept`,
           },
         ]);
-      } else if (record.phase === 'failed' || record.phase === 'timed_out') {
+      } else if (!reconciling && (record.phase === 'failed' || record.phase === 'timed_out')) {
         // Saving the page again is how an operator says "the customer fixed their DNS".
         record.phase = record.customHostnameId ? 'pending' : 'provisioning';
         record.revalidate = certificateNeedsRevalidation(record.certificateStatus);
@@ -362,14 +405,14 @@ export class CertificateUpdater {
       ]);
     }
 
-    this.#pages.set(pageId, {
-      ...(change.version !== undefined ? { version: change.version } : {}),
-      hostnames: wanted,
-    });
-    await this.#persist();
-    for (const [record, draft] of steps) this.#emit(record, draft);
-    this.#pump();
-    return { applied: true };
+    const previous = this.#pages.get(pageId);
+    const version = change.version ?? previous?.version;
+    const samePage =
+      previous !== undefined &&
+      previous.version === version &&
+      previous.hostnames.join('\n') === wanted.join('\n');
+    this.#pages.set(pageId, { ...(version !== undefined ? { version } : {}), hostnames: wanted });
+    return steps.length > before || !samePage;
   }
 
   /** The operator's view of one page's hostnames; null for a page the updater never heard of. */
@@ -381,6 +424,23 @@ export class CertificateUpdater {
       pageId,
       certificates: this.enabled ? 'enabled' : 'disabled',
       domains: owned.map((r) => this.#view(r)),
+    };
+  }
+
+  /** For origin-sync's `GET /healthz`: counts per state, and whether the API is held. */
+  health(): Record<string, unknown> {
+    const states: Partial<Record<HostnamePhase, number>> = {};
+    for (const r of this.#records.values()) {
+      const state = this.enabled ? r.phase : 'disabled';
+      states[state] = (states[state] ?? 0) + 1;
+    }
+    const heldUntil = this.#gate.heldUntil;
+    return {
+      enabled: this.enabled,
+      hostnames: this.#records.size,
+      states,
+      ...(heldUntil > this.#now() ? { apiHeldUntil: new Date(heldUntil).toISOString() } : {}),
+      apiFailuresInARow: this.#gate.consecutiveFailures,
     };
   }
 

@@ -349,6 +349,34 @@ describe('restart', () => {
   });
 });
 
+describe('reconcile', () => {
+  it('provisions listed pages, removes hostnames of pages that are gone, and leaves failed ones alone', async () => {
+    standin.script('status.rec-fail.com', WALK_TO_VALIDATION_TIMEOUT);
+    const { updater } = harness();
+    await updater.start();
+    await updater.pageHostnamesChanged('page_gone', ['status.rec-gone.com']);
+    await updater.pageHostnamesChanged('page_kept', ['status.rec-fail.com']);
+    await untilState(updater, 'page_gone', 'status.rec-gone.com', 'active');
+    await untilState(updater, 'page_kept', 'status.rec-fail.com', 'failed');
+    const patches = standin.count('PATCH');
+
+    // As after a restart: page_gone was deleted meanwhile, page_new appeared.
+    await updater.reconcile([
+      { id: 'page_kept', hostnames: ['status.rec-fail.com'] },
+      { id: 'page_new', hostnames: ['status.rec-new.com'] },
+    ]);
+    await untilState(updater, 'page_new', 'status.rec-new.com', 'active');
+    await waitFor(() => !standin.hostnames().includes('status.rec-gone.com'), 'deletion');
+    expect(domain(updater, 'page_kept', 'status.rec-fail.com')?.state).toBe('failed');
+    expect(standin.count('PATCH')).toBe(patches);
+    expect(updater.health()).toMatchObject({
+      enabled: true,
+      hostnames: 2,
+      states: { active: 1, failed: 1 },
+    });
+  });
+});
+
 describe('without zone and token', () => {
   it('is off, says so once at start, and still lists hostnames as disabled', async () => {
     const { updater, logs } = harness({
