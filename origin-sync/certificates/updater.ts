@@ -732,7 +732,7 @@ export class CertificateUpdater {
         return;
       }
       case 'unauthorized': {
-        message = `${message}: the API token needs "SSL and Certificates: Edit" on zone ${
+        message = `${message}: the API token needs the "SSL and Certificates Write" permission on zone ${
           this.#config.enabled ? this.#config.zoneId : '?'
         }`;
         record.nextAttemptAt = now + this.#timing.outageBackoff.maxMs;
