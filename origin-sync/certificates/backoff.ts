@@ -1,4 +1,5 @@
 // Backoff arithmetic and the one gate every Cloudflare API call passes through.
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BackoffPolicy {
   initialMs: number;
@@ -23,7 +24,7 @@ export function backoffDelay(
 export interface ApiGateOptions {
   /** Requests in flight at once. */
   concurrency: number;
-  /** Minimum time between the starts of two requests (pacing under the account quota). */
+  /** Minimum time between two requests (pacing under the account quota), whoever sends them. */
   minIntervalMs: number;
   /** How long to hold every request after an outage-type failure, growing per failure. */
   outageBackoff: BackoffPolicy;
@@ -42,7 +43,7 @@ export interface ApiGateOptions {
 export class ApiGate {
   readonly #options: ApiGateOptions;
   #notBefore = 0;
-  #lastStart = Number.NEGATIVE_INFINITY;
+  #lastRequest = Number.NEGATIVE_INFINITY;
   #inFlight = 0;
   #consecutiveFailures = 0;
 
@@ -58,10 +59,31 @@ export class ApiGate {
     return this.#consecutiveFailures;
   }
 
-  /** The earliest time a request may start (may be in the past); Infinity when all slots are busy. */
+  /** The earliest time new work may start (may be in the past); Infinity when all slots are busy. */
   nextStartAt(): number {
     if (this.#inFlight >= this.#options.concurrency) return Number.POSITIVE_INFINITY;
-    return Math.max(this.#notBefore, this.#lastStart + this.#options.minIntervalMs);
+    return this.#requestAllowedAt();
+  }
+
+  #requestAllowedAt(): number {
+    return Math.max(this.#notBefore, this.#lastRequest + this.#options.minIntervalMs);
+  }
+
+  /**
+   * Waits until one more request may go out (pacing, and any hold from a 429 or an outage that
+   * began meanwhile), then claims the slot. Rejects when `signal` aborts (the updater stops).
+   */
+  async pace(now: () => number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const t = now();
+      const at = this.#requestAllowedAt();
+      if (at <= t) {
+        this.#lastRequest = t;
+        return;
+      }
+      await sleep(at - t, undefined, signal ? { signal } : {});
+    }
   }
 
   /** The time until which the API is held (429 or outage); 0 when open. */
@@ -69,9 +91,8 @@ export class ApiGate {
     return this.#notBefore;
   }
 
-  begin(now: number): void {
+  begin(): void {
     this.#inFlight++;
-    this.#lastStart = now;
   }
 
   end(): void {

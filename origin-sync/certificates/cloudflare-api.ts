@@ -137,6 +137,8 @@ export interface CustomHostnamesClientOptions {
   timeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Awaited before every request: where the caller paces and holds calls. */
+  beforeRequest?: () => Promise<void>;
 }
 
 export class CustomHostnamesClient {
@@ -145,6 +147,7 @@ export class CustomHostnamesClient {
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
+  readonly #beforeRequest: (() => Promise<void>) | undefined;
 
   constructor(options: CustomHostnamesClientOptions) {
     this.#base = `${options.baseUrl.replace(/\/+$/, '')}/zones/${encodeURIComponent(options.zoneId)}/custom_hostnames`;
@@ -152,6 +155,7 @@ export class CustomHostnamesClient {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? fetch;
     this.#now = options.now ?? Date.now;
+    this.#beforeRequest = options.beforeRequest;
   }
 
   async create(hostname: string, ssl: SslRequest): Promise<CustomHostname> {
@@ -189,6 +193,7 @@ export class CustomHostnamesClient {
       Accept: 'application/json',
     };
     if (json !== undefined) headers['Content-Type'] = 'application/json';
+    await this.#beforeRequest?.();
     let res: Response;
     try {
       res = await this.#fetch(`${this.#base}${path}`, {

@@ -33,7 +33,7 @@ import { JsonStateFile } from './state-file.ts';
 export interface CertificateTiming {
   /** API calls in flight at once. */
   concurrency: number;
-  /** Minimum time between two API work items (Cloudflare allows 1200 calls / 5 min per user). */
+  /** Minimum time between two API calls (Cloudflare allows 1200 calls / 5 min per user). */
   minIntervalMs: number;
   requestTimeoutMs: number;
   /** Global hold after 5xx / network errors, doubling per failure in a row. */
@@ -170,6 +170,8 @@ export class CertificateUpdater {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #loaded: Promise<void> | null = null;
   #running = false;
+  /** Aborted by `stop()`: calls waiting for their turn give up instead of holding the stop. */
+  #stopping = new AbortController();
 
   constructor(options: CertificateUpdaterOptions) {
     this.#config = options.config;
@@ -203,6 +205,7 @@ export class CertificateUpdater {
           apiToken: config.apiToken,
           timeoutMs: this.#timing.requestTimeoutMs,
           now: this.#now,
+          beforeRequest: () => this.#gate.pace(this.#now, this.#stopping.signal),
           ...(options.fetch ? { fetch: options.fetch } : {}),
         })
       : null;
@@ -214,6 +217,7 @@ export class CertificateUpdater {
     this.#loaded ??= this.#load();
     await this.#loaded;
     this.#running = true;
+    if (this.#stopping.signal.aborted) this.#stopping = new AbortController();
     if (this.#config.enabled) {
       const now = this.#now();
       for (const record of this.#records.values()) {
@@ -245,6 +249,7 @@ export class CertificateUpdater {
   /** Stops calling the API, waits for calls in flight, and leaves the state saved. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping.abort();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await Promise.allSettled([...this.#inFlight]);
@@ -558,7 +563,7 @@ export class CertificateUpdater {
         this.#timer.unref?.();
         return;
       }
-      this.#launch(due.hostname, now);
+      this.#launch(due.hostname);
     }
   }
 
@@ -571,9 +576,9 @@ export class CertificateUpdater {
     return best;
   }
 
-  #launch(hostname: string, now: number): void {
+  #launch(hostname: string): void {
     this.#busy.add(hostname);
-    this.#gate.begin(now);
+    this.#gate.begin();
     const run = this.#work(hostname)
       .catch((err: unknown) =>
         this.#log({ level: 'error', msg: 'certificate work failed', hostname, error: String(err) }),
@@ -617,6 +622,8 @@ export class CertificateUpdater {
       this.#gate.succeeded();
       this.#apply(hostname, ch, extra);
     } catch (err) {
+      // Stopped while waiting for a turn: nothing happened, the saved state resumes it.
+      if (this.#stopping.signal.aborted) return;
       this.#failed(hostname, err);
     }
   }

@@ -40,8 +40,8 @@ describe('backoff', () => {
     expect(gate.nextStartAt()).toBe(3_000);
     expect(gate.rateLimited(1_000, undefined)).toBe(61_000);
     expect(gate.rateLimited(1_000, 10 * 3_600_000)).toBe(301_000);
-    gate.begin(0);
-    gate.begin(0);
+    gate.begin();
+    gate.begin();
     expect(gate.nextStartAt()).toBe(Number.POSITIVE_INFINITY);
   });
 
@@ -59,6 +59,26 @@ describe('backoff', () => {
     expect(gate.unavailable(0)).toBe(200);
     gate.succeeded();
     expect(gate.unavailable(10_000)).toBe(10_050);
+  });
+
+  it('paces calls and gives up waiting when stopped', async () => {
+    const gate = new ApiGate({
+      concurrency: 4,
+      minIntervalMs: 30,
+      outageBackoff: policy,
+      defaultRetryAfterMs: 1,
+      maxRetryAfterMs: 60_000,
+    });
+    await gate.pace(Date.now);
+    const before = Date.now();
+    await gate.pace(Date.now);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(29);
+
+    gate.rateLimited(Date.now(), 60_000);
+    const stop = new AbortController();
+    const waiting = gate.pace(Date.now, stop.signal);
+    stop.abort();
+    await expect(waiting).rejects.toThrow();
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {

@@ -234,6 +234,24 @@ describe('rate limited', () => {
   });
 });
 
+describe('stopping', () => {
+  it('does not wait out a rate-limit hold, and resumes after a restart', async () => {
+    const host = 'status.stop.com';
+    standin.failNext({ status: 429, retryAfter: '30', method: 'GET' });
+    const first = harness();
+    await first.updater.start();
+    await first.updater.pageHostnamesChanged('page_stop', [host]);
+    await waitFor(() => domain(first.updater, 'page_stop', host)?.lastError, 'the 429');
+    const before = Date.now();
+    await first.updater.stop();
+    expect(Date.now() - before).toBeLessThan(10_000); // not the 30 s hold
+
+    const second = harness();
+    await second.updater.start();
+    await untilState(second.updater, 'page_stop', host, 'active');
+  });
+});
+
 describe('API down for a while and back', () => {
   it('backs off exponentially while the API fails, then provisions once it is back', async () => {
     const host = 'status.outage.com';
