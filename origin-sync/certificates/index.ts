@@ -44,6 +44,12 @@ import { CertificateUpdater, type CertificateUpdaterOptions } from './updater.ts
 export type { CertificateConfig } from './config.ts';
 export { certificateConfigFromEnv, DEFAULT_CLOUDFLARE_API_BASE_URL } from './config.ts';
 export { type DomainsRouteOptions, domainsRoute } from './domains-route.ts';
+export {
+  type CertificateExtension,
+  certificateExtension,
+  type HostnamesChangeLike,
+  type PageDirectoryLike,
+} from './extension.ts';
 export type { HostnamePhase, LastError, ValidationRecordView } from './hostname-state.ts';
 export {
   type CertificateStep,

@@ -1,15 +1,18 @@
 // The operator route and the state file, without Cloudflare (updater off).
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CertificateUpdater,
+  certificateExtension,
   domainsRoute,
   type LogEntry,
+  type PageDomains,
   toExplorerStep,
 } from '../../../origin-sync/certificates/index.ts';
 import { JsonStateFile } from '../../../origin-sync/certificates/state-file.ts';
-import { tempDir } from './support.ts';
+import { tempDir, waitFor } from './support.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -115,5 +118,32 @@ describe('state file', () => {
     await updater.pageHostnamesChanged('p', ['status.acme.com']);
     expect(updater.domains('p')?.domains).toHaveLength(1);
     await updater.stop();
+  });
+});
+
+describe('as an origin-sync extension', () => {
+  it('reconciles at start, takes hostname changes, serves the domains route and reports health', async () => {
+    const pages = new Map([['page_1', { id: 'page_1', hostnames: ['status.one.com'] }]]);
+    const directory = {
+      page: (id: string) => pages.get(id) ?? null,
+      pages: () => [...pages.values()],
+    };
+    const ext = certificateExtension(offUpdater());
+    await ext.start(directory);
+    const app = new Hono();
+    ext.routes(app, directory);
+
+    const listed = async (id: string) =>
+      ((await (await app.request(`/v1/pages/${id}/domains`)).json()) as PageDomains).domains.map(
+        (d) => d.hostname,
+      );
+    expect(await listed('page_1')).toEqual(['status.one.com']);
+
+    pages.set('page_2', { id: 'page_2', hostnames: ['status.two.com'] });
+    ext.hostnamesChanged({ pageId: 'page_2', after: ['status.two.com'], eventId: 'evt_2' });
+    await waitFor(() => ext.health().hostnames === 2, 'the change to land');
+    expect(await listed('page_2')).toEqual(['status.two.com']);
+    expect(ext.health()).toMatchObject({ enabled: false, states: { disabled: 2 } });
+    await ext.stop();
   });
 });
