@@ -53,6 +53,14 @@ describe('www redirect', () => {
     expect((await get('https://www.www-first.localhost/')).status).toBe(200);
   });
 
+  it("keeps a public page's API readable cross-origin through the redirect, and only that", async () => {
+    const api = await get('https://www.apex-first.localhost/api/v2/summary.json');
+    expect(api.status).toBe(301);
+    expect(api.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    const html = await get('https://www.apex-first.localhost/');
+    expect(html.headers.get('Access-Control-Allow-Origin')).toBeNull();
+  });
+
   it('never redirects to a hostname the page does not have', async () => {
     const res = await get('http://www.lone.localhost/');
     expect(res.status).toBe(200);
