@@ -9,7 +9,7 @@ import type { CompactionPolicy } from './journal/segments.ts';
 import { errorMessage, type Logger, silentLogger } from './log.ts';
 import type { BackoffPolicy, BreakerOptions } from './push/backoff.ts';
 import { Pusher, type PushHealth } from './push/pusher.ts';
-import type { EventTrace } from './state/explorer.ts';
+import type { EventTrace, TraceStep } from './state/explorer.ts';
 import {
   type AcceptResult,
   DEFAULT_STATE_OPTIONS,
@@ -114,7 +114,8 @@ export class OriginSync {
       log: sync.#log,
       ...Object.fromEntries(Object.entries(opts.push ?? {}).filter(([, v]) => v !== undefined)),
     });
-    for (const ext of sync.extensions) await ext.start?.(sync.directory);
+    const trace = (eventId: string, step: TraceStep) => sync.#state.explorer.step(eventId, step);
+    for (const ext of sync.extensions) await ext.start?.(sync.directory, trace);
     sync.#log.info('origin-sync: ready', {
       outboxDepth: sync.#state.outbox.depth,
       pages: sync.#state.catalogue.pages().length,

@@ -1,52 +1,41 @@
 // The certificate updater: custom hostnames and their certificates through Cloudflare for
 // SaaS. A self-contained module; origin-sync wires it in at four points.
 //
-// WIRING (origin-sync)
+// WIRING (done in origin-sync/main.ts)
 //
-//   import { createCertificateUpdater, domainsRoute, toExplorerStep } from './certificates/index.ts';
+//   const certificates = createCertificateExtension({ stateDir: config.stateDir, log });
+//   const extensions: OriginSyncExtension[] = [certificates];
 //
-//   1. Build it next to the journal, from the environment (CONTRACT.md §4):
-//        const certificates = createCertificateUpdater({
-//          env: process.env,                   // CLOUDFLARE_API_BASE_URL, _ZONE_ID, _API_TOKEN
-//          stateDir: STATE_DIR,                // keeps <STATE_DIR>/certificates.json
-//          onStep: (eventId, step) => {        // optional: certificate steps in the explorer
-//            if (eventId) explorer.record(eventId, toExplorerStep(step));
-//          },
-//        });
-//      Without zone and token it is off: `start()` logs one line saying so, pages' hostnames
-//      are still tracked, and the domains endpoint answers with status "disabled".
+// As an OriginSyncExtension (origin-sync/extensions.ts) it is:
+//   - started after the journal replay, with the page directory and the explorer's trace sink:
+//     it loads <STATE_DIR>/certificates.json, reconciles against every live page (changes a
+//     crash or a replay never announced), says in one log line whether it is on or off, and
+//     resumes following pending hostnames;
+//   - told of each page's hostname change (status_page.upserted / .deleted, newer versions
+//     only) with the event id and version; it saves the change and answers at once, API calls
+//     happen in the background;
+//   - mounted at GET /v1/pages/:id/domains (404 problem+json for a page origin-sync does not
+//     know); its steps appear in GET /v1/events/:id as `certificate` (or `failed`) steps;
+//   - in GET /healthz under `certificates`; stopped with the service.
+// Configuration: CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN
+// (CONTRACT.md §4) and CLOUDFLARE_SSL_METHOD. Without zone and token it is off: pages'
+// hostnames are still tracked and the domains endpoint answers with status "disabled".
 //
-//   2. Start and stop it with the server:
-//        await certificates.start();   // loads state, resumes following pending hostnames
-//        ...
-//        await certificates.stop();    // on SIGTERM/SIGINT, after the HTTP server closes
-//
-//   3. In the fan-out, when a page event is applied (not a duplicate; stale ones are ignored
-//      by version anyway):
-//        status_page.upserted → await certificates.pageHostnamesChanged(page.id, page.hostnames,
-//                                 { eventId: event.id, version: event.version });
-//        status_page.deleted  → await certificates.pageHostnamesChanged(event.data.id, [],
-//                                 { eventId: event.id, version: event.version });
-//      It resolves once the change is on disk and never calls Cloudflare inline, so it is cheap
-//      to await. Replaying journaled events after a crash is safe (versions, and existing custom
-//      hostnames are adopted by hostname, never duplicated).
-//
-//   4. Mount the operator route on the app:
-//        app.route('/', domainsRoute(certificates, { pageExists: (id) => pages.has(id) }));
-//      → GET /v1/pages/:id/domains  (404 problem+json for an unknown page)
-//
-// The worker never waits for any of this: it serves a hostname as soon as the page's host
-// record exists; the certificate decides whether browsers can reach it over HTTPS.
+// Without origin-sync, the pieces are usable alone: `CertificateUpdater` (start, stop,
+// pageHostnamesChanged, reconcile, domains, health) and `domainsRoute(updater)`.
 import { join } from 'node:path';
 import { type CertificateConfig, certificateConfigFromEnv } from './config.ts';
+import { CERTIFICATE_STATE_FILE } from './extension.ts';
 import { CertificateUpdater, type CertificateUpdaterOptions } from './updater.ts';
 
 export type { CertificateConfig } from './config.ts';
 export { certificateConfigFromEnv, DEFAULT_CLOUDFLARE_API_BASE_URL } from './config.ts';
 export { type DomainsRouteOptions, domainsRoute } from './domains-route.ts';
 export {
+  CERTIFICATE_STATE_FILE,
   type CertificateExtension,
-  certificateExtension,
+  type CertificateExtensionOptions,
+  createCertificateExtension,
   type HostnamesChangeLike,
   type PageDirectoryLike,
 } from './extension.ts';
@@ -63,8 +52,6 @@ export {
   type PageDomains,
   toExplorerStep,
 } from './updater.ts';
-
-export const CERTIFICATE_STATE_FILE = 'certificates.json';
 
 export function createCertificateUpdater(
   options: {

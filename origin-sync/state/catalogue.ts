@@ -14,6 +14,9 @@ export interface HostnamesChange {
   pageId: string;
   before: string[];
   after: string[];
+  /** The page event that carried the change, and its version. */
+  eventId: string;
+  version: number;
 }
 
 export interface Admission {
@@ -89,7 +92,13 @@ export class Catalogue {
           const hostsBefore = before?.hostnames ?? [];
           const hostsAfter = after?.hostnames ?? [];
           if (!sameSet(hostsBefore, hostsAfter)) {
-            admission.hostnames = { pageId: event.data.id, before: hostsBefore, after: hostsAfter };
+            admission.hostnames = {
+              pageId: event.data.id,
+              before: hostsBefore,
+              after: hostsAfter,
+              eventId: event.id,
+              version: event.version,
+            };
           }
         }
         return admission;

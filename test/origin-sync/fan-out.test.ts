@@ -102,16 +102,22 @@ describe('fan-out of core events to pages', () => {
 
   it('reports hostname changes for the certificate updater', () => {
     const c = new Catalogue();
-    expect(
-      c.admit(pageEvent({ id: 'p', serviceIds: [], hostnames: ['a.example.com'] })).hostnames,
-    ).toEqual({ pageId: 'p', before: [], after: ['a.example.com'] });
+    const first = pageEvent({ id: 'p', serviceIds: [], hostnames: ['a.example.com'] });
+    expect(c.admit(first).hostnames).toEqual({
+      pageId: 'p',
+      before: [],
+      after: ['a.example.com'],
+      eventId: first.id,
+      version: 1,
+    });
     expect(
       c.admit(pageEvent({ id: 'p', serviceIds: ['x'], hostnames: ['a.example.com'] }, 2)).hostnames,
     ).toBeNull();
-    expect(c.admit(deletedEvent('status_page.deleted', 'p', 3)).hostnames).toEqual({
+    expect(c.admit(deletedEvent('status_page.deleted', 'p', 3)).hostnames).toMatchObject({
       pageId: 'p',
       before: ['a.example.com'],
       after: [],
+      version: 3,
     });
   });
 

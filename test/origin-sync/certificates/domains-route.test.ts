@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CertificateUpdater,
-  certificateExtension,
+  createCertificateExtension,
   domainsRoute,
   type LogEntry,
   type PageDomains,
@@ -128,7 +128,11 @@ describe('as an origin-sync extension', () => {
       page: (id: string) => pages.get(id) ?? null,
       pages: () => [...pages.values()],
     };
-    const ext = certificateExtension(offUpdater());
+    const ext = createCertificateExtension({
+      config: { enabled: false, reason: 'not set' },
+      stateDir: dir,
+      log: () => {},
+    });
     await ext.start(directory);
     const app = new Hono();
     ext.routes(app, directory);
