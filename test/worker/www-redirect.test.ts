@@ -2,8 +2,11 @@ import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
 import type { StatusPage } from '../../worker/domain/schema.ts';
+import { forgetHosts } from '../../worker/store/host-lookup.ts';
+import { pageEvent } from '../support/events.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';
+import { TestPage } from './support/sync-client.ts';
 
 const now = new Date();
 // `manual`: a service-binding fetch would otherwise follow the redirect itself.
@@ -65,5 +68,22 @@ describe('www redirect', () => {
     const res = await get('http://www.lone.localhost/');
     expect(res.status).toBe(200);
     expect((await get('http://lone.localhost/')).status).toBe(404);
+  });
+
+  it('follows the page setting through /_sync and the coordinator, and drops it when unset', async () => {
+    const p = new TestPage('page_www_sync');
+    await p.setClock();
+    const hostnames = ['synced.example', 'www.synced.example'];
+    await p.sync([pageEvent({ id: p.pageId, hostnames, wwwRedirect: 'to_apex' }, 1)]);
+    await p.render();
+    const res = await get('https://www.synced.example/history');
+    expect(res.status).toBe(301);
+    expect(res.headers.get('Location')).toBe('https://synced.example/history');
+    expect((await get('https://synced.example/')).status).toBe(200);
+
+    await p.sync([pageEvent({ id: p.pageId, hostnames }, 2)]);
+    await p.render();
+    forgetHosts();
+    expect((await get('https://www.synced.example/')).status).toBe(200);
   });
 });
