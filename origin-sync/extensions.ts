@@ -26,7 +26,8 @@ export interface OriginSyncExtension {
   /** Once, after the journal was replayed: reconcile against every page known now. */
   start?(directory: PageDirectory, trace: TraceSink): void | Promise<void>;
   /**
-   * A page's hostnames changed (a new page, an edit, a deletion: `after` is then empty).
+   * A page event was applied (a new page, an edit, a deletion: `after` is then empty), with
+   * its hostnames before and after; also when they are the same (a page saved again).
    * Called after the change is journaled, never during replay: `start` covers what a
    * previous run may have left unfinished. Must not throw; long work goes in the background.
    */

@@ -272,6 +272,9 @@ export function observe(
       next.phase = 'failed';
       next.lastError = { at: next.updatedAt, message: verdict.reason };
       next.nextAttemptAt = now + settings.recheckStalledMs;
+      // Cloudflare does not retry a timed-out validation by itself: the slow re-check asks it
+      // to, so a customer who fixes their DNS late is still picked up without anyone acting.
+      next.revalidate = certificateNeedsRevalidation(ch.ssl?.status);
       if (before.phase !== 'failed' || changed) {
         steps.push({ action: 'failed', detail: statuses, error: verdict.reason });
       }

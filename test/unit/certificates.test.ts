@@ -200,3 +200,19 @@ describe('configuration', () => {
     );
   });
 });
+
+describe('a timed-out validation', () => {
+  it('is re-checked slowly by asking Cloudflare to retry validation', () => {
+    const settings = {
+      poll: { initialMs: 1_000, maxMs: 8_000 },
+      followTimeoutMs: 60_000,
+      recheckActiveMs: 86_400_000,
+      recheckStalledMs: 3_600_000,
+    };
+    const state = newHostnameState('status.acme.com', 'p1', 0, true, undefined);
+    const failed = observe(state, ch('pending', 'validation_timed_out'), 5_000, settings).state;
+    expect(failed).toMatchObject({ phase: 'failed', revalidate: true, nextAttemptAt: 3_605_000 });
+    const blocked = observe(state, ch('blocked', 'pending_validation'), 5_000, settings).state;
+    expect(blocked).toMatchObject({ phase: 'failed', revalidate: false });
+  });
+});

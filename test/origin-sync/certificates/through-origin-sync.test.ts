@@ -16,6 +16,7 @@ import type { CoreEvent } from '../../../worker/domain/schema.ts';
 import {
   type CloudflareStandin,
   startCloudflareStandin,
+  WALK_TO_VALIDATION_TIMEOUT,
 } from '../../support/cloudflare-standin.ts';
 import { deletedEvent, pageEvent } from '../../support/core-events.ts';
 import { type FakeEdge, startFakeEdge } from '../../support/fake-edge.ts';
@@ -132,6 +133,17 @@ describe('custom hostnames through origin-sync', () => {
     await new Promise((r) => setTimeout(r, FAST.removalGraceMs * 4));
     expect(standin.count('DELETE')).toBe(0);
     expect(standin.count('POST')).toBe(1);
+  });
+
+  it('restarts a failed validation when the core sends the page again, unchanged', async () => {
+    const stalled = 'status.stalled.com';
+    standin.script(stalled, WALK_TO_VALIDATION_TIMEOUT);
+    await send(pageEvent({ id: 'page_c', serviceIds: [], hostnames: [stalled] }));
+    const failed = await until('page_c', stalled, 'failed');
+    expect(failed.lastError?.message).toContain('validation_timed_out');
+    await send(pageEvent({ id: 'page_c', serviceIds: [], hostnames: [stalled] }, 2));
+    await until('page_c', stalled, 'active');
+    expect(standin.count('PATCH')).toBe(1);
   });
 
   it('deletes the custom hostname when the page is deleted, and 404s unknown pages', async () => {
