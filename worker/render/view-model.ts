@@ -201,6 +201,8 @@ interface ServiceRow {
   icon: string;
   barsHtml: string;
   uptimeLabel: string;
+  /** Narrow screens show only the last 30 bars, so they get the matching percentage. */
+  uptime30Label: string;
 }
 
 function serviceSections(ctx: RenderContext) {
@@ -214,6 +216,7 @@ function serviceSections(ctx: RenderContext) {
 
   const row = (s: Service): ServiceRow => {
     const up = serviceUptime(uptimeIndex.get(s.id), days);
+    const last30 = up.bars.slice(-30);
     return {
       name: s.name,
       description: s.description || null,
@@ -222,6 +225,7 @@ function serviceSections(ctx: RenderContext) {
       icon: SERVICE_STATUS_ICON[s.status],
       barsHtml: barsHtml(up.bars, dayLabels, okBars),
       uptimeLabel: formatPercent(up.uptime),
+      uptime30Label: formatPercent(last30.reduce((sum, b) => sum + b.uptime, 0) / last30.length),
     };
   };
 
