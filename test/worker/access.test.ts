@@ -420,6 +420,17 @@ describe('attacks on the token', () => {
       await get(`${PRIVATE}/`, { headers: { Authorization: `Basic ${token}` } }),
     );
     await expectUnauthorized(await get(`${PRIVATE}/`, { headers: { 'X-Token': token } }));
+    // …while a valid cookie still counts next to another scheme's header, and an empty
+    // Bearer is a failed credential, not an absent one.
+    const basicAndCookie = await get(`${PRIVATE}/`, {
+      headers: { Authorization: 'Basic dXNlcjpwYXNz', Cookie: `${TOKEN_COOKIE}=${token}` },
+    });
+    expect(basicAndCookie.status).toBe(200);
+    const emptyBearer = await get(`${PRIVATE}/`, {
+      headers: { Authorization: 'Bearer ', Cookie: `${TOKEN_COOKIE}=${token}` },
+    });
+    await expectUnauthorized(emptyBearer);
+    expect(emptyBearer.headers.get('WWW-Authenticate')).toContain('error="invalid_token"');
   });
 });
 

@@ -21,9 +21,10 @@ export function presentedToken(request: Request, url: URL): PresentedToken | nul
   if (url.searchParams.has(TOKEN_PARAM)) {
     return { token: url.searchParams.get(TOKEN_PARAM) ?? '', source: 'query' };
   }
+  // Other schemes (Basic from a proxy, say) are not ours to judge and do not hide the cookie.
   const authorization = request.headers.get('Authorization');
-  if (authorization !== null) {
-    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+  if (authorization !== null && /^Bearer(\s|$)/i.test(authorization)) {
+    const m = /^Bearer +(\S+)\s*$/i.exec(authorization);
     return { token: m?.[1] ?? '', source: 'header' };
   }
   const cookie = cookieValue(request.headers.get('Cookie'), TOKEN_COOKIE);
