@@ -1,5 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+
+const TEXT_MODULE = '\0text:';
+
+/**
+ * Node tests import the worker's render code, which imports templates and CSS as text
+ * (wrangler.toml's Text rule); this does the same for Vite, ahead of its CSS handling.
+ */
+const textModules = {
+  name: 'text-modules',
+  enforce: 'pre' as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (!importer || !/\.(mustache|css)$/.test(source)) return null;
+    return TEXT_MODULE + resolve(dirname(importer), source);
+  },
+  load(id: string) {
+    if (!id.startsWith(TEXT_MODULE)) return null;
+    return `export default ${JSON.stringify(readFileSync(id.slice(TEXT_MODULE.length), 'utf8'))};`;
+  },
+};
 
 // Two projects: `worker` runs inside workerd (the real runtime, with KV and Durable Objects);
 // `node` runs pure-logic unit tests, origin-sync tests and end-to-end tests that start processes.
@@ -14,6 +35,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [textModules],
         test: {
           name: 'node',
           environment: 'node',
