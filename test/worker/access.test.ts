@@ -1,6 +1,6 @@
 // Private and audience pages: who gets in, who does not, and what each answer gives away.
 // Every attack in issue 5 has a case here; positive cases prove the door opens at all.
-import { env, exports } from 'cloudflare:workers';
+import { exports } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -13,7 +13,6 @@ import { TOKEN_COOKIE } from '../../worker/access/credentials.ts';
 import { looksLikeToken } from '../../worker/access/viewer-token.ts';
 import type { Access } from '../../worker/domain/schema.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
-import { type DocumentMeta, docKey } from '../../worker/store/keys.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';
 import {
@@ -160,18 +159,6 @@ beforeAll(async () => {
       now,
     ),
   ]);
-  // The JSON API of the private page (rendered by another part of the write path).
-  const meta: DocumentMeta = {
-    etag: '"api"',
-    contentType: 'application/json',
-    version: 1,
-    renderedAt: now.toISOString(),
-  };
-  await env.PAGES_KV.put(
-    docKey(INTERNAL, 'private', '/api/v2/summary.json'),
-    JSON.stringify({ page: { name: 'Acme Internal' } }),
-    { metadata: meta },
-  );
 });
 
 afterEach(() => {
@@ -230,10 +217,16 @@ describe('a private page with a valid token', () => {
 
   it('serves the JSON API and other documents with the same credential and cache rules', async () => {
     const token = await internalToken();
+    for (const path of ['/api/v2/summary.json', '/history.atom', '/badge.svg']) {
+      const res = await get(`${PRIVATE}${path}`, bearer(token));
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('Cache-Control'), path).toBe('private, no-store');
+      expect(res.headers.get('Vary'), path).toBe('Cookie, Authorization');
+      // Earned by a credential: no other site may read it cross-origin.
+      expect(res.headers.get('Access-Control-Allow-Origin'), path).toBeNull();
+    }
     const api = await get(`${PRIVATE}/api/v2/summary.json`, bearer(token));
-    expect(api.status).toBe(200);
-    expect(api.headers.get('Cache-Control')).toBe('private, no-store');
-    expect(api.headers.get('Vary')).toBe('Cookie, Authorization');
+    expect(((await api.json()) as { page: { name: string } }).page.name).toBe('Acme Internal');
     const incident = await get(`${PRIVATE}/incidents/inc_api_errors`, cookie(token));
     expect(incident.status).toBe(200);
     expect(await incident.text()).toContain('Elevated API error rates');
