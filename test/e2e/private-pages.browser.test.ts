@@ -1,6 +1,7 @@
 // Private and audience pages in a real browser (Debian's Chromium) against the real worker
 // server: a token link becomes a cookie on a clean URL, the cookie survives a reload, and the
 // credential opens nothing it was not issued for. Also what `curl` sees without credentials.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,9 @@ let stateDir: string;
 let sign: (claims: Record<string, unknown>) => Promise<string>;
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (see .ci/run)`);
+  }
   const now = new Date();
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'e2e' };
