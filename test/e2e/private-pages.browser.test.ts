@@ -1,10 +1,9 @@
 // Private and audience pages in a real browser (Debian's Chromium) against the real worker
 // server: a token link becomes a cookie on a clean URL, the cookie survives a reload, and the
 // credential opens nothing it was not issued for. Also what `curl` sees without credentials.
+// The pages get there through the real write path: signed batches to /_sync, rendered by
+// each page's coordinator into KV.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,23 +13,35 @@ import {
   PARTNERS_HOST,
   PRIVATE_HOST,
 } from '../../origin-sync/demo/demo-events.ts';
-import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
-import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
-import { seedPagesInto } from './support/seed-pages.ts';
+import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
+import { buildWorker } from '../../scripts/lib/worker-runtime.ts';
+import type { CoreEvent } from '../../worker/domain/schema.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const COOKIE = '__Host-status-token';
 
-let worker: WorkerRuntime;
+let worker: LocalWorker;
 let browser: Browser;
-let stateDir: string;
+let port: number;
 let sign: (claims: Record<string, unknown>) => Promise<string>;
+
+/** What origin-sync pushes for one page: its own upsert and every service, incident, window, day. */
+function eventsFor(pageId: string, events: CoreEvent[]): CoreEvent[] {
+  return events.filter((e) => e.type !== 'status_page.upserted' || e.data.id === pageId);
+}
+
+async function rendered(pageId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await worker.coordinatorStatus(pageId)).publishedVersion > 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${pageId} was not rendered`);
+}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (see .ci/run)`);
   }
-  const now = new Date();
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'e2e' };
   sign = (claims) =>
@@ -40,41 +51,38 @@ beforeAll(async () => {
       .setIssuedAt()
       .setExpirationTime('1h')
       .sign(privateKey);
-  const events = demoEvents({ now, jwks: { keys: [jwk] } });
-  stateDir = await mkdtemp(join(tmpdir(), 'esp-access-e2e-'));
-  const [bundle] = await Promise.all([
-    buildWorker(),
-    seedPagesInto(
-      stateDir,
-      ['page_internal', 'page_partners'].map((id) => snapshotFromEvents(events, id)),
-      now,
-    ),
+  const events = demoEvents({ now: new Date(), jwks: { keys: [jwk] } });
+  [worker, browser] = await Promise.all([
+    buildWorker().then((bundle) => startLocalWorker(bundle)),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    }),
   ]);
-  worker = await startWorker({ bundle, stateDir });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  port = worker.runtime.port;
+  for (const pageId of ['page_internal', 'page_partners']) {
+    await worker.sync(pageId, eventsFor(pageId, events));
+  }
+  await Promise.all(['page_internal', 'page_partners'].map(rendered));
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await worker?.stop();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  await worker?.close();
 });
 
 describe('a token link in Chromium', () => {
   it('lands on the clean URL with a cookie, survives a reload, and opens nothing else', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const origin = `http://${PARTNERS_HOST}:${worker.port}`;
+    const origin = `http://${PARTNERS_HOST}:${port}`;
     const gold = await sign({ aud: 'page_partners', audience: 'gold' });
 
     const seen: number[] = [];
@@ -113,7 +121,7 @@ describe('a token link in Chromium', () => {
 
     // Another audience's page: the private page does not take a partner's token, and the
     // host-only cookie is not even sent there.
-    const other = `http://${PRIVATE_HOST}:${worker.port}`;
+    const other = `http://${PRIVATE_HOST}:${port}`;
     const refused = await page.goto(`${other}/?token=${gold}`);
     expect(refused?.status()).toBe(401);
     expect(page.url()).toBe(`${other}/?token=${gold}`);
@@ -137,21 +145,21 @@ describe('a token link in Chromium', () => {
 
 describe('without credentials (what curl sees)', () => {
   it('answers 401 with a Bearer challenge and none of the page', async () => {
-    const res = await worker.fetchHost(`http://${PRIVATE_HOST}/`);
+    const res = await worker.runtime.fetchHost(`http://${PRIVATE_HOST}/`);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="status page"');
     const body = await res.text();
     for (const text of ['Acme', 'Public API', 'Elevated API error rates', 'Managed databases']) {
       expect(body).not.toContain(text);
     }
-    const api = await worker.fetchHost(`http://${PRIVATE_HOST}/api/v2/summary.json`);
+    const api = await worker.runtime.fetchHost(`http://${PRIVATE_HOST}/api/v2/summary.json`);
     expect(api.status).toBe(401);
     expect(api.headers.get('content-type')).toBe('application/problem+json');
   });
 
   it('serves the private page to the same request with a Bearer token', async () => {
     const token = await sign({ aud: 'page_internal' });
-    const res = await worker.fetchHost(`http://${PRIVATE_HOST}/`, {
+    const res = await worker.runtime.fetchHost(`http://${PRIVATE_HOST}/`, {
       headers: { Authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(200);

@@ -13,6 +13,8 @@ import { TOKEN_COOKIE } from '../../worker/access/credentials.ts';
 import { looksLikeToken } from '../../worker/access/viewer-token.ts';
 import type { Access } from '../../worker/domain/schema.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
+import { matchCached } from '../../worker/routes/edge-cache.ts';
+import { memoisedVersion } from '../../worker/store/page-version.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';
 import {
@@ -547,6 +549,34 @@ describe('audience pages', () => {
       cf: cert(),
     });
     expect(withToken.status).toBe(200);
+  });
+});
+
+describe('the edge cache', () => {
+  it('never holds a private or audience document, so no viewer is served another’s copy', async () => {
+    const gold = await partnerToken('gold');
+    const silver = await partnerToken('silver');
+    for (let round = 0; round < 2; round++) {
+      const g = await (await get(`${PARTNERS}/`, bearer(gold))).text();
+      expect(g).toContain('Public API');
+      const s = await (await get(`${PARTNERS}/`, cookie(silver))).text();
+      expect(s).toContain('Email notifications');
+      expect(s).not.toContain('Public API');
+      expect((await get(`${PRIVATE}/`, bearer(await internalToken()))).status).toBe(200);
+    }
+    for (const [host, pageId] of [
+      [PARTNERS_HOST, PARTNERS_ID],
+      [PRIVATE_HOST, INTERNAL],
+    ] as const) {
+      const version = memoisedVersion(pageId);
+      expect(typeof version, pageId).toBe('number');
+      for (const path of ['/', '/api/v2/summary.json']) {
+        expect(
+          await matchCached(host, pageId, version as number, path),
+          `${pageId} ${path}`,
+        ).toBeNull();
+      }
+    }
   });
 });
 
