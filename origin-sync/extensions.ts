@@ -4,8 +4,16 @@
 import type { Hono } from 'hono';
 import type { StatusPage } from '../worker/domain/schema.ts';
 import type { HostnamesChange } from './state/catalogue.ts';
+import type { TraceStep } from './state/explorer.ts';
 
-export type { HostnamesChange };
+export type { HostnamesChange, TraceStep };
+
+/**
+ * Adds a step to a core event in the event explorer, when it is still remembered. Such steps
+ * are not journaled: they survive in snapshots, not a crash before one (the extension's own
+ * state is where its truth lives).
+ */
+export type TraceSink = (eventId: string, step: TraceStep) => void;
 
 export interface PageDirectory {
   /** A live page's current definition (null for an unknown or deleted page). */
@@ -16,9 +24,10 @@ export interface PageDirectory {
 export interface OriginSyncExtension {
   name: string;
   /** Once, after the journal was replayed: reconcile against every page known now. */
-  start?(directory: PageDirectory): void | Promise<void>;
+  start?(directory: PageDirectory, trace: TraceSink): void | Promise<void>;
   /**
-   * A page's hostnames changed (a new page, an edit, a deletion: `after` is then empty).
+   * A page event was applied (a new page, an edit, a deletion: `after` is then empty), with
+   * its hostnames before and after; also when they are the same (a page saved again).
    * Called after the change is journaled, never during replay: `start` covers what a
    * previous run may have left unfinished. Must not throw; long work goes in the background.
    */

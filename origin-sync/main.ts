@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { importSyncKey } from '../worker/sync/token.ts';
+import { createCertificateExtension } from './certificates/index.ts';
 import { loadConfig } from './config.ts';
 import type { OriginSyncExtension } from './extensions.ts';
 import { createApp } from './http/app.ts';
@@ -36,7 +37,12 @@ async function main(): Promise<void> {
   // Extensions plug in here. The certificate updater (origin-sync/certificates/, driven by
   // CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN) is one: it gets
   // every page's hostnames at start, each change after, and adds GET /v1/pages/:id/domains.
-  const extensions: OriginSyncExtension[] = [];
+  const certificates = createCertificateExtension({
+    env: process.env,
+    stateDir: config.stateDir,
+    log: ({ level, msg, ...fields }) => log[level](msg, { component: 'certificates', ...fields }),
+  });
+  const extensions: OriginSyncExtension[] = [certificates];
 
   const sync = await OriginSync.start({
     dir: originSyncDir(config.stateDir),

@@ -14,7 +14,7 @@ import {
   RenderConfirmer,
   type RenderConfirmTiming,
 } from './push/render-confirmer.ts';
-import type { EventTrace } from './state/explorer.ts';
+import type { EventTrace, TraceStep } from './state/explorer.ts';
 import {
   type AcceptResult,
   DEFAULT_STATE_OPTIONS,
@@ -135,7 +135,8 @@ export class OriginSync {
       log: sync.#log,
       ...Object.fromEntries(Object.entries(opts.confirm ?? {}).filter(([, v]) => v !== undefined)),
     });
-    for (const ext of sync.extensions) await ext.start?.(sync.directory);
+    const trace = (eventId: string, step: TraceStep) => sync.#state.explorer.step(eventId, step);
+    for (const ext of sync.extensions) await ext.start?.(sync.directory, trace);
     sync.#log.info('origin-sync: ready', {
       outboxDepth: sync.#state.outbox.depth,
       pages: sync.#state.catalogue.pages().length,

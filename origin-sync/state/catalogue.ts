@@ -10,10 +10,14 @@ export interface CatchUp {
   events: CoreEvent[];
 }
 
+/** A page event that won (a new page, an edit, a deletion), with its hostnames before and after. */
 export interface HostnamesChange {
   pageId: string;
   before: string[];
   after: string[];
+  /** The page event that carried the change, and its version. */
+  eventId: string;
+  version: number;
 }
 
 export interface Admission {
@@ -86,11 +90,15 @@ export class Catalogue {
             const added = after.serviceIds.filter((id) => !shown.has(id));
             if (added.length > 0) admission.catchUp.push(this.#catchUp(after.id, added));
           }
-          const hostsBefore = before?.hostnames ?? [];
-          const hostsAfter = after?.hostnames ?? [];
-          if (!sameSet(hostsBefore, hostsAfter)) {
-            admission.hostnames = { pageId: event.data.id, before: hostsBefore, after: hostsAfter };
-          }
+          // Every newer page event, even with the same hostnames: saving a page again is how
+          // an operator asks the certificate updater to look at a stalled hostname anew.
+          admission.hostnames = {
+            pageId: event.data.id,
+            before: before?.hostnames ?? [],
+            after: after?.hostnames ?? [],
+            eventId: event.id,
+            version: event.version,
+          };
         }
         return admission;
       }
@@ -181,10 +189,4 @@ export class Catalogue {
 
 function rank(e: CoreEvent): number {
   return e.type === 'service.upserted' ? 0 : e.type === 'uptime.recorded' ? 2 : 1;
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const set = new Set(a);
-  return b.every((x) => set.has(x));
 }

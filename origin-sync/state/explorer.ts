@@ -13,6 +13,8 @@ export type StepName =
   | 'applied'
   | 'skipped'
   | 'rendered'
+  /** An extension of CONTRACT.md §3: the certificate updater's progress for a page event. */
+  | 'certificate'
   | 'failed';
 
 export interface TraceStep {

@@ -100,18 +100,27 @@ describe('fan-out of core events to pages', () => {
     expect(c.admit(serviceEvent({ id: 'z' })).targets).toEqual([]);
   });
 
-  it('reports hostname changes for the certificate updater', () => {
+  it('reports every newer page event with its hostnames for the certificate updater', () => {
     const c = new Catalogue();
-    expect(
-      c.admit(pageEvent({ id: 'p', serviceIds: [], hostnames: ['a.example.com'] })).hostnames,
-    ).toEqual({ pageId: 'p', before: [], after: ['a.example.com'] });
+    const first = pageEvent({ id: 'p', serviceIds: [], hostnames: ['a.example.com'] });
+    expect(c.admit(first).hostnames).toEqual({
+      pageId: 'p',
+      before: [],
+      after: ['a.example.com'],
+      eventId: first.id,
+      version: 1,
+    });
     expect(
       c.admit(pageEvent({ id: 'p', serviceIds: ['x'], hostnames: ['a.example.com'] }, 2)).hostnames,
-    ).toBeNull();
-    expect(c.admit(deletedEvent('status_page.deleted', 'p', 3)).hostnames).toEqual({
+    ).toMatchObject({ before: ['a.example.com'], after: ['a.example.com'], version: 2 });
+    expect(
+      c.admit(pageEvent({ id: 'p', serviceIds: [], hostnames: ['b.example.com'] }, 1)).hostnames,
+    ).toBeNull(); // stale
+    expect(c.admit(deletedEvent('status_page.deleted', 'p', 3)).hostnames).toMatchObject({
       pageId: 'p',
       before: ['a.example.com'],
       after: [],
+      version: 3,
     });
   });
 

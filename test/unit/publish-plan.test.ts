@@ -72,6 +72,17 @@ describe('planHosts', () => {
     });
   });
 
+  it("records the page's www redirect on the hostname that redirects, and only there", () => {
+    const www = { ...page(['acme.example', 'www.acme.example']), wwwRedirect: 'to_apex' as const };
+    const plan = new Map(planHosts(www, new Map()).put);
+    expect(JSON.parse(plan.get('www.acme.example')!)).toEqual({
+      pageId: 'p1',
+      visibility: 'public',
+      redirectTo: 'acme.example',
+    });
+    expect(JSON.parse(plan.get('acme.example')!)).toEqual({ pageId: 'p1', visibility: 'public' });
+  });
+
   it('removes every hostname of a deleted page', () => {
     const written = new Map([
       ['a.example', '{}'],

@@ -3,6 +3,7 @@
 // written; documents that no longer exist (a deleted incident's page, a removed audience) are
 // deleted; hostname records follow the page's hostnames.
 import type { StatusPage } from '../domain/schema.ts';
+import { wwwRedirectTarget } from '../domain/www-redirect.ts';
 import type { RenderedDocument } from '../render/documents.ts';
 import { docKey, type HostRecord } from '../store/keys.ts';
 
@@ -40,13 +41,18 @@ export function planDocuments(
   return { put, remove };
 }
 
-/** What the read path needs to know about a page before reading a document. */
-export function hostRecordOf(page: StatusPage): HostRecord {
+/**
+ * What the read path needs to know about a page before reading a document; with `hostname`,
+ * also where that hostname redirects to (the page's `wwwRedirect`).
+ */
+export function hostRecordOf(page: StatusPage, hostname?: string): HostRecord {
+  const redirectTo = hostname === undefined ? undefined : wwwRedirectTarget(page, hostname);
   return {
     pageId: page.id,
     visibility: page.visibility,
     ...(page.access ? { access: page.access } : {}),
     ...(page.audiences ? { audiences: page.audiences.map((a) => a.id) } : {}),
+    ...(redirectTo ? { redirectTo } : {}),
   };
 }
 
@@ -68,8 +74,7 @@ export function planHosts(
 ): HostPlan {
   const desired = new Map<string, string>();
   if (page) {
-    const record = JSON.stringify(hostRecordOf(page));
-    for (const host of page.hostnames) desired.set(host, record);
+    for (const host of page.hostnames) desired.set(host, JSON.stringify(hostRecordOf(page, host)));
   }
   const put = [...desired].filter(([host, record]) => rewriteAll || written.get(host) !== record);
   const remove = [...written.keys()].filter((host) => !desired.has(host));

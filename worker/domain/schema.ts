@@ -143,6 +143,11 @@ export const StatusPage = z.object({
   timeZone: TimeZone.optional(),
   locale: Locale.optional(),
   supportUrl: HttpUrl.optional(),
+  /**
+   * Extension: send visitors of `www.<host>` to `<host>` (`to_apex`) or the other way round
+   * (`to_www`). Only between two hostnames this page has; see worker/domain/www-redirect.ts.
+   */
+  wwwRedirect: z.enum(['to_apex', 'to_www']).optional(),
 });
 
 export const Service = z.object({

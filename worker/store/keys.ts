@@ -29,6 +29,11 @@ export interface HostRecord {
   access?: Access;
   /** Audience ids of an audience page, each rendered as the variant `audience:<id>`. */
   audiences?: string[];
+  /**
+   * Another hostname of the same page that visitors of this one are redirected to (301): the
+   * page's `wwwRedirect`, resolved per hostname by `wwwRedirectTarget` (domain/www-redirect.ts).
+   */
+  redirectTo?: string;
 }
 
 /** KV metadata of a document (KV allows 1 KiB of it). */

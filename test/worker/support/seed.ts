@@ -2,6 +2,7 @@
 import { env } from 'cloudflare:workers';
 import type { PageSnapshot } from '../../../worker/domain/snapshot.ts';
 import { variantIds } from '../../../worker/domain/snapshot.ts';
+import { wwwRedirectTarget } from '../../../worker/domain/www-redirect.ts';
 import { renderVariant } from '../../../worker/render/documents.ts';
 import { forgetHosts } from '../../../worker/store/host-lookup.ts';
 import {
@@ -21,7 +22,11 @@ export async function seedPage(snapshot: PageSnapshot, now: Date, version = 1): 
     ...(page.audiences ? { audiences: page.audiences.map((a) => a.id) } : {}),
   };
   for (const host of page.hostnames) {
-    await env.PAGES_KV.put(hostKey(host), JSON.stringify(record));
+    const redirectTo = wwwRedirectTarget(page, host);
+    await env.PAGES_KV.put(
+      hostKey(host),
+      JSON.stringify(redirectTo ? { ...record, redirectTo } : record),
+    );
     forgetHosts(host);
   }
   for (const variant of variantIds(page)) {

@@ -1,0 +1,58 @@
+// Configuration from the environment (CONTRACT.md §4). Without a zone and a token the
+// updater is off: it still tracks which page has which hostnames, it just never calls
+// Cloudflare, and the domains endpoint says "disabled".
+import type { DcvMethod } from './cloudflare-api.ts';
+
+export const DEFAULT_CLOUDFLARE_API_BASE_URL = 'https://api.cloudflare.com/client/v4';
+
+export type CertificateConfig =
+  | {
+      enabled: true;
+      baseUrl: string;
+      zoneId: string;
+      apiToken: string;
+      /** Domain control validation method for new custom hostnames. */
+      sslMethod: DcvMethod;
+    }
+  | { enabled: false; reason: string };
+
+type Env = Record<string, string | undefined>;
+
+/** Throws on values that are set but unusable: better a clear start-up error than silent drift. */
+export function certificateConfigFromEnv(env: Env = process.env): CertificateConfig {
+  const zoneId = env.CLOUDFLARE_ZONE_ID?.trim() ?? '';
+  const apiToken = env.CLOUDFLARE_API_TOKEN?.trim() ?? '';
+  const baseUrl = env.CLOUDFLARE_API_BASE_URL?.trim() || DEFAULT_CLOUDFLARE_API_BASE_URL;
+  const method = env.CLOUDFLARE_SSL_METHOD?.trim() || 'http';
+
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new Error(`CLOUDFLARE_API_BASE_URL is not a URL: ${JSON.stringify(baseUrl)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error('CLOUDFLARE_API_BASE_URL must be an http(s) URL');
+  }
+  if (method !== 'http' && method !== 'txt') {
+    throw new Error(`CLOUDFLARE_SSL_METHOD must be "http" or "txt", not ${JSON.stringify(method)}`);
+  }
+  if (zoneId !== '' && !/^[A-Za-z0-9_-]{1,64}$/.test(zoneId)) {
+    throw new Error('CLOUDFLARE_ZONE_ID must be a zone identifier (32 hex characters)');
+  }
+
+  const missing = [
+    ...(zoneId === '' ? ['CLOUDFLARE_ZONE_ID'] : []),
+    ...(apiToken === '' ? ['CLOUDFLARE_API_TOKEN'] : []),
+  ];
+  if (missing.length > 0) {
+    return { enabled: false, reason: `${missing.join(' and ')} not set` };
+  }
+  return {
+    enabled: true,
+    baseUrl: url.href.replace(/\/+$/, ''),
+    zoneId,
+    apiToken,
+    sslMethod: method,
+  };
+}

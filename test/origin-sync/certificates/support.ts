@@ -1,0 +1,79 @@
+// Shared set-up for the certificate updater tests: fast timings, a temp state dir, and a
+// poll-until helper (tests wait for behaviour, never for wall-clock durations).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type CertificateStep,
+  type CertificateTiming,
+  CertificateUpdater,
+  type CertificateUpdaterOptions,
+  type LogEntry,
+} from '../../../origin-sync/certificates/index.ts';
+import type { CloudflareStandin } from '../../support/cloudflare-standin.ts';
+
+export const FAST: CertificateTiming = {
+  concurrency: 2,
+  minIntervalMs: 0,
+  requestTimeoutMs: 5_000,
+  outageBackoff: { initialMs: 20, maxMs: 2_000 },
+  defaultRetryAfterMs: 200,
+  maxRetryAfterMs: 5_000,
+  poll: { initialMs: 5, maxMs: 20 },
+  followTimeoutMs: 60_000,
+  recheckActiveMs: 3_600_000,
+  recheckStalledMs: 3_600_000,
+  removalGraceMs: 50,
+};
+
+export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'certificates-'));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Harness {
+  updater: CertificateUpdater;
+  steps: Array<{ eventId: string | undefined; step: CertificateStep }>;
+  logs: LogEntry[];
+}
+
+export function makeUpdater(
+  standin: CloudflareStandin,
+  stateFile: string,
+  overrides: { timing?: Partial<CertificateTiming>; token?: string } & Partial<
+    Pick<CertificateUpdaterOptions, 'config'>
+  > = {},
+): Harness {
+  const steps: Harness['steps'] = [];
+  const logs: LogEntry[] = [];
+  const updater = new CertificateUpdater({
+    config: overrides.config ?? {
+      enabled: true,
+      baseUrl: standin.baseUrl,
+      zoneId: standin.zoneId,
+      apiToken: overrides.token ?? standin.token,
+      sslMethod: 'http',
+    },
+    stateFile,
+    timing: { ...FAST, ...overrides.timing },
+    onStep: (eventId, step) => steps.push({ eventId, step }),
+    log: (entry) => logs.push(entry),
+  });
+  return { updater, steps, logs };
+}
+
+export async function waitFor<T>(
+  probe: () => T | undefined | null | false,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
