@@ -137,9 +137,11 @@ export class RenderConfirmer {
     const now = this.#o.now();
     let wakeAt = Number.POSITIVE_INFINITY;
     for (const [pageId, check] of this.#due) {
+      // Every check that ends pumps again: nothing to schedule while all slots are busy.
+      if (this.#inFlight.size >= this.#o.concurrency) return;
       if (this.#inFlight.has(pageId)) continue;
-      if (check.dueAt > now || this.#inFlight.size >= this.#o.concurrency) {
-        wakeAt = Math.min(wakeAt, Math.max(check.dueAt, now + 10));
+      if (check.dueAt > now) {
+        wakeAt = Math.min(wakeAt, check.dueAt);
         continue;
       }
       const run = this.#check(pageId, check)
