@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { SECURITY_HEADERS } from './http/headers.ts';
+import { robots } from './routes/robots.ts';
 import { refuse, serveVisitor } from './routes/visitor.ts';
 
 export { PageCoordinator } from './coordinator/page-coordinator.ts';
@@ -14,6 +15,7 @@ app.use(async (c, next) => {
 });
 
 app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'Cache-Control': 'no-store' }));
+app.get('/robots.txt', robots);
 
 // Hono answers HEAD with the GET handler's headers and no body.
 app.get('*', serveVisitor);
