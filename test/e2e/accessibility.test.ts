@@ -66,9 +66,15 @@ async function violations(
     expect(res?.status()).toBe(expectedStatus);
     await page.addScriptTag({ content: axeSource });
     return await page.evaluate(async (tags) => {
-      const axe = (globalThis as unknown as { axe: { run: Function } }).axe;
-      const result = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
-      return (result as { violations: AxeViolation[] }).violations.map((v) => ({
+      // Runs in the page: the browser's globals, typed just enough.
+      const page = globalThis as unknown as {
+        document: unknown;
+        axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> };
+      };
+      const result = await page.axe.run(page.document, {
+        runOnly: { type: 'tag', values: tags },
+      });
+      return result.violations.map((v) => ({
         id: v.id,
         help: v.help,
         nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
