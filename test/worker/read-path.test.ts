@@ -25,6 +25,10 @@ describe('routing by hostname', () => {
     expect((html.match(/<ol class="bars"/g) ?? []).length).toBe(9);
     expect((html.match(/<li class="m">/g) ?? []).length).toBeGreaterThan(0);
     expect((html.match(/<li class="p">/g) ?? []).length).toBeGreaterThan(0);
+    // Narrow screens show the last 30 bars, with the percentage of those 30 days.
+    expect(html).toMatch(
+      /<span class="d90">\d+\.\d\d%<\/span><span class="d30">\d+\.\d\d%<\/span> uptime/,
+    );
   });
 
   it('ignores hostname case, port and a trailing dot', async () => {

@@ -229,12 +229,15 @@ function barWindow(today: string, locale: string): BarWindow {
 function serviceBars(
   byDay: ReadonlyMap<string, UptimeDay> | undefined,
   w: BarWindow,
-): { html: string; uptime: number } {
+): { html: string; uptime: number; uptime30: number } {
   const n = w.days.length;
-  if (!byDay) return { html: w.allOk, uptime: 1 };
+  if (!byDay) return { html: w.allOk, uptime: 1, uptime30: 1 };
   // join() yields one flat string; `+=` would build a rope that costs more to hash and store.
   const html: string[] = new Array(n);
   let total = 0;
+  // Narrow screens show only the last 30 bars, so they get the matching percentage.
+  const from30 = Math.max(0, n - 30);
+  let total30 = 0;
   for (let i = 0; i < n; i++) {
     const rec = byDay.get(w.days[i]!);
     const partial = rec?.partialOutageSeconds ?? 0;
@@ -242,12 +245,17 @@ function serviceBars(
     const level = barLevel(partial, major);
     const up = dayUptime(partial, major);
     total += up;
+    if (i >= from30) total30 += up;
     html[i] =
       level === 'ok' && up === 1
         ? w.okBars[i]!
         : `<li${BAR_CLASS[level]}><span>${w.labels[i]}: ${formatPercent(up)} uptime, ${BAR_WORDS[level]}</span>`;
   }
-  return { html: html.join(''), uptime: n ? total / n : 1 };
+  return {
+    html: html.join(''),
+    uptime: n ? total / n : 1,
+    uptime30: n ? total30 / (n - from30) : 1,
+  };
 }
 
 function escapeText(s: string): string {
@@ -262,6 +270,8 @@ interface ServiceRow {
   icon: string;
   barsHtml: string;
   uptimeLabel: string;
+  /** Narrow screens show only the last 30 bars, so they get the matching percentage. */
+  uptime30Label: string;
 }
 
 function serviceSections(ctx: RenderContext) {
@@ -280,6 +290,7 @@ function serviceSections(ctx: RenderContext) {
       icon: SERVICE_STATUS_ICON[s.status],
       barsHtml: bars.html,
       uptimeLabel: formatPercent(bars.uptime),
+      uptime30Label: formatPercent(bars.uptime30),
     };
   };
 
