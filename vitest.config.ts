@@ -1,5 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+
+const TEXT_MODULE = '\0text:';
+const TEXT_SUFFIX = '.text';
+
+/**
+ * Node tests import the worker's render code, which imports templates and CSS as text
+ * (wrangler.toml's Text rule); this does the same for Vite, ahead of its CSS handling.
+ */
+const textModules = {
+  name: 'text-modules',
+  enforce: 'pre' as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (!importer || !/\.(mustache|css)$/.test(source)) return null;
+    // The id must not end in `.css`: Vite's CSS plugin would still claim it and empty it.
+    return `${TEXT_MODULE}${resolve(dirname(importer), source)}${TEXT_SUFFIX}`;
+  },
+  load(id: string) {
+    if (!id.startsWith(TEXT_MODULE)) return null;
+    const file = id.slice(TEXT_MODULE.length, -TEXT_SUFFIX.length);
+    return `export default ${JSON.stringify(readFileSync(file, 'utf8'))};`;
+  },
+};
 
 // Two projects: `worker` runs inside workerd (the real runtime, with KV and Durable Objects);
 // `node` runs pure-logic unit tests, origin-sync tests and end-to-end tests that start processes.
@@ -14,6 +38,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [textModules],
         test: {
           name: 'node',
           environment: 'node',

@@ -3,8 +3,9 @@
 // wrangler bundles them): V8 as in workerd, where timers stop during a request and cannot time
 // it. The figure is process CPU time (what the Workers limit counts; all threads, so hashing
 // on Node's thread pool is included), less sensitive than the wall clock to a busy machine.
-import { nodeRenderer } from '../scripts/lib/seed-kv.ts';
+
 import { type BenchRow, percentile } from './lib/rows.ts';
+import { nodeRenderer } from './lib/seed-kv.ts';
 import { syntheticSnapshot } from './lib/synthetic-page.ts';
 
 const SIZES = [

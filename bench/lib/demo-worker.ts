@@ -2,7 +2,6 @@
 // on the same runtime answering the same bytes: the baseline of the hot path.
 import { Miniflare } from 'miniflare';
 import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
-import { seedRenderedPage } from '../../scripts/lib/seed-kv.ts';
 import {
   buildWorker,
   startWorker,
@@ -10,6 +9,7 @@ import {
   type WorkerRuntime,
 } from '../../scripts/lib/worker-runtime.ts';
 import { snapshotFromEvents } from '../../test/support/snapshot-from-events.ts';
+import { seedRenderedPage } from './seed-kv.ts';
 
 export const DEMO_URL = `http://${DEMO_HOST}/`;
 

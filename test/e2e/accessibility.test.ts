@@ -6,8 +6,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../origin-sync/demo/demo-events.ts';
-import { seedRenderedPage } from '../../scripts/lib/seed-kv.ts';
 import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
+import { seedKv } from '../support/seed-kv.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 
 const require = createRequire(import.meta.url);
@@ -30,8 +30,9 @@ beforeAll(async () => {
   const now = new Date();
   const jwks = { keys: [{ ...(await exportJWK(keys.publicKey)), alg: 'EdDSA' }] };
   const events = demoEvents({ now, jwks });
-  await seedRenderedPage(worker.mf, snapshotFromEvents(events, 'page_demo'), now);
-  await seedRenderedPage(worker.mf, snapshotFromEvents(events, 'page_internal'), now);
+  const kv = await worker.mf.getKVNamespace('PAGES_KV');
+  await seedKv(kv, snapshotFromEvents(events, 'page_demo'), now);
+  await seedKv(kv, snapshotFromEvents(events, 'page_internal'), now);
   axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -64,6 +65,16 @@ async function violations(
     await page.emulateMedia({ colorScheme });
     const res = await page.goto(`http://${host}:${worker.port}${path}`);
     expect(res?.status()).toBe(expectedStatus);
+    // Judge the page as visitors get it: with its stylesheet (contrast, target sizes).
+    const rules = await page.evaluate(() => {
+      const doc = (
+        globalThis as unknown as {
+          document: { styleSheets: ArrayLike<{ cssRules: ArrayLike<unknown> }> };
+        }
+      ).document;
+      return doc.styleSheets[0]?.cssRules.length ?? 0;
+    });
+    expect(rules).toBeGreaterThan(50);
     await page.addScriptTag({ content: axeSource });
     return await page.evaluate(async (tags) => {
       // Runs in the page: the browser's globals, typed just enough.

@@ -2,6 +2,12 @@
 // Object keeps this for its page, and the renderer is a pure function of it and the clock.
 import type { Incident, Maintenance, Service, StatusPage, UptimeDay } from './schema.ts';
 
+/** When the core first and last changed a resource (its events' `occurredAt`). */
+export interface ResourceTimes {
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface PageSnapshot {
   page: StatusPage;
   /** Every service the page's coordinator knows; the page shows those in `page.serviceIds`. */
@@ -9,6 +15,12 @@ export interface PageSnapshot {
   incidents: Incident[];
   maintenances: Maintenance[];
   uptime: UptimeDay[];
+  /**
+   * Optional, for whoever keeps the snapshot and knows it (the coordinator, from the events it
+   * applies): the JSON API reports these as `created_at`/`updated_at`, and without them derives
+   * what it can from incidents, maintenance and uptime (see render/api/statuspage.ts).
+   */
+  times?: { page?: ResourceTimes; services?: Record<string, ResourceTimes> };
 }
 
 /** The services a page shows, in its display order, skipping ids it has not heard of yet. */
@@ -47,7 +59,18 @@ export function sliceForAudience(snapshot: PageSnapshot, audienceId: string | nu
     incidents: snapshot.incidents.filter((i) => touches(i.serviceIds, allowed)),
     maintenances: snapshot.maintenances.filter((m) => touches(m.serviceIds, allowed)),
     uptime: snapshot.uptime.filter((u) => allowed.has(u.serviceId)),
+    ...(snapshot.times ? { times: sliceTimes(snapshot.times, allowed) } : {}),
   };
+}
+
+function sliceTimes(
+  times: NonNullable<PageSnapshot['times']>,
+  allowed: ReadonlySet<string>,
+): NonNullable<PageSnapshot['times']> {
+  const services = times.services
+    ? Object.fromEntries(Object.entries(times.services).filter(([id]) => allowed.has(id)))
+    : undefined;
+  return { ...(times.page ? { page: times.page } : {}), ...(services ? { services } : {}) };
 }
 
 /** The variants rendered ahead of time for a page: `public`, `private`, or one per audience. */

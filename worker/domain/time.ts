@@ -148,3 +148,46 @@ export function formatDuration(ms: number): string {
   if (mins && !days) parts.push(`${mins} min`);
   return parts.join(' ');
 }
+
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An instant as ISO 8601 with milliseconds and the zone's offset at that instant, the way
+ * Statuspage writes its API timestamps ("2026-11-21T11:00:00.000+01:00"; `Z` at offset zero).
+ */
+export function isoInZone(iso: string, timeZone: string): string {
+  const ms = Date.parse(iso);
+  let f = wallClocks.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    wallClocks.set(timeZone, f);
+  }
+  const part: Record<string, number> = {};
+  for (const p of f.formatToParts(ms)) if (p.type !== 'literal') part[p.type] = Number(p.value);
+  const millis = ((ms % 1000) + 1000) % 1000;
+  const wall = Date.UTC(
+    part.year!,
+    part.month! - 1,
+    part.day!,
+    part.hour!,
+    part.minute!,
+    part.second!,
+    millis,
+  );
+  const offsetMinutes = Math.round((wall - ms) / 60_000);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const local = new Date(wall).toISOString().slice(0, 23);
+  if (offsetMinutes === 0) return `${local}Z`;
+  const sign = offsetMinutes > 0 ? '+' : '-';
+  const abs = Math.abs(offsetMinutes);
+  return `${local}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}

@@ -12,6 +12,9 @@ export function contentSecurityPolicy(styleSrc: string | undefined): string {
   ].join('; ');
 }
 
+/** The CSP for JSON, feeds and the badge: they load nothing and run nothing. */
+export const DATA_DOCUMENT_CSP = "default-src 'none'";
+
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'strict-origin-when-cross-origin',

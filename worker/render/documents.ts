@@ -1,6 +1,10 @@
 // One variant of a page → every document the read path serves for it, ready for KV.
 // Pure apart from hashing; the coordinator decides which of these changed and writes them.
 import { audienceOfVariant, type PageSnapshot, sliceForAudience } from '../domain/snapshot.ts';
+import { badgeDocument } from './api/badge.ts';
+import { pageFacts } from './api/facts.ts';
+import { feedDocuments } from './api/feeds.ts';
+import { statuspageDocuments } from './api/statuspage.ts';
 import { contentEtag, styleHashSource } from './digest.ts';
 import { PAGE_CSS, renderHistoryPage, renderIncidentPage, renderStatusPage } from './html.ts';
 import { themeCss } from './theme.ts';
@@ -64,6 +68,7 @@ export async function renderVariant(
   const ctx = { snapshot: slice, now };
   const style = pageStyle(slice.page.branding?.accentColor);
   const styleSrc = await styleHashSource(style);
+  const facts = pageFacts(slice, now);
 
   const page = (path: string, render: (style: string) => string): DocumentSource => ({
     path,
@@ -81,6 +86,10 @@ export async function renderVariant(
       const view = incidentPageView(ctx, incident);
       return page(`/incidents/${incident.id}`, (css) => renderIncidentPage(view, css));
     }),
+    // The machine-readable documents: Statuspage API v2, feeds and the badge.
+    ...statuspageDocuments(slice, now, facts),
+    ...feedDocuments(slice, now, facts),
+    badgeDocument(slice, now),
   ];
   return Promise.all(
     sources.map(async ({ etagInput, ...s }) => ({

@@ -2,6 +2,7 @@
 // fill. Everything customer-written stays a plain string here; Mustache escapes it. The only
 // HTML built here is the uptime bars, from dates and numbers we format ourselves.
 import { overallStatus } from '../domain/indicator.ts';
+import { serviceLayout } from '../domain/layout.ts';
 import type { Incident, Maintenance, Service, UptimeDay } from '../domain/schema.ts';
 import { type PageSnapshot, shownServices } from '../domain/snapshot.ts';
 import {
@@ -276,7 +277,6 @@ interface ServiceRow {
 
 function serviceSections(ctx: RenderContext) {
   const { snapshot } = ctx;
-  const services = shownServices(snapshot);
   const window = barWindow(dayInZone(ctx.now, zoneOf(snapshot)), localeOf(snapshot));
   const uptimeIndex = indexUptime(snapshot.uptime);
 
@@ -294,21 +294,10 @@ function serviceSections(ctx: RenderContext) {
     };
   };
 
-  const byId = new Map(services.map((s) => [s.id, s]));
-  const grouped = new Set<string>();
-  const sections: { name: string | null; services: ServiceRow[] }[] = [];
-  for (const g of snapshot.page.groups ?? []) {
-    const members = g.serviceIds.flatMap((id) => {
-      const s = byId.get(id);
-      if (!s || grouped.has(id)) return [];
-      grouped.add(id);
-      return [s];
-    });
-    if (members.length) sections.push({ name: g.name, services: members.map(row) });
-  }
-  const loose = services.filter((s) => !grouped.has(s.id));
-  if (loose.length) sections.unshift({ name: null, services: loose.map(row) });
-  return sections;
+  return serviceLayout(snapshot).map((section) => ({
+    name: section.group?.name ?? null,
+    services: section.services.map(row),
+  }));
 }
 
 function pastDays(ctx: RenderContext) {

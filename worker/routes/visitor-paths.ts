@@ -29,6 +29,16 @@ export function documentPath(pathname: string): string | null {
   return null;
 }
 
+/** Documents other sites read (JSON API, feeds, badge): CORS-open on public pages. */
+export function isOpenDataPath(path: string): boolean {
+  return (
+    path.startsWith('/api/') ||
+    path === '/history.atom' ||
+    path === '/history.rss' ||
+    path === '/badge.svg'
+  );
+}
+
 export function isApiPath(pathname: string): boolean {
   return pathname.startsWith('/api/');
 }

@@ -2,8 +2,10 @@
 import type { Context } from 'hono';
 import { decideAccess } from '../access/decide.ts';
 import type { Env } from '../env.ts';
+import { crossOriginHeaders } from '../http/cors.ts';
 import {
   contentSecurityPolicy,
+  DATA_DOCUMENT_CSP,
   etagMatches,
   NO_STORE,
   PRIVATE_CACHE_CONTROL,
@@ -75,6 +77,9 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
   };
   if (metadata.contentType.startsWith('text/html')) {
     headers['Content-Security-Policy'] = contentSecurityPolicy(metadata.styleSrc);
+  } else {
+    headers['Content-Security-Policy'] = DATA_DOCUMENT_CSP;
+    Object.assign(headers, crossOriginHeaders(record.visibility, access.variant, path));
   }
   if (etagMatches(c.req.header('If-None-Match'), metadata.etag)) {
     return new Response(null, { status: 304, headers });

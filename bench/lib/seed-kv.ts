@@ -1,6 +1,7 @@
 // Puts rendered pages straight into a local worker's KV, in the layout the coordinator
 // writes (worker/store/keys.ts), rendering with the worker's own code bundled for Node.
-// For tests and benchmarks of the read path that must not depend on the write path.
+// For benchmarks of the read path that must not depend on the write path (the Node tests do
+// the same with test/support/seed-kv.ts, where vitest loads the text modules).
 import type { Miniflare } from 'miniflare';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import type { DocumentMeta, HostRecord } from '../../worker/store/keys.ts';
@@ -11,7 +12,7 @@ type Renderer = typeof import('./renderer-entry.ts');
 let renderer: Promise<Renderer> | undefined;
 
 export function nodeRenderer(): Promise<Renderer> {
-  renderer ??= importBundled<Renderer>('scripts/lib/renderer-entry.ts');
+  renderer ??= importBundled<Renderer>('bench/lib/renderer-entry.ts');
   return renderer;
 }
 

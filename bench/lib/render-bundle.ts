@@ -1,7 +1,6 @@
-// The worker's renderer for Node: templates and the page CSS are text modules that only a
-// bundler (or workerd) understands, so esbuild bundles an entry with the `text` loader for
-// them, exactly as wrangler's `rules` do. Used by the benchmarks and by tests that seed a
-// local worker's KV the way the coordinator writes it.
+// The worker's renderer for plain Node (the benchmarks): templates and the page CSS are text
+// modules that only a bundler (or workerd) understands, so esbuild bundles an entry with the
+// `text` loader for them, exactly as wrangler's `rules` do.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -1,0 +1,38 @@
+// Writes a page into any KV namespace the way the coordinator does (host records, then every
+// variant's rendered documents): for Node tests that run the real worker under Miniflare.
+import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
+import { variantIds } from '../../worker/domain/snapshot.ts';
+import { renderVariant } from '../../worker/render/documents.ts';
+import { type DocumentMeta, docKey, type HostRecord, hostKey } from '../../worker/store/keys.ts';
+
+export interface WritableKv {
+  put(key: string, value: string, options?: { metadata?: unknown }): Promise<unknown>;
+}
+
+export async function seedKv(
+  kv: WritableKv,
+  snapshot: PageSnapshot,
+  now: Date,
+  version = 1,
+): Promise<void> {
+  const { page } = snapshot;
+  const record: HostRecord = {
+    pageId: page.id,
+    visibility: page.visibility,
+    ...(page.access ? { access: page.access } : {}),
+    ...(page.audiences ? { audiences: page.audiences.map((a) => a.id) } : {}),
+  };
+  for (const host of page.hostnames) await kv.put(hostKey(host), JSON.stringify(record));
+  for (const variant of variantIds(page)) {
+    for (const doc of await renderVariant(snapshot, variant, now)) {
+      const meta: DocumentMeta = {
+        etag: doc.etag,
+        contentType: doc.contentType,
+        version,
+        renderedAt: now.toISOString(),
+        ...(doc.styleSrc ? { styleSrc: doc.styleSrc } : {}),
+      };
+      await kv.put(docKey(page.id, variant, doc.path), doc.body, { metadata: meta });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// `/history.atom` (Atom 1.0, RFC 4287) and `/history.rss` (RSS 2.0): one entry per incident,
+// the 50 most recent, newest first, its updates newest first in the entry's HTML, as
+// Statuspage's feeds do; links are absolute, on the page's first hostname. Every
+// customer string is escaped twice where it sits in HTML carried by XML: once as HTML, then
+// the whole HTML as XML text, so a feed reader shows `<script>` as text and never runs it.
+import type { Incident } from '../../domain/schema.ts';
+import type { PageSnapshot } from '../../domain/snapshot.ts';
+import { formatDateTime } from '../../domain/time.ts';
+import { allIncidentsNewestFirst } from '../../domain/timeline.ts';
+import type { DocumentSource } from '../documents.ts';
+import { INCIDENT_STATUS_LABEL } from '../labels.ts';
+import { htmlEscape, xmlEscape } from '../xml.ts';
+import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
+import { RECENT_LIMIT } from './statuspage.ts';
+
+export const ATOM_CONTENT_TYPE = 'application/atom+xml; charset=utf-8';
+export const RSS_CONTENT_TYPE = 'application/rss+xml; charset=utf-8';
+
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+interface FeedEntry {
+  id: string;
+  title: string;
+  link: string;
+  published: string;
+  updated: string;
+  html: string;
+}
+
+function entryHtml(snapshot: PageSnapshot, incident: Incident): string {
+  const zone = snapshot.page.timeZone ?? 'UTC';
+  const locale = snapshot.page.locale ?? 'en-US';
+  return [...incident.updates]
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id))
+    .map(
+      (u) =>
+        `<p><small>${htmlEscape(formatDateTime(u.createdAt, zone, locale))}</small><br>` +
+        `<strong>${INCIDENT_STATUS_LABEL[u.status]}</strong> - ` +
+        `${htmlEscape(u.body).replace(/\r?\n/g, '<br>')}</p>`,
+    )
+    .join('');
+}
+
+function entries(snapshot: PageSnapshot, facts: PageFacts): FeedEntry[] {
+  return allIncidentsNewestFirst(snapshot.incidents)
+    .slice(0, RECENT_LIMIT)
+    .map((incident) => {
+      const link = incidentUrl(snapshot, incident.id);
+      const times = facts.incidents.get(incident.id)!;
+      return {
+        id: link,
+        title: incident.name,
+        link,
+        published: incident.createdAt,
+        updated: times.updatedAt,
+        html: entryHtml(snapshot, incident),
+      };
+    });
+}
+
+function feedTitle(snapshot: PageSnapshot): string {
+  return `${snapshot.page.name} status - Incident history`;
+}
+
+function newest(feed: readonly FeedEntry[], fallback: string): string {
+  let best = fallback;
+  for (const e of feed) if (Date.parse(e.updated) > Date.parse(best)) best = e.updated;
+  return best;
+}
+
+const utc = (iso: string) => new Date(iso).toISOString();
+const rfc822 = (iso: string) => new Date(iso).toUTCString();
+
+export function atomFeed(snapshot: PageSnapshot, facts: PageFacts): string {
+  const feed = entries(snapshot, facts);
+  const base = facts.url;
+  const lang = xmlEscape(snapshot.page.locale ?? 'en');
+  const out = [
+    `${XML_DECLARATION}<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${lang}">`,
+    `<id>${xmlEscape(`${base}/history`)}</id>`,
+    `<title>${xmlEscape(feedTitle(snapshot))}</title>`,
+    `<link rel="alternate" type="text/html" href="${xmlEscape(`${base}/history`)}"/>`,
+    `<link rel="self" type="application/atom+xml" href="${xmlEscape(`${base}/history.atom`)}"/>`,
+    `<updated>${utc(newest(feed, facts.updatedAt))}</updated>`,
+    `<author><name>${xmlEscape(snapshot.page.name)}</name><uri>${xmlEscape(`${base}/`)}</uri></author>`,
+  ];
+  for (const e of feed) {
+    out.push(
+      '<entry>',
+      `<id>${xmlEscape(e.id)}</id>`,
+      `<title>${xmlEscape(e.title)}</title>`,
+      `<link rel="alternate" type="text/html" href="${xmlEscape(e.link)}"/>`,
+      `<published>${utc(e.published)}</published>`,
+      `<updated>${utc(e.updated)}</updated>`,
+      `<content type="html">${xmlEscape(e.html)}</content>`,
+      '</entry>',
+    );
+  }
+  out.push('</feed>\n');
+  return out.join('\n');
+}
+
+export function rssFeed(snapshot: PageSnapshot, facts: PageFacts): string {
+  const feed = entries(snapshot, facts);
+  const base = facts.url;
+  const out = [
+    `${XML_DECLARATION}<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">`,
+    '<channel>',
+    `<title>${xmlEscape(feedTitle(snapshot))}</title>`,
+    `<link>${xmlEscape(`${base}/history`)}</link>`,
+    `<description>${xmlEscape(`Incident history of ${snapshot.page.name}`)}</description>`,
+    `<language>${xmlEscape((snapshot.page.locale ?? 'en').toLowerCase())}</language>`,
+    `<pubDate>${rfc822(newest(feed, facts.updatedAt))}</pubDate>`,
+    `<atom:link href="${xmlEscape(`${base}/history.rss`)}" rel="self" type="application/rss+xml"/>`,
+  ];
+  for (const e of feed) {
+    out.push(
+      '<item>',
+      `<title>${xmlEscape(e.title)}</title>`,
+      `<link>${xmlEscape(e.link)}</link>`,
+      `<guid isPermaLink="true">${xmlEscape(e.id)}</guid>`,
+      `<pubDate>${rfc822(e.published)}</pubDate>`,
+      `<description>${xmlEscape(e.html)}</description>`,
+      '</item>',
+    );
+  }
+  out.push('</channel>', '</rss>\n');
+  return out.join('\n');
+}
+
+export function feedDocuments(
+  snapshot: PageSnapshot,
+  now: Date,
+  facts: PageFacts = pageFacts(snapshot, now),
+): DocumentSource[] {
+  return [
+    { path: '/history.atom', contentType: ATOM_CONTENT_TYPE, body: atomFeed(snapshot, facts) },
+    { path: '/history.rss', contentType: RSS_CONTENT_TYPE, body: rssFeed(snapshot, facts) },
+  ];
+}

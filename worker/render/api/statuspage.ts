@@ -1,0 +1,355 @@
+// Atlassian Statuspage's public API v2 (CONTRACT.md §2), produced at render time from one
+// variant's slice: the eight `/api/v2/*.json` documents, with Statuspage's envelope, field
+// names, enums and selection rules, so aggregators and widgets read our pages unchanged.
+//
+// Choices where the core tells us less than Statuspage knows (see also facts.ts):
+// - components: one per shown service plus one per group (`group: true`, `components`: child
+//   ids; children carry `group_id`), in the page's display order; `position` is that order,
+//   1-based across the whole list. A group's status is its worst child's. `showcase` is true
+//   for services (the page shows uptime bars for every service), `only_show_if_degraded` false.
+// - incident updates carry no component transitions in the core's model, so
+//   `affected_components` is null (Statuspage's value for "none recorded"); the incident's own
+//   `components` lists what it affects. `updated_at`/`display_at` = the update's time.
+// - maintenance `impact` is "maintenance" (what Statuspage itself reports for windows) and
+//   its `status` is the clock-driven phase; `shortlink` points at the window on the page.
+// - every timestamp is ISO 8601 in the page's time zone with its offset, as Statuspage does.
+import { type Indicator, overallStatus } from '../../domain/indicator.ts';
+import { serviceLayout } from '../../domain/layout.ts';
+import type {
+  Impact,
+  Incident,
+  IncidentStatus,
+  Maintenance,
+  MaintenanceStatus,
+  Service,
+  ServiceStatus,
+} from '../../domain/schema.ts';
+import { type PageSnapshot, shownServices } from '../../domain/snapshot.ts';
+import { isoInZone } from '../../domain/time.ts';
+import {
+  activeIncidents,
+  activeMaintenances,
+  allIncidentsNewestFirst,
+  upcomingMaintenances,
+} from '../../domain/timeline.ts';
+import type { API_PATHS } from '../../routes/visitor-paths.ts';
+import type { DocumentSource } from '../documents.ts';
+import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** Statuspage returns at most this many in `incidents.json` and `scheduled-maintenances.json`. */
+export const RECENT_LIMIT = 50;
+
+export interface SpPage {
+  id: string;
+  name: string;
+  url: string;
+  time_zone: string;
+  updated_at: string;
+}
+
+export interface SpStatus {
+  indicator: Indicator;
+  description: string;
+}
+
+export interface SpComponent {
+  id: string;
+  name: string;
+  status: ServiceStatus;
+  created_at: string;
+  updated_at: string;
+  position: number;
+  description: string | null;
+  showcase: boolean;
+  start_date: string | null;
+  group_id: string | null;
+  page_id: string;
+  group: boolean;
+  only_show_if_degraded: boolean;
+  components?: string[];
+}
+
+export interface SpIncidentUpdate {
+  id: string;
+  status: IncidentStatus | MaintenanceStatus;
+  body: string;
+  incident_id: string;
+  created_at: string;
+  updated_at: string;
+  display_at: string;
+  affected_components: null;
+  deliver_notifications: boolean;
+  custom_tweet: null;
+  tweet_id: null;
+}
+
+export interface SpIncident {
+  id: string;
+  name: string;
+  status: IncidentStatus | MaintenanceStatus;
+  created_at: string;
+  updated_at: string;
+  monitoring_at: string | null;
+  resolved_at: string | null;
+  impact: Impact | 'maintenance';
+  shortlink: string;
+  started_at: string;
+  page_id: string;
+  incident_updates: SpIncidentUpdate[];
+  components: SpComponent[];
+}
+
+export interface SpMaintenance extends SpIncident {
+  scheduled_for: string;
+  scheduled_until: string;
+}
+
+export interface SpSummary {
+  page: SpPage;
+  components: SpComponent[];
+  incidents: SpIncident[];
+  scheduled_maintenances: SpMaintenance[];
+  status: SpStatus;
+}
+
+const SEVERITY: Record<ServiceStatus, number> = {
+  operational: 0,
+  under_maintenance: 1,
+  degraded_performance: 2,
+  partial_outage: 3,
+  major_outage: 4,
+};
+
+function worstStatus(services: readonly Service[]): ServiceStatus {
+  let worst: ServiceStatus = 'operational';
+  for (const s of services) if (SEVERITY[s.status] > SEVERITY[worst]) worst = s.status;
+  return worst;
+}
+
+function byNewest<T extends { id: string; createdAt: string }>(items: readonly T[]): T[] {
+  return [...items].sort(
+    (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id),
+  );
+}
+
+interface Model {
+  page: SpPage;
+  status: SpStatus;
+  components: SpComponent[];
+  incident(i: Incident): SpIncident;
+  maintenance(m: Maintenance): SpMaintenance;
+}
+
+type AnyUpdate = {
+  id: string;
+  status: IncidentStatus | MaintenanceStatus;
+  body: string;
+  createdAt: string;
+};
+
+/** The API's objects for one variant; components are built once and shared by every list. */
+function buildModel(snapshot: PageSnapshot, now: Date, facts: PageFacts): Model {
+  const pageId = snapshot.page.id;
+  const ts = (iso: string) => isoInZone(iso, facts.timeZone);
+  const byService = new Map<string, SpComponent>();
+
+  const serviceComponent = (s: Service, groupId: string | null): SpComponent => {
+    const t = facts.services.get(s.id)!;
+    const c: SpComponent = {
+      id: s.id,
+      name: s.name,
+      status: s.status,
+      created_at: ts(t.createdAt),
+      updated_at: ts(t.updatedAt),
+      position: 0,
+      description: s.description || null,
+      showcase: true,
+      start_date: t.startDate,
+      group_id: groupId,
+      page_id: pageId,
+      group: false,
+      only_show_if_degraded: false,
+    };
+    byService.set(s.id, c);
+    return c;
+  };
+
+  const components: SpComponent[] = [];
+  for (const { group, services } of serviceLayout(snapshot)) {
+    if (!group) {
+      for (const s of services) components.push(serviceComponent(s, null));
+      continue;
+    }
+    const children = services.map((s) => serviceComponent(s, group.id));
+    const times = children.map((c) => facts.services.get(c.id)!);
+    components.push({
+      id: group.id,
+      name: group.name,
+      status: worstStatus(services),
+      created_at: ts(earliestOf(times.map((t) => t.createdAt))),
+      updated_at: ts(latestOf(times.map((t) => t.updatedAt))),
+      position: 0,
+      description: null,
+      showcase: false,
+      start_date: null,
+      group_id: null,
+      page_id: pageId,
+      group: true,
+      only_show_if_degraded: false,
+      components: children.map((c) => c.id),
+    });
+    components.push(...children);
+  }
+  components.forEach((c, i) => {
+    c.position = i + 1;
+  });
+
+  const affected = (serviceIds: readonly string[]): SpComponent[] => {
+    const seen = new Set<string>();
+    return serviceIds.flatMap((id) => {
+      const c = byService.get(id);
+      if (!c || seen.has(id)) return [];
+      seen.add(id);
+      return [c];
+    });
+  };
+
+  const updates = (parentId: string, list: readonly AnyUpdate[]): SpIncidentUpdate[] =>
+    byNewest(list).map((u) => {
+      const at = ts(u.createdAt);
+      return {
+        id: u.id,
+        status: u.status,
+        body: u.body,
+        incident_id: parentId,
+        created_at: at,
+        updated_at: at,
+        display_at: at,
+        affected_components: null,
+        deliver_notifications: false,
+        custom_tweet: null,
+        tweet_id: null,
+      };
+    });
+
+  return {
+    page: {
+      id: pageId,
+      name: snapshot.page.name,
+      url: facts.url,
+      time_zone: facts.timeZone,
+      updated_at: ts(facts.updatedAt),
+    },
+    status: overallStatus(shownServices(snapshot), snapshot.incidents, snapshot.maintenances, now),
+    components,
+    incident(i) {
+      const t = facts.incidents.get(i.id)!;
+      return {
+        id: i.id,
+        name: i.name,
+        status: i.status,
+        created_at: ts(t.createdAt),
+        updated_at: ts(t.updatedAt),
+        monitoring_at: t.monitoringAt && ts(t.monitoringAt),
+        resolved_at: t.resolvedAt && ts(t.resolvedAt),
+        impact: i.impact,
+        shortlink: incidentUrl(snapshot, i.id),
+        started_at: ts(i.createdAt),
+        page_id: pageId,
+        incident_updates: updates(i.id, i.updates),
+        components: affected(i.serviceIds),
+      };
+    },
+    maintenance(m) {
+      const t = facts.maintenances.get(m.id)!;
+      return {
+        id: m.id,
+        name: m.name,
+        status: t.phase,
+        created_at: ts(t.createdAt),
+        updated_at: ts(t.updatedAt),
+        monitoring_at: null,
+        resolved_at: t.resolvedAt && ts(t.resolvedAt),
+        impact: 'maintenance',
+        shortlink: `${facts.url}/#m-${m.id}`,
+        started_at: ts(t.createdAt),
+        page_id: pageId,
+        incident_updates: updates(m.id, m.updates),
+        components: affected(m.serviceIds),
+        scheduled_for: ts(m.scheduledFor),
+        scheduled_until: ts(m.scheduledUntil),
+      };
+    },
+  };
+}
+
+function earliestOf(isos: readonly string[]): string {
+  return isos.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+}
+
+function latestOf(isos: readonly string[]): string {
+  return isos.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+}
+
+/**
+ * JSON as sent: `<`, `>`, `&` and the JS line separators escaped inside strings, so that a
+ * body is inert even if someone pastes it into an HTML page or a script.
+ */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** The most recent windows by start, whatever their phase. */
+function recentMaintenances(ms: readonly Maintenance[]): Maintenance[] {
+  return [...ms]
+    .sort(
+      (a, b) => Date.parse(b.scheduledFor) - Date.parse(a.scheduledFor) || a.id.localeCompare(b.id),
+    )
+    .slice(0, RECENT_LIMIT);
+}
+
+/** Every `/api/v2/*.json` document of one variant, by Statuspage's selection rules. */
+export function statuspageDocuments(
+  snapshot: PageSnapshot,
+  now: Date,
+  facts: PageFacts = pageFacts(snapshot, now),
+): DocumentSource[] {
+  const model = buildModel(snapshot, now, facts);
+  const { page, status, components } = model;
+  const incident = (i: Incident) => model.incident(i);
+  const maintenance = (m: Maintenance) => model.maintenance(m);
+  const unresolved = activeIncidents(snapshot.incidents).map(incident);
+  const active = activeMaintenances(snapshot.maintenances, now).map(maintenance);
+  const upcoming = upcomingMaintenances(snapshot.maintenances, now).map(maintenance);
+  const recent = allIncidentsNewestFirst(snapshot.incidents).slice(0, RECENT_LIMIT).map(incident);
+  const summary: SpSummary = {
+    page,
+    components,
+    incidents: unresolved,
+    scheduled_maintenances: [...active, ...upcoming],
+    status,
+  };
+  const bodies: Record<(typeof API_PATHS)[number], unknown> = {
+    '/api/v2/summary.json': summary,
+    '/api/v2/status.json': { page, status },
+    '/api/v2/components.json': { page, components },
+    '/api/v2/incidents.json': { page, incidents: recent },
+    '/api/v2/incidents/unresolved.json': { page, incidents: unresolved },
+    '/api/v2/scheduled-maintenances.json': {
+      page,
+      scheduled_maintenances: recentMaintenances(snapshot.maintenances).map(maintenance),
+    },
+    '/api/v2/scheduled-maintenances/upcoming.json': { page, scheduled_maintenances: upcoming },
+    '/api/v2/scheduled-maintenances/active.json': { page, scheduled_maintenances: active },
+  };
+  return Object.entries(bodies).map(([path, body]) => ({
+    path,
+    contentType: JSON_CONTENT_TYPE,
+    body: toJson(body),
+  }));
+}
