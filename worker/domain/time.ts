@@ -156,6 +156,21 @@ const wallClocks = new Map<string, Intl.DateTimeFormat>();
  * Statuspage writes its API timestamps ("2026-11-21T11:00:00.000+01:00"; `Z` at offset zero).
  */
 export function isoInZone(iso: string, timeZone: string): string {
+  // Memoised like the labels above: every render writes the same instants into several
+  // API documents, and formatToParts is the dear part.
+  const key = `${timeZone}|${iso}`;
+  let out = zonedIsos.get(key);
+  if (out === undefined) {
+    out = computeIsoInZone(iso, timeZone);
+    if (zonedIsos.size >= MAX_DATE_TIME_LABELS) zonedIsos.clear();
+    zonedIsos.set(key, out);
+  }
+  return out;
+}
+
+const zonedIsos = new Map<string, string>();
+
+function computeIsoInZone(iso: string, timeZone: string): string {
   const ms = Date.parse(iso);
   let f = wallClocks.get(timeZone);
   if (!f) {
