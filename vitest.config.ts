@@ -1,7 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { exportJWK, generateKeyPair } from 'jose';
 import { defineConfig } from 'vitest/config';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The private half (JWK JSON) of the key the worker's SYNC_PUBLIC_KEY verifies. */
+    syncPrivateJwk: string;
+  }
+}
+
+// A fresh /_sync key pair per run: the worker gets the public key as its binding, tests sign
+// with the private key (vitest `inject('syncPrivateJwk')`). Nothing is written to disk.
+const syncKeys = await generateKeyPair('EdDSA', { extractable: true });
+const SYNC_PUBLIC_KEY = JSON.stringify(await exportJWK(syncKeys.publicKey));
+const syncPrivateJwk = JSON.stringify(await exportJWK(syncKeys.privateKey));
 
 const TEXT_MODULE = '\0text:';
 const TEXT_SUFFIX = '.text';
@@ -14,7 +28,7 @@ const textModules = {
   name: 'text-modules',
   enforce: 'pre' as const,
   resolveId(source: string, importer: string | undefined) {
-    if (!importer || !/\.(mustache|css)$/.test(source)) return null;
+    if (!importer || !/\.(mustache|css|txt)$/.test(source)) return null;
     // The id must not end in `.css`: Vite's CSS plugin would still claim it and empty it.
     return `${TEXT_MODULE}${resolve(dirname(importer), source)}${TEXT_SUFFIX}`;
   },
@@ -31,10 +45,24 @@ export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                SYNC_PUBLIC_KEY,
+                // Coordinator tests drive renders with runDurableObjectAlarm and their own clock;
+                // real alarms must not fire in between.
+                RENDER_DEBOUNCE_MS: '600000',
+                RENDER_MAX_WAIT_MS: '600000',
+              },
+            },
+          }),
+        ],
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          provide: { syncPrivateJwk },
         },
       },
       {
@@ -48,6 +76,7 @@ export default defineConfig({
             'test/e2e/**/*.test.ts',
           ],
           testTimeout: 30_000,
+          provide: { syncPrivateJwk },
         },
       },
     ],

@@ -9,8 +9,9 @@
 // - in workerd (Miniflare): the mean over a batch, since workerd's clock moves in ~1 ms steps.
 // And the status page alone: what one request renders on a cold miss (the 10 ms CPU budget
 // of the Workers free plan is per request).
+
+import { nodeRenderer } from './lib/node-renderer.ts';
 import { type BenchRow, percentile } from './lib/rows.ts';
-import { nodeRenderer } from './lib/seed-kv.ts';
 import { syntheticSnapshot } from './lib/synthetic-page.ts';
 import { type RenderWhat, startWorkerdRenderer } from './lib/workerd-render.ts';
 

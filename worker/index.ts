@@ -2,7 +2,9 @@
 import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { SECURITY_HEADERS } from './http/headers.ts';
+import { SKELETON_SCRIPT, SKELETON_SCRIPT_PATH } from './render/skeleton.ts';
 import { robots } from './routes/robots.ts';
+import { handleSync } from './routes/sync.ts';
 import { refuse, serveVisitor } from './routes/visitor.ts';
 
 export { PageCoordinator } from './coordinator/page-coordinator.ts';
@@ -16,6 +18,21 @@ app.use(async (c, next) => {
 
 app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'Cache-Control': 'no-store' }));
 app.get('/robots.txt', robots);
+
+// origin-sync → the page's coordinator (worker/sync/contract.ts).
+app.post('/_sync/pages/:pageId', handleSync);
+
+// The script of the skeleton page (read-document.ts), the same on every hostname.
+app.get(
+  SKELETON_SCRIPT_PATH,
+  () =>
+    new Response(SKELETON_SCRIPT, {
+      headers: {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': 'public, max-age=300',
+      },
+    }),
+);
 
 // Hono answers HEAD with the GET handler's headers and no body.
 app.get('*', serveVisitor);

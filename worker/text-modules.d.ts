@@ -7,3 +7,8 @@ declare module '*.css' {
   const text: string;
   export default text;
 }
+/** Browser scripts served as files (templates/*.txt; plain text so the bundler leaves them be). */
+declare module '*.txt' {
+  const text: string;
+  export default text;
+}

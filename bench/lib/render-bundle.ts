@@ -20,7 +20,7 @@ export async function importBundled<T>(entry: string): Promise<T> {
     format: 'esm',
     target: 'node22',
     outfile,
-    loader: { '.mustache': 'text', '.css': 'text' },
+    loader: { '.mustache': 'text', '.css': 'text', '.txt': 'text' },
     logLevel: 'error',
   });
   return (await import(/* @vite-ignore */ pathToFileURL(outfile).href)) as T;

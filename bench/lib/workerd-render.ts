@@ -40,7 +40,7 @@ export async function startWorkerdRenderer(): Promise<WorkerdRenderer> {
     format: 'esm',
     target: 'es2022',
     write: false,
-    loader: { '.mustache': 'text', '.css': 'text' },
+    loader: { '.mustache': 'text', '.css': 'text', '.txt': 'text' },
     logLevel: 'error',
   });
   const mf = new Miniflare({

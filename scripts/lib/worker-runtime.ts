@@ -62,7 +62,7 @@ export async function startWorker(opts: WorkerRuntimeOptions): Promise<WorkerRun
     modules: true,
     scriptPath: opts.bundle.scriptPath,
     modulesRoot: opts.bundle.dir,
-    modulesRules: [{ type: 'Text', include: ['**/*.mustache', '**/*.css'] }],
+    modulesRules: [{ type: 'Text', include: ['**/*.mustache', '**/*.css', '**/*.txt'] }],
     compatibilityDate: '2026-07-01',
     kvNamespaces: ['PAGES_KV'],
     durableObjects: { PAGE_COORDINATOR: { className: 'PageCoordinator', useSQLite: true } },

@@ -3,7 +3,13 @@
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { variantIds } from '../../worker/domain/snapshot.ts';
 import { renderVariant } from '../../worker/render/documents.ts';
-import { type DocumentMeta, docKey, type HostRecord, hostKey } from '../../worker/store/keys.ts';
+import {
+  type DocumentMeta,
+  docKey,
+  type HostRecord,
+  hostKey,
+  versionKey,
+} from '../../worker/store/keys.ts';
 
 export interface WritableKv {
   put(key: string, value: string, options?: { metadata?: unknown }): Promise<unknown>;
@@ -35,4 +41,6 @@ export async function seedKv(
       await kv.put(docKey(page.id, variant, doc.path), doc.body, { metadata: meta });
     }
   }
+  // Written last, as the coordinator does: the render is complete.
+  await kv.put(versionKey(page.id), String(version));
 }

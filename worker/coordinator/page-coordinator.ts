@@ -1,5 +1,397 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { CoreEvent } from '../domain/schema.ts';
+import { type PageSnapshot, variantIds } from '../domain/snapshot.ts';
+import { nextMidnight } from '../domain/time.ts';
+import { nextTimelineBoundary } from '../domain/timeline.ts';
 import type { Env } from '../env.ts';
+import { type RenderedDocument, renderVariant } from '../render/documents.ts';
+import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
+import { forgetHosts } from '../store/host-lookup.ts';
+import { type DocumentMeta, docKey, type HostRecord, hostKey, versionKey } from '../store/keys.ts';
+import { rememberVersion } from '../store/page-version.ts';
+import type { SyncResult } from '../sync/contract.ts';
+import { planBatch } from './apply.ts';
+import { type KvWriter, kvWriter } from './kv-writer.ts';
+import { type CoordinatorState, PageStorage } from './page-storage.ts';
+import { type DesiredDocument, keyedDocuments, planDocuments, planHosts } from './publish-plan.ts';
+import {
+  backoffMs,
+  type RenderTiming,
+  renderDueAt,
+  type ScheduleState,
+  shouldRender,
+  timingFromEnv,
+} from './schedule.ts';
 
-/** One per status page: serialises every write to that page. */
-export class PageCoordinator extends DurableObject<Env> {}
+/** After taking a hostname over from another page, check it again this much later (that page's
+ * clean-up may have read the old mapping just before we wrote ours). */
+const HOST_RECHECK_MS = 10_000;
+/** KV writes of one render in flight at once. */
+const WRITE_CONCURRENCY = 8;
+/** A miss render is reused for this long while nothing changes (a burst of misses, one render). */
+const MISS_RENDER_TTL_MS = 1000;
+
+export type MissAnswer =
+  | { found: true; body: string; meta: DocumentMeta }
+  | { found: false; reason: 'no_page' | 'no_document' };
+
+export interface CoordinatorStatus {
+  pageId: string | null;
+  dirty: boolean;
+  publishedVersion: number;
+  renderVersion: number;
+  renders: number;
+  kvPuts: number;
+  kvDeletes: number;
+  failures: number;
+  lastError: string | null;
+  nextBoundary: number | null;
+  alarmAt: number | null;
+}
+
+function scheduleOf(s: CoordinatorState): ScheduleState {
+  return {
+    dirty: s.changeSeq > s.renderedSeq,
+    firstDirtyAt: s.firstDirtyAt,
+    lastChangeAt: s.lastChangeAt,
+    lastFlushAt: s.lastFlushAt,
+    retryAt: s.retryAt,
+    nextBoundary: s.nextBoundary,
+    hostRecheckAt: s.hostRecheckAt,
+  };
+}
+
+function metaOf(doc: RenderedDocument, version: number, renderedAt: string): DocumentMeta {
+  return {
+    etag: doc.etag,
+    contentType: doc.contentType,
+    version,
+    renderedAt,
+    ...(doc.styleSrc ? { styleSrc: doc.styleSrc } : {}),
+  };
+}
+
+async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
+    await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(run));
+  }
+}
+
+function ownerOf(raw: string | null): string | null {
+  if (raw === null) return null;
+  try {
+    return (JSON.parse(raw) as Partial<HostRecord>).pageId ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One per status page: serialises every write to that page. Stores batches durably (SQLite),
+ * coalesces bursts into one render with alarms, and publishes every variant to KV.
+ */
+export class PageCoordinator extends DurableObject<Env> {
+  readonly storage: PageStorage;
+  // Seams for tests: the clock, the way to KV, and the render timing.
+  clock: () => number = () => Date.now();
+  kv: KvWriter;
+  timing: RenderTiming;
+  private flushing = false;
+  private missRender: {
+    variant: string;
+    seq: number;
+    at: number;
+    docs: RenderedDocument[];
+  } | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.storage = new PageStorage(ctx.storage.sql);
+    this.kv = kvWriter(env.PAGES_KV);
+    this.timing = timingFromEnv(env);
+  }
+
+  /**
+   * Applies a batch idempotently in one transaction. When this returns, the batch is durable
+   * (the runtime holds the answer until the SQL writes are committed).
+   */
+  async applyBatch(pageId: string, events: CoreEvent[]): Promise<SyncResult> {
+    const now = this.clock();
+    const result = this.ctx.storage.transactionSync((): SyncResult => {
+      const s = this.storage.state();
+      if (s.pageId !== null && s.pageId !== pageId) {
+        throw new Error(`coordinator of ${s.pageId} was sent a batch for ${pageId}`);
+      }
+      const plan = planBatch(events, {
+        stored: (ref) => this.storage.stored(ref),
+        seen: (id) => this.storage.seen(id),
+      });
+      for (const change of plan.changes) this.storage.writeChange(change);
+      const patch: Partial<CoordinatorState> = {
+        pageId,
+        seenSeq: this.storage.rememberEvents(plan.newEventIds, s.seenSeq),
+      };
+      if (plan.changes.length > 0) {
+        patch.changeSeq = s.changeSeq + 1;
+        patch.firstDirtyAt = s.firstDirtyAt ?? now;
+        patch.lastChangeAt = now;
+      }
+      this.storage.updateState(patch);
+      const after = this.storage.state();
+      const dirty = after.changeSeq > after.renderedSeq;
+      return {
+        pageId,
+        renderVersion: dirty ? after.renderVersion + 1 : after.publishedVersion,
+        results: plan.results,
+      };
+    });
+    await this.scheduleAlarm();
+    return result;
+  }
+
+  override async alarm(): Promise<void> {
+    const now = this.clock();
+    const s = this.storage.state();
+    const schedule = scheduleOf(s);
+    if (this.flushing || !shouldRender(schedule, this.timing, now)) {
+      await this.scheduleAlarm();
+      return;
+    }
+    const boundaryPassed = s.nextBoundary !== null && now >= s.nextBoundary;
+    if (schedule.dirty || boundaryPassed) await this.flush(now);
+    else await this.recheckHosts(now);
+    await this.scheduleAlarm();
+  }
+
+  /**
+   * The read path found no document in KV. Answers the document rendered from this object's
+   * own copy (without waiting for the next render), and makes sure KV gets it.
+   */
+  async documentOnMiss(variant: string, path: string): Promise<MissAnswer> {
+    const now = this.clock();
+    const s = this.storage.state();
+    if (s.pageId === null) return { found: false, reason: 'no_page' };
+    const key = docKey(s.pageId, variant, path);
+    const dirty = s.changeSeq > s.renderedSeq;
+    const written = this.storage.hasWrittenDoc(key);
+    // Cheap answer for paths that simply do not exist: nothing pending and never written.
+    if (!dirty && s.publishedVersion > 0 && !written)
+      return { found: false, reason: 'no_document' };
+    const snapshot = this.storage.snapshot(s.pageId, new Date(now));
+    if (!snapshot) return { found: false, reason: 'no_page' };
+    if (!variantIds(snapshot.page).includes(variant))
+      return { found: false, reason: 'no_document' };
+    const doc = (await this.renderForMiss(snapshot, variant, s.changeSeq, now)).find(
+      (d) => d.path === path,
+    );
+    if (!doc) return { found: false, reason: 'no_document' };
+    if (!dirty) {
+      // KV should hold this document but the reader did not find it (lost, or not yet visible
+      // where it read): write it again with the next render.
+      this.storage.forgetDoc(key);
+      this.markChanged(now);
+      await this.scheduleAlarm();
+    }
+    const version = dirty || !written ? s.renderVersion + 1 : s.publishedVersion;
+    return { found: true, body: doc.body, meta: metaOf(doc, version, new Date(now).toISOString()) };
+  }
+
+  async status(): Promise<CoordinatorStatus> {
+    const s = this.storage.state();
+    return {
+      pageId: s.pageId,
+      dirty: s.changeSeq > s.renderedSeq,
+      publishedVersion: s.publishedVersion,
+      renderVersion: s.renderVersion,
+      renders: s.renders,
+      kvPuts: s.kvPuts,
+      kvDeletes: s.kvDeletes,
+      failures: s.failures,
+      lastError: s.lastError,
+      nextBoundary: s.nextBoundary,
+      alarmAt: await this.ctx.storage.getAlarm(),
+    };
+  }
+
+  private markChanged(now: number): void {
+    const s = this.storage.state();
+    this.storage.updateState({
+      changeSeq: s.changeSeq + 1,
+      firstDirtyAt: s.firstDirtyAt ?? now,
+      lastChangeAt: now,
+    });
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const due = renderDueAt(scheduleOf(this.storage.state()), this.timing);
+    if (due === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(due);
+  }
+
+  private async renderForMiss(
+    snapshot: PageSnapshot,
+    variant: string,
+    seq: number,
+    now: number,
+  ): Promise<RenderedDocument[]> {
+    const m = this.missRender;
+    if (m && m.variant === variant && m.seq === seq && now - m.at < MISS_RENDER_TTL_MS) {
+      return m.docs;
+    }
+    const docs = await renderVariant(snapshot, variant, new Date(now));
+    this.missRender = { variant, seq, at: now, docs };
+    return docs;
+  }
+
+  /**
+   * One render: every variant from the stored snapshot into KV. Idempotent (alarms are
+   * at-least-once): documents whose bytes are already in KV are not written again. On failure
+   * the change stays dirty and the next attempt is scheduled with backoff.
+   */
+  private async flush(now: number): Promise<void> {
+    this.flushing = true;
+    const before = this.storage.state();
+    const pageId = before.pageId;
+    const version = before.renderVersion + 1;
+    const at = new Date(now);
+    // Read everything this render needs before the first await: batches arriving while KV is
+    // written change SQL, and they belong to the next render.
+    const snapshot = pageId ? this.storage.snapshot(pageId, at) : null;
+    const writtenDocs = this.storage.writtenDocs();
+    // A due takeover re-check rewrites every hostname record, not only the changed ones.
+    const recheckDue = before.hostRecheckAt !== null && now >= before.hostRecheckAt;
+    const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts(), recheckDue);
+    // Changes stored from here on start a new debounce window.
+    this.storage.updateState({ renderVersion: version, lastFlushAt: now, firstDirtyAt: null });
+    let puts = 0;
+    let deletes = 0;
+    try {
+      if (pageId === null) throw new Error('no page id yet');
+      const desired: DesiredDocument[] = [];
+      if (snapshot) {
+        for (const variant of variantIds(snapshot.page)) {
+          desired.push(
+            ...keyedDocuments(pageId, variant, await renderVariant(snapshot, variant, at)),
+          );
+        }
+      }
+      const docPlan = planDocuments(desired, writtenDocs);
+      const renderedAt = at.toISOString();
+      await inBatches(docPlan.put, async (doc) => {
+        await this.kv.put(doc.key, doc.body, metaOf(doc, version, renderedAt));
+        this.storage.recordDoc(doc.key, doc.etag, version);
+        puts += 1;
+      });
+
+      // Hostnames point at the page only once its documents are there.
+      let tookOver = false;
+      await inBatches(hostPlan.put, async ([host, record]) => {
+        const owner = ownerOf(await this.kv.get(hostKey(host)));
+        if (owner !== null && owner !== pageId) tookOver = true;
+        await this.kv.put(hostKey(host), record);
+        this.storage.recordHost(host, record);
+        forgetHosts(host);
+        puts += 1;
+      });
+
+      if (snapshot) await this.kv.put(versionKey(pageId), String(version));
+      else await this.kv.delete(versionKey(pageId));
+      puts += snapshot ? 1 : 0;
+      deletes += snapshot ? 0 : 1;
+
+      await inBatches(docPlan.remove, async (key) => {
+        await this.kv.delete(key);
+        this.storage.forgetDoc(key);
+        deletes += 1;
+      });
+      // A hostname that moved to another page may already name it: leave that record alone.
+      await inBatches(hostPlan.remove, async (host) => {
+        if (ownerOf(await this.kv.get(hostKey(host))) === pageId) {
+          await this.kv.delete(hostKey(host));
+          deletes += 1;
+        }
+        this.storage.forgetHost(host);
+        forgetHosts(host);
+      });
+
+      this.storage.pruneUptime(at);
+      const s = this.storage.state();
+      this.storage.updateState({
+        renderedSeq: before.changeSeq,
+        publishedVersion: version,
+        // The last write happened now: the next render keeps a second away from it.
+        lastFlushAt: this.clock(),
+        failures: 0,
+        retryAt: null,
+        lastError: null,
+        renders: s.renders + 1,
+        kvPuts: s.kvPuts + puts,
+        kvDeletes: s.kvDeletes + deletes,
+        nextBoundary: snapshot ? this.nextBoundary(snapshot, at) : null,
+        hostRecheckAt: tookOver
+          ? now + HOST_RECHECK_MS
+          : recheckDue
+            ? null
+            : this.storage.state().hostRecheckAt,
+      });
+      rememberVersion(pageId, snapshot ? version : null);
+    } catch (err) {
+      const s = this.storage.state();
+      const failures = s.failures + 1;
+      this.storage.updateState({
+        failures,
+        retryAt: now + backoffMs(failures),
+        lastError: String(err),
+        // The change is still unrendered since it first came (plus whatever came meanwhile).
+        firstDirtyAt:
+          before.firstDirtyAt === null
+            ? s.firstDirtyAt
+            : Math.min(before.firstDirtyAt, s.firstDirtyAt ?? before.firstDirtyAt),
+        lastFlushAt: this.clock(),
+        kvPuts: s.kvPuts + puts,
+        kvDeletes: s.kvDeletes + deletes,
+      });
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'render failed',
+          pageId,
+          version,
+          failures,
+          error: String(err),
+        }),
+      );
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Rewrites this page's hostname records after a takeover, in case the old owner's clean-up
+   * deleted one between its check and its delete. */
+  private async recheckHosts(now: number): Promise<void> {
+    const s = this.storage.state();
+    try {
+      for (const [host, record] of this.storage.writtenHosts()) {
+        await this.kv.put(hostKey(host), record);
+        forgetHosts(host);
+      }
+      this.storage.updateState({ hostRecheckAt: null, lastFlushAt: now });
+    } catch (err) {
+      this.storage.updateState({
+        hostRecheckAt: now + backoffMs(s.failures + 1),
+        lastError: String(err),
+      });
+    }
+  }
+
+  private nextBoundary(snapshot: PageSnapshot, at: Date): number {
+    const timeline = nextTimelineBoundary(
+      snapshot.incidents,
+      snapshot.maintenances,
+      at,
+      PAST_INCIDENT_DAYS,
+    );
+    const midnight = nextMidnight(at, snapshot.page.timeZone ?? 'UTC');
+    return timeline === null ? midnight : Math.min(timeline, midnight);
+  }
+}

@@ -1,4 +1,5 @@
-// The read path: hostname → page → access → one KV read of the rendered document.
+// The read path: hostname → page → access → the rendered document (read-document.ts: edge
+// cache, then one KV read, then the page's coordinator).
 import type { Context } from 'hono';
 import { decideAccess } from '../access/decide.ts';
 import type { Env } from '../env.ts';
@@ -15,7 +16,7 @@ import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
 import { type MessageKind, messagePage } from '../render/message-pages.ts';
 import { lookupHost } from '../store/host-lookup.ts';
-import { type DocumentMeta, docKey } from '../store/keys.ts';
+import { readDocument } from './read-document.ts';
 import { documentPath, isApiPath } from './visitor-paths.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
@@ -63,10 +64,17 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
     });
   }
 
-  const { value, metadata } = await c.env.PAGES_KV.getWithMetadata<DocumentMeta>(
-    docKey(record.pageId, access.variant, path),
-  );
-  if (value === null || metadata === null) return refuse(url.pathname, 'not_found');
+  const doc = await readDocument({
+    env: c.env,
+    ctx: c.executionCtx,
+    hostname,
+    record,
+    variant: access.variant,
+    path,
+  });
+  if (doc.kind === 'missing') return refuse(url.pathname, 'not_found');
+  if (doc.kind === 'response') return doc.response;
+  const { body, meta: metadata } = doc;
 
   const isPublic = record.visibility === 'public';
   const headers: Record<string, string> = {
@@ -84,5 +92,5 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
   if (etagMatches(c.req.header('If-None-Match'), metadata.etag)) {
     return new Response(null, { status: 304, headers });
   }
-  return new Response(value, { status: 200, headers });
+  return new Response(body, { status: 200, headers });
 }

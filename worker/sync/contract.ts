@@ -13,9 +13,16 @@
 //
 // Answers:
 //   200 SyncResult      only after the page's coordinator stored the batch durably
-//   400 problem+json    the body is not a SyncBatch (nothing stored)
+//   400 problem+json    the body is not a SyncBatch, or its pageId (or a status_page event's
+//                       data.id) is not the URL's page; `errors: [{ path, message }]` names
+//                       the fields, e.g. "events.3.data.status" (nothing stored)
 //   401 problem+json    missing, expired, mis-signed or mis-bound token (nothing stored)
-//   503 problem+json    the coordinator could not store it; origin-sync retries
+//   413 problem+json    the body is over MAX_SYNC_BYTES (nothing stored)
+//   503 problem+json    the coordinator could not store it (or the worker has no valid
+//                       SYNC_PUBLIC_KEY); origin-sync retries
+// The token is checked before the body is parsed. A batch that applied nothing (all duplicate
+// or stale) reports the render version already published; otherwise the next one, and every
+// later render contains the batch too.
 import { z } from 'zod';
 import { CoreEvent, ResourceId } from '../domain/schema.ts';
 

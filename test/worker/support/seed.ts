@@ -4,7 +4,13 @@ import type { PageSnapshot } from '../../../worker/domain/snapshot.ts';
 import { variantIds } from '../../../worker/domain/snapshot.ts';
 import { renderVariant } from '../../../worker/render/documents.ts';
 import { forgetHosts } from '../../../worker/store/host-lookup.ts';
-import { type DocumentMeta, docKey, type HostRecord, hostKey } from '../../../worker/store/keys.ts';
+import {
+  type DocumentMeta,
+  docKey,
+  type HostRecord,
+  hostKey,
+  versionKey,
+} from '../../../worker/store/keys.ts';
 
 export async function seedPage(snapshot: PageSnapshot, now: Date, version = 1): Promise<void> {
   const { page } = snapshot;
@@ -30,4 +36,6 @@ export async function seedPage(snapshot: PageSnapshot, now: Date, version = 1): 
       await env.PAGES_KV.put(docKey(page.id, variant, doc.path), doc.body, { metadata: meta });
     }
   }
+  // Written last, as the coordinator does: the render is complete.
+  await env.PAGES_KV.put(versionKey(page.id), String(version));
 }

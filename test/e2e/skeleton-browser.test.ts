@@ -1,0 +1,124 @@
+// The skeleton page in a real browser (Debian's Chromium), against the worker bundle running in
+// Miniflare: a location whose KV does not have the page yet answers the skeleton at once
+// (render budget 0 here, to make that deterministic), the script completes it from the page's
+// JSON, and without JavaScript it reloads itself into the full page once the render landed.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
+import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
+import type { CoreEvent } from '../../worker/domain/schema.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+let bundle: WorkerBundle;
+let worker: LocalWorker;
+let browser: Browser;
+
+/** The demo page's events, as another page on another hostname. */
+function demoPageAs(pageId: string, host: string, now: Date): CoreEvent[] {
+  return demoEvents({ now }).flatMap((e): CoreEvent[] => {
+    if (e.type !== 'status_page.upserted') return [e];
+    if (e.data.id !== 'page_demo') return [];
+    return [{ ...e, id: `${e.id}:${pageId}`, data: { ...e.data, id: pageId, hostnames: [host] } }];
+  });
+}
+
+async function rendered(pageId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await worker.coordinatorStatus(pageId)).publishedVersion > 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${pageId} was not rendered`);
+}
+
+/** KV as a location that has not seen the page's render yet (the coordinator thinks it has). */
+async function makeCold(pageId: string): Promise<void> {
+  const kv = await worker.kv();
+  for (const key of [
+    `ver:${pageId}`,
+    `doc:${pageId}:public:/`,
+    `doc:${pageId}:public:/api/v2/summary.json`,
+  ]) {
+    await kv.delete(key);
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (see .ci/run)`);
+  }
+  bundle = await buildWorker();
+  worker = await startLocalWorker(bundle, { RENDER_BUDGET_MS: '0' });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+  const now = new Date();
+  await worker.sync('page_skel_js', demoPageAs('page_skel_js', 'skeleton-js.localhost', now));
+  await worker.sync('page_skel_nojs', demoPageAs('page_skel_nojs', 'skeleton-nojs.localhost', now));
+  await rendered('page_skel_js');
+  await rendered('page_skel_nojs');
+  await makeCold('page_skel_js');
+  await makeCold('page_skel_nojs');
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.close();
+  if (bundle) await rm(bundle.dir, { recursive: true, force: true });
+});
+
+describe('the skeleton page in Chromium', () => {
+  it('completes itself from the page JSON', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    const res = await page.goto(`http://skeleton-js.localhost:${worker.url.port}/`);
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.waitForSelector('#sk-root[data-complete="true"]', { timeout: 15_000 });
+    expect(await page.title()).toBe('Acme Cloud status');
+    expect(await page.textContent('#sk-banner')).toBe('Partial System Outage');
+    const services = await page.locator('.svc').allTextContents();
+    expect(services).toContain('Public APIPartial outage');
+    expect(services).toHaveLength(9);
+    expect(await page.textContent('main')).toContain('Elevated API error rates in eu-west');
+    expect(problems).toEqual([]);
+
+    // The render the first visit did not wait for has landed: a reload is the full page.
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`http://skeleton-js.localhost:${worker.url.port}/`);
+          return page.locator('ol.bars').count();
+        },
+        { timeout: 15_000, interval: 300 },
+      )
+      .toBe(9);
+    await page.close();
+  });
+
+  it('says what is happening without JavaScript, then reloads into the full page', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`http://skeleton-nojs.localhost:${worker.url.port}/`);
+    expect(await page.textContent('main')).toContain('being brought up to date');
+    expect(await page.textContent('main')).toContain('reloads by itself');
+    // The <noscript> refresh brings the rendered page once it is in KV.
+    await page.waitForSelector('ol.bars', { timeout: 15_000 });
+    expect(await page.title()).toBe('Acme Cloud status');
+    await context.close();
+  });
+});

@@ -1,0 +1,164 @@
+// POST /_sync/pages/:pageId — origin-sync hands a page's batch of core events to the page's
+// coordinator (the contract is worker/sync/contract.ts). The token is checked before the body
+// is even parsed, and nothing reaches the coordinator unless both are good: a refused request
+// stores nothing. 200 only once the coordinator has committed the batch.
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { Env } from '../env.ts';
+import { problemResponse } from '../http/problem.ts';
+import { MAX_SYNC_BYTES, SyncBatch } from '../sync/contract.ts';
+import { importSyncKey, verifySyncToken } from '../sync/token.ts';
+
+type AppContext = Context<{ Bindings: Env }>;
+
+interface FieldError {
+  path: string;
+  message: string;
+}
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/** The verification key, imported once per isolate (and again only if the variable changes). */
+function syncKey(jwkJson: string): Promise<CryptoKey> {
+  let key = keys.get(jwkJson);
+  if (!key) {
+    key = importSyncKey(jwkJson);
+    keys.clear();
+    keys.set(jwkJson, key);
+    key.catch(() => keys.delete(jwkJson));
+  }
+  return key;
+}
+
+class TooLarge extends Error {}
+
+/** The body as text, refusing to buffer more than `max` bytes whatever Content-Length says. */
+async function readBody(req: Request, max: number): Promise<string> {
+  const declared = Number(req.headers.get('Content-Length') ?? '0');
+  if (declared > max) throw new TooLarge();
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new TooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.slice(0, 50).map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+}
+
+/** Checks the schema cannot express: the batch is for this URL's page and only this page. */
+function crossChecks(batch: SyncBatch, pageId: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (batch.pageId !== pageId) {
+    errors.push({ path: 'pageId', message: `must be the page of the URL (${pageId})` });
+  }
+  batch.events.forEach((event, i) => {
+    const isPageEvent =
+      event.type === 'status_page.upserted' || event.type === 'status_page.deleted';
+    if (isPageEvent && event.data.id !== pageId) {
+      errors.push({ path: `events.${i}.data.id`, message: 'a status page event for another page' });
+    }
+  });
+  return errors;
+}
+
+function badRequest(detail: string, errors: FieldError[] = []): Response {
+  return problemResponse({
+    title: 'Invalid sync batch',
+    status: 400,
+    detail,
+    ...(errors.length ? { errors } : {}),
+  });
+}
+
+function unauthorized(detail: string): Response {
+  return problemResponse(
+    { title: 'Authentication required', status: 401, detail },
+    { 'WWW-Authenticate': 'Bearer realm="_sync"' },
+  );
+}
+
+export async function handleSync(c: AppContext): Promise<Response> {
+  const pageId = c.req.param('pageId') ?? '';
+  const auth = c.req.header('Authorization') ?? '';
+  const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(auth)?.[1];
+  if (!token) return unauthorized('a Bearer token is required');
+
+  let body: string;
+  try {
+    body = await readBody(c.req.raw, MAX_SYNC_BYTES);
+  } catch (err) {
+    if (err instanceof TooLarge) {
+      return problemResponse({
+        title: 'Batch too large',
+        status: 413,
+        detail: `at most ${MAX_SYNC_BYTES} bytes`,
+      });
+    }
+    throw err;
+  }
+
+  let key: CryptoKey;
+  try {
+    key = await syncKey(c.env.SYNC_PUBLIC_KEY);
+  } catch {
+    console.error(JSON.stringify({ level: 'error', msg: 'SYNC_PUBLIC_KEY is missing or invalid' }));
+    return problemResponse({
+      title: 'Sync is not configured',
+      status: 503,
+      detail: 'the worker has no valid SYNC_PUBLIC_KEY',
+    });
+  }
+  if (!(await verifySyncToken(key, token, pageId, body))) {
+    return unauthorized('the token is invalid, expired, or not bound to this page and body');
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return badRequest('the body is not JSON');
+  }
+  const parsed = SyncBatch.safeParse(json);
+  if (!parsed.success) return badRequest('the body is not a SyncBatch', fieldErrors(parsed.error));
+  const crossErrors = crossChecks(parsed.data, pageId);
+  if (crossErrors.length) return badRequest('the batch does not belong to this page', crossErrors);
+
+  try {
+    const stub = c.env.PAGE_COORDINATOR.get(c.env.PAGE_COORDINATOR.idFromName(pageId));
+    const result = await stub.applyBatch(pageId, parsed.data.events);
+    return c.json(result, 200, { 'Cache-Control': 'no-store' });
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'sync batch not stored', pageId, error: String(err) }),
+    );
+    return problemResponse(
+      {
+        title: 'Batch not stored',
+        status: 503,
+        detail: 'the page coordinator did not store it; retry',
+      },
+      { 'Retry-After': '1' },
+    );
+  }
+}
