@@ -1,0 +1,238 @@
+// origin-sync's door under load: signed core batches of 100 events from 16 concurrent senders,
+// each answered 202 only after its batch is fsync'd (group commit), while origin-sync fans
+// out and pushes to an edge that acknowledges at once (so the figure is origin-sync's, not
+// the worker's). Also with the edge down (outbox growing, breaker open). Run standalone with
+// `node bench/origin-sync-throughput.ts`, or from bench/run.ts.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SIGNATURE_HEADER, signatureHeader } from '../origin-sync/http/signature.ts';
+import type { Health } from '../origin-sync/service.ts';
+import {
+  ensureKeys,
+  freePort,
+  startOriginSyncProcess,
+} from '../scripts/lib/origin-sync-process.ts';
+import type { CoreEvent } from '../worker/domain/schema.ts';
+import type { SyncResult } from '../worker/sync/contract.ts';
+
+const SENDERS = 16;
+const BATCH = 100;
+const PAGES = 20;
+const SERVICES_PER_PAGE = 50;
+const WARMUP_MS = 2_000;
+const MEASURE_MS = 10_000;
+const SECRET = 'bench-secret';
+const AT = new Date().toISOString();
+
+export interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  baselineName?: string;
+  target?: string;
+  met?: boolean;
+  note?: string;
+}
+
+/** An edge stand-in that acknowledges every /_sync batch as applied, without checking. */
+async function acknowledgingEdge(): Promise<{ url: string; close(): Promise<void> }> {
+  let version = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const batch = JSON.parse(Buffer.concat(chunks).toString()) as {
+        pageId: string;
+        events: { id: string }[];
+      };
+      const result: SyncResult = {
+        pageId: batch.pageId,
+        renderVersion: ++version,
+        results: batch.events.map((e) => ({ id: e.id, outcome: 'applied' })),
+      };
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(result));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+function serviceId(n: number): string {
+  return `svc_${n}`;
+}
+
+function setupEvents(): CoreEvent[] {
+  return Array.from({ length: PAGES }, (_, p) => ({
+    id: `bench:page:${p}`,
+    type: 'status_page.upserted' as const,
+    occurredAt: AT,
+    version: 1,
+    data: {
+      id: `bench_p${p}`,
+      name: `Bench page ${p}`,
+      hostnames: [`bench${p}.example.com`],
+      visibility: 'public' as const,
+      serviceIds: Array.from({ length: SERVICES_PER_PAGE }, (_, i) =>
+        serviceId(p * SERVICES_PER_PAGE + i),
+      ),
+    },
+  }));
+}
+
+/** Sender `s`'s `k`-th batch: service updates, each a new version of one service. */
+function batchBody(sender: number, k: number): string {
+  const events: CoreEvent[] = [];
+  for (let i = 0; i < BATCH; i++) {
+    const n = (sender * 7919 + k * BATCH + i) % (PAGES * SERVICES_PER_PAGE);
+    events.push({
+      id: `bench:${sender}:${k}:${i}`,
+      type: 'service.upserted',
+      occurredAt: AT,
+      version: k * BATCH + i + 1,
+      data: {
+        id: serviceId(n),
+        name: `Service ${n}`,
+        description: 'Bench traffic',
+        status: i % 10 === 0 ? 'degraded_performance' : 'operational',
+      },
+    });
+  }
+  return JSON.stringify({ events });
+}
+
+async function post(url: string, body: string): Promise<number> {
+  const res = await fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      [SIGNATURE_HEADER]: signatureHeader(SECRET, body),
+    },
+    body,
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+interface Phase {
+  eventsPerSecond: number;
+  requestsPerFsync: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function measure(url: string, senders: number): Promise<Phase> {
+  const health = async () => (await (await fetch(`${url}/healthz`)).json()) as Health;
+  let measuring = false;
+  let stop = false;
+  let accepted = 0;
+  let refused = 0;
+  const latencies: number[] = [];
+  const loops = Array.from({ length: senders }, async (_, s) => {
+    for (let k = 0; !stop; k++) {
+      const body = batchBody(s, k + Math.floor(Math.random() * 1e6) * 1000);
+      const started = performance.now();
+      const status = await post(url, body);
+      if (!measuring) continue;
+      if (status === 202) {
+        accepted += BATCH;
+        latencies.push(performance.now() - started);
+      } else refused++;
+    }
+  });
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const before = await health();
+  measuring = true;
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, MEASURE_MS));
+  measuring = false;
+  const elapsed = (performance.now() - started) / 1000;
+  const after = await health();
+  stop = true;
+  await Promise.all(loops);
+  if (refused > 0) throw new Error(`${refused} batches were refused during the run`);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const records = after.journal.records - before.journal.records;
+  const fsyncs = after.journal.fsyncs - before.journal.fsyncs;
+  return {
+    eventsPerSecond: accepted / elapsed,
+    requestsPerFsync: fsyncs > 0 ? records / fsyncs : 0,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
+}
+
+async function runPhase(edgeUp: boolean): Promise<Phase> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'esp-bench-sync-'));
+  await ensureKeys(stateDir);
+  const edge = edgeUp ? await acknowledgingEdge() : null;
+  const origin = await startOriginSyncProcess({
+    stateDir,
+    port: await freePort(),
+    // Nothing listens on port 9 (discard): pushes fail fast and the breaker opens.
+    workerUrl: edge?.url ?? 'http://127.0.0.1:9',
+    secret: SECRET,
+    env: { LOG_LEVEL: 'warn' },
+  });
+  try {
+    const setup = await post(origin.url, JSON.stringify({ events: setupEvents() }));
+    if (setup !== 202) throw new Error(`setup refused: ${setup}`);
+    return await measure(origin.url, SENDERS);
+  } finally {
+    await origin.stop();
+    await edge?.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+export async function originSyncThroughput(): Promise<Row[]> {
+  const up = await runPhase(true);
+  const down = await runPhase(false);
+  const target = 10_000;
+  return [
+    {
+      name: `durable accepted events/s (fsync, batches of ${BATCH}, ${SENDERS} senders, pushing to an acknowledging edge)`,
+      value: Math.round(up.eventsPerSecond),
+      unit: 'events/s',
+      target: `≥ ${target.toLocaleString('en-US')} events/s`,
+      met: up.eventsPerSecond >= target,
+      note: `${PAGES} pages × ${SERVICES_PER_PAGE} services; senders and origin-sync share the machine`,
+    },
+    {
+      name: 'durable accepted events/s, edge down (outbox growing, breaker open)',
+      value: Math.round(down.eventsPerSecond),
+      unit: 'events/s',
+      target: `≥ ${target.toLocaleString('en-US')} events/s`,
+      met: down.eventsPerSecond >= target,
+    },
+    {
+      name: 'core batches per fsync (group commit)',
+      value: Number(up.requestsPerFsync.toFixed(2)),
+      unit: 'batches',
+      note: 'journal records (batches, acks) per write+fdatasync',
+    },
+    {
+      name: 'POST /v1/events latency p50 (202 after fsync)',
+      value: Number(up.p50Ms.toFixed(1)),
+      unit: 'ms',
+    },
+    {
+      name: 'POST /v1/events latency p99 (202 after fsync)',
+      value: Number(up.p99Ms.toFixed(1)),
+      unit: 'ms',
+    },
+  ];
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const row of await originSyncThroughput()) console.log(JSON.stringify(row));
+}

@@ -1,0 +1,74 @@
+// origin-sync's settings, from the environment (CONTRACT.md §4 plus a few of its own).
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export const DEV_CORE_SIGNING_SECRET = 'dev-core-signing-secret';
+
+const Port = z.coerce.number().int().min(0).max(65_535);
+const Positive = z.coerce.number().int().min(1);
+
+const Env = z.object({
+  SYNC_PORT: Port.default(8788),
+  SYNC_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_PORT: Port.default(8787),
+  /** Where the worker's /_sync is; defaults to the local worker on WORKER_PORT. */
+  WORKER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CORE_SIGNING_SECRET: z.string().min(1).default(DEV_CORE_SIGNING_SECRET),
+  STATE_DIR: z.string().min(1).default('.data'),
+  /** origin-sync's Ed25519 private key for /_sync tokens, as JWK JSON, or a file holding it. */
+  SYNC_PRIVATE_KEY: z.string().min(1).optional(),
+  SYNC_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  PUSH_CONCURRENCY: Positive.max(256).default(8),
+  EXPLORER_RETENTION: Positive.default(50_000),
+  COMPACT_AFTER_BYTES: Positive.default(64 * 1024 * 1024),
+  DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface OriginSyncConfig {
+  port: number;
+  host: string;
+  workerUrl: string;
+  coreSigningSecret: string;
+  usingDevSecret: boolean;
+  stateDir: string;
+  privateKey: { json: string } | { file: string };
+  pushConcurrency: number;
+  explorerRetention: number;
+  compactAfterBytes: number;
+  drainTimeoutMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export function syncKeyFiles(stateDir: string): { privateKey: string; publicKey: string } {
+  return {
+    privateKey: join(stateDir, 'keys', 'sync-private.jwk.json'),
+    publicKey: join(stateDir, 'keys', 'sync-public.jwk.json'),
+  };
+}
+
+export function loadConfig(env: Record<string, string | undefined>): OriginSyncConfig {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = Env.safeParse(defined);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.SYNC_PORT,
+    host: e.SYNC_HOST,
+    workerUrl: e.WORKER_URL ?? `http://127.0.0.1:${e.WORKER_PORT}`,
+    coreSigningSecret: e.CORE_SIGNING_SECRET,
+    usingDevSecret: e.CORE_SIGNING_SECRET === DEV_CORE_SIGNING_SECRET,
+    stateDir: e.STATE_DIR,
+    privateKey: e.SYNC_PRIVATE_KEY
+      ? { json: e.SYNC_PRIVATE_KEY }
+      : { file: e.SYNC_PRIVATE_KEY_FILE ?? syncKeyFiles(e.STATE_DIR).privateKey },
+    pushConcurrency: e.PUSH_CONCURRENCY,
+    explorerRetention: e.EXPLORER_RETENTION,
+    compactAfterBytes: e.COMPACT_AFTER_BYTES,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

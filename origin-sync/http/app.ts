@@ -1,0 +1,183 @@
+// origin-sync's HTTP API: the core's door (CONTRACT.md §1) and the operators' view (§3).
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { CoreEventBatch } from '../../worker/domain/schema.ts';
+import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import type { OriginSync } from '../service.ts';
+import { eventErrors, problem } from './problem.ts';
+import { readBodyWithin } from './read-body.ts';
+import {
+  checkTimestamp,
+  parseSignatureHeader,
+  REPLAY_WINDOW_S,
+  SIGNATURE_HEADER,
+  verifySignature,
+} from './signature.ts';
+
+export const MAX_CORE_BODY_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  sync: OriginSync;
+  /** CORE_SIGNING_SECRET. */
+  secret: string;
+  log?: Logger;
+  now?: () => number;
+  maxBodyBytes?: number;
+}
+
+const PageEventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+
+const UNSIGNED = {
+  title: 'Missing or invalid signature',
+  status: 401,
+  detail: `Sign the request: ${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>.`,
+};
+
+export function createApp(opts: AppOptions): Hono {
+  const { sync, secret } = opts;
+  const log = opts.log ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  const maxBytes = opts.maxBodyBytes ?? MAX_CORE_BODY_BYTES;
+  const app = new Hono();
+
+  app.post('/v1/events', async (c) => {
+    const receivedAt = now();
+    const refuse = (reason: string, res: Response) => {
+      log.warn('core batch refused', { status: res.status, reason });
+      return res;
+    };
+    if (!sync.accepting) {
+      return problem(
+        { title: 'Not accepting events', status: 503, detail: 'origin-sync is stopping.' },
+        { 'Retry-After': '5' },
+      );
+    }
+    const signature = parseSignatureHeader(c.req.header(SIGNATURE_HEADER));
+    if (!signature) return refuse('signature missing or malformed', problem(UNSIGNED));
+    if (!checkTimestamp(signature, receivedAt)) {
+      return refuse(
+        'timestamp outside the replay window',
+        problem({
+          ...UNSIGNED,
+          title: 'Signature timestamp outside the replay window',
+          detail: `t must be within ${REPLAY_WINDOW_S} s of the current time.`,
+        }),
+      );
+    }
+    const type = c.req.header('Content-Type') ?? '';
+    if (!/^application\/json\s*(;|$)/i.test(type)) {
+      return refuse(
+        'content type',
+        problem({
+          title: 'Unsupported media type',
+          status: 415,
+          detail: 'Send the batch as application/json.',
+        }),
+      );
+    }
+    const tooLarge = problem({
+      title: 'Body too large',
+      status: 413,
+      detail: `A batch may be at most ${maxBytes} bytes.`,
+    });
+    const declared = Number(c.req.header('Content-Length') ?? '0');
+    if (declared > maxBytes) return refuse('body too large', tooLarge);
+    const body = await readBodyWithin(c.req.raw.body, maxBytes);
+    if (!body.ok) return refuse('body too large', tooLarge);
+    if (!verifySignature(secret, signature, body.bytes).ok) {
+      return refuse('signature mismatch', problem(UNSIGNED));
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(
+        new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body.bytes),
+      );
+    } catch (err) {
+      return refuse(
+        'not JSON',
+        problem({ title: 'Malformed JSON', status: 400, detail: errorMessage(err) }),
+      );
+    }
+    const parsed = CoreEventBatch.safeParse(json);
+    if (!parsed.success) {
+      const { errors, omitted } = eventErrors(parsed.error.issues);
+      const bad = new Set(errors.flatMap((e) => (e.index === undefined ? [] : [e.index])));
+      return refuse(
+        'invalid events',
+        problem({
+          title: 'Invalid events',
+          status: 400,
+          detail:
+            bad.size > 0
+              ? `${bad.size} event(s) are invalid (indexes ${[...bad].join(', ')}); the whole batch was rejected and nothing changed.`
+              : 'The body is not a batch of 1 to 500 events; nothing changed.',
+          errors,
+          ...(omitted > 0 ? { omittedErrors: omitted } : {}),
+        }),
+      );
+    }
+
+    try {
+      const result = await sync.accept(parsed.data.events, receivedAt, now());
+      log.info('core batch accepted', {
+        accepted: result.accepted,
+        duplicates: result.duplicates,
+        pages: result.pages.length,
+        ms: now() - receivedAt,
+      });
+      return c.json({ accepted: result.accepted, duplicates: result.duplicates }, 202);
+    } catch (err) {
+      log.error('core batch not journaled', { error: errorMessage(err) });
+      return problem(
+        {
+          title: 'Not journaled',
+          status: 503,
+          detail: 'The batch could not be stored durably; nothing was accepted. Retry.',
+        },
+        { 'Retry-After': '5' },
+      );
+    }
+  });
+
+  app.get('/v1/events/:id', (c) => {
+    const trace = sync.trace(c.req.param('id'));
+    if (!trace) {
+      return problem({
+        title: 'Unknown event',
+        status: 404,
+        detail: 'No event with this id was accepted recently (the explorer keeps the latest ones).',
+      });
+    }
+    return c.json(trace, 200, { 'Cache-Control': 'no-store' });
+  });
+
+  app.get('/v1/pages/:id/events', (c) => {
+    const query = PageEventsQuery.safeParse(c.req.query());
+    if (!query.success) {
+      return problem({
+        title: 'Invalid query',
+        status: 400,
+        detail: 'limit must be an integer from 1 to 10000.',
+      });
+    }
+    const events = sync.pageTraces(c.req.param('id'), query.data.limit);
+    return c.json({ events }, 200, { 'Cache-Control': 'no-store' });
+  });
+
+  app.get('/healthz', (c) => {
+    const health = sync.health();
+    return c.json(health, health.ok ? 200 : 503, { 'Cache-Control': 'no-store' });
+  });
+
+  for (const ext of sync.extensions) ext.routes?.(app, sync.directory);
+
+  app.notFound(() => problem({ title: 'Not found', status: 404 }));
+  app.onError((err) => {
+    log.error('unhandled', { error: errorMessage(err) });
+    return problem({ title: 'Internal error', status: 500 });
+  });
+  return app;
+}

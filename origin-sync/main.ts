@@ -1,0 +1,101 @@
+// origin-sync as a process: `node origin-sync/main.ts` (npm start runs it as a child).
+// SIGTERM or SIGINT: stop accepting, let accepted batches finish journaling, drain the outbox
+// briefly, snapshot, exit 0. A SIGKILL at any moment is also fine: the next start replays.
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { importSyncKey } from '../worker/sync/token.ts';
+import { loadConfig } from './config.ts';
+import type { OriginSyncExtension } from './extensions.ts';
+import { createApp } from './http/app.ts';
+import { createLogger, errorMessage } from './log.ts';
+import { OriginSync, originSyncDir } from './service.ts';
+
+// A parent that reads our logs may exit first: losing log lines must not stop a clean shutdown.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+const config = loadConfig(process.env);
+const log = createLogger(config.logLevel);
+
+async function main(): Promise<void> {
+  if (config.usingDevSecret) {
+    log.warn('CORE_SIGNING_SECRET is the development default; set a real secret in production');
+  }
+  const source = config.privateKey;
+  const keyJson =
+    'json' in source
+      ? source.json
+      : await readFile(source.file, 'utf8').catch((err: unknown) => {
+          throw new Error(
+            `no sync private key: set SYNC_PRIVATE_KEY or create ${source.file} (${errorMessage(err)})`,
+          );
+        });
+  const syncPrivateKey = await importSyncKey(keyJson);
+
+  // Extensions plug in here. The certificate updater (origin-sync/certificates/, driven by
+  // CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN) is one: it gets
+  // every page's hostnames at start, each change after, and adds GET /v1/pages/:id/domains.
+  const extensions: OriginSyncExtension[] = [];
+
+  const sync = await OriginSync.start({
+    dir: originSyncDir(config.stateDir),
+    workerUrl: config.workerUrl,
+    syncPrivateKey,
+    state: { explorerCapacity: config.explorerRetention, seenCapacity: 500_000 },
+    compaction: { maxBytesSinceSnapshot: config.compactAfterBytes },
+    push: { concurrency: config.pushConcurrency },
+    extensions,
+    log,
+    onFatal: (err) => {
+      log.error('origin-sync: stopping, the journal failed', { error: errorMessage(err) });
+      // Exit without a snapshot: the next start replays exactly what is on disk.
+      process.exit(70);
+    },
+  });
+
+  const app = createApp({ sync, secret: config.coreSigningSecret, log });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info('origin-sync: listening', {
+    url: `http://${config.host}:${port}`,
+    workerUrl: config.workerUrl,
+    stateDir: config.stateDir,
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('origin-sync: stopping', { signal });
+    // New connections are refused; requests on open ones get 503 from the app.
+    server.close();
+    server.closeIdleConnections();
+    try {
+      await sync.stop({ drainMs: config.drainTimeoutMs });
+    } catch (err) {
+      log.error('origin-sync: unclean stop', { error: errorMessage(err) });
+      process.exit(1);
+    }
+    server.closeAllConnections();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Run by npm start or a test: stop cleanly when the parent goes away (its end of our stdin
+  // closes), rather than live on as an orphan holding the port.
+  if (process.env.STOP_WITH_PARENT === '1') {
+    process.stdin.on('close', () => void shutdown('parent exited'));
+    process.stdin.resume();
+  }
+}
+
+main().catch((err: unknown) => {
+  log.error('origin-sync: failed to start', { error: errorMessage(err) });
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+// Builds the body of one page's /_sync push from the head of its outbox queue: as many
+// items as fit under the contract's event and byte limits, never none.
+import { MAX_SYNC_BYTES, MAX_SYNC_EVENTS } from '../../worker/sync/contract.ts';
+import type { OutboxItem } from '../state/outbox.ts';
+
+export interface PageBatch {
+  body: string;
+  items: OutboxItem[];
+  /** The outbox seq of the last item: the acknowledgement covers the page's items up to it. */
+  upTo: number;
+}
+
+export function buildPageBatch(
+  pageId: string,
+  queued: readonly OutboxItem[],
+  limits: { maxEvents: number; maxBytes: number } = {
+    maxEvents: MAX_SYNC_EVENTS,
+    maxBytes: MAX_SYNC_BYTES,
+  },
+): PageBatch | null {
+  const head = `{"pageId":${JSON.stringify(pageId)},"events":[`;
+  const tail = ']}';
+  let bytes = Buffer.byteLength(head) + tail.length;
+  const parts: string[] = [];
+  const items: OutboxItem[] = [];
+  for (const item of queued) {
+    if (items.length >= limits.maxEvents) break;
+    const json = JSON.stringify(item.event);
+    const size = Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
+    if (items.length > 0 && bytes + size > limits.maxBytes) break;
+    parts.push(json);
+    items.push(item);
+    bytes += size;
+  }
+  const last = items.at(-1);
+  if (!last) return null;
+  return { body: `${head}${parts.join(',')}${tail}`, items, upTo: last.seq };
+}

@@ -1,0 +1,177 @@
+// `npm start` (CONTRACT.md §4): the worker (bundled as for a deploy, served by Miniflare with
+// KV and Durable Objects persisted under STATE_DIR/edge) and origin-sync (a child process,
+// journal under STATE_DIR/origin-sync), demo data sent through the real path as signed core
+// events, then the URLs to open. A second run reuses everything (keys, journal, edge state);
+// sending the demo again is harmless: same ids and versions, answered as duplicates.
+// Ctrl-C stops both.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DEV_CORE_SIGNING_SECRET } from '../origin-sync/config.ts';
+import { sendAllCoreEvents } from '../origin-sync/core-client.ts';
+import {
+  DEMO_HOST,
+  demoEvents,
+  PARTNERS_HOST,
+  PRIVATE_HOST,
+} from '../origin-sync/demo/demo-events.ts';
+import { mintDemoToken } from './lib/demo-tokens.ts';
+import {
+  ensureKeys,
+  type OriginSyncProcess,
+  startOriginSyncProcess,
+} from './lib/origin-sync-process.ts';
+import { buildWorker, startWorker, type WorkerRuntime } from './lib/worker-runtime.ts';
+
+const env = process.env;
+const port = (name: string, fallback: number) => {
+  const value = Number(env[name] || fallback);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+    console.error(`${name} must be a port number, not ${env[name]}`);
+    process.exit(2);
+  }
+  return value;
+};
+const WORKER_PORT = port('WORKER_PORT', 8787);
+const SYNC_PORT = port('SYNC_PORT', 8788);
+const SECRET = env.CORE_SIGNING_SECRET || DEV_CORE_SIGNING_SECRET;
+const STATE_DIR = resolve(env.STATE_DIR || '.data');
+const DEMO = (env.DEMO ?? '1') !== '0';
+
+let worker: WorkerRuntime | null = null;
+let origin: OriginSyncProcess | null = null;
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await origin?.stop('SIGTERM');
+    await worker?.stop();
+  }
+  process.exit(code);
+}
+
+/**
+ * Ctrl-C stops both cleanly. Miniflare installs SIGINT/SIGTERM handlers that exit at once
+ * (its 'exit' hook still stops workerd); ours replace them, so origin-sync gets to drain
+ * and snapshot before we exit. Called again after the worker starts.
+ */
+function handleSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => {
+      if (!stopping) console.log('\nStopping…');
+      void stopAll(0);
+    });
+  }
+}
+handleSignals();
+
+/** The demo's clock, fixed at the first run, so re-sending it yields the same events. */
+async function demoClock(): Promise<Date> {
+  const file = join(STATE_DIR, 'demo.json');
+  try {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { now?: string };
+    if (saved.now && !Number.isNaN(Date.parse(saved.now))) return new Date(saved.now);
+  } catch {
+    // first run
+  }
+  const now = new Date();
+  await writeFile(file, JSON.stringify({ now: now.toISOString() }));
+  return now;
+}
+
+async function waitForPage(w: WorkerRuntime, url: string, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await w.fetchHost(url).catch(() => null);
+    if (res?.status === 200) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  await mkdir(STATE_DIR, { recursive: true });
+  const keys = await ensureKeys(STATE_DIR);
+  console.log(
+    keys.created
+      ? `Created keys under ${join(STATE_DIR, 'keys')}`
+      : `Reusing ${STATE_DIR} (keys, journal, edge state)`,
+  );
+
+  console.log('Building the worker…');
+  const bundle = await buildWorker(join(STATE_DIR, 'worker-bundle'));
+  worker = await startWorker({
+    bundle,
+    stateDir: join(STATE_DIR, 'edge'),
+    port: WORKER_PORT,
+    bindings: { SYNC_PUBLIC_KEY: JSON.stringify(keys.sync.publicJwk) },
+  });
+  handleSignals();
+
+  const logFile = join(STATE_DIR, 'origin-sync.log');
+  origin = await startOriginSyncProcess({
+    stateDir: STATE_DIR,
+    port: SYNC_PORT,
+    workerUrl: worker.url.origin,
+    secret: SECRET,
+    logFile,
+    // The console shows what needs attention; everything is in the log file.
+    onLog: (line) => {
+      if (/"level":"(warn|error)"/.test(line) || !line.startsWith('{')) console.log(line);
+    },
+  });
+  origin.exited.then((code) => {
+    if (!stopping) {
+      console.error(`origin-sync exited unexpectedly (${code}); see ${logFile}`);
+      void stopAll(1);
+    }
+  });
+
+  const w = `http://${DEMO_HOST}:${WORKER_PORT}/`;
+  const lines: string[] = [];
+  if (DEMO) {
+    const now = await demoClock();
+    const jwks = { keys: [keys.demoIssuer.publicJwk as Record<string, unknown>] };
+    const events = demoEvents({ now, jwks });
+    const sent = await sendAllCoreEvents({ url: origin.url, secret: SECRET }, events);
+    console.log(
+      `Demo data: ${events.length} signed core events (${sent.accepted} new, ${sent.duplicates} already known)`,
+    );
+    if (!(await waitForPage(worker, `http://${DEMO_HOST}/`))) {
+      console.warn(`The demo page is not served yet; check ${origin.url}/healthz`);
+    }
+    const priv = keys.demoIssuer.privateJwk;
+    const privateToken = await mintDemoToken(priv, 'page_internal');
+    const gold = await mintDemoToken(priv, 'page_partners', { audience: 'gold' });
+    const silver = await mintDemoToken(priv, 'page_partners', { audience: 'silver' });
+    lines.push(
+      `  Public page        ${w}`,
+      `  Private page       http://${PRIVATE_HOST}:${WORKER_PORT}/?token=${privateToken}`,
+      `  Partners (gold)    http://${PARTNERS_HOST}:${WORKER_PORT}/?token=${gold}`,
+      `  Partners (silver)  http://${PARTNERS_HOST}:${WORKER_PORT}/?token=${silver}`,
+      '',
+      `  Event explorer     ${origin.url}/v1/pages/page_demo/events`,
+    );
+  } else {
+    lines.push('  No demo data (DEMO=0): send signed core events to POST /v1/events.');
+  }
+  console.log(
+    [
+      '',
+      'Edge status pages are running:',
+      `  worker             http://127.0.0.1:${WORKER_PORT}   (state ${join(STATE_DIR, 'edge')})`,
+      `  origin-sync        ${origin.url}   (journal ${join(STATE_DIR, 'origin-sync')}, log ${logFile})`,
+      '',
+      ...lines,
+      `  Health             ${origin.url}/healthz`,
+      '',
+      'Tokens last 30 days. Ctrl-C stops both.',
+    ].join('\n'),
+  );
+}
+
+main().catch(async (err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  await stopAll(1);
+});

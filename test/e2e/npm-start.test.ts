@@ -1,0 +1,110 @@
+// `npm start` end to end (CONTRACT.md §4): it serves the demo through the real path, prints
+// working links with valid tokens, stops cleanly on Ctrl-C, and a second run reuses its state.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { importJWK, type JWK, jwtVerify } from 'jose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_ISSUER } from '../../origin-sync/demo/demo-events.ts';
+import { freePort } from '../../scripts/lib/origin-sync-process.ts';
+import { fetchWithHost } from '../../scripts/lib/worker-runtime.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const children: ChildProcess[] = [];
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function npmStart(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/start.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  const ready = new Promise<void>((resolveReady, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Ctrl-C stops both')) resolveReady();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${out}`)));
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, output: () => out, ready, exited };
+}
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe('npm start', () => {
+  it('serves the demo with token links, stops on Ctrl-C, and restarts on its own state', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'esp-start-'));
+    const workerPort = await freePort();
+    const syncPort = await freePort();
+    const env = {
+      STATE_DIR: stateDir,
+      WORKER_PORT: String(workerPort),
+      SYNC_PORT: String(syncPort),
+      CORE_SIGNING_SECRET: 'npm-start-test-secret',
+    };
+    const worker = new URL(`http://127.0.0.1:${workerPort}`);
+
+    const first = npmStart(env);
+    await first.ready;
+    const out = first.output();
+    expect(out).toContain(`http://demo.localhost:${workerPort}/`);
+    expect(out).toMatch(/Demo data: (\d+) signed core events \(\1 new, 0 already known\)/);
+    const demo = await fetchWithHost(worker, 'http://demo.localhost/');
+    expect(demo.status).toBe(200);
+    expect(await demo.text()).toContain('Acme Cloud');
+
+    // The printed links carry tokens the demo pages trust: the demo issuer's, for that page.
+    const issuer = JSON.parse(
+      await readFile(join(stateDir, 'keys', 'demo-issuer-public.jwk.json'), 'utf8'),
+    ) as JWK;
+    const key = await importJWK(issuer, 'EdDSA');
+    const link = (host: string, label: string) => {
+      const m = new RegExp(`${label}\\s+(http://${host}:${workerPort}/\\?token=(\\S+))`).exec(out);
+      expect(m, label).not.toBeNull();
+      return m?.[2] ?? '';
+    };
+    const verify = async (token: string, audience: string) =>
+      (await jwtVerify(token, key, { issuer: DEMO_ISSUER, audience, algorithms: ['EdDSA'] }))
+        .payload;
+    const priv = await verify(link('private.localhost', 'Private page'), 'page_internal');
+    expect(priv.exp).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
+    const gold = await verify(link('partners.localhost', 'Partners \\(gold\\)'), 'page_partners');
+    expect(gold.audience).toBe('gold');
+    const silver = await verify(
+      link('partners.localhost', 'Partners \\(silver\\)'),
+      'page_partners',
+    );
+    expect(silver.audience).toBe('silver');
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    const log = await readFile(join(stateDir, 'origin-sync.log'), 'utf8');
+    expect(log).toContain('"msg":"origin-sync: stopped"');
+    await expect(fetch(`http://127.0.0.1:${syncPort}/healthz`)).rejects.toThrow();
+
+    const second = npmStart(env);
+    await second.ready;
+    expect(second.output()).toContain('Reusing');
+    expect(second.output()).toMatch(
+      /Demo data: (\d+) signed core events \(0 new, \1 already known\)/,
+    );
+    expect((await fetchWithHost(worker, 'http://demo.localhost/')).status).toBe(200);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    await rm(stateDir, { recursive: true, force: true });
+  }, 180_000);
+});

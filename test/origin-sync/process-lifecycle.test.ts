@@ -1,0 +1,70 @@
+// origin-sync as a real process: SIGTERM stops it cleanly (exit 0, a snapshot, nothing that
+// got a 202 lost, even with requests in flight), and the next start picks up from there.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { postCoreEvents } from '../../origin-sync/core-client.ts';
+import type { Health } from '../../origin-sync/service.ts';
+import {
+  ensureKeys,
+  freePort,
+  startOriginSyncProcess,
+} from '../../scripts/lib/origin-sync-process.ts';
+import type { CoreEvent } from '../../worker/domain/schema.ts';
+import { pageEvent, serviceEvent } from '../support/core-events.ts';
+
+describe('origin-sync process lifecycle', () => {
+  it('on SIGTERM stops accepting, keeps every 202, snapshots and exits 0', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'esp-lifecycle-'));
+    await ensureKeys(stateDir);
+    const port = await freePort();
+    const start = () =>
+      startOriginSyncProcess({
+        stateDir,
+        port,
+        // No worker: everything stays in the outbox, which must survive the stop.
+        workerUrl: 'http://127.0.0.1:9',
+        secret: 'lifecycle',
+        logFile: join(stateDir, 'origin-sync.log'),
+      });
+    const core = { url: `http://127.0.0.1:${port}`, secret: 'lifecycle' };
+    const first = await start();
+    expect((await postCoreEvents(core, [pageEvent({ id: 'p', serviceIds: ['a'] })])).status).toBe(
+      202,
+    );
+
+    const acknowledged: CoreEvent[] = [];
+    let stop = false;
+    const senders = Array.from({ length: 4 }, async (_, s) => {
+      for (let k = 0; !stop; k++) {
+        const batch = Array.from({ length: 50 }, (_, i) =>
+          serviceEvent({ id: 'a', name: `A ${s}.${k}.${i}` }, k * 50 + i + 1),
+        );
+        const res = await postCoreEvents(core, batch).catch(() => null);
+        if (res?.status === 202) acknowledged.push(...batch);
+        else if (res) expect(res.status).toBe(503);
+        else stop = true;
+      }
+    });
+    while (acknowledged.length < 2_000) await new Promise((r) => setTimeout(r, 10));
+    const code = await first.stop('SIGTERM');
+    stop = true;
+    await Promise.all(senders);
+    expect(code).toBe(0);
+    expect(await readdir(join(stateDir, 'origin-sync'))).toContain('snapshot.bin');
+
+    const second = await start();
+    const health = (await (await fetch(`${core.url}/healthz`)).json()) as Health;
+    // Restored from the snapshot, not by replaying the log.
+    expect(health.journal.replayedRecords).toBe(0);
+    expect(health.outbox.depth).toBe(acknowledged.length + 1);
+    for (const event of [acknowledged[0], acknowledged.at(-1)] as CoreEvent[]) {
+      expect((await fetch(`${core.url}/v1/events/${event.id}`)).status).toBe(200);
+    }
+    const again = await postCoreEvents(core, acknowledged.slice(-10));
+    expect(await again.json()).toEqual({ accepted: 0, duplicates: 10 });
+    expect(await second.stop()).toBe(0);
+    await rm(stateDir, { recursive: true, force: true });
+  }, 60_000);
+});
