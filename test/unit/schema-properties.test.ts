@@ -3,44 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CoreEventBatch, Hostname, HttpUrl, isValidHostname } from '../../worker/domain/schema.ts';
-import { hostileText, PAYLOADS, validEvent } from '../support/arbitraries.ts';
-
-/** Every path into a JSON value, so that any one field can be replaced. */
-function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
-  if (value === null || typeof value !== 'object') return [prefix];
-  const entries = Array.isArray(value)
-    ? value.map((v, i) => [i, v] as const)
-    : Object.entries(value as Record<string, unknown>);
-  return [prefix, ...entries.flatMap(([k, v]) => paths(v, [...prefix, k]))];
-}
-
-function replaceAt(root: unknown, path: (string | number)[], next: unknown): unknown {
-  if (path.length === 0) return next;
-  const copy = structuredClone(root) as Record<string | number, unknown>;
-  let at = copy;
-  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
-  at[path.at(-1)!] = next;
-  return copy;
-}
-
-const hostileValue = fc.oneof(
-  fc.jsonValue(),
-  hostileText(),
-  fc.constantFrom(
-    null,
-    -1,
-    1e308,
-    Number.MAX_SAFE_INTEGER + 2,
-    '',
-    ' ',
-    'x'.repeat(30_000),
-    { __proto__: { polluted: true } },
-    JSON.parse('{"__proto__": {"polluted": true}}'),
-    [],
-    {},
-    ...PAYLOADS,
-  ),
-);
+import { hostileText, validEvent } from '../support/arbitraries.ts';
+import { hostileValue, paths, replaceAt } from '../support/mutate.ts';
 
 describe('CoreEventBatch (POST /v1/events bodies)', () => {
   it('answers any JSON value without throwing, and refuses what is not a batch', () => {

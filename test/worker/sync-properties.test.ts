@@ -3,34 +3,12 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hostileText, PAYLOADS, validEvent } from '../support/arbitraries.ts';
+import { validEvent } from '../support/arbitraries.ts';
+import { mutated } from '../support/mutate.ts';
 import { coordinator, postSync } from './support/sync-client.ts';
 
 let pages = 0;
 const freshPage = () => `prop_page_${++pages}`;
-
-function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
-  if (value === null || typeof value !== 'object') return [prefix];
-  const entries = Array.isArray(value)
-    ? value.map((v, i) => [i, v] as const)
-    : Object.entries(value as Record<string, unknown>);
-  return [prefix, ...entries.flatMap(([k, v]) => paths(v, [...prefix, k]))];
-}
-
-function replaceAt(root: unknown, path: (string | number)[], next: unknown): unknown {
-  if (path.length === 0) return next;
-  const copy = structuredClone(root) as Record<string | number, unknown>;
-  let at = copy;
-  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
-  at[path.at(-1)!] = next;
-  return copy;
-}
-
-const hostileValue = fc.oneof(
-  fc.jsonValue(),
-  hostileText(),
-  fc.constantFrom(null, -1, 1e308, '', [], {}, 'x'.repeat(30_000), ...PAYLOADS),
-);
 
 /** A body origin-sync might never send: noise, a batch with one field made hostile, another page's batch. */
 const hostileBody = (pageId: string) =>
@@ -39,12 +17,9 @@ const hostileBody = (pageId: string) =>
     fc.string({ maxLength: 200 }),
     fc.constantFrom('', '{', 'null', '[]', '{"pageId":', '\u0000', '{"events":[]}'),
     fc
-      .tuple(fc.array(validEvent, { minLength: 1, maxLength: 3 }), fc.nat(), hostileValue)
-      .map(([events, pick, value]) => {
-        const batch = { pageId, events };
-        const all = paths(batch);
-        return JSON.stringify(replaceAt(batch, all[pick % all.length]!, value));
-      }),
+      .array(validEvent, { minLength: 1, maxLength: 3 })
+      .chain((events) => mutated({ pageId, events }))
+      .map((body) => JSON.stringify(body)),
     fc
       .array(validEvent, { minLength: 1, maxLength: 3 })
       .map((events) => JSON.stringify({ pageId: `${pageId}_other`, events })),
