@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_ISSUER } from '../../origin-sync/demo/demo-events.ts';
 import { freePort } from '../../scripts/lib/origin-sync-process.ts';
 import { fetchWithHost } from '../../scripts/lib/worker-runtime.ts';
+import { waitFor } from '../support/wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
@@ -89,6 +90,31 @@ describe('npm start', () => {
       'page_partners',
     );
     expect(silver.audience).toBe('silver');
+
+    // And they open their pages: the link trades the token for a cookie on the clean URL,
+    // and the token shows the page (each partner only its own slice).
+    const privLink = link('private.localhost', 'Private page');
+    const opened = await fetchWithHost(worker, `http://private.localhost/?token=${privLink}`);
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('Location')).toBe('/');
+    expect(opened.headers.get('Set-Cookie')).toMatch(/^__Host-status-token=.+HttpOnly/);
+    const page = async (host: string, token: string) => {
+      const res = await fetchWithHost(worker, `http://${host}/`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      return res.status === 200 ? res.text() : null;
+    };
+    expect(await waitFor(() => page('private.localhost', privLink))).toContain('Acme Internal');
+    const goldPage = await waitFor(() =>
+      page('partners.localhost', link('partners.localhost', 'Partners \\(gold\\)')),
+    );
+    expect(goldPage).toContain('Public API');
+    expect(goldPage).not.toContain('Email notifications');
+    const silverPage = await waitFor(() =>
+      page('partners.localhost', link('partners.localhost', 'Partners \\(silver\\)')),
+    );
+    expect(silverPage).toContain('Email notifications');
+    expect(silverPage).not.toContain('Public API');
 
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);

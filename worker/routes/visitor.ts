@@ -1,7 +1,7 @@
 // The read path: hostname → page → access → the rendered document (read-document.ts: edge
 // cache, then one KV read, then the page's coordinator).
 import type { Context } from 'hono';
-import { decideAccess } from '../access/decide.ts';
+import { type AccessDecision, decideAccess } from '../access/decide.ts';
 import type { Env } from '../env.ts';
 import { crossOriginHeaders } from '../http/cors.ts';
 import {
@@ -16,10 +16,15 @@ import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
 import { type MessageKind, messagePage } from '../render/message-pages.ts';
 import { lookupHost } from '../store/host-lookup.ts';
+import type { HostRecord } from '../store/keys.ts';
 import { readDocument } from './read-document.ts';
 import { documentPath, isApiPath } from './visitor-paths.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
+
+/** The same realm for every page: naming the page would tell a stranger whose page it is. */
+const REALM = 'status page';
+const PERSONAL_VARY = 'Cookie, Authorization';
 
 const PROBLEM_TITLES: Record<MessageKind, string> = {
   not_found: 'Not found',
@@ -49,6 +54,38 @@ export async function refuse(
   });
 }
 
+/**
+ * The answer to a viewer without access. 401 tells a client to authenticate (RFC 6750), or
+ * sends a browser to the page's sign-in when it has one; 403 is for a valid viewer whose
+ * credential does not reach this page. Neither says anything about the page itself.
+ */
+function refuseViewer(
+  request: Request,
+  url: URL,
+  record: HostRecord,
+  denial: Extract<AccessDecision, { kind: 'deny' }>,
+): Promise<Response> {
+  const headers = { Vary: PERSONAL_VARY };
+  if (denial.status === 403) return refuse(url.pathname, 'forbidden', headers);
+  const loginUrl = record.access?.loginUrl;
+  if (loginUrl && !isApiPath(url.pathname) && acceptsHtml(request)) {
+    return Promise.resolve(
+      new Response(null, {
+        status: 302,
+        headers: { Location: loginUrl, 'Cache-Control': NO_STORE, ...headers },
+      }),
+    );
+  }
+  const challenge = denial.invalidToken
+    ? `Bearer realm="${REALM}", error="invalid_token"`
+    : `Bearer realm="${REALM}"`;
+  return refuse(url.pathname, 'unauthorized', { 'WWW-Authenticate': challenge, ...headers });
+}
+
+function acceptsHtml(request: Request): boolean {
+  return (request.headers.get('Accept') ?? '').includes('text/html');
+}
+
 export async function serveVisitor(c: AppContext): Promise<Response> {
   const url = new URL(c.req.url);
   const hostname = requestHostname(c.req.url);
@@ -58,9 +95,17 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
   if (!record || !path) return refuse(url.pathname, 'not_found');
 
   const access = await decideAccess(record, c.req.raw);
-  if (!access.ok) {
-    return refuse(url.pathname, access.status === 401 ? 'unauthorized' : 'forbidden', {
-      ...(access.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="status page"' } : {}),
+  if (access.kind === 'deny') return refuseViewer(c.req.raw, url, record, access);
+  if (access.kind === 'establish') {
+    // The token leaves the address bar (and history, and Referer) at once; the cookie carries it.
+    return new Response(null, {
+      status: 303,
+      headers: {
+        Location: access.location,
+        'Set-Cookie': access.cookie,
+        'Cache-Control': NO_STORE,
+        Vary: PERSONAL_VARY,
+      },
     });
   }
 
@@ -73,15 +118,21 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
     path,
   });
   if (doc.kind === 'missing') return refuse(url.pathname, 'not_found');
-  if (doc.kind === 'response') return doc.response;
+  if (doc.kind === 'response') {
+    // The skeleton or a 503: no-store already, and still nobody else's to reuse.
+    if (access.variant !== 'public') doc.response.headers.set('Vary', PERSONAL_VARY);
+    return doc.response;
+  }
   const { body, meta: metadata } = doc;
 
-  const isPublic = record.visibility === 'public';
+  const isPublic = access.variant === 'public';
   const headers: Record<string, string> = {
     'Content-Type': metadata.contentType,
     ETag: metadata.etag,
     'Cache-Control': isPublic ? PUBLIC_CACHE_CONTROL : PRIVATE_CACHE_CONTROL,
     'Last-Modified': new Date(metadata.renderedAt).toUTCString(),
+    // Who asks decides what they get: no cache may answer one viewer with another's copy.
+    ...(isPublic ? {} : { Vary: PERSONAL_VARY }),
   };
   if (metadata.contentType.startsWith('text/html')) {
     headers['Content-Security-Policy'] = contentSecurityPolicy(metadata.styleSrc);

@@ -1,0 +1,76 @@
+// Verification keys per page, memoised in the isolate so a hot page never re-imports a key or
+// re-fetches a key set: inline JWKS become a local key set (jose caches each imported key);
+// a `jwksUrl` becomes a remote key set that jose refreshes after `cacheMaxAge`, refetches at
+// most once per cooldown when a token names an unknown `kid` (key rotation), and gives up on
+// after a timeout so a slow identity provider cannot hold a visitor's request.
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
+import type { Access } from '../domain/schema.ts';
+import { ASYMMETRIC_ALGORITHMS, algorithmsForKeys } from './algorithms.ts';
+
+export type JwtSettings = NonNullable<Access['jwt']>;
+
+export interface PageKeys {
+  getKey: JWTVerifyGetKey;
+  algorithms: string[];
+}
+
+export const REMOTE_JWKS_OPTIONS = {
+  /** Give up fetching a key set after this long: the visitor gets an answer, not a hang. */
+  timeoutDuration: 3_000,
+  /** An unknown `kid` triggers a refetch at most this often (a flood of forged kids costs one fetch). */
+  cooldownDuration: 30_000,
+  /** Keys older than this are refetched on next use, so a revoked key stops working soon. */
+  cacheMaxAge: 10 * 60_000,
+} as const;
+
+const MAX_ENTRIES = 1_000;
+
+// Host records are re-read every few seconds, so the settings object changes identity; the
+// content key (the key set's JSON) keeps imported keys across those refreshes.
+let bySettings = new WeakMap<JwtSettings, PageKeys>();
+const inline = new Map<string, PageKeys>();
+const remote = new Map<string, PageKeys>();
+
+function remember(map: Map<string, PageKeys>, key: string, value: PageKeys): PageKeys {
+  if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+  return value;
+}
+
+/** The key set that verifies a page's viewer tokens; inline keys win over a URL when both are set. */
+export function pageKeys(settings: JwtSettings): PageKeys | null {
+  const memo = bySettings.get(settings);
+  if (memo) return memo;
+  let keys: PageKeys | null = null;
+  if (settings.jwks) {
+    const id = JSON.stringify(settings.jwks);
+    keys =
+      inline.get(id) ??
+      remember(inline, id, {
+        getKey: createLocalJWKSet(settings.jwks as JSONWebKeySet),
+        algorithms: algorithmsForKeys(settings.jwks.keys),
+      });
+  } else if (settings.jwksUrl) {
+    const url = settings.jwksUrl;
+    keys =
+      remote.get(url) ??
+      remember(remote, url, {
+        getKey: createRemoteJWKSet(new URL(url), REMOTE_JWKS_OPTIONS),
+        algorithms: [...ASYMMETRIC_ALGORITHMS],
+      });
+  }
+  if (keys) bySettings.set(settings, keys);
+  return keys;
+}
+
+/** Forget every memoised key set (tests). */
+export function forgetKeySets(): void {
+  bySettings = new WeakMap();
+  inline.clear();
+  remote.clear();
+}
