@@ -18,6 +18,7 @@ const SYNC_PUBLIC_KEY = JSON.stringify(await exportJWK(syncKeys.publicKey));
 const syncPrivateJwk = JSON.stringify(await exportJWK(syncKeys.privateKey));
 
 const TEXT_MODULE = '\0text:';
+const TEXT_SUFFIX = '.text';
 
 /**
  * Node tests import the worker's render code, which imports templates and CSS as text
@@ -28,11 +29,13 @@ const textModules = {
   enforce: 'pre' as const,
   resolveId(source: string, importer: string | undefined) {
     if (!importer || !/\.(mustache|css|txt)$/.test(source)) return null;
-    return TEXT_MODULE + resolve(dirname(importer), source);
+    // The id must not end in `.css`: Vite's CSS plugin would still claim it and empty it.
+    return `${TEXT_MODULE}${resolve(dirname(importer), source)}${TEXT_SUFFIX}`;
   },
   load(id: string) {
     if (!id.startsWith(TEXT_MODULE)) return null;
-    return `export default ${JSON.stringify(readFileSync(id.slice(TEXT_MODULE.length), 'utf8'))};`;
+    const file = id.slice(TEXT_MODULE.length, -TEXT_SUFFIX.length);
+    return `export default ${JSON.stringify(readFileSync(file, 'utf8'))};`;
   },
 };
 

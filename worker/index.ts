@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { SECURITY_HEADERS } from './http/headers.ts';
 import { SKELETON_SCRIPT, SKELETON_SCRIPT_PATH } from './render/skeleton.ts';
+import { robots } from './routes/robots.ts';
 import { handleSync, handleSyncStatus } from './routes/sync.ts';
 import { refuse, serveVisitor } from './routes/visitor.ts';
 
@@ -16,6 +17,7 @@ app.use(async (c, next) => {
 });
 
 app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'Cache-Control': 'no-store' }));
+app.get('/robots.txt', robots);
 
 // origin-sync → the page's coordinator (worker/sync/contract.ts).
 app.post('/_sync/pages/:pageId', handleSync);

@@ -1,13 +1,13 @@
 // Dates and times as a page's visitors read them: in the page's time zone and locale.
 // Intl formatters are costly to build and a huge page formats thousands of labels, so they
-// are memoised per (locale, zone, style) for the life of the isolate.
+// are memoised per (locale, zone, style) for the life of the isolate, and so are date-time labels.
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(
   locale: string,
   timeZone: string,
-  style: 'datetime' | 'day' | 'ymd',
+  style: 'datetime' | 'day' | 'ymd' | 'month',
 ): Intl.DateTimeFormat {
   const key = `${locale}|${timeZone}|${style}`;
   let f = formatters.get(key);
@@ -17,7 +17,9 @@ function formatter(
         ? { dateStyle: 'medium', timeStyle: 'short', timeZone }
         : style === 'day'
           ? { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }
-          : { year: 'numeric', month: '2-digit', day: '2-digit', timeZone };
+          : style === 'month'
+            ? { year: 'numeric', month: 'long', timeZone }
+            : { year: 'numeric', month: '2-digit', day: '2-digit', timeZone };
     // en-CA gives the ISO order (YYYY-MM-DD) that calendar-day keys need, whatever the page's locale.
     f = new Intl.DateTimeFormat(style === 'ymd' ? 'en-CA' : locale, options);
     formatters.set(key, f);
@@ -36,10 +38,23 @@ function zoneAbbreviation(at: Date, locale: string, timeZone: string): string {
   return f.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
 }
 
+// A page shows the same instants many times (an incident's start on the status page, the
+// history and its own page, across renders), and formatToParts is the dearest call of a render.
+const dateTimeLabels = new Map<string, string>();
+const dayLabels = new Map<string, string>();
+const MAX_DATE_TIME_LABELS = 20_000;
+
 /** "Nov 21, 2026, 10:00 AM UTC": an absolute time with its zone, so nobody guesses. */
 export function formatDateTime(iso: string, timeZone: string, locale: string): string {
-  const at = new Date(iso);
-  return `${formatter(locale, timeZone, 'datetime').format(at)} ${zoneAbbreviation(at, locale, timeZone)}`;
+  const key = `${locale}|${timeZone}|${iso}`;
+  let label = dateTimeLabels.get(key);
+  if (label === undefined) {
+    const at = new Date(iso);
+    label = `${formatter(locale, timeZone, 'datetime').format(at)} ${zoneAbbreviation(at, locale, timeZone)}`;
+    if (dateTimeLabels.size >= MAX_DATE_TIME_LABELS) dateTimeLabels.clear();
+    dateTimeLabels.set(key, label);
+  }
+  return label;
 }
 
 /** The calendar day (YYYY-MM-DD) an instant falls on in a zone. */
@@ -49,7 +64,19 @@ export function dayInZone(at: Date, timeZone: string): string {
 
 /** "Nov 3, 2026" for a calendar day, whatever zone the reader is in. */
 export function formatDay(day: string, locale: string): string {
-  return formatter(locale, 'UTC', 'day').format(new Date(`${day}T00:00:00Z`));
+  const key = `${locale}|${day}`;
+  let label = dayLabels.get(key);
+  if (label === undefined) {
+    label = formatter(locale, 'UTC', 'day').format(new Date(`${day}T00:00:00Z`));
+    if (dayLabels.size >= MAX_DATE_TIME_LABELS) dayLabels.clear();
+    dayLabels.set(key, label);
+  }
+  return label;
+}
+
+/** "November 2026": the month an instant falls in, in a zone. */
+export function formatMonth(at: Date, timeZone: string, locale: string): string {
+  return formatter(locale, timeZone, 'month').format(at);
 }
 
 export function addDays(day: string, n: number): string {
@@ -129,6 +156,21 @@ const wallClocks = new Map<string, Intl.DateTimeFormat>();
  * Statuspage writes its API timestamps ("2026-11-21T11:00:00.000+01:00"; `Z` at offset zero).
  */
 export function isoInZone(iso: string, timeZone: string): string {
+  // Memoised like the labels above: every render writes the same instants into several
+  // API documents, and formatToParts is the dear part.
+  const key = `${timeZone}|${iso}`;
+  let out = zonedIsos.get(key);
+  if (out === undefined) {
+    out = computeIsoInZone(iso, timeZone);
+    if (zonedIsos.size >= MAX_DATE_TIME_LABELS) zonedIsos.clear();
+    zonedIsos.set(key, out);
+  }
+  return out;
+}
+
+const zonedIsos = new Map<string, string>();
+
+function computeIsoInZone(iso: string, timeZone: string): string {
   const ms = Date.parse(iso);
   let f = wallClocks.get(timeZone);
   if (!f) {

@@ -31,7 +31,8 @@ export function skeletonPage(): Promise<SkeletonPage> {
       scriptPath: SKELETON_SCRIPT_PATH,
       summaryPath: SKELETON_SUMMARY_PATH,
     });
-    const csp = `${contentSecurityPolicy(await styleHashSource(style))}; script-src 'self'; connect-src 'self'`;
+    // The shared policy already allows connect-src 'self' (the fetch of summary.json).
+    const csp = `${contentSecurityPolicy(await styleHashSource(style))}; script-src 'self'`;
     return { body, csp };
   })();
   return rendered;

@@ -3,9 +3,15 @@
 // HTML built here is the uptime bars, from dates and numbers we format ourselves.
 import { overallStatus } from '../domain/indicator.ts';
 import { serviceLayout } from '../domain/layout.ts';
-import type { Incident, Maintenance, Service } from '../domain/schema.ts';
+import type { Incident, Maintenance, Service, UptimeDay } from '../domain/schema.ts';
 import { type PageSnapshot, shownServices } from '../domain/snapshot.ts';
-import { dayInZone, formatDateTime, formatDay, formatDuration } from '../domain/time.ts';
+import {
+  dayInZone,
+  formatDateTime,
+  formatDay,
+  formatDuration,
+  formatMonth,
+} from '../domain/time.ts';
 import {
   activeIncidents,
   activeMaintenances,
@@ -16,13 +22,7 @@ import {
   pastIncidents,
   upcomingMaintenances,
 } from '../domain/timeline.ts';
-import {
-  formatPercent,
-  indexUptime,
-  serviceUptime,
-  type UptimeBar,
-  windowDays,
-} from '../domain/uptime.ts';
+import { barLevel, dayUptime, formatPercent, indexUptime, windowDays } from '../domain/uptime.ts';
 import {
   IMPACT_LABEL,
   INCIDENT_STATUS_LABEL,
@@ -101,8 +101,15 @@ export function chrome(ctx: RenderContext, title: string, description: string): 
   };
 }
 
+// Built once per snapshot: every incident and maintenance names its services through it.
+const shownNames = new WeakMap<PageSnapshot, Map<string, string>>();
+
 function serviceNames(snapshot: PageSnapshot, ids: readonly string[]): string {
-  const shown = new Map(shownServices(snapshot).map((s) => [s.id, s.name]));
+  let shown = shownNames.get(snapshot);
+  if (!shown) {
+    shown = new Map(shownServices(snapshot).map((s) => [s.id, s.name]));
+    shownNames.set(snapshot, shown);
+  }
   return ids.flatMap((id) => shown.get(id) ?? []).join(', ');
 }
 
@@ -127,7 +134,24 @@ function updateViews<S extends string>(
   }));
 }
 
+// One render shows an incident up to three times (status page, history, its own page).
+const incidentViews = new WeakMap<RenderContext, WeakMap<Incident, IncidentView>>();
+
 export function incidentView(ctx: RenderContext, incident: Incident): IncidentView {
+  let views = incidentViews.get(ctx);
+  if (!views) {
+    views = new WeakMap();
+    incidentViews.set(ctx, views);
+  }
+  let view = views.get(incident);
+  if (!view) {
+    view = buildIncidentView(ctx, incident);
+    views.set(incident, view);
+  }
+  return view;
+}
+
+function buildIncidentView(ctx: RenderContext, incident: Incident): IncidentView {
   const zone = zoneOf(ctx.snapshot);
   const locale = localeOf(ctx.snapshot);
   const resolved = !isUnresolved(incident);
@@ -170,24 +194,69 @@ function maintenanceView(ctx: RenderContext, m: Maintenance) {
 const BAR_CLASS = { ok: '', partial: ' class="p"', major: ' class="m"' } as const;
 const BAR_WORDS = { ok: 'no outage', partial: 'partial outage', major: 'major outage' } as const;
 
-/**
- * The bars of one service as HTML. Labels are our own dates and numbers; a fully-up day's
- * markup is the same for every service, so it is built once per render and reused.
- */
-function barsHtml(
-  bars: readonly UptimeBar[],
-  dayLabels: readonly string[],
-  okBars: readonly string[],
-): string {
-  let html = '';
-  for (let i = 0; i < bars.length; i++) {
-    const bar = bars[i]!;
-    html +=
-      bar.level === 'ok' && bar.uptime === 1
-        ? okBars[i]!
-        : `<li${BAR_CLASS[bar.level]}><span>${dayLabels[i]}: ${formatPercent(bar.uptime)} uptime, ${BAR_WORDS[bar.level]}</span></li>`;
+/** The 90 days a page's bars show, labelled in its locale, and the markup of fully-up days. */
+interface BarWindow {
+  days: readonly string[];
+  /** Fully-up days' markup, per day: the same for every service. */
+  okBars: readonly string[];
+  /** A service with no outage in the whole window: the same for every such service. */
+  allOk: string;
+  labels: readonly string[];
+}
+
+// Keyed by locale and today's date: every render of a page on the same day reuses it.
+const barWindows = new Map<string, BarWindow>();
+
+function barWindow(today: string, locale: string): BarWindow {
+  const key = `${locale}|${today}`;
+  let w = barWindows.get(key);
+  if (!w) {
+    const days = windowDays(today);
+    const labels = days.map((d) => escapeText(formatDay(d, locale)));
+    // A fully-up day says so in the fewest words: 300 services × 90 days of bars make most of
+    // a huge page's bytes. `</li>` is optional in HTML and left out for the same reason.
+    const okBars = labels.map((l) => `<li><span>${l}: no outage</span>`);
+    w = { days, labels, okBars, allOk: okBars.join('') };
+    if (barWindows.size >= 64) barWindows.clear();
+    barWindows.set(key, w);
   }
-  return html;
+  return w;
+}
+
+/**
+ * The bars of one service as HTML, and its uptime over the window. Labels are our own dates
+ * and numbers. A day with no record counts as fully up (the core records only outage days).
+ */
+function serviceBars(
+  byDay: ReadonlyMap<string, UptimeDay> | undefined,
+  w: BarWindow,
+): { html: string; uptime: number; uptime30: number } {
+  const n = w.days.length;
+  if (!byDay) return { html: w.allOk, uptime: 1, uptime30: 1 };
+  // join() yields one flat string; `+=` would build a rope that costs more to hash and store.
+  const html: string[] = new Array(n);
+  let total = 0;
+  // Narrow screens show only the last 30 bars, so they get the matching percentage.
+  const from30 = Math.max(0, n - 30);
+  let total30 = 0;
+  for (let i = 0; i < n; i++) {
+    const rec = byDay.get(w.days[i]!);
+    const partial = rec?.partialOutageSeconds ?? 0;
+    const major = rec?.majorOutageSeconds ?? 0;
+    const level = barLevel(partial, major);
+    const up = dayUptime(partial, major);
+    total += up;
+    if (i >= from30) total30 += up;
+    html[i] =
+      level === 'ok' && up === 1
+        ? w.okBars[i]!
+        : `<li${BAR_CLASS[level]}><span>${w.labels[i]}: ${formatPercent(up)} uptime, ${BAR_WORDS[level]}</span>`;
+  }
+  return {
+    html: html.join(''),
+    uptime: n ? total / n : 1,
+    uptime30: n ? total30 / (n - from30) : 1,
+  };
 }
 
 function escapeText(s: string): string {
@@ -208,24 +277,20 @@ interface ServiceRow {
 
 function serviceSections(ctx: RenderContext) {
   const { snapshot } = ctx;
-  const locale = localeOf(snapshot);
-  const days = windowDays(dayInZone(ctx.now, zoneOf(snapshot)));
-  const dayLabels = days.map((d) => escapeText(formatDay(d, locale)));
-  const okBars = dayLabels.map((l) => `<li><span>${l}: 100.00% uptime, no outage</span></li>`);
+  const window = barWindow(dayInZone(ctx.now, zoneOf(snapshot)), localeOf(snapshot));
   const uptimeIndex = indexUptime(snapshot.uptime);
 
   const row = (s: Service): ServiceRow => {
-    const up = serviceUptime(uptimeIndex.get(s.id), days);
-    const last30 = up.bars.slice(-30);
+    const bars = serviceBars(uptimeIndex.get(s.id), window);
     return {
       name: s.name,
       description: s.description || null,
       status: s.status,
       statusLabel: SERVICE_STATUS_LABEL[s.status],
       icon: SERVICE_STATUS_ICON[s.status],
-      barsHtml: barsHtml(up.bars, dayLabels, okBars),
-      uptimeLabel: formatPercent(up.uptime),
-      uptime30Label: formatPercent(last30.reduce((sum, b) => sum + b.uptime, 0) / last30.length),
+      barsHtml: bars.html,
+      uptimeLabel: formatPercent(bars.uptime),
+      uptime30Label: formatPercent(bars.uptime30),
     };
   };
 
@@ -301,16 +366,15 @@ export function historyPageView(ctx: RenderContext) {
   const locale = localeOf(ctx.snapshot);
   const zone = zoneOf(ctx.snapshot);
   const months: { key: string; label: string; incidents: IncidentView[] }[] = [];
-  const monthLabel = new Intl.DateTimeFormat(locale, {
-    year: 'numeric',
-    month: 'long',
-    timeZone: zone,
-  });
   for (const incident of allIncidentsNewestFirst(ctx.snapshot.incidents)) {
     const key = dayInZone(new Date(incident.createdAt), zone).slice(0, 7);
     let month = months.at(-1);
     if (month?.key !== key) {
-      month = { key, label: monthLabel.format(new Date(incident.createdAt)), incidents: [] };
+      month = {
+        key,
+        label: formatMonth(new Date(incident.createdAt), zone, locale),
+        incidents: [],
+      };
       months.push(month);
     }
     month.incidents.push(incidentView(ctx, incident));

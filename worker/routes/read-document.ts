@@ -1,4 +1,5 @@
 // Where a document comes from on the read path, cheapest first:
+//   L0  the isolate's memory (public documents only), keyed by the page's render version;
 //   L1  the location's Cache API (public documents only), keyed by the page's render version;
 //   L2  KV: one operation per view. When the isolate's memo of the page's version is stale,
 //       the version key and the document are read together in ONE bulk KV get;
@@ -13,6 +14,7 @@ import { skeletonPage } from '../render/skeleton.ts';
 import { type DocumentMeta, docKey, type HostRecord, versionKey } from '../store/keys.ts';
 import { memoisedVersion, parseVersion, rememberVersion } from '../store/page-version.ts';
 import { matchCached, putCached } from './edge-cache.ts';
+import { memoryHit, remember } from './isolate-cache.ts';
 
 const DEFAULT_BUDGET_MS = 50;
 /** JSON, feeds and badges have no skeleton: their readers wait for the coordinator this long. */
@@ -23,7 +25,7 @@ export type DocumentRead =
       kind: 'document';
       body: ReadableStream | string | null;
       meta: DocumentMeta;
-      source: 'cache' | 'kv' | 'coordinator';
+      source: 'memory' | 'cache' | 'kv' | 'coordinator';
     }
   | { kind: 'missing' }
   /** A complete answer that is not the document: the skeleton page, or 503. */
@@ -58,8 +60,14 @@ export async function readDocument(req: ReadRequest): Promise<DocumentRead> {
 
   let version = memoisedVersion(pageId);
   if (cacheable && typeof version === 'number') {
+    const held = memoryHit(pageId, version, path);
+    if (held) return { kind: 'document', body: held.body, meta: held.meta, source: 'memory' };
     const hit = await matchCached(hostname, pageId, version, path);
-    if (hit) return { kind: 'document', body: hit.body, meta: hit.meta, source: 'cache' };
+    if (hit) {
+      const body = await new Response(hit.body).text();
+      remember(pageId, version, path, body, hit.meta);
+      return { kind: 'document', body, meta: hit.meta, source: 'cache' };
+    }
   }
 
   let doc: KvDoc;
@@ -82,6 +90,7 @@ export async function readDocument(req: ReadRequest): Promise<DocumentRead> {
       ctx.waitUntil(
         putCached(hostname, pageId, version, path, doc.value, doc.metadata).catch(() => {}),
       );
+      remember(pageId, version, path, doc.value, doc.metadata);
     }
     return { kind: 'document', body: doc.value, meta: doc.metadata, source: 'kv' };
   }

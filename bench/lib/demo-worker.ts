@@ -1,0 +1,131 @@
+// The real worker on Miniflare (workerd) with the demo page loaded, and a do-nothing worker
+// on the same runtime answering the same bytes: the baseline of the hot path.
+import { Miniflare } from 'miniflare';
+import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
+import {
+  buildWorker,
+  type WorkerBundle,
+  type WorkerRuntime,
+} from '../../scripts/lib/worker-runtime.ts';
+
+export const DEMO_URL = `http://${DEMO_HOST}/`;
+
+export interface DemoWorker {
+  runtime: WorkerRuntime;
+  local: LocalWorker;
+  bundle: WorkerBundle;
+  /** How the demo got into KV, for the table's notes. */
+  loadedBy: string;
+}
+
+/** The real worker with the demo page pushed through /_sync, as origin-sync pushes it. */
+export async function startDemoWorker(bundle?: WorkerBundle): Promise<DemoWorker> {
+  const built = bundle ?? (await buildWorker());
+  const local = await startLocalWorker(built);
+  await local.sync('page_demo', demoEvents({ now: new Date() }));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await local.runtime.fetchHost(DEMO_URL);
+    const html = await res.text();
+    if (res.status === 200 && html.includes('Acme Cloud') && !html.includes('<script')) break;
+    if (Date.now() > deadline) throw new Error(`the demo page did not render (${res.status})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Past the coordinator's follow-up renders, so the hot path reads a settled page.
+  await new Promise((r) => setTimeout(r, 2_000));
+  return {
+    runtime: local.runtime,
+    local,
+    bundle: built,
+    loadedBy: 'pushed as signed core events through /_sync and rendered by the page’s coordinator',
+  };
+}
+
+export interface BaselineWorker {
+  url: URL;
+  stop(): Promise<void>;
+}
+
+/** A worker that answers every request with fixed bytes and headers: routing, access and KV cost nothing. */
+export async function startConstantWorker(
+  body: string,
+  headers: Record<string, string>,
+): Promise<BaselineWorker> {
+  const script = `const BODY = ${JSON.stringify(body)};
+const HEADERS = ${JSON.stringify(headers)};
+export default { fetch() { return new Response(BODY, { headers: HEADERS }); } };`;
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: '2026-07-01',
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const url = await mf.ready;
+  return { url, stop: () => mf.dispose() };
+}
+
+/**
+ * A worker that does nothing but the hot path's one storage read (the same document from a
+ * KV namespace on the same runtime) and answers with it: what any KV-backed design costs.
+ */
+export async function startKvReadWorker(
+  body: string,
+  headers: Record<string, string>,
+): Promise<BaselineWorker> {
+  const script = `const HEADERS = ${JSON.stringify(headers)};
+export default {
+  async fetch(request, env) {
+    const { value } = await env.KV.getWithMetadata('doc');
+    return new Response(value, { headers: HEADERS });
+  },
+};`;
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: '2026-07-01',
+    kvNamespaces: ['KV'],
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const url = await mf.ready;
+  await (await mf.getKVNamespace('KV')).put('doc', body, { metadata: { etag: headers.etag } });
+  return { url, stop: () => mf.dispose() };
+}
+
+/**
+ * A worker that does nothing but one Cache API match of the document and answers with it:
+ * the steady state of the hot path (L1 hit), without routing, hostname or access.
+ */
+export async function startCacheReadWorker(
+  body: string,
+  headers: Record<string, string>,
+): Promise<BaselineWorker> {
+  const script = `const HEADERS = ${JSON.stringify(headers)};
+const KEY = 'https://doc.internal/doc?__render=1';
+export default {
+  async fetch(request) {
+    if (request.method === 'PUT') {
+      await caches.default.put(KEY, new Response(await request.text(), {
+        headers: { 'Content-Type': HEADERS['content-type'], 'Cache-Control': 'public, max-age=3600', 'X-Document-Meta': '{}' },
+      }));
+      return new Response('stored');
+    }
+    const hit = await caches.default.match(KEY);
+    if (!hit) return new Response('miss', { status: 500 });
+    return new Response(hit.body, { headers: HEADERS });
+  },
+};`;
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: '2026-07-01',
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const url = await mf.ready;
+  const put = await mf.dispatchFetch('http://doc.internal/', { method: 'PUT', body });
+  if ((await put.text()) !== 'stored') throw new Error('could not seed the cache baseline');
+  return { url, stop: () => mf.dispose() };
+}

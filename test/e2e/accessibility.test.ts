@@ -1,0 +1,125 @@
+// WCAG 2.x A/AA in a real browser: axe-core in Debian's Chromium over the pages the real
+// worker serves (public page in light and dark, an incident, the history, a 401 page).
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { exportJWK, generateKeyPair } from 'jose';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../origin-sync/demo/demo-events.ts';
+import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
+import { seedKv } from '../support/seed-kv.ts';
+import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
+
+const require = createRequire(import.meta.url);
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+interface AxeViolation {
+  id: string;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+let worker: WorkerRuntime;
+let browser: Browser;
+let context: BrowserContext;
+let axeSource: string;
+
+beforeAll(async () => {
+  const [bundle, keys] = await Promise.all([buildWorker(), generateKeyPair('EdDSA')]);
+  worker = await startWorker({ bundle });
+  const now = new Date();
+  const jwks = { keys: [{ ...(await exportJWK(keys.publicKey)), alg: 'EdDSA' }] };
+  const events = demoEvents({ now, jwks });
+  const kv = await worker.mf.getKVNamespace('PAGES_KV');
+  await seedKv(kv, snapshotFromEvents(events, 'page_demo'), now);
+  await seedKv(kv, snapshotFromEvents(events, 'page_internal'), now);
+  axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+  // The pages' CSP allows no script at all; axe is injected by the test, not by the page.
+  context = await browser.newContext({ bypassCSP: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.stop();
+});
+
+async function violations(
+  host: string,
+  path: string,
+  colorScheme: 'light' | 'dark' = 'light',
+  expectedStatus = 200,
+): Promise<AxeViolation[]> {
+  const page = await context.newPage();
+  try {
+    await page.emulateMedia({ colorScheme });
+    const res = await page.goto(`http://${host}:${worker.port}${path}`);
+    expect(res?.status()).toBe(expectedStatus);
+    // Judge the page as visitors get it: with its stylesheet (contrast, target sizes).
+    const rules = await page.evaluate(() => {
+      const doc = (
+        globalThis as unknown as {
+          document: { styleSheets: ArrayLike<{ cssRules: ArrayLike<unknown> }> };
+        }
+      ).document;
+      return doc.styleSheets[0]?.cssRules.length ?? 0;
+    });
+    expect(rules).toBeGreaterThan(50);
+    await page.addScriptTag({ content: axeSource });
+    return await page.evaluate(async (tags) => {
+      // Runs in the page: the browser's globals, typed just enough.
+      const page = globalThis as unknown as {
+        document: unknown;
+        axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> };
+      };
+      const result = await page.axe.run(page.document, {
+        runOnly: { type: 'tag', values: tags },
+      });
+      return result.violations.map((v) => ({
+        id: v.id,
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+      }));
+    }, WCAG_TAGS);
+  } finally {
+    await page.close();
+  }
+}
+
+/** One line per failing element, so a failure says what to fix. */
+function explain(found: AxeViolation[]): string[] {
+  return found.flatMap((v) =>
+    v.nodes.map((n) => `${v.id}: ${v.help} at ${n.target.join(' ')} — ${n.failureSummary ?? ''}`),
+  );
+}
+
+describe('axe-core finds no WCAG 2.x A/AA violation', () => {
+  it('on the public status page, light and dark', async () => {
+    expect(explain(await violations(DEMO_HOST, '/'))).toEqual([]);
+    expect(explain(await violations(DEMO_HOST, '/', 'dark'))).toEqual([]);
+  });
+
+  it('on an incident page', async () => {
+    expect(explain(await violations(DEMO_HOST, '/incidents/inc_api_errors'))).toEqual([]);
+  });
+
+  it('on the history page, light and dark', async () => {
+    expect(explain(await violations(DEMO_HOST, '/history'))).toEqual([]);
+    expect(explain(await violations(DEMO_HOST, '/history', 'dark'))).toEqual([]);
+  });
+
+  it('on the 401 page of a private status page', async () => {
+    expect(explain(await violations(PRIVATE_HOST, '/', 'light', 401))).toEqual([]);
+    expect(explain(await violations(PRIVATE_HOST, '/', 'dark', 401))).toEqual([]);
+  });
+});

@@ -1,0 +1,56 @@
+// The ETag of a rendered document must change whenever its bytes change (visitors would keep
+// a stale page after a 304, and the coordinator would skip the write) and stay put otherwise.
+import { describe, expect, it } from 'vitest';
+import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
+import { renderVariant } from '../../worker/render/documents.ts';
+import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
+
+const now = new Date('2026-11-21T10:00:00Z');
+const demo = () => snapshotFromEvents(demoEvents({ now }), 'page_demo');
+
+async function byPath(snapshot: PageSnapshot) {
+  return new Map((await renderVariant(snapshot, 'public', now)).map((d) => [d.path, d]));
+}
+
+describe('document ETags', () => {
+  it('are the same for the same bytes and differ when a document changes', async () => {
+    const a = await byPath(demo());
+    const b = await byPath(demo());
+    for (const [path, doc] of a) expect(b.get(path)!.etag, path).toBe(doc.etag);
+
+    const renamed = demo();
+    renamed.incidents = renamed.incidents.map((i) =>
+      i.id === 'inc_login' ? { ...i, name: 'Sign-in failures (SSO)' } : i,
+    );
+    const c = await byPath(renamed);
+    expect(c.get('/incidents/inc_login')!.etag).not.toBe(a.get('/incidents/inc_login')!.etag);
+    expect(c.get('/history')!.etag).not.toBe(a.get('/history')!.etag);
+    expect(c.get('/incidents/inc_api_errors')!.etag).toBe(a.get('/incidents/inc_api_errors')!.etag);
+  });
+
+  it('change with the stylesheet alone (another accent colour)', async () => {
+    const a = await byPath(demo());
+    const recoloured = demo();
+    recoloured.page = { ...recoloured.page, branding: { accentColor: '#0b6e4f' } };
+    const b = await byPath(recoloured);
+    const html = [...a].filter(([, doc]) => doc.contentType.startsWith('text/html'));
+    expect(html.length).toBeGreaterThan(3);
+    for (const [path, doc] of html) {
+      expect(b.get(path)!.body, path).not.toBe(doc.body);
+      expect(b.get(path)!.etag, path).not.toBe(doc.etag);
+    }
+  });
+
+  it('put the stylesheet in its slot even when customer text spells the slot', async () => {
+    const plain = (await byPath(demo())).get('/')!;
+    const styleSrc = plain.styleSrc!;
+    const hostile = demo();
+    hostile.page = { ...hostile.page, name: `<style>${styleSrc}</style>` };
+    const doc = (await byPath(hostile)).get('/')!;
+    const styles = doc.body.match(/<style>[\s\S]*?<\/style>/g) ?? [];
+    expect(styles).toHaveLength(1);
+    expect(styles[0]).not.toContain(styleSrc);
+    expect(styles[0]!.length).toBeGreaterThan(1000);
+  });
+});
