@@ -7,7 +7,7 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(
   locale: string,
   timeZone: string,
-  style: 'datetime' | 'day' | 'ymd' | 'month',
+  style: 'datetime' | 'day' | 'bar' | 'ymd' | 'month',
 ): Intl.DateTimeFormat {
   const key = `${locale}|${timeZone}|${style}`;
   let f = formatters.get(key);
@@ -17,9 +17,11 @@ function formatter(
         ? { dateStyle: 'medium', timeStyle: 'short', timeZone }
         : style === 'day'
           ? { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }
-          : style === 'month'
-            ? { year: 'numeric', month: 'long', timeZone }
-            : { year: 'numeric', month: '2-digit', day: '2-digit', timeZone };
+          : style === 'bar'
+            ? { month: 'short', day: 'numeric', timeZone: 'UTC' }
+            : style === 'month'
+              ? { year: 'numeric', month: 'long', timeZone }
+              : { year: 'numeric', month: '2-digit', day: '2-digit', timeZone };
     // en-CA gives the ISO order (YYYY-MM-DD) that calendar-day keys need, whatever the page's locale.
     f = new Intl.DateTimeFormat(style === 'ymd' ? 'en-CA' : locale, options);
     formatters.set(key, f);
@@ -72,6 +74,14 @@ export function formatDay(day: string, locale: string): string {
     dayLabels.set(key, label);
   }
   return label;
+}
+
+/**
+ * "Nov 3" for a day of the uptime bars: their list says they are the last 90 days, and 300
+ * services × 90 bars of labels are most of a huge page's bytes, so the year is left out.
+ */
+export function formatBarDay(day: string, locale: string): string {
+  return formatter(locale, 'UTC', 'bar').format(new Date(`${day}T00:00:00Z`));
 }
 
 /** "November 2026": the month an instant falls in, in a zone. */

@@ -71,6 +71,10 @@ export function serviceUptime(
 
 /** "99.98%": rounded down, so a day with any outage never reads as 100%. */
 export function formatPercent(fraction: number): string {
-  const floored = Math.floor(fraction * 10_000) / 100;
-  return `${floored.toFixed(2)}%`;
+  // Hundredths of a percent in integers: what `(floored / 100).toFixed(2)` prints, without
+  // its cost (a huge page prints thousands of these).
+  const hundredths = Math.floor(fraction * 10_000);
+  if (!(hundredths >= 0)) return `${(hundredths / 100).toFixed(2)}%`;
+  const cents = hundredths % 100;
+  return `${(hundredths - cents) / 100}.${cents < 10 ? '0' : ''}${cents}%`;
 }

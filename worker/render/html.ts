@@ -13,8 +13,11 @@ import type { historyPageView, incidentPageView, statusPageView } from './view-m
 
 const partials = { head, foot, incident: incidentCard, maintenance: maintenanceCard };
 
-/** The stylesheet as sent: the source stays readable, visitors get it without the layout. */
-export const PAGE_CSS = pageCss.replace(/\s*\n\s*/g, '').replace(/\s*([{};,>])\s*/g, '$1');
+/** The stylesheet as sent: the source stays readable (comments, layout), visitors get neither. */
+export const PAGE_CSS = pageCss
+  .replace(/\/\*[\s\S]*?\*\//g, '')
+  .replace(/\s*\n\s*/g, '')
+  .replace(/\s*([{};,>])\s*/g, '$1');
 
 export function renderStatusPage(view: ReturnType<typeof statusPageView>, style: string): string {
   return Mustache.render(statusPage, { ...view, style }, partials);
