@@ -313,43 +313,90 @@ function recentMaintenances(ms: readonly Maintenance[]): Maintenance[] {
     .slice(0, RECENT_LIMIT);
 }
 
-/** Every `/api/v2/*.json` document of one variant, by Statuspage's selection rules. */
+/** JSON text of an object whose keys are plain names: `{"a":<json a>,"b":<json b>}`. */
+function objectJson(fields: readonly (readonly [string, string])[]): string {
+  return `{${fields.map(([k, v]) => `"${k}":${v}`).join(',')}}`;
+}
+
+/**
+ * Every `/api/v2/*.json` document of one variant, by Statuspage's selection rules. The same
+ * objects appear in several documents (every component in summary.json and components.json,
+ * an incident in up to three lists): each is serialised once and the documents are put
+ * together from those pieces, byte for byte what serialising each document whole gives.
+ */
 export function statuspageDocuments(
   snapshot: PageSnapshot,
   now: Date,
   facts: PageFacts = pageFacts(snapshot, now),
 ): DocumentSource[] {
   const model = buildModel(snapshot, now, facts);
-  const { page, status, components } = model;
-  const incident = (i: Incident) => model.incident(i);
-  const maintenance = (m: Maintenance) => model.maintenance(m);
-  const unresolved = activeIncidents(snapshot.incidents).map(incident);
+  const page = toJson(model.page);
+  const status = toJson(model.status);
+  const components = toJson(model.components);
+  const incidents = new Map<Incident, string>();
+  const incident = (i: Incident) => {
+    let json = incidents.get(i);
+    if (json === undefined) {
+      json = toJson(model.incident(i));
+      incidents.set(i, json);
+    }
+    return json;
+  };
+  const maintenances = new Map<Maintenance, string>();
+  const maintenance = (m: Maintenance) => {
+    let json = maintenances.get(m);
+    if (json === undefined) {
+      json = toJson(model.maintenance(m));
+      maintenances.set(m, json);
+    }
+    return json;
+  };
+  const list = (items: readonly string[]) => `[${items.join(',')}]`;
+  const unresolved = list(activeIncidents(snapshot.incidents).map(incident));
   const active = activeMaintenances(snapshot.maintenances, now).map(maintenance);
   const upcoming = upcomingMaintenances(snapshot.maintenances, now).map(maintenance);
   const recent = allIncidentsNewestFirst(snapshot.incidents).slice(0, RECENT_LIMIT).map(incident);
-  const summary: SpSummary = {
-    page,
-    components,
-    incidents: unresolved,
-    scheduled_maintenances: [...active, ...upcoming],
-    status,
-  };
-  const bodies: Record<(typeof API_PATHS)[number], unknown> = {
-    '/api/v2/summary.json': summary,
-    '/api/v2/status.json': { page, status },
-    '/api/v2/components.json': { page, components },
-    '/api/v2/incidents.json': { page, incidents: recent },
-    '/api/v2/incidents/unresolved.json': { page, incidents: unresolved },
-    '/api/v2/scheduled-maintenances.json': {
-      page,
-      scheduled_maintenances: recentMaintenances(snapshot.maintenances).map(maintenance),
-    },
-    '/api/v2/scheduled-maintenances/upcoming.json': { page, scheduled_maintenances: upcoming },
-    '/api/v2/scheduled-maintenances/active.json': { page, scheduled_maintenances: active },
+  const bodies: Record<(typeof API_PATHS)[number], string> = {
+    // Field order as SpSummary declares it, as Statuspage sends it.
+    '/api/v2/summary.json': objectJson([
+      ['page', page],
+      ['components', components],
+      ['incidents', unresolved],
+      ['scheduled_maintenances', list([...active, ...upcoming])],
+      ['status', status],
+    ]),
+    '/api/v2/status.json': objectJson([
+      ['page', page],
+      ['status', status],
+    ]),
+    '/api/v2/components.json': objectJson([
+      ['page', page],
+      ['components', components],
+    ]),
+    '/api/v2/incidents.json': objectJson([
+      ['page', page],
+      ['incidents', list(recent)],
+    ]),
+    '/api/v2/incidents/unresolved.json': objectJson([
+      ['page', page],
+      ['incidents', unresolved],
+    ]),
+    '/api/v2/scheduled-maintenances.json': objectJson([
+      ['page', page],
+      ['scheduled_maintenances', list(recentMaintenances(snapshot.maintenances).map(maintenance))],
+    ]),
+    '/api/v2/scheduled-maintenances/upcoming.json': objectJson([
+      ['page', page],
+      ['scheduled_maintenances', list(upcoming)],
+    ]),
+    '/api/v2/scheduled-maintenances/active.json': objectJson([
+      ['page', page],
+      ['scheduled_maintenances', list(active)],
+    ]),
   };
   return Object.entries(bodies).map(([path, body]) => ({
     path,
     contentType: JSON_CONTENT_TYPE,
-    body: toJson(body),
+    body,
   }));
 }
