@@ -11,4 +11,7 @@ export interface Env {
   RENDER_DEBOUNCE_MS?: string;
   RENDER_MAX_WAIT_MS?: string;
   RENDER_BUDGET_MS?: string;
+  /** Workers version metadata (wrangler.toml `[version_metadata]`): every deploy has a new id,
+   * which goes into every document's ETag (render/fingerprint.ts). Absent in local runtimes. */
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
 }

@@ -12,7 +12,7 @@ const doc = (key: string, etag: string): DesiredDocument => ({
   variant: 'public',
   path: key,
   contentType: 'text/html',
-  body: key,
+  render: () => key,
   etag,
 });
 

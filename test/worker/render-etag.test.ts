@@ -1,9 +1,17 @@
 // The ETag of a rendered document must change whenever its bytes change (visitors would keep
 // a stale page after a 304, and the coordinator would skip the write) and stay put otherwise.
+// It is a fingerprint of what the document reads and of the renderer's build (templates,
+// stylesheet, code revision, deployment): see also fingerprint-properties.test.ts.
 import { describe, expect, it } from 'vitest';
 import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { renderVariant } from '../../worker/render/documents.ts';
+import {
+  BUILD_PARTS,
+  type BuildParts,
+  buildId,
+  buildIdOf,
+} from '../../worker/render/fingerprint.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 
 const now = new Date('2026-11-21T10:00:00Z');
@@ -52,5 +60,38 @@ describe('document ETags', () => {
     expect(styles).toHaveLength(1);
     expect(styles[0]).not.toContain(styleSrc);
     expect(styles[0]!.length).toBeGreaterThan(1000);
+  });
+});
+
+describe('a new build of the renderer', () => {
+  it('gives every document a new tag when any template or the stylesheet changes', async () => {
+    const current = await buildId();
+    expect(current).toBe(await buildIdOf(BUILD_PARTS));
+    const a = await byPath(demo());
+    const edits: BuildParts[] = [
+      ...Object.keys(BUILD_PARTS.templates).map((name) => ({
+        ...BUILD_PARTS,
+        templates: { ...BUILD_PARTS.templates, [name]: `${BUILD_PARTS.templates[name]} ` },
+      })),
+      { ...BUILD_PARTS, css: `${BUILD_PARTS.css}.x{}` },
+      { ...BUILD_PARTS, revision: BUILD_PARTS.revision + 1 },
+      { ...BUILD_PARTS, deployment: 'version-2' },
+    ];
+    expect(edits.length).toBeGreaterThan(8);
+    const builds = new Set([current]);
+    for (const parts of edits) {
+      const build = await buildIdOf(parts);
+      builds.add(build);
+      const docs = await renderVariant(demo(), 'public', now, { build });
+      for (const doc of docs) expect(doc.etag, doc.path).not.toBe(a.get(doc.path)!.etag);
+    }
+    expect(builds.size).toBe(edits.length + 1);
+  });
+
+  it('builds in the deployment’s version id where the runtime has one', async () => {
+    const docs = await renderVariant(demo(), 'public', now, { deployment: 'version-7' });
+    const plain = await byPath(demo());
+    for (const doc of docs) expect(doc.etag, doc.path).not.toBe(plain.get(doc.path)!.etag);
+    expect(await buildId('version-7')).not.toBe(await buildId());
   });
 });

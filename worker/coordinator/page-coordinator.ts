@@ -4,7 +4,13 @@ import { type PageSnapshot, variantIds } from '../domain/snapshot.ts';
 import { nextMidnight } from '../domain/time.ts';
 import { nextTimelineBoundary } from '../domain/timeline.ts';
 import type { Env } from '../env.ts';
-import { type RenderedDocument, renderVariant } from '../render/documents.ts';
+import {
+  type PlannedDocument,
+  planVariant,
+  type RenderedDocument,
+  type RenderOptions,
+  renderDocument,
+} from '../render/documents.ts';
 import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
 import { forgetHosts } from '../store/host-lookup.ts';
 import { type DocumentMeta, docKey, type HostRecord, hostKey, versionKey } from '../store/keys.ts';
@@ -30,6 +36,8 @@ const HOST_RECHECK_MS = 10_000;
 const WRITE_CONCURRENCY = 8;
 /** A miss render is reused for this long while nothing changes (a burst of misses, one render). */
 const MISS_RENDER_TTL_MS = 1000;
+/** Miss renders kept at once (one per variant and path asked for). */
+const MISS_RENDERS_KEPT = 16;
 
 export type MissAnswer =
   | { found: true; body: string; meta: DocumentMeta }
@@ -47,6 +55,16 @@ export interface CoordinatorStatus {
   lastError: string | null;
   nextBoundary: number | null;
   alarmAt: number | null;
+  /** What the last successful render of this object's isolate did (null: none yet). */
+  lastPublish: PublishStats | null;
+}
+
+/** One publish: how many documents the page has, and which of them were rendered. */
+export interface PublishStats {
+  version: number;
+  documents: number;
+  /** Keys of the documents rendered (and written): the others' inputs had not changed. */
+  rendered: string[];
 }
 
 function scheduleOf(s: CoordinatorState): ScheduleState {
@@ -61,7 +79,11 @@ function scheduleOf(s: CoordinatorState): ScheduleState {
   };
 }
 
-function metaOf(doc: RenderedDocument, version: number, renderedAt: string): DocumentMeta {
+function metaOf(
+  doc: Pick<RenderedDocument, 'etag' | 'contentType' | 'styleSrc'>,
+  version: number,
+  renderedAt: string,
+): DocumentMeta {
   return {
     etag: doc.etag,
     contentType: doc.contentType,
@@ -97,12 +119,12 @@ export class PageCoordinator extends DurableObject<Env> {
   kv: KvWriter;
   timing: RenderTiming;
   private flushing = false;
-  private missRender: {
-    variant: string;
-    seq: number;
-    at: number;
-    docs: RenderedDocument[];
-  } | null = null;
+  private missRenders = new Map<
+    string,
+    { seq: number; at: number; doc: RenderedDocument | null }
+  >();
+  /** In memory only: what the last publish rendered, for status() and tests. */
+  private lastPublish: PublishStats | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -181,9 +203,7 @@ export class PageCoordinator extends DurableObject<Env> {
     if (!snapshot) return { found: false, reason: 'no_page' };
     if (!variantIds(snapshot.page).includes(variant))
       return { found: false, reason: 'no_document' };
-    const doc = (await this.renderForMiss(snapshot, variant, s.changeSeq, now)).find(
-      (d) => d.path === path,
-    );
+    const doc = await this.renderForMiss(snapshot, variant, path, s.changeSeq, now);
     if (!doc) return { found: false, reason: 'no_document' };
     if (!dirty) {
       // KV should hold this document but the reader did not find it (lost, or not yet visible
@@ -224,6 +244,7 @@ export class PageCoordinator extends DurableObject<Env> {
       lastError: s.lastError,
       nextBoundary: s.nextBoundary,
       alarmAt: await this.ctx.storage.getAlarm(),
+      lastPublish: this.lastPublish,
     };
   }
 
@@ -242,25 +263,35 @@ export class PageCoordinator extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(due);
   }
 
+  /** What this deployment renders with: its version id is part of every document's ETag. */
+  private renderOptions(): RenderOptions {
+    const deployment = this.env.CF_VERSION_METADATA?.id;
+    return deployment ? { deployment } : {};
+  }
+
+  /** Only the document asked for: a cold miss must answer within its budget. */
   private async renderForMiss(
     snapshot: PageSnapshot,
     variant: string,
+    path: string,
     seq: number,
     now: number,
-  ): Promise<RenderedDocument[]> {
-    const m = this.missRender;
-    if (m && m.variant === variant && m.seq === seq && now - m.at < MISS_RENDER_TTL_MS) {
-      return m.docs;
-    }
-    const docs = await renderVariant(snapshot, variant, new Date(now));
-    this.missRender = { variant, seq, at: now, docs };
-    return docs;
+  ): Promise<RenderedDocument | null> {
+    const key = `${variant}\n${path}`;
+    const m = this.missRenders.get(key);
+    if (m && m.seq === seq && now - m.at < MISS_RENDER_TTL_MS) return m.doc;
+    const doc = await renderDocument(snapshot, variant, path, new Date(now), this.renderOptions());
+    if (this.missRenders.size >= MISS_RENDERS_KEPT) this.missRenders.clear();
+    this.missRenders.set(key, { seq, at: now, doc });
+    return doc;
   }
 
   /**
-   * One render: every variant from the stored snapshot into KV. Idempotent (alarms are
-   * at-least-once): documents whose bytes are already in KV are not written again. On failure
-   * the change stays dirty and the next attempt is scheduled with backoff.
+   * One render: every variant from the stored snapshot into KV. Only documents whose ETag (the
+   * fingerprint of what they read) differs from the one KV got are rendered and written; the
+   * others are neither rendered nor hashed. Idempotent (alarms are at-least-once): documents
+   * already in KV are not written again. On failure the change stays dirty and the next
+   * attempt is scheduled with backoff.
    */
   private async flush(now: number): Promise<void> {
     this.flushing = true;
@@ -283,16 +314,16 @@ export class PageCoordinator extends DurableObject<Env> {
       if (pageId === null) throw new Error('no page id yet');
       const desired: DesiredDocument[] = [];
       if (snapshot) {
+        const options = this.renderOptions();
         for (const variant of variantIds(snapshot.page)) {
-          desired.push(
-            ...keyedDocuments(pageId, variant, await renderVariant(snapshot, variant, at)),
-          );
+          const planned: PlannedDocument[] = await planVariant(snapshot, variant, at, options);
+          desired.push(...keyedDocuments(pageId, variant, planned));
         }
       }
       const docPlan = planDocuments(desired, writtenDocs);
       const renderedAt = at.toISOString();
       await inBatches(docPlan.put, async (doc) => {
-        await this.kv.put(doc.key, doc.body, metaOf(doc, version, renderedAt));
+        await this.kv.put(doc.key, doc.render(), metaOf(doc, version, renderedAt));
         this.storage.recordDoc(doc.key, doc.etag, version);
         puts += 1;
       });
@@ -351,6 +382,11 @@ export class PageCoordinator extends DurableObject<Env> {
             : this.storage.state().hostRecheckAt,
       });
       rememberVersion(pageId, snapshot ? version : null);
+      this.lastPublish = {
+        version,
+        documents: desired.length,
+        rendered: docPlan.put.map((d) => d.key),
+      };
     } catch (err) {
       const s = this.storage.state();
       const failures = s.failures + 1;

@@ -5,6 +5,7 @@
 // and a batch applies inside one `transactionSync`.
 import type { Incident, Maintenance, Service, StatusPage, UptimeDay } from '../domain/schema.ts';
 import type { PageSnapshot, ResourceTimes } from '../domain/snapshot.ts';
+import { incidentFromJson } from '../render/memo.ts';
 import { addDays } from '../domain/time.ts';
 import type { EntityChange, EntityRef, StoredVersion } from './apply.ts';
 
@@ -263,11 +264,11 @@ export class PageStorage {
       )
       .toArray()[0];
     if (!pageRow || typeof pageRow.data !== 'string') return null;
-    const live = <T>(kind: string): T[] =>
+    const live = <T>(kind: string, parse = (text: string) => JSON.parse(text) as T): T[] =>
       this.sql
         .exec<Row>('SELECT data FROM entities WHERE kind = ? AND deleted = 0 ORDER BY id', kind)
         .toArray()
-        .map((r) => JSON.parse(String(r.data)) as T);
+        .map((r) => parse(String(r.data)));
     const serviceTimes: Record<string, ResourceTimes> = {};
     const serviceRows = this.sql.exec<Row>(
       "SELECT id, created_at, updated_at FROM entities WHERE kind = 'service' AND deleted = 0",
@@ -296,7 +297,8 @@ export class PageStorage {
     return {
       page: JSON.parse(pageRow.data) as StatusPage,
       services: live<Service>('service'),
-      incidents: live<Incident>('incident'),
+      // The renderer fingerprints incidents by their JSON: the stored text is it.
+      incidents: live<Incident>('incident', incidentFromJson),
       maintenances: live<Maintenance>('maintenance'),
       uptime,
       times: { ...(pageTimes ? { page: pageTimes } : {}), services: serviceTimes },

@@ -1,18 +1,21 @@
 // Pure: what one render must write to and delete from KV, given what the previous renders
-// wrote (the coordinator remembers that in SQL). Only documents whose bytes changed are
-// written; documents that no longer exist (a deleted incident's page, a removed audience) are
-// deleted; hostname records follow the page's hostnames.
+// wrote (the coordinator remembers each document's ETag in SQL). A document's ETag is the
+// fingerprint of what it reads (render/fingerprint.ts), known before rendering: only documents
+// whose ETag changed are rendered and written; documents that no longer exist (a deleted
+// incident's page, a removed audience) are deleted; hostname records follow the page's
+// hostnames.
 import type { StatusPage } from '../domain/schema.ts';
 import { wwwRedirectTarget } from '../domain/www-redirect.ts';
-import type { RenderedDocument } from '../render/documents.ts';
+import type { PlannedDocument } from '../render/documents.ts';
 import { docKey, type HostRecord } from '../store/keys.ts';
 
-export interface DesiredDocument extends RenderedDocument {
+export interface DesiredDocument extends PlannedDocument {
   key: string;
   variant: string;
 }
 
 export interface DocumentPlan {
+  /** To render and write: new, or their inputs changed since KV got them. */
   put: DesiredDocument[];
   /** Keys of documents a previous render wrote that no render of this page produces now. */
   remove: string[];
@@ -21,7 +24,7 @@ export interface DocumentPlan {
 export function keyedDocuments(
   pageId: string,
   variant: string,
-  docs: readonly RenderedDocument[],
+  docs: readonly PlannedDocument[],
 ): DesiredDocument[] {
   return docs.map((d) => ({ ...d, key: docKey(pageId, variant, d.path), variant }));
 }

@@ -1,14 +1,35 @@
 // One variant of a page → every document the read path serves for it, ready for KV.
-// Pure apart from hashing; the coordinator decides which of these changed and writes them.
-import { audienceOfVariant, type PageSnapshot, sliceForAudience } from '../domain/snapshot.ts';
-import { badgeDocument } from './api/badge.ts';
-import { pageFacts } from './api/facts.ts';
-import { feedDocuments } from './api/feeds.ts';
-import { statuspageDocuments } from './api/statuspage.ts';
-import { contentEtag, styleHashSource } from './digest.ts';
+// Each document comes as a recipe: its ETag from what it reads (fingerprint.ts), known before
+// rendering, and its render, run only for documents that must be written or served. Pure apart
+// from hashing; the coordinator decides which of these changed and writes them.
+import { overallStatus } from '../domain/indicator.ts';
+import type { Incident } from '../domain/schema.ts';
+import {
+  audienceOfVariant,
+  type PageSnapshot,
+  shownServices,
+  sliceForAudience,
+} from '../domain/snapshot.ts';
+import { activeIncidents, pastIncidents } from '../domain/timeline.ts';
+import { API_PATHS } from '../routes/visitor-paths.ts';
+import { badgeDocument, SVG_CONTENT_TYPE } from './api/badge.ts';
+import { type PageFacts, pageFacts } from './api/facts.ts';
+import { ATOM_CONTENT_TYPE, feedDocuments, RSS_CONTENT_TYPE } from './api/feeds.ts';
+import { JSON_CONTENT_TYPE, statuspageDocuments } from './api/statuspage.ts';
+import { styleHashSource } from './digest.ts';
+import { buildId, digestHex, fingerprintEtag, formattingProbe, joinParts } from './fingerprint.ts';
 import { PAGE_CSS, renderHistoryPage, renderIncidentPage, renderStatusPage } from './html.ts';
+import { jsonOfIncident } from './memo.ts';
 import { themeCss } from './theme.ts';
-import { historyPageView, incidentPageView, statusPageView } from './view-model.ts';
+import {
+  affectedNames,
+  historyPageView,
+  incidentPageView,
+  PAST_INCIDENT_DAYS,
+  type RenderContext,
+  serviceSections,
+  statusPageView,
+} from './view-model.ts';
 
 export const HTML = 'text/html; charset=utf-8';
 
@@ -28,73 +49,286 @@ export interface DocumentSource {
   contentType: string;
   body: string;
   styleSrc?: string;
-  /** What the ETag hashes, when not the whole body (see `withStyle`). */
-  etagInput?: string;
+}
+
+/** A document of a variant, not rendered yet. */
+export interface DocumentRecipe {
+  path: string;
+  contentType: string;
+  styleSrc?: string;
+  /** Its strong ETag for a build: a hash of the build id and everything the document reads. */
+  etag(build: string): Promise<string>;
+  render(): string;
+}
+
+/** A recipe with its ETag worked out: what the coordinator compares with what KV holds. */
+export interface PlannedDocument {
+  path: string;
+  contentType: string;
+  styleSrc?: string;
+  etag: string;
+  render(): string;
+}
+
+export interface RenderOptions {
+  /** A build id (fingerprint.ts `buildId`), when the caller knows another than this one's. */
+  build?: string;
+  /** The deployment's version id (Workers version metadata), part of the build id. */
+  deployment?: string;
 }
 
 export function pageStyle(accent: string | undefined): string {
   return `${PAGE_CSS}\n${themeCss(accent)}`;
 }
 
-/**
- * An HTML document rendered around its inline stylesheet. Hashing is most of a render's cost
- * and every document of a variant carries the same CSS, so the ETag hashes the markup with the
- * style's CSP hash standing in for the style: as unique as hashing the whole body (the CSS is
- * a function of its hash), at a fraction of the bytes. Customer text is escaped, so it cannot
- * spell the `<style>` slot that is filled.
- */
-function withStyle(
-  render: (style: string) => string,
-  style: string,
-  styleSrc: string,
-): { body: string; etagInput?: string } {
-  const shell = render(styleSrc);
-  const slot = `<style>${styleSrc}</style>`;
-  const at = shell.indexOf(slot);
-  if (at === -1) return { body: render(style) };
-  const from = at + '<style>'.length;
-  return {
-    body: shell.slice(0, from) + style + shell.slice(from + styleSrc.length),
-    etagInput: shell,
+// A page's style is one of a few (one per accent colour): its CSP hash is worked out once.
+const styleSources = new Map<string, Promise<string>>();
+
+function styleSourceOf(style: string): Promise<string> {
+  let src = styleSources.get(style);
+  if (!src) {
+    src = styleHashSource(style);
+    if (styleSources.size >= 64) styleSources.clear();
+    styleSources.set(style, src);
+  }
+  return src;
+}
+
+function once<T>(make: () => T): () => T {
+  let made = false;
+  let value: T;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value;
   };
 }
 
+/**
+ * Every document of one variant, as recipes. Cheap: views and inputs are built when a recipe
+ * first needs them, and shared between the recipes of the variant.
+ */
+export async function variantRecipes(
+  snapshot: PageSnapshot,
+  variant: string,
+  now: Date,
+): Promise<DocumentRecipe[]> {
+  const slice = sliceForAudience(snapshot, audienceOfVariant(variant));
+  const { page } = slice;
+  const ctx: RenderContext = { snapshot: slice, now };
+  const style = pageStyle(page.branding?.accentColor);
+  const styleSrc = await styleSourceOf(style);
+  const zone = page.timeZone ?? 'UTC';
+  const locale = page.locale ?? 'en-US';
+
+  // What documents read, each serialised once (see fingerprint.ts for the rule they keep).
+  const probe = once(() => formattingProbe(locale, zone));
+  /** Everything head, foot and the stylesheet print of the page (the CSS is in the build). */
+  const chrome = once(() =>
+    JSON.stringify([
+      page.name,
+      page.locale ?? null,
+      page.timeZone ?? null,
+      page.branding ?? null,
+      page.supportUrl ?? null,
+      probe(),
+    ]),
+  );
+  const layout = once(() => JSON.stringify([page.serviceIds, page.groups ?? null]));
+  const services = once(() => JSON.stringify(slice.services));
+  const maintenances = once(() => JSON.stringify(slice.maintenances));
+  const incidents = once(() => slice.incidents.map(jsonOfIncident).join(','));
+  const incidentsDigest = once(() => digestHex(incidents()));
+  /** The incidents the status page shows: the unresolved ones and those of its past days. */
+  const shownIncidents = once(() =>
+    [
+      ...activeIncidents(slice.incidents),
+      ...pastIncidents(slice.incidents, now, PAST_INCIDENT_DAYS),
+    ]
+      .map(jsonOfIncident)
+      .join(','),
+  );
+  const names = (i: Incident) => affectedNames(slice, i.serviceIds);
+  const facts = once((): PageFacts => pageFacts(slice, now));
+  /** The JSON API and the feeds read the derived facts; phases are how the clock shows. */
+  const factsInput = once(() => {
+    const f = facts();
+    return JSON.stringify([f.url, f.timeZone, f.updatedAt, [...f.services], [...f.maintenances]]);
+  });
+  const apiDigest = once(async () =>
+    digestHex(
+      JSON.stringify([
+        page.id,
+        page.name,
+        probe(),
+        layout(),
+        services(),
+        maintenances(),
+        factsInput(),
+        await incidentsDigest(),
+      ]),
+    ),
+  );
+  const feedsDigest = once(async () =>
+    digestHex(
+      JSON.stringify([
+        page.name,
+        page.locale ?? null,
+        probe(),
+        factsInput(),
+        await incidentsDigest(),
+      ]),
+    ),
+  );
+
+  const status = once(() => statusPageView(ctx));
+  const history = once(() => historyPageView(ctx));
+  const api = once(() => byPath(statuspageDocuments(slice, now, facts())));
+  const feeds = once(() => byPath(feedDocuments(slice, now, facts())));
+
+  const html = (
+    path: string,
+    inputs: () => Promise<readonly string[]>,
+    render: () => string,
+    once = false,
+  ): DocumentRecipe => ({
+    path,
+    contentType: HTML,
+    styleSrc,
+    etag: async (build) => fingerprintEtag(build, [path, ...(await inputs())], once),
+    render,
+  });
+  const fromSet = (
+    path: string,
+    contentType: string,
+    digest: () => Promise<string>,
+    set: () => Map<string, DocumentSource>,
+  ): DocumentRecipe => ({
+    path,
+    contentType,
+    etag: async (build) => fingerprintEtag(build, [path, await digest()]),
+    render: () => {
+      const doc = set().get(path);
+      if (!doc) throw new Error(`no ${path} among the documents rendered with it`);
+      return doc.body;
+    },
+  });
+
+  return [
+    html(
+      '/',
+      // Its rows' inputs carry each shown service and its uptime (see view-model.ts).
+      async () => [
+        chrome(),
+        now.toISOString(),
+        layout(),
+        joinParts(
+          serviceSections(ctx).flatMap((section) => [
+            JSON.stringify(section.name),
+            String(section.services.length),
+            ...section.services.map((row) => row.key),
+          ]),
+        ),
+        maintenances(),
+        shownIncidents(),
+      ],
+      () => renderStatusPage(status(), style),
+      // The render time is an input: these never come again.
+      true,
+    ),
+    html(
+      '/history',
+      async () => [chrome(), await incidentsDigest(), slice.incidents.map(names).join('\n')],
+      () => renderHistoryPage(history(), style),
+    ),
+    ...slice.incidents.map((incident) =>
+      html(
+        `/incidents/${incident.id}`,
+        async () => [chrome(), jsonOfIncident(incident), names(incident)],
+        () => renderIncidentPage(incidentPageView(ctx, incident), style),
+      ),
+    ),
+    // The machine-readable documents: Statuspage API v2, feeds and the badge.
+    ...API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api)),
+    fromSet('/history.atom', ATOM_CONTENT_TYPE, feedsDigest, feeds),
+    fromSet('/history.rss', RSS_CONTENT_TYPE, feedsDigest, feeds),
+    {
+      path: '/badge.svg',
+      contentType: SVG_CONTENT_TYPE,
+      etag: (build) =>
+        fingerprintEtag(build, [
+          '/badge.svg',
+          page.name,
+          JSON.stringify(
+            overallStatus(shownServices(slice), slice.incidents, slice.maintenances, now),
+          ),
+        ]),
+      render: () => badgeDocument(slice, now).body,
+    },
+  ];
+}
+
+function byPath(docs: readonly DocumentSource[]): Map<string, DocumentSource> {
+  return new Map(docs.map((d) => [d.path, d]));
+}
+
+async function buildOf(options: RenderOptions): Promise<string> {
+  return options.build ?? buildId(options.deployment);
+}
+
+/** Every document of a variant with its ETag, none rendered yet. */
+export async function planVariant(
+  snapshot: PageSnapshot,
+  variant: string,
+  now: Date,
+  options: RenderOptions = {},
+): Promise<PlannedDocument[]> {
+  const build = await buildOf(options);
+  const recipes = await variantRecipes(snapshot, variant, now);
+  return Promise.all(recipes.map((r) => planned(r, build)));
+}
+
+async function planned(recipe: DocumentRecipe, build: string): Promise<PlannedDocument> {
+  return {
+    path: recipe.path,
+    contentType: recipe.contentType,
+    ...(recipe.styleSrc ? { styleSrc: recipe.styleSrc } : {}),
+    etag: await recipe.etag(build),
+    render: recipe.render,
+  };
+}
+
+function rendered(doc: PlannedDocument): RenderedDocument {
+  return {
+    path: doc.path,
+    contentType: doc.contentType,
+    body: doc.render(),
+    etag: doc.etag,
+    ...(doc.styleSrc ? { styleSrc: doc.styleSrc } : {}),
+  };
+}
+
+/** Every document of a variant, rendered: a publish from scratch. */
 export async function renderVariant(
   snapshot: PageSnapshot,
   variant: string,
   now: Date,
+  options: RenderOptions = {},
 ): Promise<RenderedDocument[]> {
-  const slice = sliceForAudience(snapshot, audienceOfVariant(variant));
-  const ctx = { snapshot: slice, now };
-  const style = pageStyle(slice.page.branding?.accentColor);
-  const styleSrc = await styleHashSource(style);
-  const facts = pageFacts(slice, now);
+  return (await planVariant(snapshot, variant, now, options)).map(rendered);
+}
 
-  const page = (path: string, render: (style: string) => string): DocumentSource => ({
-    path,
-    contentType: HTML,
-    styleSrc,
-    ...withStyle(render, style, styleSrc),
-  });
-
-  const status = statusPageView(ctx);
-  const history = historyPageView(ctx);
-  const sources: DocumentSource[] = [
-    page('/', (css) => renderStatusPage(status, css)),
-    page('/history', (css) => renderHistoryPage(history, css)),
-    ...slice.incidents.map((incident) => {
-      const view = incidentPageView(ctx, incident);
-      return page(`/incidents/${incident.id}`, (css) => renderIncidentPage(view, css));
-    }),
-    // The machine-readable documents: Statuspage API v2, feeds and the badge.
-    ...statuspageDocuments(slice, now, facts),
-    ...feedDocuments(slice, now, facts),
-    badgeDocument(slice, now),
-  ];
-  return Promise.all(
-    sources.map(async ({ etagInput, ...s }) => ({
-      ...s,
-      etag: await contentEtag(etagInput ?? s.body),
-    })),
-  );
+/** One document of a variant (what a cold miss on the read path needs), or null if none. */
+export async function renderDocument(
+  snapshot: PageSnapshot,
+  variant: string,
+  path: string,
+  now: Date,
+  options: RenderOptions = {},
+): Promise<RenderedDocument | null> {
+  const build = await buildOf(options);
+  const recipe = (await variantRecipes(snapshot, variant, now)).find((r) => r.path === path);
+  return recipe ? rendered(await planned(recipe, build)) : null;
 }

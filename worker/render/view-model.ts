@@ -105,7 +105,8 @@ export function chrome(ctx: RenderContext, title: string, description: string): 
 // Built once per snapshot: every incident and maintenance names its services through it.
 const shownNames = new WeakMap<PageSnapshot, Map<string, string>>();
 
-function serviceNames(snapshot: PageSnapshot, ids: readonly string[]): string {
+/** The names of the shown services among `ids`, as a page lists what an incident affects. */
+export function affectedNames(snapshot: PageSnapshot, ids: readonly string[]): string {
   let shown = shownNames.get(snapshot);
   if (!shown) {
     shown = new Map(shownServices(snapshot).map((s) => [s.id, s.name]));
@@ -167,7 +168,7 @@ function buildIncidentView(ctx: RenderContext, incident: Incident): IncidentView
     impact: incident.impact,
     impactLabel: IMPACT_LABEL[incident.impact],
     statusLabel: INCIDENT_STATUS_LABEL[incident.status],
-    affected: serviceNames(ctx.snapshot, incident.serviceIds),
+    affected: affectedNames(ctx.snapshot, incident.serviceIds),
     createdAt: incident.createdAt,
     createdAtLabel: startedLabel,
     durationLabel,
@@ -187,7 +188,7 @@ function maintenanceView(ctx: RenderContext, m: Maintenance) {
     name: m.name,
     phaseLabel: MAINTENANCE_STATUS_LABEL[phase],
     windowLabel: `${formatDateTime(m.scheduledFor, zone, locale)} – ${formatDateTime(m.scheduledUntil, zone, locale)}`,
-    affected: serviceNames(ctx.snapshot, m.serviceIds),
+    affected: affectedNames(ctx.snapshot, m.serviceIds),
     updates: updateViews(ctx, m.updates, MAINTENANCE_STATUS_LABEL),
   };
 }
@@ -295,7 +296,7 @@ function escapeText(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-interface ServiceRow {
+export interface ServiceRow {
   name: string;
   description: string | null;
   status: string;
@@ -307,28 +308,66 @@ interface ServiceRow {
   uptime30Label: string;
 }
 
-function serviceSections(ctx: RenderContext) {
-  const { snapshot } = ctx;
-  const window = barWindow(dayInZone(ctx.now, zoneOf(snapshot)), localeOf(snapshot));
-  const uptimeIndex = indexUptime(snapshot.uptime);
+/** A service's row, not built yet, and everything it is made of (see html.ts). */
+export interface ServiceRowSource {
+  /** The row's inputs as a string: the bar window, the service, its uptime records. */
+  key: string;
+  row(): ServiceRow;
+}
 
-  const row = (s: Service): ServiceRow => {
-    const bars = serviceBars(uptimeIndex.get(s.id), window);
+export interface SectionSource {
+  name: string | null;
+  services: ServiceRowSource[];
+}
+
+// The status page's etag (documents.ts) and its view read the same rows: worked out once.
+const sectionsOf = new WeakMap<PageSnapshot, { at: number; sections: SectionSource[] }>();
+
+/** The status page's service sections: each row as its inputs and a way to build it. */
+export function serviceSections(ctx: RenderContext): SectionSource[] {
+  const at = ctx.now.getTime();
+  const known = sectionsOf.get(ctx.snapshot);
+  if (known?.at === at) return known.sections;
+  const sections = buildSections(ctx);
+  sectionsOf.set(ctx.snapshot, { at, sections });
+  return sections;
+}
+
+function buildSections(ctx: RenderContext): SectionSource[] {
+  const { snapshot } = ctx;
+  const today = dayInZone(ctx.now, zoneOf(snapshot));
+  const locale = localeOf(snapshot);
+  const window = barWindow(today, locale);
+  const uptimeIndex = indexUptime(snapshot.uptime);
+  const windowKey = `${locale}|${today}`;
+
+  const source = (s: Service): ServiceRowSource => {
+    const byDay = uptimeIndex.get(s.id);
+    let days = '';
+    for (const d of byDay?.values() ?? []) {
+      days += `${d.date},${d.partialOutageSeconds},${d.majorOutageSeconds};`;
+    }
     return {
-      name: s.name,
-      description: s.description || null,
-      status: s.status,
-      statusLabel: SERVICE_STATUS_LABEL[s.status],
-      icon: SERVICE_STATUS_ICON[s.status],
-      barsHtml: bars.html,
-      uptimeLabel: formatPercent(bars.uptime),
-      uptime30Label: formatPercent(bars.uptime30),
+      key: `${windowKey}\n${JSON.stringify([s.name, s.description ?? null, s.status])}\n${days}`,
+      row: () => {
+        const bars = serviceBars(byDay, window);
+        return {
+          name: s.name,
+          description: s.description || null,
+          status: s.status,
+          statusLabel: SERVICE_STATUS_LABEL[s.status],
+          icon: SERVICE_STATUS_ICON[s.status],
+          barsHtml: bars.html,
+          uptimeLabel: formatPercent(bars.uptime),
+          uptime30Label: formatPercent(bars.uptime30),
+        };
+      },
     };
   };
 
   return serviceLayout(snapshot).map((section) => ({
     name: section.group?.name ?? null,
-    services: section.services.map(row),
+    services: section.services.map(source),
   }));
 }
 

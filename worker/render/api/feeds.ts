@@ -9,6 +9,7 @@ import { formatDateTime } from '../../domain/time.ts';
 import { allIncidentsNewestFirst } from '../../domain/timeline.ts';
 import type { DocumentSource } from '../documents.ts';
 import { INCIDENT_STATUS_LABEL } from '../labels.ts';
+import { ContentMemo, jsonOfIncident } from '../memo.ts';
 import { htmlEscape, xmlEscape } from '../xml.ts';
 import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
 import { RECENT_LIMIT } from './statuspage.ts';
@@ -41,28 +42,48 @@ function entryHtml(snapshot: PageSnapshot, incident: Incident): string {
     .join('');
 }
 
-function entries(snapshot: PageSnapshot, facts: PageFacts): FeedEntry[] {
+/** The incidents a feed lists, newest first, with what each entry says. */
+interface Listed {
+  incident: Incident;
+  updated: string;
+  /** Everything the entry's markup is made of (see entryXml). */
+  key: string;
+}
+
+function listed(snapshot: PageSnapshot, facts: PageFacts): Listed[] {
+  const head = `${facts.url}\n${facts.timeZone}\n${snapshot.page.locale ?? ''}\n`;
   return allIncidentsNewestFirst(snapshot.incidents)
     .slice(0, RECENT_LIMIT)
-    .map((incident) => {
-      const link = incidentUrl(snapshot, incident.id);
-      const times = facts.incidents.get(incident.id)!;
-      return {
-        id: link,
-        title: incident.name,
-        link,
-        published: incident.createdAt,
-        updated: times.updatedAt,
-        html: entryHtml(snapshot, incident),
-      };
-    });
+    .map((incident) => ({
+      incident,
+      updated: facts.incidents.get(incident.id)!.updatedAt,
+      key: head + jsonOfIncident(incident),
+    }));
 }
+
+function entry(snapshot: PageSnapshot, facts: PageFacts, incident: Incident): FeedEntry {
+  const link = incidentUrl(snapshot, incident.id);
+  return {
+    id: link,
+    title: incident.name,
+    link,
+    published: incident.createdAt,
+    updated: facts.incidents.get(incident.id)!.updatedAt,
+    html: entryHtml(snapshot, incident),
+  };
+}
+
+// An entry's markup is a function of the incident, the page's address, zone and locale: while
+// an incident burns, the feeds are rendered again for each change with all other entries as
+// they were, so each entry's markup is kept (keyed by those inputs).
+const atomEntries = new ContentMemo<string>(512);
+const rssEntries = new ContentMemo<string>(512);
 
 function feedTitle(snapshot: PageSnapshot): string {
   return `${snapshot.page.name} status - Incident history`;
 }
 
-function newest(feed: readonly FeedEntry[], fallback: string): string {
+function newest(feed: readonly { updated: string }[], fallback: string): string {
   let best = fallback;
   for (const e of feed) if (Date.parse(e.updated) > Date.parse(best)) best = e.updated;
   return best;
@@ -72,7 +93,7 @@ const utc = (iso: string) => new Date(iso).toISOString();
 const rfc822 = (iso: string) => new Date(iso).toUTCString();
 
 export function atomFeed(snapshot: PageSnapshot, facts: PageFacts): string {
-  const feed = entries(snapshot, facts);
+  const feed = listed(snapshot, facts);
   const base = facts.url;
   const lang = xmlEscape(snapshot.page.locale ?? 'en');
   const out = [
@@ -84,16 +105,21 @@ export function atomFeed(snapshot: PageSnapshot, facts: PageFacts): string {
     `<updated>${utc(newest(feed, facts.updatedAt))}</updated>`,
     `<author><name>${xmlEscape(snapshot.page.name)}</name><uri>${xmlEscape(`${base}/`)}</uri></author>`,
   ];
-  for (const e of feed) {
+  for (const { incident, key } of feed) {
     out.push(
-      '<entry>',
-      `<id>${xmlEscape(e.id)}</id>`,
-      `<title>${xmlEscape(e.title)}</title>`,
-      `<link rel="alternate" type="text/html" href="${xmlEscape(e.link)}"/>`,
-      `<published>${utc(e.published)}</published>`,
-      `<updated>${utc(e.updated)}</updated>`,
-      `<content type="html">${xmlEscape(e.html)}</content>`,
-      '</entry>',
+      atomEntries.get(key, () => {
+        const e = entry(snapshot, facts, incident);
+        return [
+          '<entry>',
+          `<id>${xmlEscape(e.id)}</id>`,
+          `<title>${xmlEscape(e.title)}</title>`,
+          `<link rel="alternate" type="text/html" href="${xmlEscape(e.link)}"/>`,
+          `<published>${utc(e.published)}</published>`,
+          `<updated>${utc(e.updated)}</updated>`,
+          `<content type="html">${xmlEscape(e.html)}</content>`,
+          '</entry>',
+        ].join('\n');
+      }),
     );
   }
   out.push('</feed>\n');
@@ -101,7 +127,7 @@ export function atomFeed(snapshot: PageSnapshot, facts: PageFacts): string {
 }
 
 export function rssFeed(snapshot: PageSnapshot, facts: PageFacts): string {
-  const feed = entries(snapshot, facts);
+  const feed = listed(snapshot, facts);
   const base = facts.url;
   const out = [
     `${XML_DECLARATION}<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">`,
@@ -113,15 +139,20 @@ export function rssFeed(snapshot: PageSnapshot, facts: PageFacts): string {
     `<pubDate>${rfc822(newest(feed, facts.updatedAt))}</pubDate>`,
     `<atom:link href="${xmlEscape(`${base}/history.rss`)}" rel="self" type="application/rss+xml"/>`,
   ];
-  for (const e of feed) {
+  for (const { incident, key } of feed) {
     out.push(
-      '<item>',
-      `<title>${xmlEscape(e.title)}</title>`,
-      `<link>${xmlEscape(e.link)}</link>`,
-      `<guid isPermaLink="true">${xmlEscape(e.id)}</guid>`,
-      `<pubDate>${rfc822(e.published)}</pubDate>`,
-      `<description>${xmlEscape(e.html)}</description>`,
-      '</item>',
+      rssEntries.get(key, () => {
+        const e = entry(snapshot, facts, incident);
+        return [
+          '<item>',
+          `<title>${xmlEscape(e.title)}</title>`,
+          `<link>${xmlEscape(e.link)}</link>`,
+          `<guid isPermaLink="true">${xmlEscape(e.id)}</guid>`,
+          `<pubDate>${rfc822(e.published)}</pubDate>`,
+          `<description>${xmlEscape(e.html)}</description>`,
+          '</item>',
+        ].join('\n');
+      }),
     );
   }
   out.push('</channel>', '</rss>\n');

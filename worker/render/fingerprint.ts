@@ -1,0 +1,127 @@
+// A document's strong ETag from what its bytes are a function of, instead of from the bytes.
+//
+// A render is deterministic: the same build of the renderer, given the same inputs, writes the
+// same bytes. So a hash over (build id, the inputs a document reads) names its bytes as surely
+// as a hash of the bytes would, at a fraction of the cost (a huge page's status page is a
+// megabyte of markup from a few hundred kilobytes of data; an incident page reads one
+// incident), and it is known before rendering: the coordinator skips documents whose tag did
+// not change since the last publish (render only what changed).
+//
+// The rule every fingerprint keeps: when the bytes change, the tag changes. Two renders with
+// the same bytes may have different tags (an input that does not show, or a new build), which
+// costs one needless KV write and one 200 instead of a 304, never a stale page. Hence:
+// - the build id covers every template, the stylesheet and RENDER_REVISION (render code), and
+//   the deployment's version id where the runtime gives it (every deploy is a new build);
+// - each document lists everything it reads, erring on the side of more (a test renders random
+//   changes and checks that no document changes its bytes but not its tag);
+// - Intl output (dates, months, offsets) comes from the runtime's ICU data, which can change
+//   under a deployed worker: a probe of the page's locale and zone at fixed instants is an
+//   input of every document that formats dates.
+import { formatBarDay, formatDateTime, formatDay, formatMonth, isoInZone } from '../domain/time.ts';
+import { sha256, toHex } from './digest.ts';
+import { PAGE_CSS, TEMPLATES } from './html.ts';
+import { ContentMemo } from './memo.ts';
+
+/**
+ * Bump when a change to the render code (not a template or the stylesheet, which are hashed)
+ * changes what any document says for the same inputs. A deployment's version id covers this
+ * in production too; this keeps local state and tests honest.
+ */
+export const RENDER_REVISION = 2;
+
+/** What a build of the renderer is made of: its templates, its stylesheet, its revision. */
+export interface BuildParts {
+  revision: number;
+  templates: Readonly<Record<string, string>>;
+  css: string;
+  /** The deployment's version id (Workers version metadata), when the runtime has one. */
+  deployment?: string;
+}
+
+export const BUILD_PARTS: BuildParts = {
+  revision: RENDER_REVISION,
+  templates: TEMPLATES,
+  css: PAGE_CSS,
+};
+
+/** One string from many, unambiguously: each part is prefixed with its length. */
+export function joinParts(parts: readonly string[]): string {
+  let out = '';
+  for (const p of parts) out += `${p.length}:${p}`;
+  return out;
+}
+
+export async function digestHex(text: string): Promise<string> {
+  return toHex(await sha256(text));
+}
+
+/** The build id: a hash of everything in `BuildParts`. */
+export function buildIdOf(parts: BuildParts): Promise<string> {
+  const names = Object.keys(parts.templates).sort();
+  return digestHex(
+    joinParts([
+      String(parts.revision),
+      parts.deployment ?? '',
+      parts.css,
+      ...names.flatMap((n) => [n, parts.templates[n]!]),
+    ]),
+  );
+}
+
+// This build's parts do not change while the isolate lives: one id per deployment id.
+const buildIds = new Map<string, Promise<string>>();
+
+/** This build's id; `deployment` is the Workers version id when bound. */
+export function buildId(deployment?: string): Promise<string> {
+  const key = deployment ?? '';
+  let id = buildIds.get(key);
+  if (!id) {
+    id = buildIdOf(deployment ? { ...BUILD_PARTS, deployment } : BUILD_PARTS);
+    if (buildIds.size >= 16) buildIds.clear();
+    buildIds.set(key, id);
+  }
+  return id;
+}
+
+const PROBE_INSTANTS = ['2026-01-05T08:09:10Z', '2026-07-05T20:09:10Z'];
+const probes = new Map<string, string>();
+
+/** How this runtime formats dates for a locale and zone, at fixed instants (see above). */
+export function formattingProbe(locale: string, timeZone: string): string {
+  const key = `${locale}|${timeZone}`;
+  let probe = probes.get(key);
+  if (probe === undefined) {
+    probe = PROBE_INSTANTS.flatMap((iso) => [
+      formatDateTime(iso, timeZone, locale),
+      formatDay(iso.slice(0, 10), locale),
+      formatBarDay(iso.slice(0, 10), locale),
+      formatMonth(new Date(iso), timeZone, locale),
+      isoInZone(iso, timeZone),
+    ]).join('|');
+    if (probes.size >= 256) probes.clear();
+    probes.set(key, probe);
+  }
+  return probe;
+}
+
+// A page's documents whose inputs did not change since the last render (most incident pages,
+// the history) get their tag without hashing again.
+const etags = new ContentMemo<Promise<string>>(1024);
+
+/**
+ * A strong ETag for a document: the hash of the build id and the document's inputs.
+ * `once`: inputs that never come again (the status page's include the render time) are not
+ * kept for later.
+ */
+export function fingerprintEtag(
+  build: string,
+  inputs: readonly string[],
+  once = false,
+): Promise<string> {
+  const source = joinParts([build, ...inputs]);
+  const hash = async () => `"${(await digestHex(source)).slice(0, 32)}"`;
+  if (once) return hash();
+  const tag = etags.get(source, hash);
+  tag.catch(() => etags.delete(source));
+  return tag;
+}

@@ -1,0 +1,65 @@
+// What a page's coordinator keeps in memory between renders of its page, keyed by content
+// (never by object identity: every render reads a fresh snapshot from SQLite). During an
+// incident a page is rendered again and again with most of it unchanged; these let a render
+// reuse the pieces whose inputs are the same strings as last time. Bounded: a memo that is
+// full starts over. Pure caches: a hit returns exactly what computing it would.
+import type { Incident } from '../domain/schema.ts';
+
+const memos: ContentMemo<unknown>[] = [];
+
+export class ContentMemo<V> {
+  private readonly entries = new Map<string, V>();
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+    memos.push(this as ContentMemo<unknown>);
+  }
+
+  get(key: string, make: () => V): V {
+    let value = this.entries.get(key);
+    if (value === undefined) {
+      value = make();
+      if (this.entries.size >= this.limit) this.entries.clear();
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** Benchmarks and tests: what a render costs in a fresh isolate. */
+export function forgetRenderMemos(): void {
+  for (const memo of memos) memo.clear();
+}
+
+// Every incident is an input of several documents (its page, the history, the status page,
+// the API, the feeds): serialised once per snapshot object.
+const incidentJson = new WeakMap<Incident, string>();
+
+/**
+ * An incident as its keeper stores it (JSON text in the coordinator's SQLite): parsed, with
+ * the text kept as its serialisation. Any text that parses to the incident serves: inputs
+ * only need the same text to mean the same incident.
+ */
+export function incidentFromJson(text: string): Incident {
+  const incident = JSON.parse(text) as Incident;
+  incidentJson.set(incident, text);
+  return incident;
+}
+
+export function jsonOfIncident(incident: Incident): string {
+  let json = incidentJson.get(incident);
+  if (json === undefined) {
+    json = JSON.stringify(incident);
+    incidentJson.set(incident, json);
+  }
+  return json;
+}
