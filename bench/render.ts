@@ -1,19 +1,41 @@
-// Render time of one page variant: every document of it (status page, history, a page per
-// incident, the Statuspage API, feeds, badge), as the coordinator renders after a change.
-// Measured twice:
-// - in Node, on the worker's code bundled by esbuild (templates as text, as wrangler bundles
-//   them): process CPU time per render, p50 and p99 (what the Workers limit counts; all
-//   threads, so Node's thread-pool hashing is in), less sensitive than wall time to a busy
-//   machine. Node's WebCrypto digest is asynchronous through its thread pool, which costs
-//   more per document than workerd's.
-// - in workerd (Miniflare): the mean over a batch, since workerd's clock moves in ~1 ms steps.
-// And the status page alone: what one request renders on a cold miss (the 10 ms CPU budget
-// of the Workers free plan is per request).
+// Render time of a small (10 services), typical (50) and huge page (300 services × 90 days of
+// bars, 100 incidents), three ways:
+// - status page alone: what one request renders on a cold miss (the coordinator's
+//   documentOnMiss): its ETag from its inputs, the markup, and its UTF-8 bytes. The 10 ms of
+//   CPU the Workers free plan gives is per request: the issue's targets apply here;
+// - publish after a one-service change: what the page's coordinator does for each event
+//   during an incident: every document's ETag from its inputs, compared with what the last
+//   publish wrote, and only the changed documents rendered to bytes (KV writes left out). The
+//   targets apply here too;
+// - full render from scratch: every document of the variant rendered to bytes, as the first
+//   publish of a page (or the first after a deploy) does. It runs in the coordinator in the
+//   background, never in a visitor's request; its row names the per-request targets but is
+//   not judged by them.
+// Each is measured twice, on the worker's code bundled by esbuild (templates as text, as
+// wrangler bundles them):
+// - in Node: CPU time of the rendering thread per render, p50 and p99 (process.threadCpuUsage:
+//   a Workers isolate is billed for its own thread too). The whole process's CPU is in the
+//   notes: it adds V8's GC helper threads and Node's thread pool, where Node's WebCrypto runs
+//   the SHA-256 of the fingerprints (in workerd those run on the isolate's thread; they hash a
+//   few hundred kB per huge publish). Single renders, so the p99 is the tail of single renders,
+//   GC pauses and a busy machine included;
+// - in workerd (Miniflare), the production runtime: its clock moves in ~1 ms steps, so renders
+//   are timed in batches of ~25 ms and the percentiles are over batch means (see
+//   lib/workerd-render.ts): a p99 there is the tail of 25 ms of rendering.
+// Every render gets its input made outside the timing: a fresh snapshot parsed from JSON, as
+// the coordinator reads one from SQLite for each render (lib/renderer-entry.ts asStored); for
+// a publish, with the next event's change (one service's status, at a new time each run). The
+// isolate-wide memos stay as a live isolate has them: warm for the publish (the coordinator
+// rendered the page before and reuses what did not change: tags of unchanged inputs, feed
+// entries, status-page rows), emptied before each cold render (status page alone, full
+// render), as in a fresh isolate. Intl formatters and date labels stay warm throughout.
+// `node bench/render.ts` prints the rows; `npm run bench` calls `renderBench`.
 
+import { pathToFileURL } from 'node:url';
 import { nodeRenderer } from './lib/node-renderer.ts';
 import { type BenchRow, percentile } from './lib/rows.ts';
 import { syntheticSnapshot } from './lib/synthetic-page.ts';
-import { type RenderWhat, startWorkerdRenderer } from './lib/workerd-render.ts';
+import { BATCH_MS, type RenderWhat, startWorkerdRenderer } from './lib/workerd-render.ts';
 
 const SIZES = [
   { label: 'small (10 services, 3 incidents)', services: 10, incidents: 3, target: undefined },
@@ -26,100 +48,140 @@ const SIZES = [
   },
 ] as const;
 
+const KINDS: { what: RenderWhat; label: string; perRequest: boolean }[] = [
+  { what: 'status page', label: 'status page alone (a cold miss)', perRequest: true },
+  { what: 'publish', label: 'publish after a one-service change', perRequest: true },
+  { what: 'variant', label: 'full render from scratch', perRequest: false },
+];
+
 const MAX_SAMPLES = 400;
-const MAX_MS = 8_000;
+const MAX_MS = 5_000;
 const WARMUP = 30;
-const WORKERD_BUDGET_MS = 4_000;
+const WORKERD_BUDGET_MS = 3_000;
 
 interface Samples {
+  /** CPU time of the thread that renders (what a Workers isolate counts), ms, ascending. */
   cpu: number[];
+  /** CPU time of the whole process: also Node's GC helper and thread-pool threads. */
+  processCpu: number[];
   wall: number[];
 }
 
-async function sample(render: () => Promise<unknown>): Promise<Samples> {
-  for (let i = 0; i < WARMUP; i++) await render();
+/** CPU and wall time of `render` on inputs from `prepare` (made untimed). */
+async function sample<T>(
+  prepare: () => T,
+  render: (input: T) => Promise<unknown>,
+): Promise<Samples> {
+  for (let i = 0; i < WARMUP; i++) await render(prepare());
   const cpu: number[] = [];
+  const processCpu: number[] = [];
   const wall: number[] = [];
   const until = performance.now() + MAX_MS;
   while (cpu.length < MAX_SAMPLES && performance.now() < until) {
-    const startCpu = process.cpuUsage();
+    const input = prepare();
+    const startThread = process.threadCpuUsage();
+    const startProcess = process.cpuUsage();
     const start = performance.now();
-    await render();
+    await render(input);
     wall.push(performance.now() - start);
-    const used = process.cpuUsage(startCpu);
-    cpu.push((used.user + used.system) / 1000);
+    const thread = process.threadCpuUsage(startThread);
+    const all = process.cpuUsage(startProcess);
+    cpu.push((thread.user + thread.system) / 1000);
+    processCpu.push((all.user + all.system) / 1000);
   }
-  cpu.sort((a, b) => a - b);
-  wall.sort((a, b) => a - b);
-  return { cpu, wall };
+  for (const list of [cpu, processCpu, wall]) list.sort((a, b) => a - b);
+  return { cpu, processCpu, wall };
+}
+
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+
+/** "/, /history.atom, 8 × /api/v2/*" for the KV keys of the documents a publish rendered. */
+function describePaths(keys: readonly string[]): string {
+  const paths = keys.map((k) => k.slice(k.indexOf(':/') + 1));
+  const groups = new Map<string, number>();
+  for (const p of paths) {
+    const group = p.startsWith('/api/v2/')
+      ? '/api/v2/*'
+      : p.startsWith('/incidents/')
+        ? '/incidents/*'
+        : p;
+    groups.set(group, (groups.get(group) ?? 0) + 1);
+  }
+  return [...groups].map(([g, n]) => (n > 1 ? `${n} × ${g}` : g)).join(', ');
 }
 
 export async function renderBench(): Promise<BenchRow[]> {
-  const { renderVariant, renderStatusPageOnly } = await nodeRenderer();
+  const r = await nodeRenderer();
+  const encoder = new TextEncoder();
   const workerd = await startWorkerdRenderer();
   const now = new Date();
   const rows: BenchRow[] = [];
   try {
-    const inWorkerd = async (
-      snapshot: Parameters<typeof renderVariant>[0],
-      what: RenderWhat,
-      oneMs: number,
-    ) => {
-      // As many renders as fit the budget, judged by the Node p50, at least 20.
-      const runs = Math.max(
-        20,
-        Math.min(500, Math.round(WORKERD_BUDGET_MS / Math.max(oneMs, 0.1))),
-      );
-      return { mean: await workerd.meanMs(snapshot, now, runs, what), runs };
-    };
     for (const size of SIZES) {
       const snapshot = syntheticSnapshot(size, now);
-      const docs = await renderVariant(snapshot, 'public', now);
-      const statusBytes = docs.find((d) => d.path === '/')!.body.length;
-      const all = await sample(() => renderVariant(snapshot, 'public', now));
-      const p50 = percentile(all.cpu, 50);
-      const p99 = percentile(all.cpu, 99);
-      const wd = await inWorkerd(snapshot, 'variant', p50);
-      rows.push(
-        { area: 'render', name: `${size.label}: p50 CPU (Node)`, value: p50, unit: 'ms' },
-        {
-          area: 'render',
-          name: `${size.label}: p99 CPU (Node)`,
-          value: p99,
-          unit: 'ms',
-          ...(size.target ? { target: `≤ ${size.target} ms`, met: p99 <= size.target } : {}),
-          note: `${docs.length} documents per render (status page ${statusBytes.toLocaleString('en-US')} B); ${all.cpu.length} renders after ${WARMUP} warm-up; wall clock p50 ${percentile(all.wall, 50).toFixed(2)} ms, p99 ${percentile(all.wall, 99).toFixed(2)} ms; fastest ${all.cpu[0]!.toFixed(2)} ms CPU.`,
-        },
-        {
-          area: 'render',
-          name: `${size.label}: mean in workerd`,
-          value: wd.mean,
-          unit: 'ms',
-          ...(size.target ? { target: `≤ ${size.target} ms`, met: wd.mean <= size.target } : {}),
-          note: `Mean of ${wd.runs} renders in one workerd request (Miniflare), after 10 warm-up.`,
-        },
-      );
-      if (size.services === 300) {
-        const one = await sample(() => renderStatusPageOnly(snapshot, now));
-        const p99One = percentile(one.cpu, 99);
-        const wdOne = await inWorkerd(snapshot, 'status page', percentile(one.cpu, 50));
+      const written = new Map(await r.publishedTags(snapshot, now));
+      const all = await r.renderVariant(snapshot, 'public', now);
+      const statusBytes = encoder.encode(all.find((d) => d.path === '/')!.body).length;
+      const allBytes = all.reduce((n, d) => n + encoder.encode(d.body).length, 0);
+      let events = 0;
+      const nextEvent = () => {
+        events += 1;
+        const at = new Date(now.getTime() + 60_000 + events * 1000);
+        return { snapshot: r.withServiceChange(r.asStored(snapshot), 7, at), at };
+      };
+      const example = nextEvent();
+      const rendered = await r.publishChanged(example.snapshot, written, example.at);
+
+      for (const kind of KINDS) {
+        const node =
+          kind.what === 'publish'
+            ? await sample(nextEvent, (e) => r.publishChanged(e.snapshot, written, e.at))
+            : await sample(
+                () => {
+                  r.forgetRenderMemos();
+                  return r.asStored(snapshot);
+                },
+                kind.what === 'status page'
+                  ? (s) => r.renderStatusPageOnly(s, now)
+                  : async (s) => {
+                      for (const d of await r.renderVariant(s, 'public', now))
+                        encoder.encode(d.body);
+                    },
+              );
+        const wd = await workerd.time(kind.what, snapshot, now, WORKERD_BUDGET_MS);
+        const p99 = percentile(node.cpu, 99);
+        const wdP99 = percentile(wd.means, 99);
+        const judged = kind.perRequest && size.target !== undefined;
+        const target =
+          size.target === undefined
+            ? {}
+            : judged
+              ? { target: `≤ ${size.target} ms` }
+              : { target: `(≤ ${size.target} ms is per request)` };
+        const what =
+          kind.what === 'status page'
+            ? `${statusBytes.toLocaleString('en-US')} B page`
+            : kind.what === 'publish'
+              ? `${rendered.length} of ${all.length} documents rendered (${describePaths(rendered)})`
+              : `${all.length} documents, ${allBytes.toLocaleString('en-US')} B`;
         rows.push(
           {
             area: 'render',
-            name: 'huge, status page alone (a cold miss): p99 CPU (Node)',
-            value: p99One,
+            name: `${size.label}, ${kind.label}: p99 thread CPU (Node)`,
+            value: p99,
             unit: 'ms',
-            target: '≤ 10 ms',
-            met: p99One <= 10,
-            note: `One request's render on the read path: view, Mustache and ETag of the ${statusBytes.toLocaleString('en-US')} B page; p50 ${percentile(one.cpu, 50).toFixed(2)} ms.`,
+            ...target,
+            ...(judged ? { met: p99 <= size.target! } : {}),
+            note: `${what}; p50 ${ms(percentile(node.cpu, 50))} CPU of the rendering thread over ${node.cpu.length} renders after ${WARMUP} warm-up; whole process (GC helpers, thread pool) p50 ${ms(percentile(node.processCpu, 50))}, p99 ${ms(percentile(node.processCpu, 99))}; wall clock p50 ${ms(percentile(node.wall, 50))}, p99 ${ms(percentile(node.wall, 99))}.`,
           },
           {
             area: 'render',
-            name: 'huge, status page alone: mean in workerd',
-            value: wdOne.mean,
+            name: `${size.label}, ${kind.label}: p99 in workerd`,
+            value: wdP99,
             unit: 'ms',
-            target: '≤ 10 ms',
-            met: wdOne.mean <= 10,
+            ...target,
+            ...(judged ? { met: wdP99 <= size.target! } : {}),
+            note: `p50 ${ms(percentile(wd.means, 50))}; ${wd.means.length} batches of ${wd.k} renders (~${BATCH_MS} ms each), percentiles of batch means.`,
           },
         );
       }
@@ -128,4 +190,16 @@ export async function renderBench(): Promise<BenchRow[]> {
     await workerd.stop();
   }
   return rows;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const row of await renderBench()) {
+    const target = row.target
+      ? `  target ${row.target}${row.met === undefined ? '' : row.met ? ': met' : ': NOT met'}`
+      : '';
+    console.log(
+      `${row.name}: ${typeof row.value === 'number' ? row.value.toFixed(2) : row.value} ${row.unit}${target}`,
+    );
+    if (row.note) console.log(`  ${row.note}`);
+  }
 }

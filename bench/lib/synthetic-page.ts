@@ -1,7 +1,8 @@
-// Pages of a chosen size for the render benchmark, deterministic for a given clock: realistic
-// names and update texts, some outage days, incidents spread over the 90-day window.
+// Pages of a chosen size for the render benchmark and tests, deterministic for a given clock:
+// realistic names and update texts, some outage days, incidents spread over the 90-day window,
+// and the core's event times per page and service, as a page's coordinator keeps them.
 import type { Incident, Maintenance, Service, UptimeDay } from '../../worker/domain/schema.ts';
-import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
+import type { PageSnapshot, ResourceTimes } from '../../worker/domain/snapshot.ts';
 
 const DAY = 86_400_000;
 
@@ -90,6 +91,14 @@ export function syntheticSnapshot(size: PageSize, now: Date): PageSnapshot {
       updates: [{ id: 'mnt_1_u', status: 'scheduled', body: SENTENCE, createdAt: iso(t - DAY) }],
     },
   ];
+  const since = (days: number): ResourceTimes => ({
+    createdAt: iso(t - 400 * DAY),
+    updatedAt: iso(t - days * DAY),
+  });
+  const times = {
+    page: since(30),
+    services: Object.fromEntries(ids.map((id, i) => [id, since(1 + (i % 60))])),
+  };
   return {
     page: {
       id: `page_${size.services}`,
@@ -107,5 +116,37 @@ export function syntheticSnapshot(size: PageSize, now: Date): PageSnapshot {
     incidents,
     maintenances,
     uptime,
+    times,
+  };
+}
+
+/**
+ * What one event does to a page during an incident: one service's status changes at `at`
+ * (the coordinator records the event's time as the service's `updatedAt`).
+ */
+export function withServiceChange(
+  snapshot: PageSnapshot,
+  serviceIndex: number,
+  at: Date,
+): PageSnapshot {
+  const id = snapshot.page.serviceIds[serviceIndex % snapshot.page.serviceIds.length]!;
+  const services = snapshot.services.map((s) =>
+    s.id === id
+      ? {
+          ...s,
+          status:
+            s.status === 'major_outage' ? ('operational' as const) : ('major_outage' as const),
+        }
+      : s,
+  );
+  const known = snapshot.times?.services ?? {};
+  const createdAt = known[id]?.createdAt ?? at.toISOString();
+  return {
+    ...snapshot,
+    services,
+    times: {
+      ...snapshot.times,
+      services: { ...known, [id]: { createdAt, updatedAt: at.toISOString() } },
+    },
   };
 }
