@@ -1,25 +1,8 @@
 // Backoff arithmetic and the one gate every Cloudflare API call passes through.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 
-export interface BackoffPolicy {
-  initialMs: number;
-  maxMs: number;
-}
-
-/**
- * Exponential backoff with "equal jitter": at least half of the exponential step, so retries
- * never collapse to zero delay, and spread over the other half, so replicas and hostnames
- * that failed together do not retry together.
- */
-export function backoffDelay(
-  attempt: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
-  const exp = policy.initialMs * 2 ** Math.min(Math.max(attempt, 0), 30);
-  const cap = Math.min(policy.maxMs, exp);
-  return Math.round(cap / 2 + random() * (cap / 2));
-}
+export type { BackoffPolicy };
 
 export interface ApiGateOptions {
   /** Requests in flight at once. */
@@ -114,7 +97,7 @@ export class ApiGate {
 
   unavailable(now: number): number {
     const wait = backoffDelay(
-      this.#consecutiveFailures,
+      this.#consecutiveFailures + 1,
       this.#options.outageBackoff,
       this.#options.random,
     );

@@ -1,7 +1,7 @@
 // What the updater knows about one hostname, and how an answer from Cloudflare moves it on.
 // Pure: no I/O, no clock of its own; the updater feeds in `now` and the settings.
 import { z } from 'zod';
-import { type BackoffPolicy, backoffDelay } from './backoff.ts';
+import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import type { CustomHostname } from './cloudflare-api.ts';
 
 /**
@@ -300,7 +300,7 @@ export function observe(
       }
       next.phase = 'pending';
       next.polls = state.polls + 1;
-      next.nextAttemptAt = now + backoffDelay(state.polls, settings.poll, settings.random);
+      next.nextAttemptAt = now + backoffDelay(state.polls + 1, settings.poll, settings.random);
       if (changed || before.phase === 'provisioning') {
         steps.push({ action: 'pending', detail: statuses });
       }

@@ -1,24 +1,8 @@
-// RFC 9457 problem details for every refusal origin-sync gives.
+// RFC 9457 problem details for every refusal origin-sync gives (the response itself is the
+// worker's helper: one shape on both sides).
 import type { z } from 'zod';
 
-export interface Problem {
-  type?: string;
-  title: string;
-  status: number;
-  detail?: string;
-  [extension: string]: unknown;
-}
-
-export function problem(p: Problem, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', ...p }), {
-    status: p.status,
-    headers: {
-      'Content-Type': 'application/problem+json',
-      'Cache-Control': 'no-store',
-      ...headers,
-    },
-  });
-}
+export { type Problem, problemResponse as problem } from '../../worker/http/problem.ts';
 
 export interface EventError {
   /** Index of the bad event in `events`; absent for a problem with the batch itself. */

@@ -1,25 +1,8 @@
 // Retry timing and the circuit breaker in front of the worker: decisions only, with the
 // clock and the randomness passed in, so they are tested without waiting.
+import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 
-export interface BackoffPolicy {
-  initialMs: number;
-  maxMs: number;
-}
-
-/**
- * Exponential backoff with "equal jitter": at least half the exponential step (retries never
- * collapse to zero), the other half random (pages that failed together retry apart).
- * `attempt` 1 is the first retry.
- */
-export function backoffDelay(
-  attempt: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
-  const step = policy.initialMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30);
-  const cap = Math.min(policy.maxMs, step);
-  return Math.round(cap / 2 + random() * (cap / 2));
-}
+export type { BackoffPolicy };
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 

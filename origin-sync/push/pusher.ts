@@ -6,14 +6,13 @@
 import type { CryptoKey } from 'jose';
 import { MAX_SYNC_EVENTS, SyncResult, syncPath } from '../../worker/sync/contract.ts';
 import { signSyncToken } from '../../worker/sync/token.ts';
+import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import type { OutboxItem } from '../state/outbox.ts';
 import type { AckRecord, FailRecord } from '../state/records.ts';
 import {
-  type BackoffPolicy,
   type BreakerOptions,
   type BreakerState,
-  backoffDelay,
   CircuitBreaker,
   DEFAULT_BREAKER,
 } from './backoff.ts';

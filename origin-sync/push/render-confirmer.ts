@@ -9,10 +9,10 @@
 import type { CryptoKey } from 'jose';
 import { PageRenderStatus, syncReadRequest, syncStatusPath } from '../../worker/sync/contract.ts';
 import { signSyncReadToken } from '../../worker/sync/token.ts';
+import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import type { RenderedRecord, RenderFailRecord } from '../state/records.ts';
 import type { WatchSummary } from '../state/render-watch.ts';
-import { type BackoffPolicy, backoffDelay } from './backoff.ts';
 
 export interface RenderConfirmTiming {
   /** Between checks of a page: starts at about `initialMs` after a push, doubles up to `maxMs`. */

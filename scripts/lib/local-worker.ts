@@ -18,6 +18,8 @@ export interface LocalWorker {
   sync(pageId: string, events: CoreEvent[]): Promise<SyncResult>;
   /** What the page's coordinator reports about itself (renders, KV writes, versions). */
   coordinatorStatus(pageId: string): Promise<CoordinatorStatus>;
+  /** The page's coordinator stub for RPC calls, one per page for the runtime's life. */
+  coordinator<T>(pageId: string): T;
   kv(): ReturnType<WorkerRuntime['mf']['getKVNamespace']>;
   close(): Promise<void>;
 }
@@ -32,6 +34,20 @@ export async function startLocalWorker(
     bindings: { SYNC_PUBLIC_KEY: JSON.stringify(await exportJWK(keys.publicKey)), ...bindings },
   });
   const { mf } = runtime;
+  // A stub that made a call must be disposed, and Miniflare's proxy of a stub passes no
+  // Symbol.dispose through: a stub per call leaves workerd warning "An RPC stub was not
+  // disposed properly" when it collects them. One stub per page lives until mf.dispose().
+  // (Synchronous: a stub resolved from a promise would be asked for `then` over RPC.)
+  const namespace = await mf.getDurableObjectNamespace('PAGE_COORDINATOR');
+  const stubs = new Map<string, unknown>();
+  const coordinator = <T>(pageId: string): T => {
+    let stub = stubs.get(pageId);
+    if (stub === undefined) {
+      stub = namespace.get(namespace.idFromName(pageId));
+      stubs.set(pageId, stub);
+    }
+    return stub as T;
+  };
   return {
     runtime,
     url: runtime.url,
@@ -51,16 +67,11 @@ export async function startLocalWorker(
       return JSON.parse(text) as SyncResult;
     },
     async coordinatorStatus(pageId) {
-      const ns = await mf.getDurableObjectNamespace('PAGE_COORDINATOR');
-      const stub = ns.get(ns.idFromName(pageId)) as unknown as {
-        status(): Promise<CoordinatorStatus>;
-      };
-      // Miniflare hands back a proxy of the answer: copy it into a plain object, let it go.
-      const answer = (await stub.status()) as CoordinatorStatus & Partial<Disposable>;
-      const status = JSON.parse(JSON.stringify(answer)) as CoordinatorStatus;
-      answer[Symbol.dispose]?.();
-      return status;
+      const stub = coordinator<{ status(): Promise<CoordinatorStatus> }>(pageId);
+      // Miniflare hands back a proxy of the answer: copy it into a plain object.
+      return JSON.parse(JSON.stringify(await stub.status())) as CoordinatorStatus;
     },
+    coordinator,
     kv: () => mf.getKVNamespace('PAGES_KV'),
     close: () => runtime.stop(),
   };

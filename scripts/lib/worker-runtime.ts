@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 
@@ -24,8 +24,12 @@ export interface WorkerBundle {
   dispose(): Promise<void>;
 }
 
-/** `wrangler deploy --dry-run`: the bundle a deploy would upload, with templates as text modules. */
-export async function buildWorker(outDir?: string): Promise<WorkerBundle> {
+/**
+ * `wrangler deploy --dry-run`: the bundle a deploy would upload, with templates as text modules.
+ * `entry` (a path from the repository root) replaces wrangler.toml's `main`, for a benchmark
+ * that wraps the worker (bench/lib/observed-worker.ts); everything else comes from wrangler.toml.
+ */
+export async function buildWorker(outDir?: string, entry?: string): Promise<WorkerBundle> {
   const temporary = outDir === undefined;
   const dir = outDir ?? (await mkdtemp(join(tmpdir(), 'esp-worker-')));
   const dispose = async () => {
@@ -34,7 +38,14 @@ export async function buildWorker(outDir?: string): Promise<WorkerBundle> {
   try {
     await run(
       process.execPath,
-      [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', dir],
+      [
+        join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+        'deploy',
+        '--dry-run',
+        '--outdir',
+        dir,
+        ...(entry ? [entry] : []),
+      ],
       {
         cwd: ROOT,
         env: {
@@ -48,7 +59,8 @@ export async function buildWorker(outDir?: string): Promise<WorkerBundle> {
     await dispose();
     throw err;
   }
-  return { dir, scriptPath: join(dir, 'index.js'), dispose };
+  const script = entry ? `${basename(entry, extname(entry))}.js` : 'index.js';
+  return { dir, scriptPath: join(dir, script), dispose };
 }
 
 export interface WorkerRuntimeOptions {

@@ -3,10 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { exportJWK, generateKeyPair } from 'jose';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../origin-sync/demo/demo-events.ts';
 import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
+import { launchChromium } from '../support/browser.ts';
 import { seedKv } from '../support/seed-kv.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 
@@ -34,17 +35,7 @@ beforeAll(async () => {
   await seedKv(kv, snapshotFromEvents(events, 'page_demo'), now);
   await seedKv(kv, snapshotFromEvents(events, 'page_internal'), now);
   axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   // The pages' CSP allows no script at all; axe is injected by the test, not by the page.
   context = await browser.newContext({ bypassCSP: true });
 }, 60_000);

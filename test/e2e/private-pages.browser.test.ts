@@ -3,9 +3,8 @@
 // credential opens nothing it was not issued for. Also what `curl` sees without credentials.
 // The pages get there through the real write path: signed batches to /_sync, rendered by
 // each page's coordinator into KV.
-import { existsSync } from 'node:fs';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_ISSUER,
@@ -16,8 +15,8 @@ import {
 import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
 import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
+import { launchChromium } from '../support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const COOKIE = '__Host-status-token';
 
 let bundle: WorkerBundle | undefined;
@@ -40,9 +39,6 @@ async function rendered(pageId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (see .ci/run)`);
-  }
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'e2e' };
   sign = (claims) =>
@@ -58,17 +54,7 @@ beforeAll(async () => {
       bundle = built;
       return startLocalWorker(built);
     }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    }),
+    launchChromium(),
   ]);
   port = worker.runtime.port;
   for (const pageId of ['page_internal', 'page_partners']) {

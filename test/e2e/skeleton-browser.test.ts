@@ -2,15 +2,13 @@
 // Miniflare: a location whose KV does not have the page yet answers the skeleton at once
 // (render budget 0 here, to make that deterministic), the script completes it from the page's
 // JSON, and without JavaScript it reloads itself into the full page once the render landed.
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
 import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchChromium } from '../support/browser.ts';
 
 let bundle: WorkerBundle;
 let worker: LocalWorker;
@@ -46,22 +44,9 @@ async function makeCold(pageId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (see .ci/run)`);
-  }
   bundle = await buildWorker();
   worker = await startLocalWorker(bundle, { RENDER_BUDGET_MS: '0' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   const now = new Date();
   await worker.sync('page_skel_js', demoPageAs('page_skel_js', 'skeleton-js.localhost', now));
   await worker.sync('page_skel_nojs', demoPageAs('page_skel_nojs', 'skeleton-nojs.localhost', now));

@@ -9,7 +9,6 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
 import { Statuspage } from 'statuspage.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
@@ -20,6 +19,7 @@ import {
   type WorkerRuntime,
 } from '../../scripts/lib/worker-runtime.ts';
 import type { Maintenance } from '../../worker/domain/schema.ts';
+import { launchChromium } from '../support/browser.ts';
 import { seedKv } from '../support/seed-kv.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { ENVELOPES } from '../support/statuspage-model.ts';
@@ -205,17 +205,7 @@ describe('Atlassian’s status widget embedded on another site', () => {
     });
     await new Promise<void>((done) => site.listen(0, '127.0.0.1', done));
     const sitePort = (site.address() as AddressInfo).port;
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, CircuitBreaker } from '../../origin-sync/push/backoff.ts';
+import { backoffDelay } from '../../origin-sync/backoff-delay.ts';
+import { CircuitBreaker } from '../../origin-sync/push/backoff.ts';
 import { buildPageBatch } from '../../origin-sync/push/batch-body.ts';
 import type { OutboxItem } from '../../origin-sync/state/outbox.ts';
 import { SyncBatch } from '../../worker/sync/contract.ts';

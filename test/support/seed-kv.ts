@@ -1,15 +1,12 @@
 // Writes a page into any KV namespace the way the coordinator does (host records, then every
-// variant's rendered documents): for Node tests that run the real worker under Miniflare.
+// variant's rendered documents), with the coordinator's own host records: for Node tests that
+// run the real worker under Miniflare, and (through seed.ts) for tests inside workerd.
+
+import { hostRecordOf } from '../../worker/coordinator/publish-plan.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { variantIds } from '../../worker/domain/snapshot.ts';
 import { renderVariant } from '../../worker/render/documents.ts';
-import {
-  type DocumentMeta,
-  docKey,
-  type HostRecord,
-  hostKey,
-  versionKey,
-} from '../../worker/store/keys.ts';
+import { type DocumentMeta, docKey, hostKey, versionKey } from '../../worker/store/keys.ts';
 
 export interface WritableKv {
   put(key: string, value: string, options?: { metadata?: unknown }): Promise<unknown>;
@@ -22,13 +19,9 @@ export async function seedKv(
   version = 1,
 ): Promise<void> {
   const { page } = snapshot;
-  const record: HostRecord = {
-    pageId: page.id,
-    visibility: page.visibility,
-    ...(page.access ? { access: page.access } : {}),
-    ...(page.audiences ? { audiences: page.audiences.map((a) => a.id) } : {}),
-  };
-  for (const host of page.hostnames) await kv.put(hostKey(host), JSON.stringify(record));
+  for (const host of page.hostnames) {
+    await kv.put(hostKey(host), JSON.stringify(hostRecordOf(page, host)));
+  }
   for (const variant of variantIds(page)) {
     for (const doc of await renderVariant(snapshot, variant, now)) {
       const meta: DocumentMeta = {

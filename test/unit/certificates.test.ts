@@ -1,7 +1,8 @@
 // Pure parts of the certificate updater: backoff, Retry-After, status classification,
 // configuration.
 import { describe, expect, it } from 'vitest';
-import { ApiGate, backoffDelay } from '../../origin-sync/certificates/backoff.ts';
+import { backoffDelay } from '../../origin-sync/backoff-delay.ts';
+import { ApiGate } from '../../origin-sync/certificates/backoff.ts';
 import {
   type CustomHostname,
   parseRetryAfter,
@@ -18,12 +19,12 @@ const policy = { initialMs: 100, maxMs: 1_000 };
 
 describe('backoff', () => {
   it('doubles per attempt, never below half the step, and stops at the cap', () => {
-    expect(backoffDelay(0, policy, () => 0)).toBe(50);
-    expect(backoffDelay(0, policy, () => 1)).toBe(100);
-    expect(backoffDelay(3, policy, () => 0)).toBe(400);
-    expect(backoffDelay(3, policy, () => 0.999)).toBeLessThanOrEqual(800);
-    expect(backoffDelay(50, policy, () => 1)).toBe(1_000);
-    expect(backoffDelay(50, policy, () => 0)).toBe(500);
+    expect(backoffDelay(1, policy, () => 0)).toBe(50);
+    expect(backoffDelay(1, policy, () => 1)).toBe(100);
+    expect(backoffDelay(4, policy, () => 0)).toBe(400);
+    expect(backoffDelay(4, policy, () => 0.999)).toBeLessThanOrEqual(800);
+    expect(backoffDelay(51, policy, () => 1)).toBe(1_000);
+    expect(backoffDelay(51, policy, () => 0)).toBe(500);
   });
 
   it('holds the whole API after a 429 for Retry-After, bounded by the maximum', () => {

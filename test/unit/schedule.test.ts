@@ -94,6 +94,40 @@ describe('shouldRender', () => {
       expect(renderTimes[i]! - renderTimes[i - 1]!).toBeLessThanOrEqual(2100);
     }
   });
+
+  it('turns 10,000 events over 10 s into at most 10 renders, each a second after the last write', () => {
+    // The coalescing benchmark's storm: a batch of 50 every 50 ms for 10 s. Each render spends
+    // 80 ms writing KV while batches keep arriving; like the coordinator, a render marks its
+    // start as the last flush and clears the first unrendered change, and marks its end again.
+    const RENDER_MS = 80;
+    let s: ScheduleState = clean;
+    const renders: { start: number; end: number }[] = [];
+    const arrivals: number[] = [];
+    for (let now = T0; now <= T0 + 15_000; now += 10) {
+      if (now - T0 < 10_000 && (now - T0) % 50 === 0) {
+        s = { ...s, dirty: true, firstDirtyAt: s.firstDirtyAt ?? now, lastChangeAt: now };
+        arrivals.push(now);
+      }
+      const current = renders.at(-1);
+      if (current && now === current.end) s = { ...s, lastFlushAt: now };
+      const busy = current !== undefined && now < current.end;
+      if (!busy && shouldRender(s, t, now)) {
+        renders.push({ start: now, end: now + RENDER_MS });
+        s = { ...s, dirty: false, firstDirtyAt: null, lastFlushAt: now };
+      }
+    }
+    expect(renders.length).toBeLessThanOrEqual(10);
+    for (let i = 1; i < renders.length; i++) {
+      expect(renders[i]!.start - renders[i - 1]!.end).toBeGreaterThanOrEqual(1000);
+    }
+    // Coalescing never starves the page: every batch is in a render that starts within the
+    // maximum wait (a render includes what arrived up to its start).
+    for (const at of arrivals) {
+      const next = renders.find((r) => r.start >= at);
+      expect(next).toBeDefined();
+      expect(next!.start - at).toBeLessThanOrEqual(t.maxWaitMs);
+    }
+  });
 });
 
 describe('backoff and configuration', () => {

@@ -157,6 +157,38 @@ describe('failures', () => {
     expect(metadata!.version).toBe(ok.publishedVersion);
     expect(metadata!.etag).toMatch(/^"[0-9a-f]{32}"$/);
   });
+  it('keeps a second after the last write that landed, even when another write of the render failed first', async () => {
+    const p = new TestPage('page_inflight');
+    await p.setClock();
+    // The first put fails at once; the others of its batch are still on their way to KV and
+    // land later (each moving the coordinator's clock on by 100 ms).
+    const landed: number[] = [];
+    await runInDurableObject(p.stub, (instance: PageCoordinator) => {
+      const real = instance.kv;
+      let calls = 0;
+      instance.kv = {
+        ...real,
+        put: async (key, value, metadata) => {
+          if (calls++ === 0) throw new Error('KV is unavailable');
+          await new Promise((r) => setTimeout(r, 10));
+          await real.put(key, value, metadata);
+          const now = instance.clock() + 100;
+          instance.clock = () => now;
+          landed.push(now);
+        },
+      };
+    });
+    await p.sync([
+      pageEvent({ id: p.pageId, hostnames: ['inflight.example'], serviceIds: ['api'] }, 1),
+      serviceEvent({ id: 'api', name: 'API' }, 1),
+    ]);
+    await p.render();
+    await new Promise((r) => setTimeout(r, 50));
+    const failed = await p.status();
+    expect(failed.failures).toBe(1);
+    expect(landed.length).toBeGreaterThan(0);
+    expect(failed.alarmAt).toBeGreaterThanOrEqual(Math.max(...landed) + 1000);
+  });
 });
 
 describe('hostnames', () => {
@@ -219,6 +251,38 @@ describe('hostnames', () => {
     await b.advance(10_000);
     await b.runAlarm();
     expect(await hostOwner('race.example')).toBe(b.pageId);
+  });
+
+  it('keeps a second after re-asserting its hostnames before it writes KV again', async () => {
+    const a = new TestPage('page_recheck_a');
+    const b = new TestPage('page_recheck_b');
+    await a.setClock();
+    await b.setClock();
+    await a.sync([pageEvent({ id: a.pageId, hostnames: ['recheck.example'] }, 1)]);
+    await a.render();
+    await b.sync([pageEvent({ id: b.pageId, hostnames: ['recheck.example'] }, 1)]);
+    await b.render();
+    await b.advance(10_000);
+    // From here KV takes 300 ms to acknowledge each write.
+    const landed: number[] = [];
+    await runInDurableObject(b.stub, (instance: PageCoordinator) => {
+      const real = instance.kv;
+      instance.kv = {
+        ...real,
+        put: async (key, value, metadata) => {
+          await real.put(key, value, metadata);
+          const now = instance.clock() + 300;
+          instance.clock = () => now;
+          landed.push(now);
+        },
+      };
+    });
+    await b.runAlarm();
+    expect(landed).toHaveLength(1);
+    expect(await hostOwner('recheck.example')).toBe(b.pageId);
+
+    await b.sync([serviceEvent({ id: 'api', name: 'API' }, 1)]);
+    expect((await b.status()).alarmAt).toBeGreaterThanOrEqual(landed[0]! + 1000);
   });
 });
 

@@ -95,7 +95,11 @@ function metaOf(
 
 async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
-    await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(run));
+    // Every write of the batch settles before a failure is thrown: the next render keeps its
+    // second from the last write that reached KV, not from the first one that failed.
+    const settled = await Promise.allSettled(items.slice(i, i + WRITE_CONCURRENCY).map(run));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 
@@ -427,11 +431,13 @@ export class PageCoordinator extends DurableObject<Env> {
         await this.kv.put(hostKey(host), record);
         forgetHosts(host);
       }
-      this.storage.updateState({ hostRecheckAt: null, lastFlushAt: now });
+      // The last write happened now (not when the alarm began): the next keeps a second away.
+      this.storage.updateState({ hostRecheckAt: null, lastFlushAt: this.clock() });
     } catch (err) {
       this.storage.updateState({
         hostRecheckAt: now + backoffMs(s.failures + 1),
         lastError: String(err),
+        lastFlushAt: this.clock(),
       });
     }
   }

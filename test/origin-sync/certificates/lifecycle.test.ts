@@ -385,6 +385,11 @@ describe('reconcile', () => {
     ]);
     await untilState(updater, 'page_new', 'status.rec-new.com', 'active');
     await waitFor(() => !standin.hostnames().includes('status.rec-gone.com'), 'deletion');
+    // The updater forgets the hostname once the API's answer to the delete is in, a moment later.
+    await waitFor(
+      () => updater.health().hostnames === 2,
+      'the updater to forget the deleted hostname',
+    );
     expect(domain(updater, 'page_kept', 'status.rec-fail.com')?.state).toBe('failed');
     expect(standin.count('PATCH')).toBe(patches);
     expect(updater.health()).toMatchObject({
