@@ -5,8 +5,8 @@
 // and a batch applies inside one `transactionSync`.
 import type { Incident, Maintenance, Service, StatusPage, UptimeDay } from '../domain/schema.ts';
 import type { PageSnapshot, ResourceTimes } from '../domain/snapshot.ts';
-import { incidentFromJson } from '../render/memo.ts';
 import { addDays } from '../domain/time.ts';
+import { incidentFromJson } from '../render/memo.ts';
 import type { EntityChange, EntityRef, StoredVersion } from './apply.ts';
 
 /** How many recent event ids are remembered for duplicate detection. Older duplicates are still
