@@ -43,7 +43,7 @@ function entryHtml(snapshot: PageSnapshot, incident: Incident): string {
 }
 
 /** The incidents a feed lists, newest first, with what each entry says. */
-interface Listed {
+export interface Listed {
   incident: Incident;
   updated: string;
   /** Everything the entry's markup is made of (see entryXml). */
@@ -92,8 +92,11 @@ function newest(feed: readonly { updated: string }[], fallback: string): string 
 const utc = (iso: string) => new Date(iso).toISOString();
 const rfc822 = (iso: string) => new Date(iso).toUTCString();
 
-export function atomFeed(snapshot: PageSnapshot, facts: PageFacts): string {
-  const feed = listed(snapshot, facts);
+export function atomFeed(
+  snapshot: PageSnapshot,
+  facts: PageFacts,
+  feed: readonly Listed[] = listed(snapshot, facts),
+): string {
   const base = facts.url;
   const lang = xmlEscape(snapshot.page.locale ?? 'en');
   const out = [
@@ -126,8 +129,11 @@ export function atomFeed(snapshot: PageSnapshot, facts: PageFacts): string {
   return out.join('\n');
 }
 
-export function rssFeed(snapshot: PageSnapshot, facts: PageFacts): string {
-  const feed = listed(snapshot, facts);
+export function rssFeed(
+  snapshot: PageSnapshot,
+  facts: PageFacts,
+  feed: readonly Listed[] = listed(snapshot, facts),
+): string {
   const base = facts.url;
   const out = [
     `${XML_DECLARATION}<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">`,
@@ -164,8 +170,13 @@ export function feedDocuments(
   now: Date,
   facts: PageFacts = pageFacts(snapshot, now),
 ): DocumentSource[] {
+  const feed = listed(snapshot, facts);
   return [
-    { path: '/history.atom', contentType: ATOM_CONTENT_TYPE, body: atomFeed(snapshot, facts) },
-    { path: '/history.rss', contentType: RSS_CONTENT_TYPE, body: rssFeed(snapshot, facts) },
+    {
+      path: '/history.atom',
+      contentType: ATOM_CONTENT_TYPE,
+      body: atomFeed(snapshot, facts, feed),
+    },
+    { path: '/history.rss', contentType: RSS_CONTENT_TYPE, body: rssFeed(snapshot, facts, feed) },
   ];
 }
