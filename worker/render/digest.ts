@@ -1,4 +1,5 @@
-// Hashes for strong ETags and CSP style hashes, with the Web Crypto API of workerd and Node.
+// Hashes for strong ETags (fingerprint.ts) and CSP style hashes, with the Web Crypto API of
+// workerd and Node.
 
 const encoder = new TextEncoder();
 
@@ -16,11 +17,6 @@ export function toBase64(bytes: Uint8Array): string {
   let bin = '';
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin);
-}
-
-/** A strong ETag from the content itself: identical bytes, identical tag, across renders. */
-export async function contentEtag(body: string): Promise<string> {
-  return `"${toHex(await sha256(body)).slice(0, 32)}"`;
 }
 
 /** The CSP source that allows exactly one inline <style> block. */

@@ -192,12 +192,12 @@ export async function variantRecipes(
     path: string,
     inputs: () => Promise<readonly string[]>,
     render: () => string,
-    once = false,
+    unique = false,
   ): DocumentRecipe => ({
     path,
     contentType: HTML,
     styleSrc,
-    etag: async (build) => fingerprintEtag(build, [path, ...(await inputs())], once),
+    etag: async (build) => fingerprintEtag(build, [path, ...(await inputs())], unique),
     render,
   });
   const fromSet = (
@@ -240,7 +240,7 @@ export async function variantRecipes(
     ),
     html(
       '/history',
-      async () => [chrome(), await incidentsDigest(), slice.incidents.map(names).join('\n')],
+      async () => [chrome(), await incidentsDigest(), JSON.stringify(slice.incidents.map(names))],
       () => renderHistoryPage(history(), style),
     ),
     ...slice.incidents.map((incident) =>

@@ -110,17 +110,17 @@ const etags = new ContentMemo<Promise<string>>(1024);
 
 /**
  * A strong ETag for a document: the hash of the build id and the document's inputs.
- * `once`: inputs that never come again (the status page's include the render time) are not
+ * `unique`: inputs that never come again (the status page's include the render time) are not
  * kept for later.
  */
 export function fingerprintEtag(
   build: string,
   inputs: readonly string[],
-  once = false,
+  unique = false,
 ): Promise<string> {
   const source = joinParts([build, ...inputs]);
   const hash = async () => `"${(await digestHex(source)).slice(0, 32)}"`;
-  if (once) return hash();
+  if (unique) return hash();
   const tag = etags.get(source, hash);
   tag.catch(() => etags.delete(source));
   return tag;

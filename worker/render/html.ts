@@ -57,7 +57,7 @@ const renderRow = compileTemplate(serviceRow);
 // A row's markup is a function of its inputs (the key: its service, its uptime records, the
 // day and locale of the bars): while an incident burns, the page is rendered again for each
 // change with all other rows as they were.
-const rows = new ContentMemo<string>(4096);
+const rows = new ContentMemo<string>(1024);
 
 /**
  * The service rows of a section: 300 services × 90 bars are most of a huge page, and a few
