@@ -1,20 +1,12 @@
 // Pages of a chosen size for the render benchmark and tests, deterministic for a given clock:
 // realistic names and update texts, some outage days, incidents spread over the 90-day window,
 // and the core's event times per page and service, as a page's coordinator keeps them.
+
+import { seededRandom } from '../../origin-sync/demo/demo-events.ts';
 import type { Incident, Maintenance, Service, UptimeDay } from '../../worker/domain/schema.ts';
 import type { PageSnapshot, ResourceTimes } from '../../worker/domain/snapshot.ts';
 
 const DAY = 86_400_000;
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function iso(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString();
@@ -33,7 +25,7 @@ export interface PageSize {
 }
 
 export function syntheticSnapshot(size: PageSize, now: Date): PageSnapshot {
-  const rand = random(size.services * 7919 + size.incidents);
+  const rand = seededRandom(size.services * 7919 + size.incidents);
   const t = now.getTime();
   const services: Service[] = Array.from({ length: size.services }, (_, i) => ({
     id: `svc_${i}`,

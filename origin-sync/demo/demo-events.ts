@@ -22,7 +22,7 @@ function iso(ms: number): string {
 }
 
 /** A small deterministic generator (mulberry32), so every run shows the same bars. */
-function random(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -247,7 +247,7 @@ export function demoMaintenances(now: number): Maintenance[] {
 
 /** 90 days of outage records with some orange and red days, the same on every run. */
 export function demoUptime(now: number): UptimeDay[] {
-  const rand = random(42);
+  const rand = seededRandom(42);
   const days: UptimeDay[] = [];
   for (const s of DEMO_SERVICES) {
     for (let back = 89; back >= 0; back--) {
