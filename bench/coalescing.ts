@@ -31,17 +31,7 @@ import type { CoreEvent, ServiceStatus } from '../worker/domain/schema.ts';
 import { docKey, versionKey } from '../worker/store/keys.ts';
 import { type KvWrite, keyWriteRate } from './lib/kv-write-log.ts';
 import type { ObservedReport } from './lib/observed-worker.ts';
-
-export interface CoalescingRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  baselineName?: string;
-  target?: string;
-  met?: boolean;
-  note?: string;
-}
+import type { SectionRow } from './lib/rows.ts';
 
 interface Burst {
   label: string;
@@ -173,7 +163,7 @@ async function burst(
   observer: Observer,
   versions: Versions,
   b: Burst,
-): Promise<CoalescingRow[]> {
+): Promise<SectionRow[]> {
   // Start from a quiet page: rendered, and its last render a second behind.
   await observer.rendered(PAGE);
   await sleep(MIN_INTERVAL);
@@ -279,7 +269,7 @@ async function latency(
   observer: Observer,
   versions: Versions,
   pages: { id: string; host: string }[],
-): Promise<CoalescingRow[]> {
+): Promise<SectionRow[]> {
   const samples: number[] = [];
   const readyAt = new Map<string, number>(pages.map((p) => [p.id, 0]));
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
@@ -324,7 +314,7 @@ async function latency(
   ];
 }
 
-export default async function coalescing(): Promise<CoalescingRow[]> {
+export default async function coalescing(): Promise<SectionRow[]> {
   const bundle = await buildWorker(undefined, 'bench/lib/observed-worker.ts');
   let worker: LocalWorker | undefined;
   try {
@@ -343,7 +333,7 @@ export default async function coalescing(): Promise<CoalescingRow[]> {
 
     // Versions above the demo's (which are Unix seconds) so every bench event applies.
     const versions = new Versions(Math.floor(now.getTime() / 1000) + 1);
-    const rows: CoalescingRow[] = [];
+    const rows: SectionRow[] = [];
     for (const b of BURSTS) rows.push(...(await burst(worker, observer, versions, b)));
     rows.push(...(await latency(worker, observer, versions, probes)));
 

@@ -16,26 +16,18 @@ import {
 } from '../scripts/lib/origin-sync-process.ts';
 import { buildWorker, startWorker } from '../scripts/lib/worker-runtime.ts';
 import type { Service } from '../worker/domain/schema.ts';
+import type { SectionRow } from './lib/rows.ts';
 
 const SAMPLES = 40;
 const POLL_MS = 10;
 const TIMEOUT_MS = 30_000;
 const SECRET = 'bench-freshness-secret';
 
-export interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  met?: boolean;
-  note?: string;
-}
-
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-export async function freshness(): Promise<Row[]> {
+export async function freshness(): Promise<SectionRow[]> {
   const stateDir = await mkdtemp(join(tmpdir(), 'esp-bench-fresh-'));
   const keys = await ensureKeys(stateDir);
   const bundle = await buildWorker();

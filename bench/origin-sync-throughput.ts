@@ -19,6 +19,7 @@ import {
 } from '../scripts/lib/origin-sync-process.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import type { PageRenderStatus, SyncResult } from '../worker/sync/contract.ts';
+import type { SectionRow } from './lib/rows.ts';
 
 const SENDERS = 16;
 const BATCH = 100;
@@ -28,17 +29,6 @@ const WARMUP_MS = 2_000;
 const MEASURE_MS = 10_000;
 const SECRET = 'bench-secret';
 const AT = new Date().toISOString();
-
-export interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  baselineName?: string;
-  target?: string;
-  met?: boolean;
-  note?: string;
-}
 
 /** An edge stand-in that acknowledges every /_sync batch as applied, without checking, and
  * says every promised render is published when origin-sync asks. */
@@ -209,7 +199,7 @@ async function runPhase(edgeUp: boolean): Promise<Phase> {
   }
 }
 
-export async function originSyncThroughput(): Promise<Row[]> {
+export async function originSyncThroughput(): Promise<SectionRow[]> {
   const up = await runPhase(true);
   const down = await runPhase(false);
   const target = 10_000;

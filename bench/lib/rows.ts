@@ -1,5 +1,18 @@
 // One figure of the benchmark table, and how the table is printed.
 
+/** What a section module (coalescing, freshness, origin-sync throughput) returns: the table's
+ * row before `bench/lib/external.ts` gives it its area and ratio. */
+export interface SectionRow {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  baselineName?: string;
+  target?: string;
+  met?: boolean;
+  note?: string;
+}
+
 export interface BenchRow {
   /** Which part of the system, e.g. "hot path". */
   area: string;
