@@ -30,6 +30,8 @@ const CHROME_FLAGS = [
 ];
 
 interface LighthouseReport {
+  /** Set when Chromium did not record a usable trace (e.g. `NO_NAVSTART`): scores are null. */
+  runtimeError?: { code: string; message: string };
   categories: Record<string, { score: number | null; auditRefs: { id: string; weight: number }[] }>;
   audits: Record<string, { score: number | null; title: string; displayValue?: string }>;
 }
@@ -44,19 +46,13 @@ function shortfall(report: LighthouseReport, category: string): string {
   return failing.join('; ');
 }
 
-export async function lighthouse(demo: DemoWorker): Promise<BenchRow[]> {
-  if (
-    !which('chromium') &&
-    !(await readFile(CHROMIUM).then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    return [pendingRow(AREA, 'scores', `${CHROMIUM} is missing (npm test installs it)`)];
-  }
-  const url = `${DEMO_URL.replace(/\/$/, '')}:${demo.runtime.port}/`;
-  const dir = await mkdtemp(join(tmpdir(), 'esp-lighthouse-'));
-  const out = join(dir, 'report.json');
+const ATTEMPTS = 2;
+
+/** One Lighthouse run: its report, or why it gave none (a crash, or a runtime error in the report). */
+async function audit(
+  url: string,
+  out: string,
+): Promise<{ report: LighthouseReport } | { failure: string }> {
   try {
     await run(
       'npm',
@@ -81,9 +77,53 @@ export async function lighthouse(demo: DemoWorker): Promise<BenchRow[]> {
       },
     );
     const report = JSON.parse(await readFile(out, 'utf8')) as LighthouseReport;
+    if (report.runtimeError)
+      return { failure: `${report.runtimeError.code}: ${report.runtimeError.message}` };
+    const unscored = CATEGORIES.filter((c) => report.categories[c]?.score == null);
+    if (unscored.length > 0) return { failure: `no score for ${unscored.join(', ')}` };
+    return { report };
+  } catch (e) {
+    const err = e as Error & { stderr?: string };
+    return { failure: (err.stderr || err.message).trim().split('\n').slice(-3).join(' ') };
+  }
+}
+
+export async function lighthouse(demo: DemoWorker): Promise<BenchRow[]> {
+  if (
+    !which('chromium') &&
+    !(await readFile(CHROMIUM).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    return [pendingRow(AREA, 'scores', `${CHROMIUM} is missing (npm test installs it)`)];
+  }
+  const url = `${DEMO_URL.replace(/\/$/, '')}:${demo.runtime.port}/`;
+  const dir = await mkdtemp(join(tmpdir(), 'esp-lighthouse-'));
+  const out = join(dir, 'report.json');
+  try {
+    // Chromium now and then fails to record a trace (`NO_NAVSTART`); one retry clears that,
+    // and a second failure is reported in the table rather than as a score of 0.
+    let report: LighthouseReport | undefined;
+    let failure = '';
+    for (let attempt = 1; attempt <= ATTEMPTS && !report; attempt++) {
+      const outcome = await audit(url, out);
+      if ('report' in outcome) report = outcome.report;
+      else failure = `attempt ${attempt}: ${outcome.failure}`;
+    }
+    if (!report) {
+      return [
+        pendingRow(
+          AREA,
+          'scores',
+          `Lighthouse could not run after ${ATTEMPTS} attempts (${failure})`,
+        ),
+      ];
+    }
+    const scored = report;
     return CATEGORIES.map((c) => {
-      const score = Math.round((report.categories[c]?.score ?? 0) * 100);
-      const why = score < 100 ? `below 100 because: ${shortfall(report, c)}` : '';
+      const score = Math.round((scored.categories[c]?.score ?? 0) * 100);
+      const why = score < 100 ? `below 100 because: ${shortfall(scored, c)}` : '';
       const how =
         c === 'performance'
           ? `${LIGHTHOUSE}, default mobile emulation with simulated throttling, Debian Chromium, no network beyond loopback. `
@@ -98,10 +138,6 @@ export async function lighthouse(demo: DemoWorker): Promise<BenchRow[]> {
         ...(how || why ? { note: `${how}${why}` } : {}),
       };
     });
-  } catch (e) {
-    const err = e as Error & { stderr?: string };
-    const detail = (err.stderr || err.message).trim().split('\n').slice(-3).join(' ');
-    return [pendingRow(AREA, 'scores', `Lighthouse could not run: ${detail}`)];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
