@@ -166,8 +166,8 @@ async function measure(url: string, senders: number): Promise<Phase> {
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  const records = after.journal.records - before.journal.records;
-  const fsyncs = after.journal.fsyncs - before.journal.fsyncs;
+  const records = after.storage.writes - before.storage.writes;
+  const fsyncs = after.storage.commits - before.storage.commits;
   return {
     eventsPerSecond: accepted / elapsed,
     requestsPerFsync: fsyncs > 0 ? records / fsyncs : 0,
@@ -223,7 +223,7 @@ export async function originSyncThroughput(): Promise<SectionRow[]> {
       name: 'core batches per fsync (group commit)',
       value: Number(up.requestsPerFsync.toFixed(2)),
       unit: 'batches',
-      note: 'journal records (batches, acks) per write+fdatasync',
+      note: 'writes (core batches, acks) per committed transaction (one WAL fsync each)',
     },
     {
       name: 'POST /v1/events latency p50 (202 after fsync)',

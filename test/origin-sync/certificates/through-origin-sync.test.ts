@@ -11,7 +11,7 @@ import {
   type PageDomains,
 } from '../../../origin-sync/certificates/index.ts';
 import { postCoreEvents } from '../../../origin-sync/core-client.ts';
-import type { EventTrace } from '../../../origin-sync/state/explorer.ts';
+import type { EventTrace } from '../../../origin-sync/store/trace.ts';
 import type { CoreEvent } from '../../../worker/domain/schema.ts';
 import {
   type CloudflareStandin,
