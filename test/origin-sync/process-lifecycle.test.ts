@@ -1,4 +1,4 @@
-// origin-sync as a real process: SIGTERM stops it cleanly (exit 0, a snapshot, nothing that
+// origin-sync as a real process: SIGTERM stops it cleanly (exit 0, nothing that
 // got a 202 lost, even with requests in flight), and the next start picks up from there.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
