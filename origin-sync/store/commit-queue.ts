@@ -84,38 +84,37 @@ export class CommitQueue {
     const failed: { job: Job; err: unknown }[] = [];
     try {
       this.#db.exec('BEGIN IMMEDIATE');
-    } catch (err) {
-      for (const job of jobs) job.reject(this.#wrap(err));
-      return;
-    }
-    for (const job of jobs) {
-      this.#db.exec('SAVEPOINT job');
-      try {
-        const value = job.work();
-        this.#db.exec('RELEASE job');
-        done.push({ job, value });
-      } catch (err) {
-        this.#db.exec('ROLLBACK TO job');
-        this.#db.exec('RELEASE job');
-        failed.push({ job, err });
+      for (const job of jobs) {
+        this.#db.exec('SAVEPOINT job');
+        try {
+          const value = job.work();
+          this.#db.exec('RELEASE job');
+          done.push({ job, value });
+        } catch (err) {
+          // A full disk or an I/O error may have rolled the whole transaction back: then
+          // nothing of this group is stored, and every writer in it hears so.
+          if (isStorageFault(err)) throw err;
+          this.#db.exec('ROLLBACK TO job');
+          this.#db.exec('RELEASE job');
+          failed.push({ job, err });
+        }
       }
-    }
-    try {
       this.#db.exec('COMMIT');
     } catch (err) {
-      try {
-        this.#db.exec('ROLLBACK');
-      } catch {
-        // Already rolled back by SQLite itself.
+      if (this.#db.isTransaction) {
+        try {
+          this.#db.exec('ROLLBACK');
+        } catch {
+          // Nothing left to roll back.
+        }
       }
-      for (const job of jobs) job.reject(this.#wrap(err));
+      const error = this.#wrap(err);
+      for (const job of jobs) job.reject(error);
       return;
     }
     this.commits++;
     this.writes += done.length;
-    const storageFault = failed.find((f) => isStorageFault(f.err));
-    if (storageFault) this.#fault(storageFault.err);
-    else if (this.#faulted && done.length > 0) {
+    if (this.#faulted && done.length > 0) {
       this.#faulted = false;
       this.#onFault(null);
     }
