@@ -56,6 +56,9 @@ await section('freshness', 'freshness', () => externalBench('freshness.ts', 'fre
 await section('origin-sync', 'origin-sync', () =>
   externalBench('origin-sync-throughput.ts', 'origin-sync'),
 );
+await section('origin-sync fan-out', 'origin-sync', () =>
+  externalBench('origin-sync-fanout.ts', 'origin-sync fan-out'),
+);
 
 const table = markdownTable(rows);
 const missed = rows.filter((r) => r.met === false).map((r) => `${r.area} · ${r.name}`);

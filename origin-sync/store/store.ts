@@ -83,6 +83,12 @@ interface StepRow {
   error: string | null;
 }
 
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== new Set(b).size) return false;
+  const set = new Set(a);
+  return b.every((x) => set.has(x));
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -100,8 +106,9 @@ export class Store {
       seen: p('SELECT 1 FROM events WHERE id = ?'),
       eventSeq: p('SELECT seq FROM events WHERE id = ?'),
       insertEvent: p(
-        'INSERT INTO events (id, type, body, received_at, validated_at, journaled_at) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO events (id, type, body, received_at, validated_at, journaled_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq',
       ),
+      entityHead: p('SELECT version FROM entities WHERE key = ?'),
       entity: p(
         'SELECT en.kind, en.version, en.event_seq, en.deleted, ev.body FROM entities en JOIN events ev ON ev.seq = en.event_seq WHERE en.key = ?',
       ),
@@ -223,21 +230,20 @@ export class Store {
     let accepted = 0;
     let duplicates = 0;
     for (const event of events) {
-      if (this.#s('seen').get(event.id)) {
-        duplicates++;
-        continue;
-      }
-      accepted++;
-      const inserted = this.#s('insertEvent').run(
+      const inserted = this.#s('insertEvent').get(
         event.id,
         event.type,
         JSON.stringify(event),
         receivedAt,
         validatedAt,
         at,
-      );
-      const seq = Number(inserted.lastInsertRowid);
-      this.#admit(event, seq, at, pages, hostnames);
+      ) as { seq: number } | undefined;
+      if (!inserted) {
+        duplicates++;
+        continue;
+      }
+      accepted++;
+      this.#admit(event, inserted.seq, at, pages, hostnames);
     }
     return { accepted, duplicates, pages: [...pages], hostnames };
   }
@@ -250,13 +256,14 @@ export class Store {
     hostnames: HostnamesChange[],
   ): void {
     const key = entityKey(event);
-    const knownRow = this.#s('entity').get(key) as EntityRow | undefined;
-    const known = knownRow ? (JSON.parse(knownRow.body) as CoreEvent) : undefined;
-    const newer = supersedes(event, known);
     const kind = key.slice(0, key.indexOf(':'));
     const deleted = event.type.endsWith('.deleted') ? 1 : 0;
 
     if (event.type === 'status_page.upserted' || event.type === 'status_page.deleted') {
+      // Only a page's own body is read back: its services and hostnames before the change.
+      const knownRow = this.#s('entity').get(key) as EntityRow | undefined;
+      const known = knownRow ? (JSON.parse(knownRow.body) as CoreEvent) : undefined;
+      const newer = supersedes(event, known);
       const pageId = event.data.id;
       this.#fanOut(event, seq, [pageId], at, newer, pages, null);
       if (!newer) return;
@@ -284,12 +291,17 @@ export class Store {
       return;
     }
 
+    const knownVersion = (this.#s('entityHead').get(key) as { version: number } | undefined)
+      ?.version;
+    const newer = knownVersion === undefined || event.version > knownVersion;
     // An incident that moves off a service, or is deleted, must still reach the pages that
     // showed it: the services it last touched, and every page it was ever sent to.
-    const services = new Set(servicesOf(event));
-    for (const row of this.#s('entityServices').all(key) as { service_id: string }[]) {
-      services.add(row.service_id);
-    }
+    const own = servicesOf(event);
+    const services = new Set(own);
+    const before = (this.#s('entityServices').all(key) as { service_id: string }[]).map(
+      (r) => r.service_id,
+    );
+    for (const id of before) services.add(id);
     const targets = new Set<string>();
     for (const id of services) {
       for (const row of this.#s('pagesOfService').all(id) as { page_id: string }[]) {
@@ -306,9 +318,9 @@ export class Store {
     if (!newer) return;
     this.#s('upsertEntity').run(key, kind, event.version, seq, deleted);
     // A tombstone keeps the services its entity last touched.
-    if (!deleted) {
+    if (!deleted && !sameMembers(before, own)) {
       this.#s('clearEntityServices').run(key);
-      for (const id of servicesOf(event)) this.#s('addEntityService').run(id, key);
+      for (const id of own) this.#s('addEntityService').run(id, key);
     }
   }
 
