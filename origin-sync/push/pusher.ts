@@ -182,7 +182,9 @@ export class Pusher {
       }
       const push = this.#push(pageId, batch)
         .catch((err: unknown) => {
-          // Only the store can fail here (a full disk): the batch stays queued and goes again.
+          // Only the store can fail here (a full disk): the batch stays queued and goes again,
+          // after a pause rather than at once, so a full disk does not turn into a push loop.
+          this.#notBefore.set(pageId, this.#o.now() + 1_000);
           this.#o.log.error('push: could not record the outcome', {
             pageId,
             error: errorMessage(err),

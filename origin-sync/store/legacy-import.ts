@@ -116,7 +116,13 @@ export async function importLegacyJournal(
   }
   const aside = join(dir, LEGACY_DIR);
   await mkdir(aside, { recursive: true, mode: 0o700 });
-  for (const name of [...(hasSnapshot ? [SNAPSHOT] : []), ...segments.map((s) => s.name)]) {
+  // The old pid-file LOCK goes too: the database's own lock replaces it.
+  const lock = names.includes('LOCK') ? ['LOCK'] : [];
+  for (const name of [
+    ...(hasSnapshot ? [SNAPSHOT] : []),
+    ...segments.map((s) => s.name),
+    ...lock,
+  ]) {
     await rename(join(dir, name), join(aside, name));
   }
   return true;
