@@ -60,7 +60,15 @@ async function main(): Promise<void> {
     log,
   });
 
-  const app = createApp({ sync, secret: config.coreSigningSecret, log });
+  // The explorer and GET /v1/requests stay closed without OPERATOR_TOKEN (issue 12 makes the
+  // token mandatory and generates one).
+  const operatorToken = process.env.OPERATOR_TOKEN || undefined;
+  const app = createApp({
+    sync,
+    secret: config.coreSigningSecret,
+    log,
+    ...(operatorToken ? { operatorToken } : {}),
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -17,6 +17,12 @@ import { openDatabase, setMaxPageCount } from './store/database.ts';
 import { importLegacyJournal } from './store/legacy-import.ts';
 import type { OutcomeRecord } from './store/outcomes.ts';
 import {
+  type OperatorAction,
+  type RecordedRequest,
+  RequestLog,
+  type RequestRetention,
+} from './store/requests.ts';
+import {
   type AcceptResult,
   DEFAULT_RETENTION,
   type DeadLetter,
@@ -33,6 +39,8 @@ export interface OriginSyncOptions {
   workerUrl: string;
   syncPrivateKey: CryptoKey;
   retention?: Partial<Retention>;
+  /** The core's recorded requests (GET /v1/requests): age and the refused ones' cap. */
+  requestRetention?: Partial<RequestRetention>;
   /** Group commit: how long writes may gather before one transaction commits them. */
   commitWindowMs?: number;
   /** Test hook standing in for a full disk (SQLite's max_page_count). */
@@ -74,6 +82,7 @@ const PRUNE_EVERY_MS = 60_000;
 export class OriginSync {
   readonly directory: PageDirectory;
   readonly extensions: OriginSyncExtension[];
+  readonly requests: RequestLog;
   readonly #log: Logger;
   readonly #startedAt = Date.now();
   readonly #store: Store;
@@ -90,6 +99,10 @@ export class OriginSync {
     this.#log = opts.log ?? silentLogger;
     this.#store = store;
     this.#retention = { ...DEFAULT_RETENTION, ...opts.retention };
+    this.requests = new RequestLog(store.db, {
+      maxAgeMs: this.#retention.maxAgeMs,
+      ...opts.requestRetention,
+    });
     this.#commits = new CommitQueue(store.db, {
       ...(opts.commitWindowMs !== undefined ? { windowMs: opts.commitWindowMs } : {}),
       onFault: (err) => {
@@ -188,6 +201,24 @@ export class OriginSync {
     } finally {
       this.#acceptsInFlight--;
     }
+  }
+
+  /** Records one core request as it arrived and was answered; errors are the caller's. */
+  async recordRequest(req: RecordedRequest): Promise<void> {
+    if (this.#stopping) return;
+    await this.#commits.run(() => this.requests.record(req));
+  }
+
+  async recordAction(action: OperatorAction): Promise<void> {
+    await this.#commits.run(() => this.requests.recordAction(action));
+  }
+
+  /** How many events one page still has to receive (the explorer's page view). */
+  outboxDepthOf(pageId: string): number {
+    const row = this.#store.db
+      .prepare('SELECT count(*) AS n FROM outbox WHERE page_id = ?')
+      .get(pageId) as { n: number };
+    return Number(row.n);
   }
 
   trace(eventId: string): EventTrace | undefined {
@@ -290,7 +321,7 @@ export class OriginSync {
   #schedulePrune(): void {
     this.#pruneTimer = setTimeout(() => {
       this.#commits
-        .run(() => this.#store.prune(Date.now(), this.#retention))
+        .run(() => this.#store.prune(Date.now(), this.#retention) + this.requests.prune(Date.now()))
         .catch((err: unknown) =>
           this.#log.warn('store: retention did not run', { error: errorMessage(err) }),
         )

@@ -2,11 +2,14 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { CoreEventBatch } from '../../worker/domain/schema.ts';
+import { explorerLinks, explorerRoutes } from '../explorer/routes.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import type { OriginSync } from '../service.ts';
 import { deadLetterRoutes } from './dead-letters.ts';
 import { eventErrors, problem } from './problem.ts';
 import { readBodyWithin } from './read-body.ts';
+import { noteBody, recordCoreRequests } from './record-requests.ts';
+import { requestRoutes } from './requests-route.ts';
 import {
   checkTimestamp,
   parseSignatureHeader,
@@ -24,6 +27,8 @@ export interface AppOptions {
   log?: Logger;
   now?: () => number;
   maxBodyBytes?: number;
+  /** OPERATOR_TOKEN: /v1/requests and /explorer (closed to everyone without it). */
+  operatorToken?: string;
 }
 
 const PageEventsQuery = z.object({
@@ -42,6 +47,10 @@ export function createApp(opts: AppOptions): Hono {
   const now = opts.now ?? Date.now;
   const maxBytes = opts.maxBodyBytes ?? MAX_CORE_BODY_BYTES;
   const app = new Hono();
+  app.use('/v1/*', explorerLinks());
+  app.use('/v1/events', async (c, next) =>
+    c.req.method === 'POST' ? recordCoreRequests(sync, log, now)(c, next) : next(),
+  );
 
   app.post('/v1/events', async (c) => {
     const receivedAt = now();
@@ -87,6 +96,7 @@ export function createApp(opts: AppOptions): Hono {
     if (declared > maxBytes) return refuse('body too large', tooLarge);
     const body = await readBodyWithin(c.req.raw.body, maxBytes);
     if (!body.ok) return refuse('body too large', tooLarge);
+    noteBody(c.req.raw, body.bytes);
     if (!verifySignature(secret, signature, body.bytes).ok) {
       return refuse('signature mismatch', problem(UNSIGNED));
     }
@@ -176,6 +186,8 @@ export function createApp(opts: AppOptions): Hono {
   });
 
   deadLetterRoutes(app, sync);
+  requestRoutes(app, sync, opts.operatorToken);
+  explorerRoutes(app, { sync, operatorToken: opts.operatorToken, log, now });
   for (const ext of sync.extensions) ext.routes?.(app, sync.directory);
 
   app.notFound(() => problem({ title: 'Not found', status: 404 }));

@@ -1,6 +1,8 @@
 // The database's schema, as migrations applied in order (`PRAGMA user_version` is how many
 // have run). Never edit a released migration: add the next one. docs/origin-sync-storage.md
 // explains each table. Times are epoch milliseconds.
+import { REQUESTS_MIGRATION } from './requests.ts';
+
 export const MIGRATIONS: readonly string[] = [
   `
   -- Every core event accepted, stored once (the journal, the dedupe ids, the explorer's head).
@@ -99,4 +101,6 @@ export const MIGRATIONS: readonly string[] = [
   -- Facts about the database itself (e.g. that the old journal was imported).
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // The core's requests as they arrived (origin-sync/store/requests.ts).
+  REQUESTS_MIGRATION,
 ];

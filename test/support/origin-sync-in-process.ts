@@ -21,7 +21,12 @@ export interface RunningOriginSync {
   stop(): Promise<void>;
 }
 
-export async function startOriginSync(opts: OriginSyncOptions): Promise<RunningOriginSync> {
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
+
+export async function startOriginSync(
+  options: OriginSyncOptions & { operatorToken?: string },
+): Promise<RunningOriginSync> {
+  const { operatorToken = TEST_OPERATOR_TOKEN, ...opts } = options;
   const sync = await OriginSync.start({
     log: silentLogger,
     ...opts,
@@ -35,7 +40,7 @@ export async function startOriginSync(opts: OriginSyncOptions): Promise<RunningO
       timing: { poll: { initialMs: 20, maxMs: 200 }, ...opts.confirm?.timing },
     },
   });
-  const app = createApp({ sync, secret: TEST_SECRET, log: silentLogger });
+  const app = createApp({ sync, secret: TEST_SECRET, log: silentLogger, operatorToken });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((r) => server.once('listening', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,0 +1,70 @@
+// Small inline SVG charts, drawn on the server: no chart library, no script in the browser.
+// Each has a title and a text summary for screen readers; colours come from the stylesheet.
+import { type Html, html } from './html.ts';
+
+export interface Series {
+  label: string;
+  /** The CSS class giving its colour (stroke/fill in explorer.css). */
+  className: string;
+  values: readonly number[];
+}
+
+export function barChart(
+  title: string,
+  summary: string,
+  series: readonly Series[],
+  xLabels: [string, string],
+): Html {
+  const width = 320;
+  const height = 96;
+  const n = Math.max(1, ...series.map((s) => s.values.length));
+  const max = Math.max(
+    1,
+    ...series.flatMap((s) =>
+      s.values.map((v, i) => v + (series[0] === s ? 0 : (series[0]?.values[i] ?? 0))),
+    ),
+  );
+  const slot = width / n;
+  const barW = Math.max(1, slot - 1);
+  const bars: Html[] = [];
+  for (let i = 0; i < n; i++) {
+    let base = 0;
+    for (const s of series) {
+      const v = s.values[i] ?? 0;
+      if (v <= 0) continue;
+      const h = (v / max) * (height - 4);
+      const y = height - base - h;
+      bars.push(
+        html`<rect class="${s.className}" x="${(i * slot).toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}"></rect>`,
+      );
+      base += h;
+    }
+  }
+  return html`<figure class="chart">
+<svg viewBox="0 0 ${width} ${height}" width="100%" height="${height}" role="img" aria-label="${`${title}: ${summary}`}" preserveAspectRatio="none">
+<line class="axis" x1="0" y1="${height - 0.5}" x2="${width}" y2="${height - 0.5}"></line>
+${bars}
+</svg>
+<figcaption><strong>${title}</strong> — ${summary}<span class="axis-labels"><span>${xLabels[0]}</span><span>${xLabels[1]}</span></span>
+${series.length > 1 ? html`<span class="legend">${series.map((s) => html`<span class="key ${s.className}-key">${s.label}</span> `)}</span>` : ''}</figcaption>
+</figure>`;
+}
+
+/** One number against a scale, e.g. outbox depth now. */
+export function gauge(
+  title: string,
+  value: number,
+  max: number,
+  unit: string,
+  className: string,
+): Html {
+  const width = 320;
+  const w = max <= 0 ? 0 : Math.min(1, value / max) * width;
+  return html`<figure class="chart">
+<svg viewBox="0 0 ${width} 16" width="100%" height="16" role="img" aria-label="${`${title}: ${value} ${unit}`}" preserveAspectRatio="none">
+<rect class="track" x="0" y="0" width="${width}" height="16"></rect>
+<rect class="${className}" x="0" y="0" width="${w.toFixed(1)}" height="16"></rect>
+</svg>
+<figcaption><strong>${title}</strong> — ${value} ${unit}</figcaption>
+</figure>`;
+}

@@ -1,0 +1,130 @@
+// Records every request at the core's door (POST /v1/events), accepted or refused, after it
+// has been answered: when, from where, its headers (the signature's value, never a secret),
+// up to 64 KiB of its body, the answer, and the event ids it carried. The handler notes the
+// body it read; a body it refused before reading is read here, at most 64 KiB of it.
+import { randomBytes } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { errorMessage, type Logger } from '../log.ts';
+import type { OriginSync } from '../service.ts';
+import { MAX_RECORDED_BODY_BYTES, type RecordedRequest } from '../store/requests.ts';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+const bodies = new WeakMap<Request, Uint8Array>();
+
+/** The core-door handler tells the recorder which bytes it read. */
+export function noteBody(req: Request, bytes: Uint8Array): void {
+  bodies.set(req, bytes);
+}
+
+/** Never stored as sent: they are credentials, not evidence. */
+const REDACTED = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString('hex')}`;
+}
+
+export function recordCoreRequests(
+  sync: OriginSync,
+  log: Logger,
+  now: () => number,
+): MiddlewareHandler {
+  return async (c, next) => {
+    const receivedAt = now();
+    const id = newRequestId();
+    await next();
+    c.res.headers.set(REQUEST_ID_HEADER, id);
+    try {
+      const record = await describe(c, id, receivedAt);
+      await sync.recordRequest(record);
+    } catch (err) {
+      // The answer stands; only the record of it is missing (e.g. a full disk).
+      log.warn('core request not recorded', { requestId: id, error: errorMessage(err) });
+    }
+  };
+}
+
+async function describe(c: Context, id: string, receivedAt: number): Promise<RecordedRequest> {
+  const req = c.req.raw;
+  let bytes = bodies.get(req);
+  if (!bytes && req.body && !req.bodyUsed)
+    bytes = await readUpTo(req.body, MAX_RECORDED_BODY_BYTES + 1);
+  bytes ??= new Uint8Array(0);
+  const truncated = bytes.byteLength > MAX_RECORDED_BODY_BYTES;
+  const body = new TextDecoder().decode(bytes.subarray(0, MAX_RECORDED_BODY_BYTES));
+  const headers: Record<string, string> = {};
+  req.headers.forEach((value, name) => {
+    headers[name] = REDACTED.has(name) ? '[redacted]' : value.slice(0, 2048);
+  });
+  const status = c.res.status;
+  let problem: Record<string, unknown> | undefined;
+  if (status >= 400 && /problem\+json/.test(c.res.headers.get('Content-Type') ?? '')) {
+    try {
+      problem = (await c.res.clone().json()) as Record<string, unknown>;
+    } catch {
+      problem = undefined;
+    }
+  }
+  const eventIds = eventIdsIn(body);
+  const remote = remoteAddress(c);
+  return {
+    id,
+    receivedAt: new Date(receivedAt).toISOString(),
+    outcome: status >= 200 && status < 300 ? 'accepted' : 'refused',
+    status,
+    ...(remote ? { remote } : {}),
+    headers,
+    body,
+    ...(truncated ? { bodyTruncated: true as const } : {}),
+    ...(problem ? { problem } : {}),
+    ...(eventIds.length > 0 ? { eventIds } : {}),
+  };
+}
+
+/** The ids a body names, even when the batch was refused (that is when they matter most). */
+export function eventIdsIn(body: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const events = (json as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events)) return [];
+  const ids: string[] = [];
+  for (const e of events.slice(0, 500)) {
+    const eid = (e as { id?: unknown } | null)?.id;
+    if (typeof eid === 'string' && eid.length > 0 && eid.length <= 128) ids.push(eid);
+  }
+  return ids;
+}
+
+function remoteAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress;
+}
+
+async function readUpTo(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const out = new Uint8Array(Math.min(length, max));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, out.byteLength - offset);
+    out.set(part, offset);
+    offset += part.byteLength;
+    if (offset >= out.byteLength) break;
+  }
+  return out;
+}

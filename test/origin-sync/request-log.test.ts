@@ -1,0 +1,183 @@
+// Every core request is recorded, accepted or refused (CONTRACT.md §3 GET /v1/requests).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signatureHeader } from '../../origin-sync/http/signature.ts';
+import { incidentEvent, pageEvent } from '../support/core-events.ts';
+import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
+import {
+  type RunningOriginSync,
+  startOriginSync,
+  syncKeyPair,
+  TEST_OPERATOR_TOKEN,
+  TEST_SECRET,
+} from '../support/origin-sync-in-process.ts';
+
+interface Recorded {
+  id: string;
+  receivedAt: string;
+  outcome: 'accepted' | 'refused';
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  bodyTruncated?: true;
+  problem?: { title: string; errors?: { index?: number; path: string; pointer: string }[] };
+  eventIds?: string[];
+}
+
+let edge: FakeEdge;
+let origin: RunningOriginSync;
+let dir: string;
+const MAX_REFUSED = 20;
+
+beforeAll(async () => {
+  const keys = await syncKeyPair();
+  edge = await startFakeEdge(keys.publicKey);
+  dir = await mkdtemp(join(tmpdir(), 'esp-request-log-'));
+  origin = await startOriginSync({
+    dir,
+    workerUrl: edge.url,
+    syncPrivateKey: keys.privateKey,
+    requestRetention: { maxRefused: MAX_REFUSED },
+  });
+});
+
+afterAll(async () => {
+  await origin?.stop();
+  await edge?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function post(body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${origin.url}/v1/events`, {
+    method: 'POST',
+    body,
+    headers: {
+      'Content-Type': 'application/json',
+      'X-Signature': signatureHeader(TEST_SECRET, body),
+      ...headers,
+    },
+  });
+}
+
+async function requests(query = ''): Promise<{ requests: Recorded[]; explorer?: string }> {
+  const res = await fetch(`${origin.url}/v1/requests${query}`, {
+    headers: { Authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { requests: Recorded[] };
+}
+
+describe('GET /v1/requests', () => {
+  it('answers 401 problem+json without the operator token, naming nothing', async () => {
+    await post(JSON.stringify({ events: [pageEvent({ id: 'secret_page', serviceIds: ['api'] })] }));
+    for (const auth of [undefined, 'Bearer wrong-token-wrong-token-wrong', TEST_SECRET]) {
+      const res = await fetch(`${origin.url}/v1/requests`, {
+        headers: auth ? { Authorization: auth } : {},
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('Content-Type')).toMatch(/problem\+json/);
+      expect(await res.text()).not.toContain('secret_page');
+    }
+  });
+
+  it('keeps an accepted batch with its event ids, headers (signature, never a secret) and body', async () => {
+    const body = JSON.stringify({
+      events: [
+        pageEvent({ id: 'p_ok', serviceIds: ['api'] }),
+        incidentEvent({ id: 'inc_ok', serviceIds: ['api'] }),
+      ],
+    });
+    const res = await post(body, {
+      Authorization: 'Bearer should-not-be-kept',
+      'X-Core-Trace': 'abc',
+    });
+    expect(res.status).toBe(202);
+    const requestId = res.headers.get('X-Request-Id');
+    const { requests: list } = await requests('?outcome=accepted');
+    const found = list.find((r) => r.id === requestId);
+    expect(found).toBeDefined();
+    expect(found?.status).toBe(202);
+    expect(found?.body).toBe(body);
+    expect(found?.eventIds).toEqual([expect.any(String), expect.any(String)]);
+    expect(found?.headers['x-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(found?.headers['x-core-trace']).toBe('abc');
+    expect(found?.headers.authorization).toBe('[redacted]');
+    expect(JSON.stringify(found)).not.toContain(TEST_SECRET);
+    expect(JSON.stringify(found)).not.toContain('should-not-be-kept');
+  });
+
+  it('keeps a batch refused for a missing field with the problem answered and the ids it named', async () => {
+    const event = incidentEvent({ id: 'inc_missing', serviceIds: ['api'] }) as unknown as {
+      data: Record<string, unknown>;
+    };
+    delete event.data.status;
+    const body = JSON.stringify({ events: [event] });
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    const { requests: list } = await requests('?outcome=refused&limit=5');
+    const found = list.find((r) => r.id === res.headers.get('X-Request-Id'));
+    expect(found?.outcome).toBe('refused');
+    expect(found?.body).toBe(body);
+    expect(found?.problem?.title).toBe('Invalid events');
+    expect(found?.problem?.errors?.[0]).toMatchObject({
+      index: 0,
+      path: 'data.status',
+      pointer: '/events/0/data/status',
+    });
+    expect(found?.eventIds).toHaveLength(1);
+  });
+
+  it('keeps bad signatures and unsigned requests too, with their bodies', async () => {
+    const body = JSON.stringify({ events: [pageEvent({ id: 'p_forged', serviceIds: ['api'] })] });
+    const forged = await post(body, { 'X-Signature': 't=1,v1=00' });
+    expect(forged.status).toBe(401);
+    const unsigned = await fetch(`${origin.url}/v1/events`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(unsigned.status).toBe(401);
+    const { requests: list } = await requests('?outcome=refused&limit=10');
+    for (const res of [forged, unsigned]) {
+      const found = list.find((r) => r.id === res.headers.get('X-Request-Id'));
+      expect(found?.status).toBe(401);
+      expect(found?.body).toBe(body);
+    }
+  });
+
+  it('keeps the first 64 KiB of a body and says it was cut', async () => {
+    const body = JSON.stringify({ events: [], pad: 'x'.repeat(100_000) });
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    const { requests: list } = await requests('?outcome=refused&limit=1');
+    expect(list[0]?.id).toBe(res.headers.get('X-Request-Id'));
+    expect(new TextEncoder().encode(list[0]?.body).byteLength).toBe(64 * 1024);
+    expect(list[0]?.bodyTruncated).toBe(true);
+  });
+
+  it('a flood of refused requests does not push accepted history out', async () => {
+    const before = (await requests('?outcome=accepted&limit=1000')).requests.map((r) => r.id);
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    for (let i = 0; i < MAX_REFUSED * 3; i++) await post('{"events": "nope"}');
+    const after = (await requests('?outcome=accepted&limit=1000')).requests.map((r) => r.id);
+    expect(after).toEqual(before);
+    const refused = (await requests('?outcome=refused&limit=1000')).requests;
+    expect(refused.length).toBe(MAX_REFUSED);
+    // Newest first, and the newest are the ones kept.
+    expect(refused[0]?.body).toBe('{"events": "nope"}');
+  });
+
+  it('lists newest first, links to its explorer page, and refuses a bad query with 400', async () => {
+    const all = await requests('?limit=3');
+    expect(all.requests).toHaveLength(3);
+    const times = all.requests.map((r) => Date.parse(r.receivedAt));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    expect(all.explorer).toBe('/explorer/requests?limit=3');
+    const bad = await fetch(`${origin.url}/v1/requests?outcome=maybe`, {
+      headers: { Authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
+    });
+    expect(bad.status).toBe(400);
+  });
+});
