@@ -57,11 +57,14 @@ export function signInView(next: string, error?: string): Html {
 </form>`;
 }
 
-const fmt = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+// Milliseconds kept: the steps of one event are often within the same second.
+const fmt = (iso: string) => iso.replace('T', ' ');
 
 function ms(from: string, to: string): string {
   const d = Date.parse(to) - Date.parse(from);
   if (!Number.isFinite(d)) return '';
+  // The edge may confirm a render a moment before origin-sync wrote down its answer.
+  if (d < 0) return `−${-d} ms`;
   if (d < 1000) return `+${d} ms`;
   if (d < 120_000) return `+${(d / 1000).toFixed(1)} s`;
   return `+${Math.round(d / 60_000)} min`;
@@ -192,7 +195,7 @@ export function pageView(opts: {
 ${
   opts.hostnames.length === 0
     ? html`<p class="muted">None.</p>`
-    : html`<div class="table-wrap"><table><thead><tr><th scope="col">Hostname</th><th scope="col">Certificate and validation</th></tr></thead><tbody>
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Hostnames table"><table><thead><tr><th scope="col">Hostname</th><th scope="col">Certificate and validation</th></tr></thead><tbody>
 ${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<span class="muted">no certificate state</span>`}</td></tr>`)}
 </tbody></table></div>`
 }
@@ -200,7 +203,7 @@ ${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<
 ${
   opts.deadLetters.length === 0
     ? html`<p class="muted">None.</p>`
-    : html`<div class="table-wrap"><table><thead><tr><th scope="col">Event</th><th scope="col">Since</th><th scope="col">Error</th><th scope="col">Action</th></tr></thead><tbody>
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Dead letters table"><table><thead><tr><th scope="col">Event</th><th scope="col">Since</th><th scope="col">Error</th><th scope="col">Action</th></tr></thead><tbody>
 ${opts.deadLetters.map(
   (
     d,
@@ -226,7 +229,7 @@ ${
 ${
   shown.length === 0
     ? html`<p class="muted">No events match.</p>`
-    : html`<div class="table-wrap"><table><thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Received</th><th scope="col">Outcome</th><th scope="col">Render</th></tr></thead><tbody>
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Events table"><table><thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Received</th><th scope="col">Outcome</th><th scope="col">Render</th></tr></thead><tbody>
 ${shown.map((t) => {
   const rendered = [...t.steps]
     .reverse()
@@ -250,7 +253,7 @@ function domainRows(domains: unknown): Map<string, Html> {
     const fields = Object.entries(entry).filter(([k]) => k !== 'hostname');
     out.set(
       host,
-      html`<dl>${fields.map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>`,
+      html`<dl class="facts">${fields.map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>`,
     );
   }
   return out;
@@ -263,7 +266,7 @@ export function requestsView(requests: RecordedRequest[], outcome: string | unde
 ${
   requests.length === 0
     ? html`<p class="muted">No requests recorded.</p>`
-    : html`<div class="table-wrap"><table><thead><tr><th scope="col">Request</th><th scope="col">Received</th><th scope="col">Answer</th><th scope="col">Why</th><th scope="col">Events</th></tr></thead><tbody>
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Requests table"><table><thead><tr><th scope="col">Request</th><th scope="col">Received</th><th scope="col">Answer</th><th scope="col">Why</th><th scope="col">Events</th></tr></thead><tbody>
 ${requests.map(
   (r) =>
     html`<tr><td><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a></td><td><time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time></td><td><span class="badge ${r.outcome === 'accepted' ? 'ok' : 'bad'}">${r.status} ${r.outcome}</span></td><td>${problemSummary(r)}</td><td>${(r.eventIds ?? []).length}</td></tr>`,
@@ -316,7 +319,7 @@ ${
     : ''
 }
 <h2>Headers</h2>
-<div class="table-wrap"><table><tbody>${Object.entries(r.headers).map(([k, v]) => html`<tr><th scope="row"><code>${k}</code></th><td><code>${v}</code></td></tr>`)}</tbody></table></div>
+<div class="table-wrap" tabindex="0" role="region" aria-label="Headers table"><table class="kv"><tbody>${Object.entries(r.headers).map(([k, v]) => html`<tr><th scope="row"><code>${k}</code></th><td><code>${v}</code></td></tr>`)}</tbody></table></div>
 </section>
 <section aria-labelledby="body-h"><h2 id="body-h">Body as it arrived${r.bodyTruncated ? ' (first 64 KiB)' : ''}</h2>
 ${payloadView(r.body, errors)}
@@ -365,7 +368,7 @@ export function systemView(opts: {
   )}</div>
 <div class="card">${gauge('Outbox depth', health.outbox.depth, Math.max(100, health.outbox.depth), `event(s) on ${health.outbox.pages} page(s)`, 'fill')}
 <p class="muted">Oldest waiting: ${health.outbox.oldestAgeS === null ? 'none' : `${health.outbox.oldestAgeS} s`}</p></div>
-<div class="card"><strong>Push health</strong><dl>${Object.entries(push).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl></div>
+<div class="card"><strong>Push health</strong><dl class="facts">${Object.entries(push).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl></div>
 <div class="card">${gauge('Oldest unconfirmed render', health.renders.oldestAgeS ?? 0, Math.max(60, health.renders.oldestAgeS ?? 0), `s (${health.renders.waiting} event(s) waiting on ${health.renders.pages} page(s))`, 'fill')}</div>
 </div>
 <h2>Dead letters</h2>
