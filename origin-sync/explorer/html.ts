@@ -1,7 +1,10 @@
 // HTML with every interpolated value escaped unless it is already Html (built here): customer
 // text (page names, hostnames, payloads) can never become markup.
 export class Html {
-  constructor(readonly value: string) {}
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
   toString(): string {
     return this.value;
   }

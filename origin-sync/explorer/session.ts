@@ -10,7 +10,11 @@ const MAX_SESSIONS = 1_000;
 export class Sessions {
   readonly #byId = new Map<string, { expires: number; label: string }>();
 
-  constructor(private readonly now: () => number) {}
+  readonly now: () => number;
+
+  constructor(now: () => number) {
+    this.now = now;
+  }
 
   create(): { id: string; label: string } {
     this.#sweep();

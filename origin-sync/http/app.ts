@@ -49,7 +49,7 @@ export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
   app.use('/v1/*', explorerLinks());
   app.use('/v1/events', async (c, next) =>
-    c.req.method === 'POST' ? recordCoreRequests(sync, log, now)(c, next) : next(),
+    c.req.method === 'POST' ? recordCoreRequests(sync, log, now, maxBytes)(c, next) : next(),
   );
 
   app.post('/v1/events', async (c) => {

@@ -7,6 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { errorMessage, type Logger } from '../log.ts';
 import type { OriginSync } from '../service.ts';
 import { MAX_RECORDED_BODY_BYTES, type RecordedRequest } from '../store/requests.ts';
+import { readBodyWithin } from './read-body.ts';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -28,27 +29,40 @@ export function recordCoreRequests(
   sync: OriginSync,
   log: Logger,
   now: () => number,
+  maxBodyBytes: number,
 ): MiddlewareHandler {
   return async (c, next) => {
     const receivedAt = now();
     const id = newRequestId();
     await next();
     c.res.headers.set(REQUEST_ID_HEADER, id);
-    try {
-      const record = await describe(c, id, receivedAt);
-      await sync.recordRequest(record);
-    } catch (err) {
-      // The answer stands; only the record of it is missing (e.g. a full disk).
-      log.warn('core request not recorded', { requestId: id, error: errorMessage(err) });
-    }
+    const done = describe(c, id, receivedAt, maxBodyBytes)
+      .then((record) => sync.recordRequest(record))
+      .catch((err: unknown) => {
+        // The answer stands; only the record of it is missing (e.g. a full disk).
+        log.warn('core request not recorded', { requestId: id, error: errorMessage(err) });
+      });
+    // Usually the answer waits for its record, so that GET /v1/requests lists it at once. A
+    // body too big to read is still arriving: answer now, before the connection is cut.
+    // (Touching the request's body stream at all would start reading it.)
+    if (bodies.has(c.req.raw) || withinLimit(c.req.raw, maxBodyBytes)) await done;
   };
 }
 
-async function describe(c: Context, id: string, receivedAt: number): Promise<RecordedRequest> {
+async function describe(
+  c: Context,
+  id: string,
+  receivedAt: number,
+  maxBodyBytes: number,
+): Promise<RecordedRequest> {
   const req = c.req.raw;
   let bytes = bodies.get(req);
-  if (!bytes && req.body && !req.bodyUsed)
-    bytes = await readUpTo(req.body, MAX_RECORDED_BODY_BYTES + 1);
+  // Read whole, and only when declared within the door's limit: stopping half-way through a
+  // body the client is still sending would cut the connection before it hears the answer.
+  if (!bytes && withinLimit(req, maxBodyBytes) && req.body && !req.bodyUsed) {
+    const read = await readBodyWithin(req.body, maxBodyBytes);
+    if (read.ok) bytes = read.bytes;
+  }
   bytes ??= new Uint8Array(0);
   const truncated = bytes.byteLength > MAX_RECORDED_BODY_BYTES;
   const body = new TextDecoder().decode(bytes.subarray(0, MAX_RECORDED_BODY_BYTES));
@@ -81,6 +95,11 @@ async function describe(c: Context, id: string, receivedAt: number): Promise<Rec
   };
 }
 
+function withinLimit(req: Request, maxBodyBytes: number): boolean {
+  const declared = Number(req.headers.get('Content-Length') ?? Number.NaN);
+  return declared >= 0 && declared <= maxBodyBytes;
+}
+
 /** The ids a body names, even when the batch was refused (that is when they matter most). */
 export function eventIdsIn(body: string): string[] {
   let json: unknown;
@@ -102,29 +121,4 @@ export function eventIdsIn(body: string): string[] {
 function remoteAddress(c: Context): string | undefined {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress;
-}
-
-async function readUpTo(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  try {
-    while (length < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      length += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const out = new Uint8Array(Math.min(length, max));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const part = chunk.subarray(0, out.byteLength - offset);
-    out.set(part, offset);
-    offset += part.byteLength;
-    if (offset >= out.byteLength) break;
-  }
-  return out;
 }

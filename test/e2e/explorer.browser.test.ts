@@ -34,6 +34,7 @@ let incidentId: string;
 let refusedEventId: string;
 let refusedRequestId: string;
 let acceptedRequestId: string;
+let poisonId: string;
 
 const PAGE_ID = 'pg_explorer';
 const HOST = 'status.acme-explorer.com';
@@ -76,6 +77,14 @@ beforeAll(async () => {
 
   await waitFor(() => origin.sync.trace(incidentId)?.steps.some((s) => s.step === 'rendered'), {
     what: 'the incident rendered',
+  });
+  // A poison event the edge refuses for good: a dead letter on the page.
+  const poison = incidentEvent({ id: 'inc_poison', serviceIds: ['api'] });
+  poisonId = poison.id;
+  edge.refuseIds.add(poison.id);
+  expect((await postCoreEvents(core, [poison])).status).toBe(202);
+  await waitFor(() => origin.sync.deadLetters().some((d) => d.eventId === poisonId), {
+    what: 'the poison event dead-lettered',
   });
   axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   browser = await launchChromium();
@@ -393,3 +402,38 @@ async function axe(page: Page): Promise<string[]> {
     );
   }, WCAG_TAGS);
 }
+
+describe('dead letters from the page view', () => {
+  it('lists a dead letter, filters by dead-lettered, and records who discarded it and when', async () => {
+    const context = await newContext();
+    const page = await signIn(context);
+    await page.goto(`${origin.url}/explorer/pages/${PAGE_ID}?outcome=dead_lettered`);
+    const events = await page.locator('main table >> nth=-1 >> tbody tr').allTextContents();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toContain(poisonId);
+    const before = Date.now();
+    await page.click(`button[aria-label="Discard ${poisonId}"]`);
+    await page.waitForURL(`${origin.url}/explorer/pages/${PAGE_ID}`);
+    expect(origin.sync.deadLetters().some((d) => d.eventId === poisonId)).toBe(false);
+    const actions = (await page.locator('main ul').last().textContent()) ?? '';
+    expect(actions).toMatch(
+      new RegExp(`operator session \\S+ — dead letter discard ${poisonId} \\(done\\)`),
+    );
+    const at = Date.parse(
+      (await page.locator('main ul').last().locator('time').first().getAttribute('datetime')) ?? '',
+    );
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    // A form posted from another site is refused even with the cookie.
+    const [cookie] = await context.cookies();
+    const forged = await fetch(
+      `${origin.url}/explorer/pages/${PAGE_ID}/dead-letters/${poisonId}/retry`,
+      {
+        method: 'POST',
+        headers: { Cookie: `explorer_session=${cookie?.value}`, Origin: 'https://evil.example' },
+        redirect: 'manual',
+      },
+    );
+    expect(forged.status).toBe(400);
+    await context.close();
+  });
+});
