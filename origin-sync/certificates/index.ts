@@ -23,10 +23,6 @@
 //
 // Without origin-sync, the pieces are usable alone: `CertificateUpdater` (start, stop,
 // pageHostnamesChanged, reconcile, domains, health) and `domainsRoute(updater)`.
-import { join } from 'node:path';
-import { type CertificateConfig, certificateConfigFromEnv } from './config.ts';
-import { CERTIFICATE_STATE_FILE } from './extension.ts';
-import { CertificateUpdater, type CertificateUpdaterOptions } from './updater.ts';
 
 export type { CertificateConfig } from './config.ts';
 export { certificateConfigFromEnv, DEFAULT_CLOUDFLARE_API_BASE_URL } from './config.ts';
@@ -52,18 +48,3 @@ export {
   type PageDomains,
   toExplorerStep,
 } from './updater.ts';
-
-export function createCertificateUpdater(
-  options: {
-    env?: Record<string, string | undefined>;
-    config?: CertificateConfig;
-    stateDir: string;
-  } & Omit<CertificateUpdaterOptions, 'config' | 'stateFile'>,
-): CertificateUpdater {
-  const { env, config, stateDir, ...rest } = options;
-  return new CertificateUpdater({
-    ...rest,
-    config: config ?? certificateConfigFromEnv(env ?? process.env),
-    stateFile: join(stateDir, CERTIFICATE_STATE_FILE),
-  });
-}

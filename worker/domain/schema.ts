@@ -244,5 +244,4 @@ export type MaintenanceUpdate = z.infer<typeof MaintenanceUpdate>;
 export type Maintenance = z.infer<typeof Maintenance>;
 export type UptimeDay = z.infer<typeof UptimeDay>;
 export type CoreEvent = z.infer<typeof CoreEvent>;
-export type CoreEventType = CoreEvent['type'];
 export type CoreEventBatch = z.infer<typeof CoreEventBatch>;
