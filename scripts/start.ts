@@ -7,13 +7,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEV_CORE_SIGNING_SECRET } from '../origin-sync/config.ts';
-import { sendAllCoreEvents } from '../origin-sync/core-client.ts';
-import {
-  DEMO_HOST,
-  demoEvents,
-  PARTNERS_HOST,
-  PRIVATE_HOST,
-} from '../origin-sync/demo/demo-events.ts';
+import { sendAllCoreEvents } from './lib/core-client.ts';
+import { DEMO_HOST, demoEvents, PARTNERS_HOST, PRIVATE_HOST } from './lib/demo-events.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
 import {
   ensureKeys,

@@ -2,7 +2,7 @@
 // the demo pages trust (their access.jwt.jwks). Claims as CONTRACT.md §2 asks: iss, aud (the
 // page id, the default audience), exp, and for the audience page the `audience` claim.
 import { importJWK, type JWK, SignJWT } from 'jose';
-import { DEMO_ISSUER } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_ISSUER } from './demo-events.ts';
 
 export const DEMO_TOKEN_TTL_S = 30 * 24 * 3600;
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { importJWK, type JWK, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_ISSUER } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_ISSUER } from '../../scripts/lib/demo-events.ts';
 import { freePort } from '../../scripts/lib/origin-sync-process.ts';
 import { fetchWithHost } from '../../scripts/lib/worker-runtime.ts';
 import { waitFor } from '../support/wait.ts';

@@ -4,8 +4,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { postCoreEvents } from '../../origin-sync/core-client.ts';
 import type { Health } from '../../origin-sync/service.ts';
+import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import {
   ensureKeys,
   freePort,

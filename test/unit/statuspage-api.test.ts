@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import { serviceLayout } from '../../worker/domain/layout.ts';
 import type { Incident, Maintenance, StatusPage } from '../../worker/domain/schema.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';

@@ -8,7 +8,7 @@ import {
   demoEvents,
   PARTNERS_HOST,
   PRIVATE_HOST,
-} from '../../origin-sync/demo/demo-events.ts';
+} from '../../scripts/lib/demo-events.ts';
 import { TOKEN_COOKIE } from '../../worker/access/credentials.ts';
 import { looksLikeToken } from '../../worker/access/viewer-token.ts';
 import type { Access } from '../../worker/domain/schema.ts';

@@ -10,8 +10,8 @@ import {
   type DomainView,
   type PageDomains,
 } from '../../../origin-sync/certificates/index.ts';
-import { postCoreEvents } from '../../../origin-sync/core-client.ts';
 import type { EventTrace } from '../../../origin-sync/state/explorer.ts';
+import { postCoreEvents } from '../../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../../worker/domain/schema.ts';
 import {
   type CloudflareStandin,
