@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { postCoreEvents, sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 import { type E2ESystem, outcomes, removeBundle, startSystem } from './support/system.ts';
 

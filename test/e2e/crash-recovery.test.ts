@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postCoreEvents, sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { MAX_SYNC_EVENTS } from '../../worker/sync/contract.ts';
-import { pageEvent, serviceEvent } from '../support/core-events.ts';
+import { pageEvent, serviceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 import { type E2ESystem, outcomes, removeBundle, startSystem } from './support/system.ts';
 

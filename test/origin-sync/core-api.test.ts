@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   type RunningOriginSync,

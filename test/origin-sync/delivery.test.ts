@@ -5,7 +5,7 @@ import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Health } from '../../origin-sync/service.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   type RunningOriginSync,

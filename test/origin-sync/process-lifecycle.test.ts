@@ -12,7 +12,7 @@ import {
   startOriginSyncProcess,
 } from '../../scripts/lib/origin-sync-process.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { pageEvent, serviceEvent } from '../support/core-events.ts';
+import { pageEvent, serviceEvent } from '../support/events.ts';
 
 describe('origin-sync process lifecycle', () => {
   it('on SIGTERM stops accepting, keeps every 202, snapshots and exits 0', async () => {

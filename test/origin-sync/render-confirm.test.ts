@@ -10,7 +10,7 @@ import type { Health } from '../../origin-sync/service.ts';
 import type { EventTrace, TraceStep } from '../../origin-sync/state/explorer.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { pageEvent, serviceEvent } from '../support/core-events.ts';
+import { pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   type RunningOriginSync,

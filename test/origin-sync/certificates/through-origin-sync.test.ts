@@ -18,7 +18,7 @@ import {
   startCloudflareStandin,
   WALK_TO_VALIDATION_TIMEOUT,
 } from '../../support/cloudflare-standin.ts';
-import { deletedEvent, pageEvent } from '../../support/core-events.ts';
+import { deletedEvent, pageEvent } from '../../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../../support/fake-edge.ts';
 import {
   type RunningOriginSync,
