@@ -1,4 +1,4 @@
-// `npm start` (CONTRACT.md §4): the worker (bundled as for a deploy, served by Miniflare with
+// `npm start` (docs/contract.md §4): the worker (bundled as for a deploy, served by Miniflare with
 // KV and Durable Objects persisted under STATE_DIR/edge) and origin-sync (a child process,
 // journal under STATE_DIR/origin-sync), demo data sent through the real path as signed core
 // events, then the URLs to open. A second run reuses everything (keys, journal, edge state);

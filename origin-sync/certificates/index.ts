@@ -18,7 +18,7 @@
 //     know); its steps appear in GET /v1/events/:id as `certificate` (or `failed`) steps;
 //   - in GET /healthz under `certificates`; stopped with the service.
 // Configuration: CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN
-// (CONTRACT.md §4) and CLOUDFLARE_SSL_METHOD. Without zone and token it is off: pages'
+// (docs/contract.md §4) and CLOUDFLARE_SSL_METHOD. Without zone and token it is off: pages'
 // hostnames are still tracked and the domains endpoint answers with status "disabled".
 //
 // Without origin-sync, the pieces are usable alone: `CertificateUpdater` (start, stop,

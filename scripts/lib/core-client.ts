@@ -1,4 +1,4 @@
-// Sends core events to origin-sync as the core platform does (signed, CONTRACT.md §1).
+// Sends core events to origin-sync as the core platform does (signed, docs/contract.md §1).
 // Used by npm start (demo data), the end-to-end tests and the benchmarks.
 
 import { SIGNATURE_HEADER, signatureHeader } from '../../origin-sync/http/signature.ts';

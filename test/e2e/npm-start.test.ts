@@ -1,4 +1,4 @@
-// `npm start` end to end (CONTRACT.md §4): it serves the demo through the real path, prints
+// `npm start` end to end (docs/contract.md §4): it serves the demo through the real path, prints
 // working links with valid tokens, stops cleanly on Ctrl-C, and a second run reuses its state.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

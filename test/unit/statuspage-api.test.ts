@@ -73,7 +73,7 @@ function window(id: string, fromMs: number, untilMs: number, status: Maintenance
 }
 
 describe('Statuspage API v2 documents', () => {
-  it('renders every /api/v2 path of CONTRACT.md §2, each matching Statuspage’s model', async () => {
+  it('renders every /api/v2 path of docs/contract.md §2, each matching Statuspage’s model', async () => {
     const docs = await render(demo());
     for (const path of API_PATHS) api(docs, path);
   });

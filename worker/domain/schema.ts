@@ -1,4 +1,4 @@
-// The vocabulary of CONTRACT.md §1: what the core platform sends and what a page shows.
+// The vocabulary of docs/contract.md §1: what the core platform sends and what a page shows.
 // One source of truth for the worker and origin-sync (which imports this file), so it must
 // stay free of runtime-specific imports.
 import { z } from 'zod';

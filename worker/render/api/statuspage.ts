@@ -1,4 +1,4 @@
-// Atlassian Statuspage's public API v2 (CONTRACT.md §2), produced at render time from one
+// Atlassian Statuspage's public API v2 (docs/contract.md §2), produced at render time from one
 // variant's slice: the eight `/api/v2/*.json` documents, with Statuspage's envelope, field
 // names, enums and selection rules, so aggregators and widgets read our pages unchanged.
 //
