@@ -83,12 +83,7 @@ export async function expectUnauthorized(res: Response): Promise<void> {
 }
 
 /** The private demo page under another id and hostname, with other access settings. */
-function variantOf(
-  base: PageSnapshot,
-  id: string,
-  host: string,
-  access: Access,
-): PageSnapshot {
+function variantOf(base: PageSnapshot, id: string, host: string, access: Access): PageSnapshot {
   return { ...base, page: { ...base.page, id, hostnames: [host], access } };
 }
 
