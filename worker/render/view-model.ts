@@ -253,7 +253,7 @@ function buildIncidentView(ctx: RenderContext, incident: Incident): IncidentView
     impactLabel: t.html(IMPACT_KEY[incident.impact]),
     statusLabel,
     affected,
-    affectedHtml: affected ? t.html('affects', { services: escapeHtml(affected) }) : '',
+    affectedHtml: affected ? t.html('affects', { services: isolated(escapeHtml(affected)) }) : '',
     createdAt: incident.createdAt,
     createdAtLabel: startedLabel,
     durationLabel,
@@ -278,7 +278,7 @@ function maintenanceView(ctx: RenderContext, m: Maintenance) {
     phaseLabel: t.html(MAINTENANCE_STATUS_KEY[phase]),
     windowHtml: `${isolated(timeHtml(m.scheduledFor, formatDateTime(m.scheduledFor, zone, locale)))} – ${isolated(timeHtml(m.scheduledUntil, formatDateTime(m.scheduledUntil, zone, locale)))}`,
     affected,
-    affectedHtml: affected ? t.html('affects', { services: escapeHtml(affected) }) : '',
+    affectedHtml: affected ? t.html('affects', { services: isolated(escapeHtml(affected)) }) : '',
     updates: updateViews(ctx, m.updates, MAINTENANCE_STATUS_KEY),
   };
 }

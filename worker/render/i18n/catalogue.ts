@@ -5,6 +5,7 @@
 // `lang="en"` so screen readers switch voice (test/unit/i18n-catalogues.test.ts keeps every
 // catalogue complete, so this is a safety net, not a habit).
 import { type Language, languageOf } from '../../domain/languages.ts';
+import { escapeHtml } from '../compiled-template.ts';
 import { ar } from './messages/ar.ts';
 import { de } from './messages/de.ts';
 import { en } from './messages/en.ts';
@@ -54,9 +55,8 @@ function fill(template: string, args: MessageArgs, escapeArg: (s: string) => str
   });
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+/** Escaped as Mustache escapes `{{name}}`: one rule for all text in a page. */
+export { escapeHtml };
 
 /** The words of one language, with English where a key is missing. */
 export class Translator {
