@@ -47,7 +47,13 @@ describe('a page with locales: ["de"]', () => {
     expect(enHtml).toContain('<html lang="en" dir="ltr"');
     expect(deHtml).toContain('<html lang="de" dir="ltr"');
     expect(deHtml).toContain('Vergangene Störungen');
-    const expected = ['alternate|en|/', 'alternate|de|/de/', 'menu|en|/', 'menu|de|/de/'];
+    const expected = [
+      'alternate|en|/',
+      'alternate|de|/de/',
+      'alternate|x-default|/',
+      'menu|en|/',
+      'menu|de|/de/',
+    ];
     expect(links(enHtml)).toEqual(expected);
     expect(links(deHtml)).toEqual(expected);
   });

@@ -112,7 +112,7 @@ function once<T>(make: () => T): () => T {
  * Every document of one variant, as recipes: one set per language of the page (its own at
  * `/`, each of its `locales` under `/<tag>/`). Cheap: views and inputs are built when a recipe
  * first needs them, and shared between the recipes of the variant; the JSON API is the same
- * in every language, so its documents are rendered once and served under each prefix.
+ * in every language, so it is one set of documents that every prefix reads.
  */
 export async function variantRecipes(
   snapshot: PageSnapshot,
@@ -285,7 +285,10 @@ async function languageRecipes(
       ),
     ),
     // The machine-readable documents: Statuspage API v2, feeds and the badge.
-    ...API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api)),
+    // Once per variant, not per language: `/de/api/…` is read as `/api/…` (visitor-paths.ts).
+    ...(base === ''
+      ? API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api))
+      : []),
     fromSet('/history.atom', ATOM_CONTENT_TYPE, feedsDigest, feeds),
     fromSet('/history.rss', RSS_CONTENT_TYPE, feedsDigest, feeds),
     {

@@ -158,7 +158,13 @@ export function chrome(
     feedAtomTitle: t.text('feedAtomTitle', { page: page.name }),
     feedRssTitle: t.text('feedRssTitle', { page: page.name }),
     timesShownHtml: t.html('timesShownIn', { zone: isolated(escapeHtml(zone)) }),
-    alternates: many ? versions.map((v) => ({ hreflang: v.tag, href: `${v.base}${path}` })) : [],
+    // x-default: the page's own language at `/`, for readers of a language it lacks.
+    alternates: many
+      ? [
+          ...versions.map((v) => ({ hreflang: v.tag, href: `${v.base}${path}` })),
+          { hreflang: 'x-default', href: path },
+        ]
+      : [],
     languages: many
       ? versions.map((v) => ({
           tag: v.tag,

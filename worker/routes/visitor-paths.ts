@@ -46,11 +46,16 @@ export function withoutLanguage(pathname: string): string {
   return language ? pathname.slice(language.length + 1) || '/' : pathname;
 }
 
-/** The document path for a request path, or null when no page has such a document. */
+/**
+ * The document path for a request path, or null when no page has such a document. The JSON
+ * API is the same in every language (CONTRACT.md §2): `/de/api/…` reads the one `/api/…`
+ * document, so a page's languages do not multiply its API documents and their KV writes.
+ */
 export function documentPath(pathname: string): string | null {
   const language = pathLanguage(pathname);
   if (!language) return ownPath(pathname);
   const own = ownPath(withoutLanguage(pathname));
+  if (own?.startsWith('/api/')) return own;
   return own ? `/${language}${own}` : null;
 }
 
