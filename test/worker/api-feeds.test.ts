@@ -89,7 +89,7 @@ describe('machine-readable documents', () => {
     const html = await (await get(`http://${DEMO_HOST}/`)).text();
     expect(html).toContain(summary.status.description);
     const names = summary.components.filter((c) => !c.group).map((c) => c.name);
-    const positions = names.map((n) => html.indexOf(`>${n}<`));
+    const positions = names.map((n) => html.indexOf(`<span class="svc-name"><bdi>${n}</bdi>`));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
