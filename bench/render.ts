@@ -1,5 +1,5 @@
 // Render time of a small (10 services), typical (50) and huge page (300 services × 90 days of
-// bars, 100 incidents), three ways:
+// bars, 100 incidents), and of the typical page served in three languages, three ways:
 // - status page alone: what one request renders on a cold miss (the coordinator's
 //   documentOnMiss): its ETag from its inputs, the markup, and its UTF-8 bytes. The 10 ms of
 //   CPU the Workers free plan gives is per request: the targets apply here;
@@ -45,6 +45,15 @@ const SIZES = [
     services: 300,
     incidents: 100,
     target: 10,
+  },
+  // A page served in three languages (its own, German, Arabic): three sets of documents, each
+  // rendered only when its inputs change, so a publish renders each changed document thrice.
+  {
+    label: 'typical in 3 languages (50 services, 10 incidents; en-GB, de, ar)',
+    services: 50,
+    incidents: 10,
+    target: 2,
+    locales: ['de', 'ar'],
   },
 ] as const;
 
@@ -118,7 +127,9 @@ export async function renderBench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     for (const size of SIZES) {
-      const snapshot = syntheticSnapshot(size, now);
+      const base = syntheticSnapshot(size, now);
+      const snapshot =
+        'locales' in size ? { ...base, page: { ...base.page, locales: [...size.locales] } } : base;
       const written = new Map(await r.publishedTags(snapshot, now));
       const all = await r.renderVariant(snapshot, 'public', now);
       const statusBytes = encoder.encode(all.find((d) => d.path === '/')!.body).length;

@@ -1,4 +1,4 @@
-// The event explorer's shapes (CONTRACT.md §3): what happened to one core event, step by step.
+// The event explorer's shapes (docs/contract.md §3): what happened to one core event, step by step.
 // The steps live in the database (store.ts); these are what the API answers.
 
 export type StepName =
@@ -10,7 +10,7 @@ export type StepName =
   | 'applied'
   | 'skipped'
   | 'rendered'
-  /** An extension of CONTRACT.md §3: the certificate updater's progress for a page event. */
+  /** An extension of docs/contract.md §3: the certificate updater's progress for a page event. */
   | 'certificate'
   | 'failed';
 

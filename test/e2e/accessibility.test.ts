@@ -1,11 +1,12 @@
 // WCAG 2.x A/AA in a real browser: axe-core in Debian's Chromium over the pages the real
-// worker serves (public page in light and dark, an incident, the history, a 401 page).
+// worker serves (public page in light and dark, an incident, the history, a 401 page; the
+// Arabic and Japanese versions of the demo page).
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../scripts/lib/demo-events.ts';
 import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
 import { launchChromium } from '../support/browser.ts';
 import { seedKv } from '../support/seed-kv.ts';
@@ -107,6 +108,16 @@ describe('axe-core finds no WCAG 2.x A/AA violation', () => {
   it('on the history page, light and dark', async () => {
     expect(explain(await violations(DEMO_HOST, '/history'))).toEqual([]);
     expect(explain(await violations(DEMO_HOST, '/history', 'dark'))).toEqual([]);
+  });
+
+  // The demo page is also served in German, Japanese and Arabic (right to left).
+  it.each(['/ar/', '/ja/'])('on the status page in %s, light and dark', async (path) => {
+    expect(explain(await violations(DEMO_HOST, path))).toEqual([]);
+    expect(explain(await violations(DEMO_HOST, path, 'dark'))).toEqual([]);
+  });
+
+  it.each(['/ar/incidents/inc_api_errors', '/ja/history'])('on %s', async (path) => {
+    expect(explain(await violations(DEMO_HOST, path))).toEqual([]);
   });
 
   it('on the 401 page of a private status page', async () => {

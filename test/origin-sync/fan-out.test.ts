@@ -6,7 +6,7 @@ import {
   pageEvent,
   serviceEvent,
   uptimeEvent,
-} from '../support/core-events.ts';
+} from '../support/events.ts';
 import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
 
 const open: StoreHarness[] = [];

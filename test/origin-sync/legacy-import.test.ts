@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postCoreEvents } from '../../origin-sync/core-client.ts';
 import type { Health } from '../../origin-sync/service.ts';
 import { encodeRecord } from '../../origin-sync/store/legacy/framing.ts';
 import { LEGACY_DIR } from '../../origin-sync/store/legacy-import.ts';
 import type { EventTrace } from '../../origin-sync/store/trace.ts';
+import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   type RunningOriginSync,

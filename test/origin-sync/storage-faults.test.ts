@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postCoreEvents } from '../../origin-sync/core-client.ts';
 import type { Health } from '../../origin-sync/service.ts';
 import { DATABASE_FILE } from '../../origin-sync/store/database.ts';
-import { pageEvent, serviceEvent } from '../support/core-events.ts';
+import { postCoreEvents } from '../../scripts/lib/core-client.ts';
+import { pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   type RunningOriginSync,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckRecord } from '../../origin-sync/store/outcomes.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
 
 const T = Date.parse('2026-11-21T10:00:00Z');

@@ -1,7 +1,7 @@
 // The API, feeds and badge through the worker: content types, ETag/304, CORS and CSP.
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import { API_PATHS } from '../../worker/routes/visitor-paths.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';
@@ -89,7 +89,7 @@ describe('machine-readable documents', () => {
     const html = await (await get(`http://${DEMO_HOST}/`)).text();
     expect(html).toContain(summary.status.description);
     const names = summary.components.filter((c) => !c.group).map((c) => c.name);
-    const positions = names.map((n) => html.indexOf(`>${n}<`));
+    const positions = names.map((n) => html.indexOf(`<span class="svc-name"><bdi>${n}</bdi>`));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });

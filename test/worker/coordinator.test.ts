@@ -65,7 +65,7 @@ describe('a burst of updates', () => {
     expect(html).toContain('Service s9');
     const last = storm.at(-1)!;
     expect(last.type === 'service.upserted' && last.data.status).toBe('major_outage');
-    expect(html).toMatch(/Service s9<\/span><span class="st st-major_outage">/);
+    expect(html).toMatch(/Service s9<\/bdi><\/span><span class="st st-major_outage">/);
 
     // A second alarm run (at-least-once delivery) renders nothing more.
     await p.runAlarm();
@@ -87,7 +87,7 @@ describe('idempotence', () => {
     expect(late.results[0]!.outcome).toBe('stale');
     await p.render();
     const html = await (await visit('order.example')).text();
-    expect(html).toMatch(/API<\/span><span class="st st-degraded_performance">/);
+    expect(html).toMatch(/API<\/bdi><\/span><span class="st st-degraded_performance">/);
     expect(html).not.toMatch(/<span class="st st-major_outage">/);
   });
 
@@ -312,14 +312,14 @@ describe('time moves pages', () => {
     await p.render();
     let html = await (await visit('clock.example')).text();
     expect(html).toContain('All Systems Operational');
-    expect(html).toMatch(/Engine upgrade<span class="tag">Scheduled</);
+    expect(html).toMatch(/Engine upgrade<\/bdi><span class="tag">Scheduled</);
     expect((await p.status()).alarmAt).toBe(start);
 
     await p.setClock(start);
     await p.runAlarm();
     html = await (await visit('clock.example')).text();
     expect(html).toContain('Service Under Maintenance');
-    expect(html).toMatch(/Engine upgrade<span class="tag">In progress</);
+    expect(html).toMatch(/Engine upgrade<\/bdi><span class="tag">In progress</);
     expect((await p.status()).alarmAt).toBe(end);
 
     await p.setClock(end);

@@ -5,7 +5,7 @@
 // may come out with new bytes under its old tag.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { demoEvents } from '../../scripts/lib/demo-events.ts';
 import type {
   Impact,
   IncidentStatus,
@@ -243,6 +243,9 @@ const demo = () => {
   const s = snapshotFromEvents(demoEvents({ now }), 'page_demo');
   // An audience, so that the audience variant's slice is checked too.
   s.page.audiences = [{ id: 'ops', name: 'Ops', serviceIds: ['svc_api', 'svc_db', 'svc_cdn'] }];
+  // One further language (right to left), so its documents are checked too; the demo's three
+  // would make every render four times the work.
+  s.page.locales = ['ar'];
   return s;
 };
 

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';
 
@@ -27,7 +27,7 @@ describe('routing by hostname', () => {
     expect((html.match(/<li class="p">/g) ?? []).length).toBeGreaterThan(0);
     // Narrow screens show the last 30 bars, with the percentage of those 30 days.
     expect(html).toMatch(
-      /<span class="d90">\d+\.\d\d%<\/span><span class="d30">\d+\.\d\d%<\/span> uptime/,
+      /<span class="d90"><bdi>\d+\.\d\d%<\/bdi> uptime<\/span><span class="d30"><bdi>\d+\.\d\d%<\/bdi> uptime<\/span>/,
     );
   });
 
@@ -52,7 +52,7 @@ describe('routing by hostname', () => {
     const incident = await get(`http://${DEMO_HOST}/incidents/inc_api_errors`);
     expect(incident.status).toBe(200);
     const html = await incident.text();
-    expect(html).toContain('<h1>Elevated API error rates in eu-west</h1>');
+    expect(html).toContain('<h1><bdi>Elevated API error rates in eu-west</bdi></h1>');
     expect(html.indexOf('rollback is complete')).toBeLessThan(
       html.indexOf('investigating elevated'),
     );

@@ -46,7 +46,7 @@ describe('a change to one service', () => {
 
     const home = await stored(p.pageId, '/');
     expect(home.meta.version).toBe(second);
-    expect(home.body).toMatch(/API<\/span><span class="st st-major_outage">/);
+    expect(home.body).toMatch(/API<\/bdi><\/span><span class="st st-major_outage">/);
     expect(home.body).toContain(`datetime="${new Date(p.now).toISOString()}"`);
     const incident = await stored(p.pageId, '/incidents/i1');
     expect(incident.meta).toEqual(incidentBefore.meta);

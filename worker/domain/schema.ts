@@ -1,7 +1,8 @@
-// The vocabulary of CONTRACT.md §1: what the core platform sends and what a page shows.
+// The vocabulary of docs/contract.md §1: what the core platform sends and what a page shows.
 // One source of truth for the worker and origin-sync (which imports this file), so it must
 // stay free of runtime-specific imports.
 import { z } from 'zod';
+import { LANGUAGES } from './languages.ts';
 
 /** Resource ids appear in URLs (`/incidents/:id`) and KV keys, so they are kept URL-safe. */
 export const ResourceId = z
@@ -59,6 +60,13 @@ function isLocale(tag: string): boolean {
 
 export const TimeZone = z.string().max(64).refine(isTimeZone, 'not an IANA time zone');
 export const Locale = z.string().max(35).refine(isLocale, 'not a BCP 47 language tag');
+/** A language with a catalogue, by its canonical tag (`pt-BR`, not `pt-br`): its path prefix. */
+export const PageLanguageTag = z
+  .string()
+  .max(35)
+  .refine((tag) => (LANGUAGES as readonly string[]).includes(tag), {
+    message: `one of ${LANGUAGES.join(', ')}`,
+  });
 export const HexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a #rrggbb colour');
 export const DayDate = z.iso.date();
 
@@ -142,6 +150,12 @@ export const StatusPage = z.object({
   branding: Branding.optional(),
   timeZone: TimeZone.optional(),
   locale: Locale.optional(),
+  /**
+   * Further languages the page is also served in, each under `/<tag>/` (docs/contract.md §2). Only
+   * languages with a catalogue (domain/languages.ts): any other would be English words under
+   * another language's name.
+   */
+  locales: z.array(PageLanguageTag).max(LANGUAGES.length).optional(),
   supportUrl: HttpUrl.optional(),
   /**
    * Extension: send visitors of `www.<host>` to `<host>` (`to_apex`) or the other way round
@@ -244,5 +258,4 @@ export type MaintenanceUpdate = z.infer<typeof MaintenanceUpdate>;
 export type Maintenance = z.infer<typeof Maintenance>;
 export type UptimeDay = z.infer<typeof UptimeDay>;
 export type CoreEvent = z.infer<typeof CoreEvent>;
-export type CoreEventType = CoreEvent['type'];
 export type CoreEventBatch = z.infer<typeof CoreEventBatch>;

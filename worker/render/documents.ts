@@ -19,6 +19,8 @@ import { JSON_CONTENT_TYPE, statuspageDocuments } from './api/statuspage.ts';
 import { styleHashSource } from './digest.ts';
 import { buildId, digestHex, fingerprintEtag, formattingProbe, joinParts } from './fingerprint.ts';
 import { PAGE_CSS, renderHistoryPage, renderIncidentPage, renderStatusPage } from './html.ts';
+import { languageInput } from './i18n/fingerprint-input.ts';
+import { type LanguageVersion, languageVersions, renderLanguage } from './i18n/page-language.ts';
 import { jsonOfIncident } from './memo.ts';
 import { themeCss } from './theme.ts';
 import {
@@ -107,8 +109,10 @@ function once<T>(make: () => T): () => T {
 }
 
 /**
- * Every document of one variant, as recipes. Cheap: views and inputs are built when a recipe
- * first needs them, and shared between the recipes of the variant.
+ * Every document of one variant, as recipes: one set per language of the page (its own at
+ * `/`, each of its `locales` under `/<tag>/`). Cheap: views and inputs are built when a recipe
+ * first needs them, and shared between the recipes of the variant; the JSON API is the same
+ * in every language, so it is one set of documents that every prefix reads.
  */
 export async function variantRecipes(
   snapshot: PageSnapshot,
@@ -116,12 +120,36 @@ export async function variantRecipes(
   now: Date,
 ): Promise<DocumentRecipe[]> {
   const slice = sliceForAudience(snapshot, audienceOfVariant(variant));
+  const versions = languageVersions(slice.page);
+  const facts = once((): PageFacts => pageFacts(slice, now));
+  const api = once(() => byPath(statuspageDocuments(slice, now, facts())));
+  const out: DocumentRecipe[] = [];
+  for (const version of versions) {
+    out.push(...(await languageRecipes(slice, version, versions, now, facts, api)));
+  }
+  return out;
+}
+
+async function languageRecipes(
+  variantSlice: PageSnapshot,
+  version: LanguageVersion,
+  versions: readonly LanguageVersion[],
+  now: Date,
+  facts: () => PageFacts,
+  api: () => Map<string, DocumentSource>,
+): Promise<DocumentRecipe[]> {
+  // Everything below reads the page's `locale`: here, the language of this set of documents.
+  const slice: PageSnapshot =
+    variantSlice.page.locale === version.tag
+      ? variantSlice
+      : { ...variantSlice, page: { ...variantSlice.page, locale: version.tag } };
   const { page } = slice;
-  const ctx: RenderContext = { snapshot: slice, now };
+  const base = version.base;
+  const ctx: RenderContext = { snapshot: slice, now, lang: renderLanguage(version, versions) };
   const style = pageStyle(page.branding?.accentColor);
   const styleSrc = await styleSourceOf(style);
   const zone = page.timeZone ?? 'UTC';
-  const locale = page.locale ?? 'en-US';
+  const locale = version.tag;
 
   // What documents read, each serialised once (see fingerprint.ts for the rule they keep).
   const probe = once(() => formattingProbe(locale, zone));
@@ -134,6 +162,7 @@ export async function variantRecipes(
       page.branding ?? null,
       page.supportUrl ?? null,
       probe(),
+      languageInput(version, versions),
     ]),
   );
   const layout = once(() => JSON.stringify([page.serviceIds, page.groups ?? null]));
@@ -151,7 +180,6 @@ export async function variantRecipes(
       .join(','),
   );
   const names = (i: Incident) => affectedNames(slice, i.serviceIds);
-  const facts = once((): PageFacts => pageFacts(slice, now));
   /** The JSON API and the feeds read the derived facts; phases are how the clock shows. */
   const factsInput = once(() => {
     const f = facts();
@@ -177,6 +205,7 @@ export async function variantRecipes(
         page.name,
         page.locale ?? null,
         probe(),
+        languageInput(version, versions),
         factsInput(),
         await incidentsDigest(),
       ]),
@@ -185,36 +214,41 @@ export async function variantRecipes(
 
   const status = once(() => statusPageView(ctx));
   const history = once(() => historyPageView(ctx));
-  const api = once(() => byPath(statuspageDocuments(slice, now, facts())));
   const feeds = once(() => byPath(feedDocuments(slice, now, facts())));
 
   const html = (
-    path: string,
+    docPath: string,
     inputs: () => Promise<readonly string[]>,
     render: () => string,
     unique = false,
-  ): DocumentRecipe => ({
-    path,
-    contentType: HTML,
-    styleSrc,
-    etag: async (build) => fingerprintEtag(build, [path, ...(await inputs())], unique),
-    render,
-  });
+  ): DocumentRecipe => {
+    const path = `${base}${docPath}`;
+    return {
+      path,
+      contentType: HTML,
+      styleSrc,
+      etag: async (build) => fingerprintEtag(build, [path, ...(await inputs())], unique),
+      render,
+    };
+  };
   const fromSet = (
-    path: string,
+    docPath: string,
     contentType: string,
     digest: () => Promise<string>,
     set: () => Map<string, DocumentSource>,
-  ): DocumentRecipe => ({
-    path,
-    contentType,
-    etag: async (build) => fingerprintEtag(build, [path, await digest()]),
-    render: () => {
-      const doc = set().get(path);
-      if (!doc) throw new Error(`no ${path} among the documents rendered with it`);
-      return doc.body;
-    },
-  });
+  ): DocumentRecipe => {
+    const path = `${base}${docPath}`;
+    return {
+      path,
+      contentType,
+      etag: async (build) => fingerprintEtag(build, [path, await digest()]),
+      render: () => {
+        const doc = set().get(docPath);
+        if (!doc) throw new Error(`no ${docPath} among the documents rendered with it`);
+        return doc.body;
+      },
+    };
+  };
 
   return [
     html(
@@ -251,16 +285,20 @@ export async function variantRecipes(
       ),
     ),
     // The machine-readable documents: Statuspage API v2, feeds and the badge.
-    ...API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api)),
+    // Once per variant, not per language: `/de/api/…` is read as `/api/…` (visitor-paths.ts).
+    ...(base === ''
+      ? API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api))
+      : []),
     fromSet('/history.atom', ATOM_CONTENT_TYPE, feedsDigest, feeds),
     fromSet('/history.rss', RSS_CONTENT_TYPE, feedsDigest, feeds),
     {
-      path: '/badge.svg',
+      path: `${base}/badge.svg`,
       contentType: SVG_CONTENT_TYPE,
       etag: (build) =>
         fingerprintEtag(build, [
-          '/badge.svg',
+          `${base}/badge.svg`,
           page.name,
+          languageInput(version, versions),
           JSON.stringify(
             overallStatus(shownServices(slice), slice.incidents, slice.maintenances, now),
           ),

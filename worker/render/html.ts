@@ -97,7 +97,10 @@ export function renderHistoryPage(view: ReturnType<typeof historyPageView>, styl
 }
 
 export interface MessagePage {
+  lang: string;
+  dir: 'ltr' | 'rtl';
   title: string;
+  /** HTML: the catalogue's words, escaped. */
   heading: string;
   message: string;
 }

@@ -1,38 +1,42 @@
 // The pages that answer when there is no status page to show. They are the same for every
 // hostname and leak nothing: no page name, no services, no hint whether a page exists.
+import { isRightToLeft, type Language } from '../domain/languages.ts';
 import { styleHashSource } from './digest.ts';
 import { type MessagePage, PAGE_CSS, renderMessagePage } from './html.ts';
+import { type MessageKey, translator } from './i18n/catalogue.ts';
 import { themeCss } from './theme.ts';
 
 export type MessageKind = 'not_found' | 'unauthorized' | 'forbidden' | 'bad_request';
 
-export const MESSAGES: Record<MessageKind, MessagePage & { status: 400 | 401 | 403 | 404 }> = {
-  not_found: {
-    status: 404,
-    title: 'Page not found',
-    heading: 'There is no status page here',
-    message:
-      'Check the address, or ask the organisation that sent you here for the link to their status page.',
-  },
+const STATUS = { not_found: 404, unauthorized: 401, forbidden: 403, bad_request: 400 } as const;
+
+const KEYS: Record<MessageKind, { title: MessageKey; heading: MessageKey; message: MessageKey }> = {
+  not_found: { title: 'notFoundTitle', heading: 'notFoundHeading', message: 'notFoundMessage' },
   unauthorized: {
-    status: 401,
-    title: 'Sign-in required',
-    heading: 'This status page is private',
-    message: 'Open the link you were given to view it, or ask its owner for access.',
+    title: 'unauthorizedTitle',
+    heading: 'unauthorizedHeading',
+    message: 'unauthorizedMessage',
   },
-  forbidden: {
-    status: 403,
-    title: 'Access denied',
-    heading: 'You do not have access to this status page',
-    message: 'Your credentials are valid but do not include this page. Ask its owner for access.',
-  },
+  forbidden: { title: 'forbiddenTitle', heading: 'forbiddenHeading', message: 'forbiddenMessage' },
   bad_request: {
-    status: 400,
-    title: 'Bad request',
-    heading: 'That request could not be understood',
-    message: 'Check the address and try again.',
+    title: 'badRequestTitle',
+    heading: 'badRequestHeading',
+    message: 'badRequestMessage',
   },
 };
+
+/** One message page in a language: the words as HTML (catalogue.ts), the title as text. */
+export function messageWords(kind: MessageKind, language: Language): MessagePage {
+  const t = translator(language);
+  const keys = KEYS[kind];
+  return {
+    lang: language,
+    dir: isRightToLeft(language) ? 'rtl' : 'ltr',
+    title: t.text(keys.title),
+    heading: t.html(keys.heading),
+    message: t.html(keys.message),
+  };
+}
 
 export interface RenderedMessage {
   status: 400 | 401 | 403 | 404;
@@ -40,19 +44,27 @@ export interface RenderedMessage {
   styleSrc: string;
 }
 
-const rendered = new Map<MessageKind, Promise<RenderedMessage>>();
+const rendered = new Map<string, Promise<RenderedMessage>>();
 
-export function messagePage(kind: MessageKind): Promise<RenderedMessage> {
-  let page = rendered.get(kind);
+/**
+ * The page for a refusal, in the language of the path asked for (`/de/…` → German): the path
+ * is the visitor's own, so it tells nothing of the page. English elsewhere.
+ */
+export function messagePage(
+  kind: MessageKind,
+  language: Language = 'en',
+): Promise<RenderedMessage> {
+  const key = `${kind}|${language}`;
+  let page = rendered.get(key);
   if (!page) {
     const style = `${PAGE_CSS}\n${themeCss(undefined)}`;
-    const m = MESSAGES[kind];
+    const m = messageWords(kind, language);
     page = styleHashSource(style).then((styleSrc) => ({
-      status: m.status,
+      status: STATUS[kind],
       body: renderMessagePage(m, style),
       styleSrc,
     }));
-    rendered.set(kind, page);
+    rendered.set(key, page);
   }
   return page;
 }

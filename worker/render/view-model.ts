@@ -1,18 +1,12 @@
 // Pure: a page snapshot, one variant's slice of it and the clock → the views the templates
 // fill. Everything customer-written stays a plain string here; Mustache escapes it. The only
 // HTML built here is the uptime bars, from dates and numbers we format ourselves.
+import { byNewest } from '../domain/chronology.ts';
 import { overallStatus } from '../domain/indicator.ts';
 import { serviceLayout } from '../domain/layout.ts';
 import type { Incident, Maintenance, Service, UptimeDay } from '../domain/schema.ts';
-import { type PageSnapshot, shownServices } from '../domain/snapshot.ts';
-import {
-  dayInZone,
-  formatBarDay,
-  formatDateTime,
-  formatDay,
-  formatDuration,
-  formatMonth,
-} from '../domain/time.ts';
+import { type PageSnapshot, shownServices, zoneOf } from '../domain/snapshot.ts';
+import { dayInZone, formatBarDay, formatDateTime, formatDay, formatMonth } from '../domain/time.ts';
 import {
   activeIncidents,
   activeMaintenances,
@@ -23,25 +17,45 @@ import {
   pastIncidents,
   upcomingMaintenances,
 } from '../domain/timeline.ts';
-import { barLevel, dayUptime, formatPercent, indexUptime, windowDays } from '../domain/uptime.ts';
+import { barLevel, dayUptime, indexUptime, UPTIME_DAYS, windowDays } from '../domain/uptime.ts';
+import { escapeHtml, type MessageKey, type Translator } from './i18n/catalogue.ts';
+import { en } from './i18n/messages/en.ts';
+import { daysAgo, formatDurationIn, formatPercentIn } from './i18n/numbers.ts';
+import { autonym, type RenderLanguage } from './i18n/page-language.ts';
 import {
-  IMPACT_LABEL,
-  INCIDENT_STATUS_LABEL,
-  MAINTENANCE_STATUS_LABEL,
+  IMPACT_KEY,
+  INCIDENT_STATUS_KEY,
+  MAINTENANCE_STATUS_KEY,
+  overallStatusKey,
   SERVICE_STATUS_ICON,
-  SERVICE_STATUS_LABEL,
+  SERVICE_STATUS_KEY,
 } from './labels.ts';
 import { safeHttpUrl } from './safe-url.ts';
 
 export const PAST_INCIDENT_DAYS = 14;
 
 export interface RenderContext {
+  /** The snapshot of one variant, its page's `locale` the language rendered. */
   snapshot: PageSnapshot;
   now: Date;
+  lang: RenderLanguage;
 }
 
 export interface PageChrome {
   lang: string;
+  dir: 'ltr' | 'rtl';
+  /** The path prefix of this language's documents (`''` or `/de`). */
+  base: string;
+  /** Every word the chrome shows, as HTML (the catalogue's, escaped; see catalogue.ts). */
+  w: Readonly<Record<MessageKey, string>>;
+  /** The same words as plain text, for attributes. */
+  a: Readonly<Record<MessageKey, string>>;
+  feedAtomTitle: string;
+  feedRssTitle: string;
+  timesShownHtml: string;
+  /** The same document in every language of the page (hreflang), when it has more than one. */
+  alternates: { hreflang: string; href: string }[];
+  languages: { tag: string; href: string; name: string; current: boolean }[] | null;
   theme: 'light' | 'dark' | null;
   title: string;
   description: string;
@@ -55,6 +69,7 @@ export interface PageChrome {
 }
 
 interface UpdateView {
+  /** HTML: the catalogue's words (escaped, marked when in English). */
   statusLabel: string;
   at: string;
   atLabel: string;
@@ -68,27 +83,93 @@ export interface IncidentView {
   impactLabel: string;
   statusLabel: string;
   affected: string;
+  /** HTML: "Affects …" with the names escaped. */
+  affectedHtml: string;
   createdAt: string;
   createdAtLabel: string;
   durationLabel: string | null;
+  startedHtml: string;
+  lastedHtml: string;
+  /** HTML: a sentence of ours around escaped labels. */
   summary: string;
   updates: UpdateView[];
-}
-
-function zoneOf(snapshot: PageSnapshot): string {
-  return snapshot.page.timeZone ?? 'UTC';
 }
 
 function localeOf(snapshot: PageSnapshot): string {
   return snapshot.page.locale ?? 'en-US';
 }
 
-export function chrome(ctx: RenderContext, title: string, description: string): PageChrome {
+const wordsOf = new WeakMap<Translator, Record<MessageKey, string>>();
+
+/** Every message as HTML, placeholders unfilled: what templates print as `{{{w.key}}}`. */
+export function words(t: Translator): Readonly<Record<MessageKey, string>> {
+  let w = wordsOf.get(t);
+  if (!w) {
+    const all = {} as Record<MessageKey, string>;
+    for (const key of Object.keys(en) as MessageKey[]) all[key] = t.html(key);
+    w = all;
+    wordsOf.set(t, w);
+  }
+  return w;
+}
+
+const attributeWordsOf = new WeakMap<Translator, Record<MessageKey, string>>();
+
+export function attributeWords(t: Translator): Readonly<Record<MessageKey, string>> {
+  let a = attributeWordsOf.get(t);
+  if (!a) {
+    const all = {} as Record<MessageKey, string>;
+    for (const key of Object.keys(en) as MessageKey[]) all[key] = t.text(key);
+    a = all;
+    attributeWordsOf.set(t, a);
+  }
+  return a;
+}
+
+/** A date, time or number inside a sentence: isolated, so its direction never mixes with it. */
+function isolated(html: string): string {
+  return `<bdi>${html}</bdi>`;
+}
+
+function timeHtml(iso: string, label: string): string {
+  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(label)}</time>`;
+}
+
+export function chrome(
+  ctx: RenderContext,
+  title: string,
+  description: string,
+  path: string,
+): PageChrome {
   const { page } = ctx.snapshot;
   const theme = page.branding?.theme;
   const zone = zoneOf(ctx.snapshot);
+  const { version, t, versions } = ctx.lang;
+  const many = versions.length > 1;
   return {
-    lang: page.locale ?? 'en',
+    lang: version.tag,
+    dir: version.dir,
+    base: version.base,
+    w: words(t),
+    a: attributeWords(t),
+    feedAtomTitle: t.text('feedAtomTitle', { page: page.name }),
+    feedRssTitle: t.text('feedRssTitle', { page: page.name }),
+    timesShownHtml: t.html('timesShownIn', { zone: isolated(escapeHtml(zone)) }),
+    // x-default: the page's own language at `/`, for readers of a language it lacks.
+    alternates: many
+      ? [
+          ...versions.map((v) => ({ hreflang: v.tag, href: `${v.base}${path}` })),
+          { hreflang: 'x-default', href: path },
+        ]
+      : [],
+    languages: many
+      ? versions.map((v) => ({
+          tag: v.tag,
+          href: `${v.base}${path}`,
+          name: autonym(v.tag),
+          current: v === version,
+        }))
+      : null,
     theme: theme === 'light' || theme === 'dark' ? theme : null,
     title,
     description,
@@ -115,21 +196,16 @@ export function affectedNames(snapshot: PageSnapshot, ids: readonly string[]): s
   return ids.flatMap((id) => shown.get(id) ?? []).join(', ');
 }
 
-function byNewest<T extends { createdAt: string; id: string }>(updates: readonly T[]): T[] {
-  return [...updates].sort(
-    (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id),
-  );
-}
-
 function updateViews<S extends string>(
   ctx: RenderContext,
   updates: readonly { id: string; status: S; body: string; createdAt: string }[],
-  labels: Record<S, string>,
+  labels: Record<S, MessageKey>,
 ): UpdateView[] {
   const zone = zoneOf(ctx.snapshot);
   const locale = localeOf(ctx.snapshot);
+  const { t } = ctx.lang;
   return byNewest(updates).map((u) => ({
-    statusLabel: labels[u.status],
+    statusLabel: t.html(labels[u.status]),
     at: u.createdAt,
     atLabel: formatDateTime(u.createdAt, zone, locale),
     body: u.body,
@@ -156,26 +232,34 @@ export function incidentView(ctx: RenderContext, incident: Incident): IncidentVi
 function buildIncidentView(ctx: RenderContext, incident: Incident): IncidentView {
   const zone = zoneOf(ctx.snapshot);
   const locale = localeOf(ctx.snapshot);
+  const { t } = ctx.lang;
   const resolved = !isUnresolved(incident);
   const ended = incidentEndedAt(incident);
   const durationLabel = resolved
-    ? formatDuration(Date.parse(ended) - Date.parse(incident.createdAt))
+    ? formatDurationIn(t, locale, Date.parse(ended) - Date.parse(incident.createdAt))
     : null;
   const startedLabel = formatDateTime(incident.createdAt, zone, locale);
+  const statusLabel = t.html(INCIDENT_STATUS_KEY[incident.status]);
+  const time = isolated(timeHtml(incident.createdAt, startedLabel));
+  const duration = durationLabel === null ? '' : isolated(escapeHtml(durationLabel));
+  const affected = affectedNames(ctx.snapshot, incident.serviceIds);
   return {
     id: incident.id,
     name: incident.name,
     impact: incident.impact,
-    impactLabel: IMPACT_LABEL[incident.impact],
-    statusLabel: INCIDENT_STATUS_LABEL[incident.status],
-    affected: affectedNames(ctx.snapshot, incident.serviceIds),
+    impactLabel: t.html(IMPACT_KEY[incident.impact]),
+    statusLabel,
+    affected,
+    affectedHtml: affected ? t.html('affects', { services: isolated(escapeHtml(affected)) }) : '',
     createdAt: incident.createdAt,
     createdAtLabel: startedLabel,
     durationLabel,
+    startedHtml: t.html('started', { time }),
+    lastedHtml: durationLabel === null ? '' : t.html('lasted', { duration }),
     summary: resolved
-      ? `${INCIDENT_STATUS_LABEL[incident.status]} · started ${startedLabel}, lasted ${durationLabel}`
-      : `${INCIDENT_STATUS_LABEL[incident.status]} · started ${startedLabel}`,
-    updates: updateViews(ctx, incident.updates, INCIDENT_STATUS_LABEL),
+      ? t.html('summaryResolved', { status: statusLabel, time, duration })
+      : t.html('summaryOngoing', { status: statusLabel, time }),
+    updates: updateViews(ctx, incident.updates, INCIDENT_STATUS_KEY),
   };
 }
 
@@ -183,18 +267,20 @@ function maintenanceView(ctx: RenderContext, m: Maintenance) {
   const zone = zoneOf(ctx.snapshot);
   const locale = localeOf(ctx.snapshot);
   const phase = maintenancePhase(m, ctx.now);
+  const { t } = ctx.lang;
+  const affected = affectedNames(ctx.snapshot, m.serviceIds);
   return {
     id: m.id,
     name: m.name,
-    phaseLabel: MAINTENANCE_STATUS_LABEL[phase],
-    windowLabel: `${formatDateTime(m.scheduledFor, zone, locale)} – ${formatDateTime(m.scheduledUntil, zone, locale)}`,
-    affected: affectedNames(ctx.snapshot, m.serviceIds),
-    updates: updateViews(ctx, m.updates, MAINTENANCE_STATUS_LABEL),
+    phaseLabel: t.html(MAINTENANCE_STATUS_KEY[phase]),
+    windowHtml: `${isolated(timeHtml(m.scheduledFor, formatDateTime(m.scheduledFor, zone, locale)))} – ${isolated(timeHtml(m.scheduledUntil, formatDateTime(m.scheduledUntil, zone, locale)))}`,
+    affected,
+    affectedHtml: affected ? t.html('affects', { services: isolated(escapeHtml(affected)) }) : '',
+    updates: updateViews(ctx, m.updates, MAINTENANCE_STATUS_KEY),
   };
 }
 
 const BAR_CLASS = { ok: '', partial: ' class="p"', major: ' class="m"' } as const;
-const BAR_WORDS = { ok: '', partial: ', partial outage', major: ', major outage' } as const;
 
 /** The 90 days a page's bars show, labelled in its locale, and the markup of fully-up days. */
 interface BarWindow {
@@ -206,13 +292,16 @@ interface BarWindow {
   allOk: string;
   /** Where each day's bar starts in `allOk` (and, last, its length). */
   offsets: readonly number[];
+  locale: string;
+  /** ", partial outage" and the like, in the page's language, as HTML. */
+  words: { ok: string; partial: string; major: string };
 }
 
 // Keyed by locale and today's date: every render of a page on the same day reuses it.
 const barWindows = new Map<string, BarWindow>();
 
-function barWindow(today: string, locale: string): BarWindow {
-  const key = `${locale}|${today}`;
+function barWindow(today: string, locale: string, t: Translator): BarWindow {
+  const key = `${t.language}|${locale}|${today}`;
   let w = barWindows.get(key);
   if (!w) {
     const days = windowDays(today);
@@ -220,11 +309,17 @@ function barWindow(today: string, locale: string): BarWindow {
     // Each bar's text alternative is its date and uptime in the fewest words ("Nov 3: 100%"):
     // 300 services × 90 days of bars make most of a huge page's bytes. `</li>` is optional in
     // HTML and left out for the same reason.
-    const okBars = labels.map((l) => `<li><i>${l}: 100%</i>`);
+    const full = escapeText(formatPercentIn(locale, 1));
+    const okBars = labels.map((l) => `<li><i>${l}: ${full}</i>`);
     const offsets = [0];
     for (const bar of okBars) offsets.push(offsets.at(-1)! + bar.length);
     const index = new Map(days.map((d, i) => [d, i]));
-    w = { days, index, labels, allOk: okBars.join(''), offsets };
+    const words = {
+      ok: '',
+      partial: `, ${t.html('barPartial')}`,
+      major: `, ${t.html('barMajor')}`,
+    };
+    w = { days, index, labels, allOk: okBars.join(''), offsets, locale, words };
     if (barWindows.size >= 64) barWindows.clear();
     barWindows.set(key, w);
   }
@@ -255,7 +350,7 @@ function serviceBars(
     const level = barLevel(rec.partialOutageSeconds, rec.majorOutageSeconds);
     if (level === 'ok') continue;
     const up = dayUptime(rec.partialOutageSeconds, rec.majorOutageSeconds);
-    const html = `<li${BAR_CLASS[level]}><i>${w.labels[at]}: ${formatPercent(up)}${BAR_WORDS[level]}</i>`;
+    const html = `<li${BAR_CLASS[level]}><i>${w.labels[at]}: ${escapeText(formatPercentIn(w.locale, up))}${w.words[level]}</i>`;
     outages.push({ at, up, html });
   }
   if (outages.length === 0) return { html: w.allOk, uptime: 1, uptime30: 1 };
@@ -300,12 +395,17 @@ export interface ServiceRow {
   name: string;
   description: string | null;
   status: string;
+  /** HTML: the catalogue's words. */
   statusLabel: string;
   icon: string;
+  barsLabel: string;
   barsHtml: string;
-  uptimeLabel: string;
+  ago90: string;
+  ago30: string;
+  uptimeHtml: string;
   /** Narrow screens show only the last 30 bars, so they get the matching percentage. */
-  uptime30Label: string;
+  uptime30Html: string;
+  todayHtml: string;
 }
 
 /** A service's row, not built yet, and everything it is made of (see html.ts). */
@@ -337,9 +437,12 @@ function buildSections(ctx: RenderContext): SectionSource[] {
   const { snapshot } = ctx;
   const today = dayInZone(ctx.now, zoneOf(snapshot));
   const locale = localeOf(snapshot);
-  const window = barWindow(today, locale);
+  const { t } = ctx.lang;
+  const window = barWindow(today, locale, t);
   const uptimeIndex = indexUptime(snapshot.uptime);
-  const windowKey = `${locale}|${today}`;
+  const windowKey = `${t.language}|${locale}|${today}`;
+  const uptime = (fraction: number) =>
+    t.html('uptime', { percent: isolated(escapeHtml(formatPercentIn(locale, fraction))) });
 
   const source = (s: Service): ServiceRowSource => {
     const byDay = uptimeIndex.get(s.id);
@@ -355,11 +458,15 @@ function buildSections(ctx: RenderContext): SectionSource[] {
           name: s.name,
           description: s.description || null,
           status: s.status,
-          statusLabel: SERVICE_STATUS_LABEL[s.status],
+          statusLabel: t.html(SERVICE_STATUS_KEY[s.status]),
           icon: SERVICE_STATUS_ICON[s.status],
+          barsLabel: t.text('barsLabel', { service: s.name, count: UPTIME_DAYS }),
           barsHtml: bars.html,
-          uptimeLabel: formatPercent(bars.uptime),
-          uptime30Label: formatPercent(bars.uptime30),
+          ago90: daysAgo(locale, UPTIME_DAYS),
+          ago30: daysAgo(locale, 30),
+          uptimeHtml: uptime(bars.uptime),
+          uptime30Html: uptime(bars.uptime30),
+          todayHtml: t.html('today'),
         };
       },
     };
@@ -398,6 +505,8 @@ export function statusPageView(ctx: RenderContext) {
     status.indicator === 'none' && status.description === 'Service Under Maintenance'
       ? 'maint'
       : status.indicator;
+  const { t } = ctx.lang;
+  const description = t.text(overallStatusKey(status));
   const active = activeIncidents(snapshot.incidents).map((i) => incidentView(ctx, i));
   const maintenances = [
     ...activeMaintenances(snapshot.maintenances, now),
@@ -406,10 +515,19 @@ export function statusPageView(ctx: RenderContext) {
   return {
     ...chrome(
       ctx,
-      `${snapshot.page.name} status`,
-      `${status.description}. Live status and incident history for ${snapshot.page.name}.`,
+      t.text('pageStatus', { page: snapshot.page.name }),
+      t.text('statusDescription', { status: description, page: snapshot.page.name }),
+      '/',
     ),
-    statusDescription: status.description,
+    statusDescription: t.html(overallStatusKey(status)),
+    lastUpdatedHtml: t.html('lastUpdated', {
+      time: isolated(
+        timeHtml(
+          now.toISOString(),
+          formatDateTime(now.toISOString(), zoneOf(snapshot), localeOf(snapshot)),
+        ),
+      ),
+    }),
     indicator: status.indicator,
     bannerClass,
     bannerIcon: BANNER_ICON[bannerClass],
@@ -423,12 +541,16 @@ export function statusPageView(ctx: RenderContext) {
 }
 
 export function incidentPageView(ctx: RenderContext, incident: Incident) {
+  const { t } = ctx.lang;
+  const page = ctx.snapshot.page.name;
   return {
     ...chrome(
       ctx,
-      `${incident.name} · ${ctx.snapshot.page.name} status`,
-      `Incident report: ${incident.name}`,
+      t.text('incidentTitle', { incident: incident.name, page }),
+      t.text('incidentDescription', { incident: incident.name }),
+      `/incidents/${incident.id}`,
     ),
+    backHtml: t.html('pageStatus', { page: escapeHtml(page) }),
     incident: incidentView(ctx, incident),
   };
 }
@@ -450,12 +572,16 @@ export function historyPageView(ctx: RenderContext) {
     }
     month.incidents.push(incidentView(ctx, incident));
   }
+  const { t } = ctx.lang;
+  const page = ctx.snapshot.page.name;
   return {
     ...chrome(
       ctx,
-      `Incident history · ${ctx.snapshot.page.name} status`,
-      `Past incidents of ${ctx.snapshot.page.name}`,
+      t.text('historyTitle', { page }),
+      t.text('historyDescription', { page }),
+      '/history',
     ),
+    backHtml: t.html('pageStatus', { page: escapeHtml(page) }),
     months,
   };
 }

@@ -15,6 +15,7 @@ import { type DocumentMeta, docKey, type HostRecord, versionKey } from '../store
 import { memoisedVersion, parseVersion, rememberVersion } from '../store/page-version.ts';
 import { matchCached, putCached } from './edge-cache.ts';
 import { memoryHit, remember } from './isolate-cache.ts';
+import { pathLanguage, withoutLanguage } from './visitor-paths.ts';
 
 const DEFAULT_BUDGET_MS = 50;
 /** JSON, feeds and badges have no skeleton: their readers wait for the coordinator this long. */
@@ -42,7 +43,8 @@ export interface ReadRequest {
 
 type KvDoc = { value: string | null; metadata: DocumentMeta | null } | null;
 
-function isHtmlPath(path: string): boolean {
+function isHtmlPath(prefixed: string): boolean {
+  const path = withoutLanguage(prefixed);
   return path === '/' || path === '/history' || path.startsWith('/incidents/');
 }
 
@@ -98,7 +100,10 @@ export async function readDocument(req: ReadRequest): Promise<DocumentRead> {
   // A rendered page that lacks an incident page simply has no such incident. Everything else
   // (a page with no complete render here yet, or a document every variant has) asks the
   // coordinator, which answers "no such document" cheaply from its own records.
-  if (version !== null && path.startsWith('/incidents/')) return { kind: 'missing' };
+  // So has a page that is not served in the language asked for.
+  if (version !== null && (path.startsWith('/incidents/') || pathLanguage(path))) {
+    return { kind: 'missing' };
+  }
   return fromCoordinator(req);
 }
 
@@ -133,7 +138,7 @@ async function fromCoordinator(req: ReadRequest): Promise<DocumentRead> {
       timer = setTimeout(() => resolve('late'), budget);
     });
     result = await Promise.race([settled, late]);
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 
   if (result === 'late') ctx.waitUntil(settled); // the render goes on; KV gets it next render

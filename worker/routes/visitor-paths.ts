@@ -1,4 +1,7 @@
-// Which visitor paths exist (CONTRACT.md §2). Anything else is a 404 without a KV read.
+// Which visitor paths exist (docs/contract.md §2). Anything else is a 404 without a KV read.
+// Every path also exists under `/<lang>/` for the languages we have catalogues for; whether
+// a page has that language is for its documents to say (a page without it has none there).
+import { LANGUAGES, type Language } from '../domain/languages.ts';
 import { ResourceId } from '../domain/schema.ts';
 
 export const API_PATHS = [
@@ -21,16 +24,44 @@ const FIXED = new Set<string>([
   ...API_PATHS,
 ]);
 
-/** The document path for a request path, or null when no page has such a document. */
-export function documentPath(pathname: string): string | null {
+function ownPath(pathname: string): string | null {
   if (FIXED.has(pathname)) return pathname;
   const m = /^\/incidents\/([^/]+)$/.exec(pathname);
   if (m && ResourceId.safeParse(m[1]).success) return pathname;
   return null;
 }
 
+const PREFIXED = /^\/([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)(\/.*)?$/;
+
+/** The language a path is under (`/de/history` → `de`), or null for the page's own. */
+export function pathLanguage(pathname: string): Language | null {
+  const m = PREFIXED.exec(pathname);
+  const tag = m?.[1];
+  return tag && (LANGUAGES as readonly string[]).includes(tag) ? (tag as Language) : null;
+}
+
+/** The path without its language prefix (`/de/` → `/`, `/de/history` → `/history`). */
+export function withoutLanguage(pathname: string): string {
+  const language = pathLanguage(pathname);
+  return language ? pathname.slice(language.length + 1) || '/' : pathname;
+}
+
+/**
+ * The document path for a request path, or null when no page has such a document. The JSON
+ * API is the same in every language (docs/contract.md §2): `/de/api/…` reads the one `/api/…`
+ * document, so a page's languages do not multiply its API documents and their KV writes.
+ */
+export function documentPath(pathname: string): string | null {
+  const language = pathLanguage(pathname);
+  if (!language) return ownPath(pathname);
+  const own = ownPath(withoutLanguage(pathname));
+  if (own?.startsWith('/api/')) return own;
+  return own ? `/${language}${own}` : null;
+}
+
 /** Documents other sites read (JSON API, feeds, badge): CORS-open on public pages. */
-export function isOpenDataPath(path: string): boolean {
+export function isOpenDataPath(prefixed: string): boolean {
+  const path = withoutLanguage(prefixed);
   return (
     path.startsWith('/api/') ||
     path === '/history.atom' ||
@@ -40,5 +71,5 @@ export function isOpenDataPath(path: string): boolean {
 }
 
 export function isApiPath(pathname: string): boolean {
-  return pathname.startsWith('/api/');
+  return withoutLanguage(pathname).startsWith('/api/');
 }

@@ -19,7 +19,7 @@ import { type MessageKind, messagePage } from '../render/message-pages.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import type { HostRecord } from '../store/keys.ts';
 import { readDocument } from './read-document.ts';
-import { documentPath, isApiPath } from './visitor-paths.ts';
+import { documentPath, isApiPath, pathLanguage } from './visitor-paths.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
 
@@ -40,7 +40,7 @@ export async function refuse(
   kind: MessageKind,
   headers: Record<string, string> = {},
 ): Promise<Response> {
-  const page = await messagePage(kind);
+  const page = await messagePage(kind, pathLanguage(pathname) ?? 'en');
   if (isApiPath(pathname)) {
     return problemResponse({ title: PROBLEM_TITLES[kind], status: page.status }, headers);
   }

@@ -5,6 +5,8 @@
 import { type OverallStatus, overallStatus } from '../../domain/indicator.ts';
 import { type PageSnapshot, shownServices } from '../../domain/snapshot.ts';
 import type { DocumentSource } from '../documents.ts';
+import { pageLanguage, type Translator, translator } from '../i18n/catalogue.ts';
+import { overallStatusKey } from '../labels.ts';
 import { xmlEscape } from '../xml.ts';
 
 export const SVG_CONTENT_TYPE = 'image/svg+xml';
@@ -49,14 +51,18 @@ function textWidth(text: string): number {
   return Math.ceil(w);
 }
 
-export function renderBadge(pageName: string, status: OverallStatus): string {
+export function renderBadge(
+  pageName: string,
+  status: OverallStatus,
+  t: Translator = translator('en'),
+): string {
   const tone = BADGE_COLOURS[badgeTone(status)];
   const label = truncate(pageName);
-  const value = status.description;
+  const value = t.text(overallStatusKey(status));
   const lw = textWidth(label) + 12;
   const vw = textWidth(value) + 12;
   const width = lw + vw;
-  const title = xmlEscape(`${pageName} status: ${value}`);
+  const title = xmlEscape(`${t.text('pageStatus', { page: pageName })}: ${value}`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20" viewBox="0 0 ${width} 20" role="img" aria-label="${title}">`,
     `<title>${title}</title>`,
@@ -82,6 +88,6 @@ export function badgeDocument(snapshot: PageSnapshot, now: Date): DocumentSource
   return {
     path: '/badge.svg',
     contentType: SVG_CONTENT_TYPE,
-    body: renderBadge(snapshot.page.name, status),
+    body: renderBadge(snapshot.page.name, status, translator(pageLanguage(snapshot.page.locale))),
   };
 }

@@ -8,7 +8,8 @@ import type { PageSnapshot } from '../../domain/snapshot.ts';
 import { formatDateTime } from '../../domain/time.ts';
 import { allIncidentsNewestFirst } from '../../domain/timeline.ts';
 import type { DocumentSource } from '../documents.ts';
-import { INCIDENT_STATUS_LABEL } from '../labels.ts';
+import { pageLanguage, translator } from '../i18n/catalogue.ts';
+import { INCIDENT_STATUS_KEY } from '../labels.ts';
 import { ContentMemo, jsonOfIncident } from '../memo.ts';
 import { htmlEscape, xmlEscape } from '../xml.ts';
 import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
@@ -31,12 +32,13 @@ interface FeedEntry {
 function entryHtml(snapshot: PageSnapshot, incident: Incident): string {
   const zone = snapshot.page.timeZone ?? 'UTC';
   const locale = snapshot.page.locale ?? 'en-US';
+  const t = translator(pageLanguage(snapshot.page.locale));
   return [...incident.updates]
     .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id))
     .map(
       (u) =>
         `<p><small>${htmlEscape(formatDateTime(u.createdAt, zone, locale))}</small><br>` +
-        `<strong>${INCIDENT_STATUS_LABEL[u.status]}</strong> - ` +
+        `<strong>${htmlEscape(t.text(INCIDENT_STATUS_KEY[u.status]))}</strong> - ` +
         `${htmlEscape(u.body).replace(/\r?\n/g, '<br>')}</p>`,
     )
     .join('');
@@ -80,7 +82,9 @@ const atomEntries = new ContentMemo<string>(512);
 const rssEntries = new ContentMemo<string>(512);
 
 function feedTitle(snapshot: PageSnapshot): string {
-  return `${snapshot.page.name} status - Incident history`;
+  return translator(pageLanguage(snapshot.page.locale)).text('feedTitle', {
+    page: snapshot.page.name,
+  });
 }
 
 function newest(feed: readonly { updated: string }[], fallback: string): string {

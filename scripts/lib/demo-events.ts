@@ -83,6 +83,8 @@ export function demoPages(opts: DemoOptions): StatusPage[] {
       branding: { accentColor: '#3b2fc9', theme: 'auto' },
       timeZone: 'Europe/Paris',
       locale: 'en-GB',
+      // Also served in German, Japanese and Arabic (right to left), under /de/, /ja/, /ar/.
+      locales: ['de', 'ja', 'ar'],
       supportUrl: 'https://support.acme.example/',
     },
   ];

@@ -1,0 +1,116 @@
+// Message catalogues and the translator a render uses. No ICU MessageFormat library: the
+// messages need only `{name}` placeholders and, for counts, a plural form picked by
+// Intl.PluralRules (workerd's Intl has full ICU data), which keeps the worker bundle small.
+// A key a language lacks falls back to English for that string alone, and HTML marks it
+// `lang="en"` so screen readers switch voice (test/unit/i18n-catalogues.test.ts keeps every
+// catalogue complete, so this is a safety net, not a habit).
+import { type Language, languageOf } from '../../domain/languages.ts';
+import { escapeHtml } from '../compiled-template.ts';
+import { ar } from './messages/ar.ts';
+import { de } from './messages/de.ts';
+import { en } from './messages/en.ts';
+import { es } from './messages/es.ts';
+import { fr } from './messages/fr.ts';
+import { he } from './messages/he.ts';
+import { it } from './messages/it.ts';
+import { ja } from './messages/ja.ts';
+import { ko } from './messages/ko.ts';
+import { nl } from './messages/nl.ts';
+import { pl } from './messages/pl.ts';
+import { ptBR } from './messages/pt-BR.ts';
+import { sv } from './messages/sv.ts';
+import { tr } from './messages/tr.ts';
+import { zhCN } from './messages/zh-CN.ts';
+
+export type MessageKey = keyof typeof en;
+/** A message with a count: one text per plural category of the language, `other` always. */
+export type PluralMessage = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+export type Message = string | PluralMessage;
+export type Catalogue = Partial<Record<MessageKey, Message>>;
+
+export const CATALOGUES: Readonly<Record<Language, Catalogue>> = {
+  en,
+  de,
+  fr,
+  es,
+  it,
+  'pt-BR': ptBR,
+  nl,
+  pl,
+  sv,
+  tr,
+  ja,
+  'zh-CN': zhCN,
+  ko,
+  ar,
+  he,
+};
+
+export type MessageArgs = Readonly<Record<string, string | number>>;
+
+function fill(template: string, args: MessageArgs, escapeArg: (s: string) => string): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const v = args[name];
+    return v === undefined ? whole : escapeArg(String(v));
+  });
+}
+
+/** Escaped as Mustache escapes `{{name}}`: one rule for all text in a page. */
+export { escapeHtml };
+
+/** The words of one language, with English where a key is missing. */
+export class Translator {
+  readonly language: Language;
+  private readonly catalogue: Catalogue;
+  private readonly plurals: Intl.PluralRules;
+
+  constructor(language: Language) {
+    this.language = language;
+    this.catalogue = CATALOGUES[language];
+    this.plurals = new Intl.PluralRules(language);
+  }
+
+  /** Whether `key` comes from English because this language lacks it. */
+  isFallback(key: MessageKey): boolean {
+    return this.catalogue[key] === undefined && this.language !== 'en';
+  }
+
+  private template(key: MessageKey, args: MessageArgs): string {
+    const message: Message = this.catalogue[key] ?? en[key];
+    if (typeof message === 'string') return message;
+    const count = Number(args.count ?? 0);
+    // The English plural rules for an English fallback, the language's own otherwise.
+    const rules = this.catalogue[key] === undefined ? new Intl.PluralRules('en') : this.plurals;
+    return message[rules.select(count)] ?? message.other;
+  }
+
+  /** Plain text (titles, attributes, feeds): placeholders filled as given. */
+  text(key: MessageKey, args: MessageArgs = {}): string {
+    return fill(this.template(key, args), args, (s) => s);
+  }
+
+  /**
+   * HTML: the message escaped, `args` already HTML (the caller escapes customer text and
+   * isolates dates and numbers), wrapped in `lang="en"` when it is an English fallback.
+   */
+  html(key: MessageKey, args: MessageArgs = {}): string {
+    const out = fill(escapeHtml(this.template(key, args)), args, (s) => s);
+    return this.isFallback(key) ? `<span lang="en">${out}</span>` : out;
+  }
+}
+
+const translators = new Map<Language, Translator>();
+
+export function translator(language: Language): Translator {
+  let t = translators.get(language);
+  if (!t) {
+    t = new Translator(language);
+    translators.set(language, t);
+  }
+  return t;
+}
+
+/** A page's language from its `locale` (any BCP 47 tag): its catalogue, or English. */
+export function pageLanguage(locale: string | undefined): Language {
+  return languageOf(locale ?? 'en') ?? 'en';
+}
