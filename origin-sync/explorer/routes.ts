@@ -1,4 +1,4 @@
-// /explorer: the event explorer for people (CONTRACT.md §3), server-rendered HTML that works
+// /explorer: the event explorer for people (docs/contract.md §3), server-rendered HTML that works
 // without JavaScript, behind the operator token. Without a session every explorer URL answers
 // 401 with the sign-in page and nothing else: no page, hostname, event or count.
 import { readFileSync } from 'node:fs';

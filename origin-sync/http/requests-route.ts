@@ -1,4 +1,4 @@
-// GET /v1/requests (CONTRACT.md §3): the core's recent requests, newest first, refused ones
+// GET /v1/requests (docs/contract.md §3): the core's recent requests, newest first, refused ones
 // included, so "we sent it and nothing happened" can be answered after the fact.
 import type { Hono } from 'hono';
 import { z } from 'zod';

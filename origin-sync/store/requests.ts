@@ -1,4 +1,4 @@
-// The core's requests as they arrived, accepted or refused (CONTRACT.md §3 GET /v1/requests):
+// The core's requests as they arrived, accepted or refused (docs/contract.md §3 GET /v1/requests):
 // "we sent it and nothing happened" is answered by looking at the request itself. Refused
 // requests have their own cap, so a flood of bad ones cannot push accepted history out.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postCoreEvents } from '../../origin-sync/core-client.ts';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
+import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import { launchChromium } from '../support/browser.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   type RunningOriginSync,

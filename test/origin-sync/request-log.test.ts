@@ -1,10 +1,10 @@
-// Every core request is recorded, accepted or refused (CONTRACT.md §3 GET /v1/requests).
+// Every core request is recorded, accepted or refused (docs/contract.md §3 GET /v1/requests).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
-import { incidentEvent, pageEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   type RunningOriginSync,
