@@ -321,7 +321,11 @@ export class OriginSync {
   #schedulePrune(): void {
     this.#pruneTimer = setTimeout(() => {
       this.#commits
-        .run(() => this.#store.prune(Date.now(), this.#retention) + this.requests.prune(Date.now()))
+        .run(
+          () =>
+            this.#store.prune(Date.now(), this.#retention) +
+            this.requests.prune(Date.now(), this.#retention.maxBytes),
+        )
         .catch((err: unknown) =>
           this.#log.warn('store: retention did not run', { error: errorMessage(err) }),
         )

@@ -132,6 +132,11 @@ export class RequestLog {
         'DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE received_at < ? LIMIT ?)',
       ),
       one: p('SELECT * FROM requests WHERE id = ?'),
+      pruneRefused: p(
+        `DELETE FROM requests WHERE seq IN (
+           SELECT seq FROM requests WHERE outcome = 'refused' ORDER BY seq LIMIT ?)`,
+      ),
+      oldest: p('SELECT min(received_at) AS at FROM requests'),
       addAction: p(
         'INSERT INTO operator_actions (at, who, action, page_id, event_id, result) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -197,9 +202,21 @@ export class RequestLog {
     }));
   }
 
-  /** Forgets requests past their age; bounded work per call. */
-  prune(now: number, limit = 10_000): number {
-    const removed = Number(this.#s.pruneOld!.run(now - this.#retention.maxAgeMs, limit).changes);
+  /**
+   * Forgets requests past their age; past the database's byte budget, refused requests go
+   * first, and accepted ones only when no refused one is left, the oldest hour at a time.
+   * Bounded work per call.
+   */
+  prune(now: number, maxBytes = Number.POSITIVE_INFINITY, limit = 10_000): number {
+    let cutoff = now - this.#retention.maxAgeMs;
+    if (usedBytes(this.#db) > maxBytes) {
+      const refused = Number(this.#s.pruneRefused!.run(limit).changes);
+      if (refused === 0) {
+        const oldest = (this.#s.oldest!.get() as { at: number | null } | undefined)?.at;
+        if (typeof oldest === 'number') cutoff = Math.max(cutoff, oldest + 3_600_000);
+      }
+    }
+    const removed = Number(this.#s.pruneOld!.run(cutoff, limit).changes);
     if (removed > 0) this.#s.orphans!.run();
     return removed;
   }
@@ -239,6 +256,11 @@ export class RequestLog {
       refused: Number(r.refused),
     }));
   }
+}
+
+function usedBytes(db: DatabaseSync): number {
+  const n = (sql: string) => Number(Object.values(db.prepare(sql).get() ?? {})[0] ?? 0);
+  return (n('PRAGMA page_count') - n('PRAGMA freelist_count')) * n('PRAGMA page_size');
 }
 
 function fromRow(row: Row): RecordedRequest {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
+import { openDatabase } from '../../origin-sync/store/database.ts';
+import { RequestLog } from '../../origin-sync/store/requests.ts';
 import { incidentEvent, pageEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
@@ -179,5 +181,45 @@ describe('GET /v1/requests', () => {
       headers: { Authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
     });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('request retention', () => {
+  it('past the byte budget forgets refused requests first, accepted ones only after', async () => {
+    const where = await mkdtemp(join(tmpdir(), 'esp-request-budget-'));
+    const db = openDatabase(where);
+    try {
+      const log = new RequestLog(db, { maxAgeMs: 86_400_000 });
+      const now = Date.now();
+      const record = (id: string, outcome: 'accepted' | 'refused', at: number) =>
+        log.record({
+          id,
+          receivedAt: new Date(at).toISOString(),
+          outcome,
+          status: outcome === 'accepted' ? 202 : 400,
+          headers: {},
+          body: 'x'.repeat(4096),
+        });
+      record('old_accepted', 'accepted', now - 3 * 3_600_000);
+      for (let i = 0; i < 50; i++) record(`refused_${i}`, 'refused', now - 60_000);
+      record('new_accepted', 'accepted', now);
+      // Within budget and age: nothing goes.
+      expect(log.prune(now)).toBe(0);
+      // Over budget: every refused one goes before any accepted one.
+      log.prune(now, 1);
+      expect(log.list({ limit: 100, outcome: 'refused' })).toEqual([]);
+      expect(log.list({ limit: 100, outcome: 'accepted' }).map((r) => r.id)).toEqual([
+        'new_accepted',
+        'old_accepted',
+      ]);
+      // Still over: then the oldest accepted hour.
+      log.prune(now, 1);
+      expect(log.list({ limit: 100 }).map((r) => r.id)).toEqual(['new_accepted']);
+      // Past the age limit, whatever the budget.
+      expect(log.prune(now + 2 * 86_400_000)).toBe(1);
+    } finally {
+      db.close();
+      await rm(where, { recursive: true, force: true });
+    }
   });
 });
