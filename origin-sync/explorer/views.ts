@@ -368,9 +368,10 @@ export function systemView(opts: {
   )}</div>
 <div class="card">${gauge('Outbox depth', health.outbox.depth, Math.max(100, health.outbox.depth), `event(s) on ${health.outbox.pages} page(s)`, 'fill')}
 <p class="muted">Oldest waiting: ${health.outbox.oldestAgeS === null ? 'none' : `${health.outbox.oldestAgeS} s`}</p></div>
-<div class="card"><strong>Push health</strong><dl class="facts">${Object.entries(push).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl></div>
+
 <div class="card">${gauge('Oldest unconfirmed render', health.renders.oldestAgeS ?? 0, Math.max(60, health.renders.oldestAgeS ?? 0), `s (${health.renders.waiting} event(s) waiting on ${health.renders.pages} page(s))`, 'fill')}</div>
 </div>
+<h2>Push health</h2><dl class="facts push">${Object.entries(push).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>
 <h2>Dead letters</h2>
 ${
   opts.deadLetters.length === 0
