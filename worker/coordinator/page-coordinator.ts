@@ -40,8 +40,8 @@ const WRITE_CONCURRENCY = 8;
 const MISS_RENDER_TTL_MS = 1000;
 /** Miss renders kept at once (one per variant and path asked for). */
 const MISS_RENDERS_KEPT = 16;
-/** KV may take this long to show a new key everywhere: a miss on a document published more
- * recently than this is expected, not a loss to repair. */
+/** KV may take this long to show a new key everywhere: a document is written again at most
+ * once in this time however many locations miss it. */
 const KV_VISIBLE_MS = 120_000;
 /** The KV layout this code writes (CoordinatorState.layout). */
 const LAYOUT = 2;
@@ -137,6 +137,8 @@ export class PageCoordinator extends DurableObject<Env> {
     string,
     { seq: number; at: number; doc: RenderedDocument | null }
   >();
+  /** When a document KV did not show was last written again (in memory: a bound, no more). */
+  private readonly repaired = new Map<string, number>();
   /** In memory only: what the last publish rendered, for status() and tests. */
   private lastPublish: PublishStats | null = null;
   /** The pointer of the last complete publish (built from SQL when this object wakes). */
@@ -247,10 +249,15 @@ export class PageCoordinator extends DurableObject<Env> {
       return { found: false, reason: 'no_document' };
     const doc = await this.renderForMiss(snapshot, variant, path, s.changeSeq, now);
     if (!doc) return { found: false, reason: 'no_document' };
-    const justPublished = s.publishedAt !== null && now - s.publishedAt < KV_VISIBLE_MS;
-    if (!dirty && !justPublished) {
-      // KV should hold this document but the reader did not find it, long after it was
-      // written (lost): write it again with the next render.
+    // KV should hold this document but the reader did not find it: lost, or not visible yet
+    // where it read (KV takes up to a minute or more). Write it again with the next render,
+    // once per document in that time: every location's first miss after a publish must not
+    // become a render each.
+    const repairedAt = this.repaired.get(key);
+    const repairedLately = repairedAt !== undefined && now - repairedAt < KV_VISIBLE_MS;
+    if (!dirty && !repairedLately) {
+      if (this.repaired.size >= 1024) this.repaired.clear();
+      this.repaired.set(key, now);
       this.storage.forgetDoc(key);
       this.markChanged(now);
       await this.scheduleAlarm();
