@@ -13,13 +13,15 @@ import {
 } from '../render/documents.ts';
 import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
 import { forgetHosts } from '../store/host-lookup.ts';
-import { type DocumentMeta, docKey, type HostRecord, hostKey, versionKey } from '../store/keys.ts';
-import { rememberVersion } from '../store/page-version.ts';
+import { type DocumentMeta, docKey, type HostRecord, hostKey } from '../store/keys.ts';
+import { contentKeyOf, pointerKey, pointerOf, type RenderPointer } from '../store/pointer.ts';
+import { isolatePointers } from '../store/pointer-memo.ts';
 import type { PageRenderStatus, SyncResult } from '../sync/contract.ts';
 import { planBatch } from './apply.ts';
 import { type KvWriter, kvWriter } from './kv-writer.ts';
 import { type CoordinatorState, PageStorage } from './page-storage.ts';
 import { type DesiredDocument, keyedDocuments, planDocuments, planHosts } from './publish-plan.ts';
+import { RetiredDocuments } from './retired-documents.ts';
 import {
   backoffMs,
   type RenderTiming,
@@ -38,6 +40,13 @@ const WRITE_CONCURRENCY = 8;
 const MISS_RENDER_TTL_MS = 1000;
 /** Miss renders kept at once (one per variant and path asked for). */
 const MISS_RENDERS_KEPT = 16;
+/** KV may take this long to show a new key everywhere: a document is written again at most
+ * once in this time however many locations miss it. */
+const KV_VISIBLE_MS = 120_000;
+/** The KV layout this code writes (CoordinatorState.layout). */
+const LAYOUT = 2;
+/** Before LAYOUT 2: `ver:<pageId>` held the render version. */
+const legacyVersionKey = (pageId: string) => `ver:${pageId}`;
 
 export type MissAnswer =
   | { found: true; body: string; meta: DocumentMeta }
@@ -67,8 +76,9 @@ export interface PublishStats {
   rendered: string[];
 }
 
-function scheduleOf(s: CoordinatorState): ScheduleState {
+function scheduleOf(s: CoordinatorState, collectAt: number | null): ScheduleState {
   return {
+    collectAt,
     dirty: s.changeSeq > s.renderedSeq,
     firstDirtyAt: s.firstDirtyAt,
     lastChangeAt: s.lastChangeAt,
@@ -127,12 +137,18 @@ export class PageCoordinator extends DurableObject<Env> {
     string,
     { seq: number; at: number; doc: RenderedDocument | null }
   >();
+  /** When a document KV did not show was last written again (in memory: a bound, no more). */
+  private readonly repaired = new Map<string, number>();
   /** In memory only: what the last publish rendered, for status() and tests. */
   private lastPublish: PublishStats | null = null;
+  /** The pointer of the last complete publish (built from SQL when this object wakes). */
+  private published: RenderPointer | null = null;
+  readonly retired: RetiredDocuments;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new PageStorage(ctx.storage.sql);
+    this.retired = new RetiredDocuments(ctx.storage.sql);
     this.kv = kvWriter(env.PAGES_KV);
     this.timing = timingFromEnv(env);
   }
@@ -178,15 +194,39 @@ export class PageCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = this.clock();
     const s = this.storage.state();
-    const schedule = scheduleOf(s);
+    const collectAt = this.retired.nextDueAt();
+    const schedule = scheduleOf(s, collectAt);
     if (this.flushing || !shouldRender(schedule, this.timing, now)) {
       await this.scheduleAlarm();
       return;
     }
     const boundaryPassed = s.nextBoundary !== null && now >= s.nextBoundary;
+    const recheckDue = s.hostRecheckAt !== null && now >= s.hostRecheckAt;
     if (schedule.dirty || boundaryPassed) await this.flush(now);
-    else await this.recheckHosts(now);
+    else if (recheckDue) await this.recheckHosts(now);
+    if (collectAt !== null && now >= collectAt) await this.collect(now);
     await this.scheduleAlarm();
+  }
+
+  /**
+   * Which content is current for each document of the page: what every location asks at most
+   * about once a second (routes/current-pointer.ts). Null while this object has never known
+   * its page, or has not yet published in the current KV layout (readers then use KV's copy,
+   * or ask for the document itself).
+   */
+  async pointer(): Promise<RenderPointer | null> {
+    const s = this.storage.state();
+    if (s.pageId === null) return null;
+    if (s.layout !== LAYOUT && s.publishedVersion > 0) {
+      // Written before content keys: publish again, in this layout, at once.
+      if (s.changeSeq <= s.renderedSeq) {
+        this.markChanged(this.clock());
+        await this.scheduleAlarm();
+      }
+      return null;
+    }
+    this.published ??= pointerOf(s.pageId, s.publishedVersion, this.storage.writtenDocs());
+    return this.published;
   }
 
   /**
@@ -209,9 +249,15 @@ export class PageCoordinator extends DurableObject<Env> {
       return { found: false, reason: 'no_document' };
     const doc = await this.renderForMiss(snapshot, variant, path, s.changeSeq, now);
     if (!doc) return { found: false, reason: 'no_document' };
-    if (!dirty) {
-      // KV should hold this document but the reader did not find it (lost, or not yet visible
-      // where it read): write it again with the next render.
+    // KV should hold this document but the reader did not find it: lost, or not visible yet
+    // where it read (KV takes up to a minute or more). Write it again with the next render,
+    // once per document in that time: every location's first miss after a publish must not
+    // become a render each.
+    const repairedAt = this.repaired.get(key);
+    const repairedLately = repairedAt !== undefined && now - repairedAt < KV_VISIBLE_MS;
+    if (!dirty && !repairedLately) {
+      if (this.repaired.size >= 1024) this.repaired.clear();
+      this.repaired.set(key, now);
       this.storage.forgetDoc(key);
       this.markChanged(now);
       await this.scheduleAlarm();
@@ -262,7 +308,10 @@ export class PageCoordinator extends DurableObject<Env> {
   }
 
   private async scheduleAlarm(): Promise<void> {
-    const due = renderDueAt(scheduleOf(this.storage.state()), this.timing);
+    const due = renderDueAt(
+      scheduleOf(this.storage.state(), this.retired.nextDueAt()),
+      this.timing,
+    );
     if (due === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(due);
   }
@@ -306,7 +355,14 @@ export class PageCoordinator extends DurableObject<Env> {
     // Read everything this render needs before the first await: batches arriving while KV is
     // written change SQL, and they belong to the next render.
     const snapshot = pageId ? this.storage.snapshot(pageId, at) : null;
-    const writtenDocs = this.storage.writtenDocs();
+    const legacy = before.layout !== LAYOUT;
+    // Documents written in an older layout are not under their content keys: write them all.
+    const writtenDocs = legacy ? new Map<string, string>() : this.storage.writtenDocs();
+    const legacyDocs = legacy ? [...this.storage.writtenDocs().keys()] : [];
+    if (pageId && !this.published) {
+      // Readers asking during this render get the previous complete one, never half of this.
+      this.published = pointerOf(pageId, before.publishedVersion, writtenDocs);
+    }
     // A due takeover re-check rewrites every hostname record, not only the changed ones.
     const recheckDue = before.hostRecheckAt !== null && now >= before.hostRecheckAt;
     const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts(), recheckDue);
@@ -327,8 +383,12 @@ export class PageCoordinator extends DurableObject<Env> {
       const docPlan = planDocuments(desired, writtenDocs);
       const renderedAt = at.toISOString();
       await inBatches(docPlan.put, async (doc) => {
-        await this.kv.put(doc.key, doc.render(), metaOf(doc, version, renderedAt));
+        const key = contentKeyOf(doc.key, doc.etag);
+        await this.kv.put(key, doc.render(), metaOf(doc, version, renderedAt));
         this.storage.recordDoc(doc.key, doc.etag, version);
+        this.retired.revive(key);
+        const replaced = writtenDocs.get(doc.key);
+        if (replaced !== undefined) this.retired.retire(contentKeyOf(doc.key, replaced), now);
         puts += 1;
       });
 
@@ -343,16 +403,23 @@ export class PageCoordinator extends DurableObject<Env> {
         puts += 1;
       });
 
-      if (snapshot) await this.kv.put(versionKey(pageId), String(version));
-      else await this.kv.delete(versionKey(pageId));
+      // Documents no render produces now: out of the pointer, deleted once nobody can ask.
+      for (const key of docPlan.remove) {
+        const etag = writtenDocs.get(key);
+        if (etag !== undefined) this.retired.retire(contentKeyOf(key, etag), now);
+        this.storage.forgetDoc(key);
+      }
+      for (const key of legacyDocs) this.retired.retire(key, now);
+      if (legacy && before.publishedVersion > 0) {
+        this.retired.retire(legacyVersionKey(pageId), now);
+      }
+      // The pointer goes last: every document it names is in KV before it.
+      const pointer = pointerOf(pageId, version, this.storage.writtenDocs());
+      if (snapshot) await this.kv.put(pointerKey(pageId), JSON.stringify(pointer));
+      else await this.kv.delete(pointerKey(pageId));
       puts += snapshot ? 1 : 0;
       deletes += snapshot ? 0 : 1;
-
-      await inBatches(docPlan.remove, async (key) => {
-        await this.kv.delete(key);
-        this.storage.forgetDoc(key);
-        deletes += 1;
-      });
+      this.published = pointer;
       // A hostname that moved to another page may already name it: leave that record alone.
       await inBatches(hostPlan.remove, async (host) => {
         if (ownerOf(await this.kv.get(hostKey(host))) === pageId) {
@@ -375,6 +442,7 @@ export class PageCoordinator extends DurableObject<Env> {
         failures: 0,
         retryAt: null,
         lastError: null,
+        layout: LAYOUT,
         renders: s.renders + 1,
         kvPuts: s.kvPuts + puts,
         kvDeletes: s.kvDeletes + deletes,
@@ -385,7 +453,7 @@ export class PageCoordinator extends DurableObject<Env> {
             ? null
             : this.storage.state().hostRecheckAt,
       });
-      rememberVersion(pageId, snapshot ? version : null);
+      isolatePointers.offer(pageId, { pointer: snapshot ? pointer : null, at: finishedAt }, true);
       this.lastPublish = {
         version,
         documents: desired.length,
@@ -419,6 +487,25 @@ export class PageCoordinator extends DurableObject<Env> {
       );
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /** Deletes the documents that were replaced long enough ago that nobody can ask for them. */
+  private async collect(now: number): Promise<void> {
+    const due = this.retired.due(now);
+    let deletes = 0;
+    try {
+      await inBatches(due, async (key) => {
+        await this.kv.delete(key);
+        this.retired.forget(key);
+        deletes += 1;
+      });
+    } catch (err) {
+      this.storage.updateState({ lastError: String(err) });
+    } finally {
+      const s = this.storage.state();
+      // Not a render: deletes of other keys than a render writes leave its second alone.
+      this.storage.updateState({ kvDeletes: s.kvDeletes + deletes });
     }
   }
 

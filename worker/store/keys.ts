@@ -1,8 +1,10 @@
 // The KV layout (internal; docs/contract.md leaves it to us). Written only by PageCoordinator.
 //   host:<hostname>                 → HostRecord (JSON): which page a hostname serves, and how
-//   doc:<pageId>:<variant>:<path>   → a rendered document, with DocumentMeta as KV metadata
-//   ver:<pageId>                    → the page's latest complete render version (a number),
-//                                     written after every document of that render
+//   doc:<pageId>:<variant>:<path>@<etag> → one content of a rendered document (immutable),
+//                                     with DocumentMeta as KV metadata (pointer.ts)
+//   ptr:<pageId>                    → the page's render pointer (JSON), written after every
+//                                     document it names; the coordinator's answer is the
+//                                     current one, this copy the fallback (pointer.ts)
 import type { Access, Visibility } from '../domain/schema.ts';
 
 export function hostKey(hostname: string): string {
@@ -15,10 +17,6 @@ export function docKey(pageId: string, variant: string, path: string): string {
 
 export function docPrefix(pageId: string): string {
   return `doc:${pageId}:`;
-}
-
-export function versionKey(pageId: string): string {
-  return `ver:${pageId}`;
 }
 
 /** What the read path must know about a page before its one document read. */
