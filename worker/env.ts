@@ -1,9 +1,12 @@
 // The worker's bindings (wrangler.toml).
+import type { HostnameRegistry } from './coordinator/hostname-registry.ts';
 import type { PageCoordinator } from './coordinator/page-coordinator.ts';
 
 export interface Env {
   PAGES_KV: KVNamespace;
   PAGE_COORDINATOR: DurableObjectNamespace<PageCoordinator>;
+  /** One per hostname: which page holds it (coordinator/hostname-registry.ts). */
+  HOSTNAME_REGISTRY: DurableObjectNamespace<HostnameRegistry>;
   /** Ed25519 public key (JWK JSON) that verifies origin-sync's /_sync tokens. */
   SYNC_PUBLIC_KEY: string;
   /** Optional tuning (milliseconds): render debounce [250], maximum wait [2000], and how long a

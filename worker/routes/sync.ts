@@ -11,7 +11,7 @@ import { problemResponse } from '../http/problem.ts';
 import { MAX_SYNC_BYTES, SyncBatch, syncReadRequest, syncStatusPath } from '../sync/contract.ts';
 import { importSyncKey, verifySyncReadToken, verifySyncToken } from '../sync/token.ts';
 
-type AppContext = Context<{ Bindings: Env }>;
+export type AppContext = Context<{ Bindings: Env }>;
 
 interface FieldError {
   path: string;
@@ -32,10 +32,10 @@ function syncKey(jwkJson: string): Promise<CryptoKey> {
   return key;
 }
 
-class TooLarge extends Error {}
+export class TooLarge extends Error {}
 
 /** The body as text, refusing to buffer more than `max` bytes whatever Content-Length says. */
-async function readBody(req: Request, max: number): Promise<string> {
+export async function readBody(req: Request, max: number): Promise<string> {
   const declared = Number(req.headers.get('Content-Length') ?? '0');
   if (declared > max) throw new TooLarge();
   if (!req.body) return '';
@@ -61,7 +61,7 @@ async function readBody(req: Request, max: number): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-function fieldErrors(error: z.ZodError): FieldError[] {
+export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.slice(0, 50).map((issue) => ({
     path: issue.path.map(String).join('.') || '(body)',
     message: issue.message,
@@ -84,7 +84,7 @@ function crossChecks(batch: SyncBatch, pageId: string): FieldError[] {
   return errors;
 }
 
-function badRequest(detail: string, errors: FieldError[] = []): Response {
+export function badRequest(detail: string, errors: FieldError[] = []): Response {
   return problemResponse({
     title: 'Invalid sync batch',
     status: 400,
@@ -93,20 +93,20 @@ function badRequest(detail: string, errors: FieldError[] = []): Response {
   });
 }
 
-function unauthorized(detail: string): Response {
+export function unauthorized(detail: string): Response {
   return problemResponse(
     { title: 'Authentication required', status: 401, detail },
     { 'WWW-Authenticate': 'Bearer realm="_sync"' },
   );
 }
 
-function bearerToken(c: AppContext): string | undefined {
+export function bearerToken(c: AppContext): string | undefined {
   const auth = c.req.header('Authorization') ?? '';
   return /^Bearer ([A-Za-z0-9_.-]+)$/.exec(auth)?.[1];
 }
 
 /** The verification key, or the 503 answer when the worker has none that works. */
-async function verificationKey(c: AppContext): Promise<CryptoKey | Response> {
+export async function verificationKey(c: AppContext): Promise<CryptoKey | Response> {
   try {
     return await syncKey(c.env.SYNC_PUBLIC_KEY);
   } catch {
