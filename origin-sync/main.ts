@@ -8,6 +8,7 @@ import { importSyncKey } from '../worker/sync/token.ts';
 import { createCertificateExtension } from './certificates/index.ts';
 import { loadConfig } from './config.ts';
 import type { OriginSyncExtension } from './extensions.ts';
+import { edgeHostnameClaimer } from './hostname-claims.ts';
 import { createApp } from './http/app.ts';
 import { createLogger, errorMessage } from './log.ts';
 import { OriginSync, originSyncDir } from './service.ts';
@@ -60,7 +61,15 @@ async function main(): Promise<void> {
     },
   });
 
-  const app = createApp({ sync, secret: config.coreSigningSecret, log });
+  const app = createApp({
+    sync,
+    secret: config.coreSigningSecret,
+    log,
+    claimHostnames: edgeHostnameClaimer({
+      workerUrl: config.workerUrl,
+      privateKey: syncPrivateKey,
+    }),
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

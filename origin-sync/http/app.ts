@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { CoreEventBatch } from '../../worker/domain/schema.ts';
+import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-claims.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import type { OriginSync } from '../service.ts';
 import { eventErrors, problem } from './problem.ts';
@@ -23,6 +24,8 @@ export interface AppOptions {
   log?: Logger;
   now?: () => number;
   maxBodyBytes?: number;
+  /** Asks the edge whether a batch's hostname claims hold (hostname-claims.ts); unset: no check. */
+  claimHostnames?: HostnameClaimer;
 }
 
 const PageEventsQuery = z.object({
@@ -120,6 +123,25 @@ export function createApp(opts: AppOptions): Hono {
       );
     }
 
+    if (opts.claimHostnames) {
+      const ops = hostnameOps(
+        parsed.data.events,
+        (id) => sync.directory.page(id)?.hostnames ?? null,
+      );
+      const conflicts = await opts.claimHostnames(ops).catch((err: unknown) => err as Error);
+      if (conflicts instanceof Error) {
+        log.error('hostname claims not checked', { error: errorMessage(conflicts) });
+        return problem(
+          {
+            title: 'Hostnames not checked',
+            status: 503,
+            detail: 'The edge did not answer; nothing was accepted. Retry.',
+          },
+          { 'Retry-After': '5' },
+        );
+      }
+      if (conflicts.length > 0) return refuse('hostname held', problem(conflictProblem(conflicts)));
+    }
     try {
       const result = await sync.accept(parsed.data.events, receivedAt, now());
       log.info('core batch accepted', {

@@ -3,7 +3,7 @@
 // hostnames' registries: every hostname is checked first, and only if all hold are they
 // reserved; a reservation that loses to a concurrent batch in between is undone, so a refused
 // batch keeps nothing.
-import { applyOps, type HostnameOp, registryOf } from '../coordinator/hostname-registry.ts';
+import { type HostnameOp, registryOf } from '../coordinator/hostname-registry.ts';
 import type { Env } from '../env.ts';
 import { problemResponse } from '../http/problem.ts';
 import {
