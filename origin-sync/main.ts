@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     sync,
     secret: config.coreSigningSecret,
     log,
+    reservedZones: config.saasZones,
     claimHostnames: edgeHostnameClaimer({
       workerUrl: config.workerUrl,
       privateKey: syncPrivateKey,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CoreEventBatch } from '../../worker/domain/schema.ts';
 import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-claims.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import { reservedHostnameErrors } from '../reserved-hostnames.ts';
 import type { OriginSync } from '../service.ts';
 import { eventErrors, problem } from './problem.ts';
 import { readBodyWithin } from './read-body.ts';
@@ -26,6 +27,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Asks the edge whether a batch's hostname claims hold (hostname-claims.ts); unset: no check. */
   claimHostnames?: HostnameClaimer;
+  /** SAAS_ZONE_NAME: zones whose names no page may claim. */
+  reservedZones?: readonly string[];
 }
 
 const PageEventsQuery = z.object({
@@ -123,6 +126,19 @@ export function createApp(opts: AppOptions): Hono {
       );
     }
 
+    const reserved = reservedHostnameErrors(parsed.data.events, opts.reservedZones ?? []);
+    if (reserved.length > 0) {
+      return refuse(
+        'reserved hostnames',
+        problem({
+          title: 'Invalid events',
+          status: 400,
+          detail:
+            'A hostname is one of the service’s own names; the whole batch was rejected and nothing changed.',
+          errors: reserved,
+        }),
+      );
+    }
     if (opts.claimHostnames) {
       const ops = hostnameOps(
         parsed.data.events,

@@ -34,11 +34,49 @@ export function isValidHostname(host: string): boolean {
   return host.split('.').every((label) => LABEL.test(label));
 }
 
+/** A name in punycode (`bücher.example` → `xn--bcher-kva.example`), or null if it is none. */
+function toPunycode(host: string): string | null {
+  if (/^[\x21-\x7e]*$/.test(host)) return host;
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return null;
+  }
+}
+
+const IPV4 = /^\d+(\.\d+){0,3}$/;
+
+/**
+ * Why a normalised name cannot be a page's hostname (null: it can). Every hostname a page may
+ * claim is a public DNS name of its own: never `localhost`, an IP literal or a wildcard, which
+ * would let a page claim names that are not a customer's (issue 12).
+ */
+export function hostnameRefusal(host: string): string | null {
+  if (host.includes('*')) return 'a wildcard is not a hostname';
+  if (host.startsWith('[') || host.includes(':') || IPV4.test(host)) {
+    return 'an IP address is not a hostname';
+  }
+  if (host === 'localhost') return 'localhost is not a hostname';
+  if (!isValidHostname(host)) return 'not a valid DNS hostname';
+  const labels = host.split('.');
+  if (labels.length < 2) return 'a hostname has at least two labels (status.example.com)';
+  // A top-level domain is never all digits: such a name is an IP address in disguise.
+  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return 'an IP address is not a hostname';
+  return null;
+}
+
 export const Hostname = z
   .string()
   .max(260)
-  .transform(normaliseHostname)
-  .refine(isValidHostname, 'not a valid DNS hostname');
+  .transform((raw, ctx) => {
+    const host = toPunycode(normaliseHostname(raw));
+    const refusal = host === null ? 'not a valid DNS hostname' : hostnameRefusal(host);
+    if (refusal !== null || host === null) {
+      ctx.addIssue({ code: 'custom', message: refusal ?? 'not a valid DNS hostname' });
+      return z.NEVER;
+    }
+    return host;
+  });
 
 function isTimeZone(tz: string): boolean {
   try {
