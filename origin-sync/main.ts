@@ -8,8 +8,10 @@ import { importSyncKey } from '../worker/sync/token.ts';
 import { createCertificateExtension } from './certificates/index.ts';
 import { loadConfig } from './config.ts';
 import type { OriginSyncExtension } from './extensions.ts';
+import { startRefusal } from './fail-closed.ts';
 import { edgeHostnameClaimer } from './hostname-claims.ts';
 import { createApp } from './http/app.ts';
+import { operatorTokenFile, readOperatorToken } from './http/operator-auth.ts';
 import { createLogger, errorMessage } from './log.ts';
 import { OriginSync, originSyncDir } from './service.ts';
 
@@ -21,6 +23,14 @@ const config = loadConfig(process.env);
 const log = createLogger(config.logLevel);
 
 async function main(): Promise<void> {
+  const refusal = startRefusal(config);
+  if (refusal) throw new Error(refusal);
+  const operatorToken = config.operatorToken ?? (await readOperatorToken(config.stateDir));
+  if (operatorToken === null) {
+    throw new Error(
+      `no operator token: set OPERATOR_TOKEN or write one to ${operatorTokenFile(config.stateDir)} (npm start does)`,
+    );
+  }
   if (config.usingDevSecret) {
     log.warn('CORE_SIGNING_SECRET is the development default; set a real secret in production');
   }
@@ -64,6 +74,7 @@ async function main(): Promise<void> {
   const app = createApp({
     sync,
     secret: config.coreSigningSecret,
+    operatorToken,
     log,
     reservedZones: config.saasZones,
     claimHostnames: edgeHostnameClaimer({

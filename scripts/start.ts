@@ -14,6 +14,7 @@ import {
   PARTNERS_HOST,
   PRIVATE_HOST,
 } from '../origin-sync/demo/demo-events.ts';
+import { operatorTokenFile } from '../origin-sync/http/operator-auth.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
 import {
   ensureKeys,
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
     port: SYNC_PORT,
     workerUrl: worker.url.origin,
     secret: SECRET,
+    // OPERATOR_TOKEN if set; else the helper generates one into STATE_DIR (0600) once.
+    ...(env.OPERATOR_TOKEN ? { env: { OPERATOR_TOKEN: env.OPERATOR_TOKEN } } : {}),
     logFile,
     // The console shows what needs attention; everything is in the log file.
     onLog: (line) => {
@@ -165,6 +168,9 @@ async function main(): Promise<void> {
       '',
       ...lines,
       `  Health             ${origin.url}/healthz`,
+      '',
+      `Operator token (${env.OPERATOR_TOKEN ? 'OPERATOR_TOKEN' : operatorTokenFile(STATE_DIR)}), for every operator endpoint:`,
+      `  curl -H 'Authorization: Bearer ${origin.operatorToken}' ${origin.url}/v1/pages/page_demo/events`,
       '',
       'Tokens last 30 days. Ctrl-C stops both.',
     ].join('\n'),

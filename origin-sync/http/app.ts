@@ -6,6 +6,7 @@ import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import { reservedHostnameErrors } from '../reserved-hostnames.ts';
 import type { OriginSync } from '../service.ts';
+import { operatorAuth } from './operator-auth.ts';
 import { eventErrors, problem } from './problem.ts';
 import { readBodyWithin } from './read-body.ts';
 import {
@@ -22,6 +23,8 @@ export interface AppOptions {
   sync: OriginSync;
   /** CORE_SIGNING_SECRET. */
   secret: string;
+  /** OPERATOR_TOKEN: every route but the core's door and /healthz needs it (operator-auth.ts). */
+  operatorToken: string;
   log?: Logger;
   now?: () => number;
   maxBodyBytes?: number;
@@ -47,6 +50,7 @@ export function createApp(opts: AppOptions): Hono {
   const now = opts.now ?? Date.now;
   const maxBytes = opts.maxBodyBytes ?? MAX_CORE_BODY_BYTES;
   const app = new Hono();
+  app.use(operatorAuth(opts.operatorToken));
 
   app.post('/v1/events', async (c) => {
     const receivedAt = now();
