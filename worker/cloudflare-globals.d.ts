@@ -4,7 +4,7 @@ type WorkerEnv = import('./env.ts').Env;
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import('./index.ts');
-    durableNamespaces: 'PageCoordinator';
+    durableNamespaces: 'PageCoordinator' | 'HostnameRegistry';
   }
   interface Env extends WorkerEnv {}
 }

@@ -11,19 +11,8 @@ import {
   type HostnameClaimOp,
   HostnameClaims,
   type HostnameConflict,
-  MAX_SYNC_BYTES,
 } from '../sync/contract.ts';
-import { verifySyncToken } from '../sync/token.ts';
-import {
-  type AppContext,
-  badRequest,
-  bearerToken,
-  fieldErrors,
-  readBody,
-  TooLarge,
-  unauthorized,
-  verificationKey,
-} from './sync.ts';
+import { type AppContext, badRequest, fieldErrors, signedBody } from './sync.ts';
 
 function byHostname(ops: readonly HostnameClaimOp[]): Map<string, HostnameClaimOp[]> {
   const groups = new Map<string, HostnameClaimOp[]>();
@@ -77,26 +66,8 @@ export async function reserveHostnames(
 }
 
 export async function handleHostnameClaims(c: AppContext): Promise<Response> {
-  const token = bearerToken(c);
-  if (!token) return unauthorized('a Bearer token is required');
-  let body: string;
-  try {
-    body = await readBody(c.req.raw, MAX_SYNC_BYTES);
-  } catch (err) {
-    if (err instanceof TooLarge) {
-      return problemResponse({
-        title: 'Too large',
-        status: 413,
-        detail: `at most ${MAX_SYNC_BYTES} bytes`,
-      });
-    }
-    throw err;
-  }
-  const key = await verificationKey(c);
-  if (key instanceof Response) return key;
-  if (!(await verifySyncToken(key, token, HOSTNAMES_PATH, body))) {
-    return unauthorized('the token is invalid, expired, or not bound to this request and body');
-  }
+  const body = await signedBody(c, HOSTNAMES_PATH);
+  if (body instanceof Response) return body;
   let json: unknown;
   try {
     json = JSON.parse(body);
