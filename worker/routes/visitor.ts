@@ -96,7 +96,22 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
   const redirect = record && wwwRedirect(c.req.url, record);
   if (redirect) return redirect;
   if (!record || !path) return refuse(url.pathname, 'not_found');
+  const res = await serveRecord(c, url, hostname, path, record);
+  // Another site may not embed a private page's answers, refusals included, and learn from
+  // their size or success which viewer it has (a private badge, a feed).
+  if (record.visibility !== 'public' || record.access) {
+    res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  }
+  return res;
+}
 
+async function serveRecord(
+  c: AppContext,
+  url: URL,
+  hostname: string,
+  path: NonNullable<ReturnType<typeof documentPath>>,
+  record: HostRecord,
+): Promise<Response> {
   const access = await decideAccess(record, c.req.raw);
   if (access.kind === 'deny') return refuseViewer(c.req.raw, url, record, access);
   if (access.kind === 'establish') {
