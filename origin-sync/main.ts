@@ -19,6 +19,10 @@ import { OriginSync, originSyncDir } from './service.ts';
 process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});
 
+// Everything origin-sync writes under STATE_DIR (journal, snapshots, certificates' state) is
+// its own business: files 0600, directories 0700, whoever else shares the machine.
+process.umask(0o077);
+
 const config = loadConfig(process.env);
 const log = createLogger(config.logLevel);
 

@@ -4,7 +4,7 @@
 // events, then the URLs to open. A second run reuses everything (keys, journal, edge state);
 // sending the demo again is harmless: same ids and versions, answered as duplicates.
 // Ctrl-C stops both.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEV_CORE_SIGNING_SECRET } from '../origin-sync/config.ts';
 import { sendAllCoreEvents } from '../origin-sync/core-client.ts';
@@ -92,7 +92,11 @@ async function waitForPage(w: WorkerRuntime, url: string, timeoutMs = 60_000): P
 }
 
 async function main(): Promise<void> {
-  await mkdir(STATE_DIR, { recursive: true });
+  // State files 0600 and directories 0700 (keys, journal, the edge's KV and Durable Objects):
+  // the child processes inherit the mask.
+  process.umask(0o077);
+  await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
+  await chmod(STATE_DIR, 0o700);
   const keys = await ensureKeys(STATE_DIR);
   console.log(
     keys.created
