@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Env } from '../../worker/env.ts';
 import worker from '../../worker/index.ts';
 import { readDocument } from '../../worker/routes/read-document.ts';
-import type { HostRecord } from '../../worker/store/keys.ts';
+import { docKey, type HostRecord } from '../../worker/store/keys.ts';
 import { forgetVersions, rememberVersion } from '../../worker/store/page-version.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { TestPage } from './support/sync-client.ts';
@@ -110,7 +110,7 @@ describe('edge cache', () => {
       };
       const first = await read();
       expect(first.kind === 'document' && first.source, visibility).toBe('kv');
-      await env.PAGES_KV.delete(`doc:${id}:${variant}:/`);
+      await env.PAGES_KV.delete(docKey(id, variant, '/'));
       rememberVersion(id, (await p.status()).publishedVersion);
       const second = await read();
       // Not from a cache: KV no longer has it, so only the coordinator could answer.
