@@ -65,6 +65,23 @@ export function hostnameRefusal(host: string): string | null {
   return null;
 }
 
+const LOCAL_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa', '.lan'];
+
+/**
+ * The edge fetches a page's `jwksUrl`: it must not be pointed at an address (a private or
+ * loopback one, the metadata service) or a name only a local network resolves.
+ */
+export function isPublicHostUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  if (hostnameRefusal(host) !== null) return false;
+  return !LOCAL_SUFFIXES.some((s) => host.endsWith(s));
+}
+
 export const Hostname = z
   .string()
   .max(260)
@@ -143,7 +160,12 @@ export const Access = z.object({
       issuer: z.string().min(1).max(512),
       audience: z.string().min(1).max(512).optional(),
       jwks: z.object({ keys: z.array(PublicJwk).min(1).max(32) }).optional(),
-      jwksUrl: HttpUrl.refine((u) => u.startsWith('https:'), 'jwksUrl must be https').optional(),
+      jwksUrl: HttpUrl.refine((u) => u.startsWith('https:'), 'jwksUrl must be https')
+        .refine(
+          isPublicHostUrl,
+          'jwksUrl must name a public host, not an IP address or a local name',
+        )
+        .optional(),
       audienceClaim: z.string().min(1).max(128).optional(),
     })
     .refine((j) => j.jwks !== undefined || j.jwksUrl !== undefined, 'jwks or jwksUrl is required')
