@@ -47,6 +47,7 @@ const PAGE_TEXT = [
 const FINGERPRINT = 'a1'.repeat(32);
 const OTHER_FINGERPRINT = 'b2'.repeat(32);
 const CLIENT_CA = 'CN=Acme Clients CA,O=Acme,C=US';
+const CLIENT_CA_SKI = 'c0ffee'.repeat(6).concat('c0ff');
 
 let es: TestSigner;
 let rsa: TestSigner;
@@ -132,7 +133,12 @@ beforeAll(async () => {
     seedPage(internal, now),
     seedPage(partners, now),
     seedPage(variantOf(internal, 'page_mtls', 'mtls.test', { mtls }), now),
-    seedPage(variantOf(internal, 'page_ca', 'ca.test', { mtls: { issuerDN: CLIENT_CA } }), now),
+    seedPage(
+      variantOf(internal, 'page_ca', 'ca.test', {
+        mtls: { issuerSKIs: [CLIENT_CA_SKI], issuerDN: CLIENT_CA },
+      }),
+      now,
+    ),
     seedPage(variantOf(internal, 'page_all', 'all.test', { jwt, mtls, require: 'all' }), now),
     seedPage(variantOf(internal, 'page_any', 'any.test', { jwt, mtls }), now),
     seedPage(
@@ -596,16 +602,28 @@ describe('client certificates (mTLS)', () => {
     }
   });
 
-  it('admits any verified certificate issued by the configured CA', async () => {
+  it('admits any verified certificate issued by the configured CA, known by its key', async () => {
     const res = await get('http://ca.test/', {
       cf: cert({
         certFingerprintSHA256: OTHER_FINGERPRINT,
         certIssuerDN: CLIENT_CA,
         certIssuerDNRFC2253: CLIENT_CA,
+        certIssuerSKI: CLIENT_CA_SKI.toUpperCase(),
       }),
     });
     expect(res.status).toBe(200);
     await expectUnauthorized(await get('http://ca.test/', { cf: cert() }));
+    // Another CA that wrote the same DN into its certificates: its key gives it away.
+    await expectUnauthorized(
+      await get('http://ca.test/', {
+        cf: cert({
+          certFingerprintSHA256: OTHER_FINGERPRINT,
+          certIssuerDN: CLIENT_CA,
+          certIssuerDNRFC2253: CLIENT_CA,
+          certIssuerSKI: 'ab'.repeat(20),
+        }),
+      }),
+    );
   });
 
   it('refuses no certificate, one not verified, one revoked, and one not allowed', async () => {

@@ -154,32 +154,60 @@ export const Fingerprint = z
   .transform((s) => s.replaceAll(':', '').toLowerCase())
   .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 fingerprint in hex'));
 
-export const Access = z.object({
-  jwt: z
-    .object({
-      issuer: z.string().min(1).max(512),
-      audience: z.string().min(1).max(512).optional(),
-      jwks: z.object({ keys: z.array(PublicJwk).min(1).max(32) }).optional(),
-      jwksUrl: HttpUrl.refine((u) => u.startsWith('https:'), 'jwksUrl must be https')
-        .refine(
-          isPublicHostUrl,
-          'jwksUrl must name a public host, not an IP address or a local name',
-        )
-        .optional(),
-      audienceClaim: z.string().min(1).max(128).optional(),
-    })
-    .refine((j) => j.jwks !== undefined || j.jwksUrl !== undefined, 'jwks or jwksUrl is required')
-    .optional(),
-  mtls: z
-    .object({
-      fingerprints: z.array(Fingerprint).max(1000).optional(),
-      issuerDN: z.string().min(1).max(1024).optional(),
-    })
-    .optional(),
-  require: z.enum(['any', 'all']).optional(),
-  /** Extension: where to send a browser that has no credential, instead of the 401 page. */
-  loginUrl: HttpUrl.optional(),
-});
+export const KeyIdentifier = z
+  .string()
+  .transform((s) => s.replaceAll(':', '').toLowerCase())
+  .pipe(z.string().regex(/^[0-9a-f]{16,128}$/, 'a key identifier in hex'));
+
+export const Access = z
+  .object({
+    jwt: z
+      .object({
+        issuer: z.string().min(1).max(512),
+        audience: z.string().min(1).max(512).optional(),
+        jwks: z.object({ keys: z.array(PublicJwk).min(1).max(32) }).optional(),
+        jwksUrl: HttpUrl.refine((u) => u.startsWith('https:'), 'jwksUrl must be https')
+          .refine(
+            isPublicHostUrl,
+            'jwksUrl must name a public host, not an IP address or a local name',
+          )
+          .optional(),
+        audienceClaim: z.string().min(1).max(128).optional(),
+      })
+      .refine((j) => j.jwks !== undefined || j.jwksUrl !== undefined, 'jwks or jwksUrl is required')
+      .optional(),
+    mtls: z
+      .object({
+        fingerprints: z.array(Fingerprint).max(1000).optional(),
+        /** Extension: the issuing CAs' Subject Key Identifiers (hex), matched against
+         * Cloudflare's `certIssuerSKI`. A DN is a string any CA can put in a certificate. */
+        issuerSKIs: z.array(KeyIdentifier).min(1).max(100).optional(),
+        /** With `issuerSKIs` only: then the issuer's DN must match too. */
+        issuerDN: z.string().min(1).max(1024).optional(),
+      })
+      .refine(
+        (m) => m.issuerDN === undefined || m.issuerSKIs !== undefined,
+        'issuerDN alone does not identify a CA: name its key in issuerSKIs',
+      )
+      .optional(),
+    require: z.enum(['any', 'all']).optional(),
+    /** Extension: where to send a browser that has no credential, instead of the 401 page. */
+    loginUrl: HttpUrl.optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.require !== 'all') return;
+    // "all" with one side missing would be a door nobody can open, or one that opens on one key.
+    if (!a.jwt)
+      ctx.addIssue({ code: 'custom', path: ['jwt'], message: 'require "all" needs jwt keys' });
+    const mtls = a.mtls;
+    if (!mtls || ((mtls.fingerprints?.length ?? 0) === 0 && !mtls.issuerSKIs)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mtls'],
+        message: 'require "all" needs an mTLS allowlist (fingerprints or issuerSKIs)',
+      });
+    }
+  });
 
 export const ServiceGroup = z.object({ id: ResourceId, name: Name, serviceIds: IdList });
 export const Audience = z.object({ id: ResourceId, name: Name, serviceIds: IdList });
