@@ -15,6 +15,7 @@
 // as a dependency changed in package.json without updating the lockfile, fails and says which.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { lockDifferences } from './lib/lock-differences.mjs';
 
 const LOCK = 'package-lock.json';
 const NPM_FLAGS = ['--no-audit', '--no-fund'];
@@ -26,37 +27,6 @@ function npm(args) {
   });
   process.stdout.write(r.stdout);
   return { ok: r.status === 0, output: `${r.stdout}\n${r.stderr}` };
-}
-
-/** True when an entry is an optional binary that this machine would never install. */
-function otherPlatformOptional(entry) {
-  if (!entry.optional) return false;
-  const excludes = (list, mine) => {
-    if (!Array.isArray(list) || list.length === 0) return false;
-    const allowed = list.filter((v) => !v.startsWith('!'));
-    if (list.includes(`!${mine}`)) return true;
-    return allowed.length > 0 && !allowed.includes(mine);
-  };
-  return excludes(entry.os, process.platform) || excludes(entry.cpu, process.arch);
-}
-
-/** What `npm install` changed in the lockfile, split into tolerated additions and the rest. */
-function lockDifferences(before, after) {
-  const tolerated = [];
-  const other = [];
-  const a = before.packages ?? {};
-  const b = after.packages ?? {};
-  for (const [path, entry] of Object.entries(b)) {
-    if (!(path in a)) {
-      (otherPlatformOptional(entry) ? tolerated : other).push(`added ${path}@${entry.version}`);
-    } else if (JSON.stringify(a[path]) !== JSON.stringify(entry)) {
-      // An entry's own optionalDependencies come from its published manifest, so the registry
-      // starting to serve one of them changes no existing entry: any change here is real.
-      other.push(`changed ${path || 'the root package'}`);
-    }
-  }
-  for (const path of Object.keys(a)) if (!(path in b)) other.push(`removed ${path}`);
-  return { tolerated, other };
 }
 
 const committed = readFileSync(LOCK, 'utf8');
