@@ -16,6 +16,7 @@ import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
 import { wwwRedirect } from '../http/www-redirect.ts';
 import { type MessageKind, messagePage } from '../render/message-pages.ts';
+import { renderSessionSwap } from '../render/session-swap.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import type { HostRecord } from '../store/keys.ts';
 import { readDocument } from './read-document.ts';
@@ -114,6 +115,27 @@ async function serveRecord(
 ): Promise<Response> {
   const access = await decideAccess(record, c.req.raw);
   if (access.kind === 'deny') return refuseViewer(c.req.raw, url, record, access);
+  if (access.kind === 'confirm_swap') {
+    const page = await renderSessionSwap({
+      action: url.pathname,
+      token: access.token,
+      swap: access.swap,
+      keepUrl: access.keep,
+    });
+    return new Response(page.body, {
+      status: 200,
+      headers: {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': NO_STORE,
+        Vary: PERSONAL_VARY,
+        'Referrer-Policy': 'no-referrer',
+        'Content-Security-Policy': contentSecurityPolicy(page.styleSrc).replace(
+          "form-action 'none'",
+          "form-action 'self'",
+        ),
+      },
+    });
+  }
   if (access.kind === 'establish') {
     // The token leaves the address bar (and history, and Referer) at once; the cookie carries it.
     return new Response(null, {
