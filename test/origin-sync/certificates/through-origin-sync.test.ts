@@ -103,6 +103,8 @@ describe('custom hostnames through origin-sync', () => {
     expect(standin.requests.find((r) => r.method === 'POST')?.body).toEqual({
       hostname: host,
       ssl: { method: 'txt', type: 'dv' },
+      // Marked as ours: only marked custom hostnames are ever adopted or deleted.
+      custom_metadata: { managed_by: 'edge-status-pages', page_id: 'page_a' },
     });
 
     const trace = (await (
