@@ -23,7 +23,7 @@
 //
 // `node bench/coalescing.ts` prints the rows; `npm run bench` calls the default export.
 import { pathToFileURL } from 'node:url';
-import { DEMO_HOST, demoEvents } from '../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../scripts/lib/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../scripts/lib/local-worker.ts';
 import { buildWorker } from '../scripts/lib/worker-runtime.ts';
 import { DEFAULT_TIMING } from '../worker/coordinator/schedule.ts';

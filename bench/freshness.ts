@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { postCoreEvents, sendAllCoreEvents } from '../origin-sync/core-client.ts';
-import { DEMO_HOST, DEMO_SERVICES, demoEvents } from '../origin-sync/demo/demo-events.ts';
+import { postCoreEvents, sendAllCoreEvents } from '../scripts/lib/core-client.ts';
+import { DEMO_HOST, DEMO_SERVICES, demoEvents } from '../scripts/lib/demo-events.ts';
 import {
   ensureKeys,
   freePort,

@@ -1,4 +1,4 @@
-// origin-sync's settings, from the environment (CONTRACT.md §4 plus a few of its own).
+// origin-sync's settings, from the environment (docs/contract.md §4 plus a few of its own).
 import { join } from 'node:path';
 import { z } from 'zod';
 

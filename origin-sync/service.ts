@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { CryptoKey } from 'jose';
 import type { CoreEvent } from '../worker/domain/schema.ts';
+import { UPTIME_KEEP_DAYS } from '../worker/domain/uptime.ts';
 import type { OriginSyncExtension, PageDirectory } from './extensions.ts';
 import { Journal, type JournalStats } from './journal/journal.ts';
 import type { CompactionPolicy } from './journal/segments.ts';
@@ -61,8 +62,6 @@ export interface Health {
   [extension: string]: unknown;
 }
 
-/** Uptime days older than this are on no page (90-day bars) and need not be kept. */
-const UPTIME_KEEP_DAYS = 100;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

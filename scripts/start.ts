@@ -1,4 +1,4 @@
-// `npm start` (CONTRACT.md §4): the worker (bundled as for a deploy, served by Miniflare with
+// `npm start` (docs/contract.md §4): the worker (bundled as for a deploy, served by Miniflare with
 // KV and Durable Objects persisted under STATE_DIR/edge) and origin-sync (a child process,
 // journal under STATE_DIR/origin-sync), demo data sent through the real path as signed core
 // events, then the URLs to open. A second run reuses everything (keys, journal, edge state);
@@ -7,14 +7,9 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEV_CORE_SIGNING_SECRET } from '../origin-sync/config.ts';
-import { sendAllCoreEvents } from '../origin-sync/core-client.ts';
-import {
-  DEMO_HOST,
-  demoEvents,
-  PARTNERS_HOST,
-  PRIVATE_HOST,
-} from '../origin-sync/demo/demo-events.ts';
 import { operatorTokenFile } from '../origin-sync/http/operator-auth.ts';
+import { sendAllCoreEvents } from './lib/core-client.ts';
+import { DEMO_HOST, demoEvents, PARTNERS_HOST, PRIVATE_HOST } from './lib/demo-events.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
 import {
   ensureKeys,

@@ -1,14 +1,7 @@
-// The worker's bindings (wrangler.toml).
-import type { HostnameRegistry } from './coordinator/hostname-registry.ts';
-import type { PageCoordinator } from './coordinator/page-coordinator.ts';
-
-export interface Env {
-  PAGES_KV: KVNamespace;
-  PAGE_COORDINATOR: DurableObjectNamespace<PageCoordinator>;
-  /** One per hostname: which page holds it (coordinator/hostname-registry.ts). */
-  HOSTNAME_REGISTRY: DurableObjectNamespace<HostnameRegistry>;
-  /** Ed25519 public key (JWK JSON) that verifies origin-sync's /_sync tokens. */
-  SYNC_PUBLIC_KEY: string;
+// The worker's bindings: what `wrangler types` generates from wrangler.toml
+// (worker-configuration.d.ts, which `npm run typecheck` checks is up to date), plus the tuning
+// variables wrangler.toml leaves out because their defaults are right for a deploy.
+export interface Env extends Omit<Cloudflare.Env, 'CF_VERSION_METADATA'> {
   /** Optional tuning (milliseconds): render debounce [250], maximum wait [2000], and how long a
    * visitor waits for a render on a cold miss before getting the skeleton page [50]. */
   RENDER_DEBOUNCE_MS?: string;

@@ -1,7 +1,7 @@
 // The real worker on Miniflare (workerd) with the demo page loaded, and a do-nothing worker
 // on the same runtime answering the same bytes: the baseline of the hot path.
 import { Miniflare } from 'miniflare';
-import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
 import {
   buildWorker,

@@ -2,7 +2,7 @@
 // realistic names and update texts, some outage days, incidents spread over the 90-day window,
 // and the core's event times per page and service, as a page's coordinator keeps them.
 
-import { seededRandom } from '../../origin-sync/demo/demo-events.ts';
+import { seededRandom } from '../../scripts/lib/demo-events.ts';
 import type { Incident, Maintenance, Service, UptimeDay } from '../../worker/domain/schema.ts';
 import type { PageSnapshot, ResourceTimes } from '../../worker/domain/snapshot.ts';
 

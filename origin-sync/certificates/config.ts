@@ -1,4 +1,4 @@
-// Configuration from the environment (CONTRACT.md §4). Without a zone and a token the
+// Configuration from the environment (docs/contract.md §4). Without a zone and a token the
 // updater is off: it still tracks which page has which hostnames, it just never calls
 // Cloudflare, and the domains endpoint says "disabled".
 import type { DcvMethod } from './cloudflare-api.ts';

@@ -18,15 +18,11 @@
 //     know); its steps appear in GET /v1/events/:id as `certificate` (or `failed`) steps;
 //   - in GET /healthz under `certificates`; stopped with the service.
 // Configuration: CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN
-// (CONTRACT.md §4) and CLOUDFLARE_SSL_METHOD. Without zone and token it is off: pages'
+// (docs/contract.md §4) and CLOUDFLARE_SSL_METHOD. Without zone and token it is off: pages'
 // hostnames are still tracked and the domains endpoint answers with status "disabled".
 //
 // Without origin-sync, the pieces are usable alone: `CertificateUpdater` (start, stop,
 // pageHostnamesChanged, reconcile, domains, health) and `domainsRoute(updater)`.
-import { join } from 'node:path';
-import { type CertificateConfig, certificateConfigFromEnv } from './config.ts';
-import { CERTIFICATE_STATE_FILE } from './extension.ts';
-import { CertificateUpdater, type CertificateUpdaterOptions } from './updater.ts';
 
 export type { CertificateConfig } from './config.ts';
 export { certificateConfigFromEnv, DEFAULT_CLOUDFLARE_API_BASE_URL } from './config.ts';
@@ -52,18 +48,3 @@ export {
   type PageDomains,
   toExplorerStep,
 } from './updater.ts';
-
-export function createCertificateUpdater(
-  options: {
-    env?: Record<string, string | undefined>;
-    config?: CertificateConfig;
-    stateDir: string;
-  } & Omit<CertificateUpdaterOptions, 'config' | 'stateFile'>,
-): CertificateUpdater {
-  const { env, config, stateDir, ...rest } = options;
-  return new CertificateUpdater({
-    ...rest,
-    config: config ?? certificateConfigFromEnv(env ?? process.env),
-    stateFile: join(stateDir, CERTIFICATE_STATE_FILE),
-  });
-}

@@ -794,7 +794,7 @@ export class CertificateUpdater {
 }
 
 /**
- * The event explorer's step (CONTRACT.md §3) for a certificate step: `certificate` for
+ * The event explorer's step (docs/contract.md §3) for a certificate step: `certificate` for
  * progress, `failed` when something went wrong, the hostname leading the detail.
  */
 export function toExplorerStep(step: CertificateStep): {

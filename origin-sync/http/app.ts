@@ -1,4 +1,4 @@
-// origin-sync's HTTP API: the core's door (CONTRACT.md §1) and the operators' view (§3).
+// origin-sync's HTTP API: the core's door (docs/contract.md §1) and the operators' view (§3).
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { CoreEventBatch } from '../../worker/domain/schema.ts';

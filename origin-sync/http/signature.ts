@@ -1,4 +1,4 @@
-// The core's request signature (CONTRACT.md §1):
+// The core's request signature (docs/contract.md §1):
 //   X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
 // Several v1 values may be present (the core rotating its secret); any one matching suffices.
 import { createHmac, timingSafeEqual } from 'node:crypto';

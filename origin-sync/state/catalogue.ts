@@ -55,7 +55,7 @@ export function servicesOf(event: CoreEvent): string[] {
 
 /**
  * Only a strictly newer version replaces what is known, as on the edge: versions are per
- * entity and monotonic, so an equal one is the same state again (CONTRACT §1).
+ * entity and monotonic, so an equal one is the same state again (docs/contract.md §1).
  */
 export function supersedes(event: CoreEvent, known: CoreEvent | undefined): boolean {
   return known === undefined || event.version > known.version;

@@ -1,4 +1,4 @@
-// The event explorer's memory (CONTRACT.md §3): for each of the most recent core events,
+// The event explorer's memory (docs/contract.md §3): for each of the most recent core events,
 // what happened to it step by step, and for each page the events that went to it. Bounded:
 // past `capacity` events the oldest are forgotten.
 
@@ -13,7 +13,7 @@ export type StepName =
   | 'applied'
   | 'skipped'
   | 'rendered'
-  /** An extension of CONTRACT.md §3: the certificate updater's progress for a page event. */
+  /** An extension of docs/contract.md §3: the certificate updater's progress for a page event. */
   | 'certificate'
   | 'failed';
 

@@ -103,11 +103,6 @@ export class OriginState {
     }
   }
 
-  /** True if the id was taken before (a duplicate unless it was forgotten since). */
-  hasSeen(eventId: string): boolean {
-    return this.#seen.has(eventId);
-  }
-
   toSnapshot(): StateSnapshot {
     return {
       format: 1,

@@ -70,10 +70,6 @@ export class Outbox {
     return [...this.#queues.keys()];
   }
 
-  pending(pageId: string): number {
-    return this.#queues.get(pageId)?.length ?? 0;
-  }
-
   /** Queued page deliveries in total (one event shown on 40 pages counts 40). */
   get depth(): number {
     return this.#depth;

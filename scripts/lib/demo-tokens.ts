@@ -1,8 +1,8 @@
 // Viewer tokens for the private and audience demo pages, signed by the demo issuer key that
-// the demo pages trust (their access.jwt.jwks). Claims as CONTRACT.md §2 asks: iss, aud (the
+// the demo pages trust (their access.jwt.jwks). Claims as docs/contract.md §2 asks: iss, aud (the
 // page id, the default audience), exp, and for the audience page the `audience` claim.
 import { importJWK, type JWK, SignJWT } from 'jose';
-import { DEMO_ISSUER } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_ISSUER } from './demo-events.ts';
 
 export const DEMO_TOKEN_TTL_S = 30 * 24 * 3600;
 

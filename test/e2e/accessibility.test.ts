@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../scripts/lib/demo-events.ts';
 import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
 import { launchChromium } from '../support/browser.ts';
 import { seedKv } from '../support/seed-kv.ts';

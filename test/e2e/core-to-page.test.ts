@@ -1,10 +1,10 @@
 // End to end, real processes over HTTP: the core's signed events reach the page through
 // origin-sync and the worker; refused requests change nothing; a worker outage loses nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postCoreEvents, sendAllCoreEvents } from '../../origin-sync/core-client.ts';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
+import { postCoreEvents, sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 import { type E2ESystem, outcomes, removeBundle, startSystem } from './support/system.ts';
 

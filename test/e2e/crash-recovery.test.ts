@@ -2,10 +2,10 @@
 // the restart, every event that got a 202 reaches its page and shows in the explorer, and
 // what the edge had acknowledged before the crash is not sent again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postCoreEvents, sendAllCoreEvents } from '../../origin-sync/core-client.ts';
+import { postCoreEvents, sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { MAX_SYNC_EVENTS } from '../../worker/sync/contract.ts';
-import { pageEvent, serviceEvent } from '../support/core-events.ts';
+import { pageEvent, serviceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 import { type E2ESystem, outcomes, removeBundle, startSystem } from './support/system.ts';
 

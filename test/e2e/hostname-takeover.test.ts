@@ -2,8 +2,8 @@
 // new page naming the demo page's hostname — is refused with 409 and the page is unchanged;
 // a move (release, then claim) through origin-sync works in one batch and in two.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postCoreEvents, sendAllCoreEvents } from '../../origin-sync/core-client.ts';
-import { pageEvent, serviceEvent } from '../support/core-events.ts';
+import { postCoreEvents, sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
+import { pageEvent, serviceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 import { type E2ESystem, removeBundle, startSystem } from './support/system.ts';
 

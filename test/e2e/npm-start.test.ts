@@ -1,4 +1,4 @@
-// `npm start` end to end (CONTRACT.md §4): it serves the demo through the real path, prints
+// `npm start` end to end (docs/contract.md §4): it serves the demo through the real path, prints
 // working links with valid tokens, stops cleanly on Ctrl-C, and a second run reuses its state.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { importJWK, type JWK, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_ISSUER } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_ISSUER } from '../../scripts/lib/demo-events.ts';
 import { freePort } from '../../scripts/lib/origin-sync-process.ts';
 import { fetchWithHost } from '../../scripts/lib/worker-runtime.ts';
 import { waitFor } from '../support/wait.ts';

@@ -11,7 +11,7 @@ import {
   demoEvents,
   PARTNERS_HOST,
   PRIVATE_HOST,
-} from '../../origin-sync/demo/demo-events.ts';
+} from '../../scripts/lib/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
 import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';

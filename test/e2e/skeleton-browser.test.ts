@@ -4,7 +4,7 @@
 // JSON, and without JavaScript it reloads itself into the full page once the render landed.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { demoEvents } from '../../scripts/lib/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
 import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';

@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Statuspage } from 'statuspage.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import {
   buildWorker,
   startWorker,

@@ -1,4 +1,4 @@
-// Property test of POST /v1/events (CONTRACT.md §1) over HTTP: whatever a correctly signed
+// Property test of POST /v1/events (docs/contract.md §1) over HTTP: whatever a correctly signed
 // body holds, origin-sync never answers 5xx, and a refused body journals nothing.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -7,7 +7,7 @@ import {
   pageEvent,
   serviceEvent,
   uptimeEvent,
-} from '../support/core-events.ts';
+} from '../support/events.ts';
 
 function catalogueWithPages(): Catalogue {
   const c = new Catalogue();

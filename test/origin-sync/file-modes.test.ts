@@ -4,13 +4,13 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { sendAllCoreEvents } from '../../origin-sync/core-client.ts';
+import { sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
 import {
   ensureKeys,
   freePort,
   startOriginSyncProcess,
 } from '../../scripts/lib/origin-sync-process.ts';
-import { serviceEvent } from '../support/core-events.ts';
+import { serviceEvent } from '../support/events.ts';
 
 async function modes(dir: string): Promise<[string, number, boolean][]> {
   const out: [string, number, boolean][] = [];

@@ -8,15 +8,15 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_CORE_SIGNING_SECRET } from '../../origin-sync/config.ts';
-import { sendAllCoreEvents } from '../../origin-sync/core-client.ts';
 import { operatorTokenFile } from '../../origin-sync/http/operator-auth.ts';
+import { sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
 import {
   ensureKeys,
   freePort,
   type OriginSyncProcess,
   startOriginSyncProcess,
 } from '../../scripts/lib/origin-sync-process.ts';
-import { pageEvent } from '../support/core-events.ts';
+import { pageEvent } from '../support/events.ts';
 
 const run = promisify(execFile);
 const MAIN = resolve(import.meta.dirname, '../../origin-sync/main.ts');

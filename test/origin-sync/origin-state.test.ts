@@ -3,7 +3,7 @@ import { Explorer } from '../../origin-sync/state/explorer.ts';
 import { OriginState } from '../../origin-sync/state/origin-state.ts';
 import { Outbox } from '../../origin-sync/state/outbox.ts';
 import type { JournalRecord } from '../../origin-sync/state/records.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/core-events.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 
 const T = Date.parse('2026-11-21T10:00:00Z');
 const options = { explorerCapacity: 1000, seenCapacity: 1000 };

@@ -4,15 +4,15 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { postCoreEvents } from '../../origin-sync/core-client.ts';
 import type { Health } from '../../origin-sync/service.ts';
+import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import {
   ensureKeys,
   freePort,
   startOriginSyncProcess,
 } from '../../scripts/lib/origin-sync-process.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { pageEvent, serviceEvent } from '../support/core-events.ts';
+import { pageEvent, serviceEvent } from '../support/events.ts';
 
 describe('origin-sync process lifecycle', () => {
   it('on SIGTERM stops accepting, keeps every 202, snapshots and exits 0', async () => {

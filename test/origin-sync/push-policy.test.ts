@@ -4,7 +4,7 @@ import { CircuitBreaker } from '../../origin-sync/push/backoff.ts';
 import { buildPageBatch } from '../../origin-sync/push/batch-body.ts';
 import type { OutboxItem } from '../../origin-sync/state/outbox.ts';
 import { SyncBatch } from '../../worker/sync/contract.ts';
-import { serviceEvent } from '../support/core-events.ts';
+import { serviceEvent } from '../support/events.ts';
 
 describe('retry backoff', () => {
   const policy = { initialMs: 100, maxMs: 1_000 };

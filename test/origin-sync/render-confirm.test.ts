@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postCoreEvents } from '../../origin-sync/core-client.ts';
 import type { RenderConfirmTiming } from '../../origin-sync/push/render-confirmer.ts';
 import type { Health } from '../../origin-sync/service.ts';
 import type { EventTrace, TraceStep } from '../../origin-sync/state/explorer.ts';
+import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { pageEvent, serviceEvent } from '../support/core-events.ts';
+import { pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   AS_OPERATOR,

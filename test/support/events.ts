@@ -1,5 +1,7 @@
-// Core events for tests and benchmarks, built small: one page, a few services, whatever the
-// test needs. Ids are unique per call unless given.
+// The one builder of core events for every test and benchmark, built small: one page, a few
+// services, whatever the test needs, everything else defaulted (a public page with no hostname,
+// operational services, a major investigating incident). Ids are unique per call unless given;
+// times are `now` (default: the real clock), so pass a fixed `now` where a test compares them.
 import type {
   CoreEvent,
   Incident,
@@ -14,7 +16,7 @@ const at = (now: number) => new Date(now).toISOString();
 
 export function pageEvent(
   page: Partial<StatusPage> & Pick<StatusPage, 'id'>,
-  version: number,
+  version = 1,
   now = Date.now(),
 ): CoreEvent {
   const data: StatusPage = {
@@ -34,18 +36,12 @@ export function pageEvent(
 }
 
 export function pageDeleted(id: string, version: number, now = Date.now()): CoreEvent {
-  return {
-    id: nextId('evt_pdel'),
-    type: 'status_page.deleted',
-    occurredAt: at(now),
-    version,
-    data: { id },
-  };
+  return deletedEvent('status_page.deleted', id, version, now);
 }
 
 export function serviceEvent(
   service: Partial<Service> & Pick<Service, 'id'>,
-  version: number,
+  version = 1,
   now = Date.now(),
   eventId = nextId('evt_svc'),
 ): CoreEvent {
@@ -55,7 +51,7 @@ export function serviceEvent(
 
 export function incidentEvent(
   incident: Partial<Incident> & Pick<Incident, 'id' | 'serviceIds'>,
-  version: number,
+  version = 1,
   now = Date.now(),
 ): CoreEvent {
   const data: Incident = {
@@ -77,22 +73,23 @@ export function incidentEvent(
 }
 
 export function incidentDeleted(id: string, version: number, now = Date.now()): CoreEvent {
-  return {
-    id: nextId('evt_idel'),
-    type: 'incident.deleted',
-    occurredAt: at(now),
-    version,
-    data: { id },
-  };
+  return deletedEvent('incident.deleted', id, version, now);
 }
 
 export function maintenanceEvent(
-  m: Partial<Maintenance> &
-    Pick<Maintenance, 'id' | 'serviceIds' | 'scheduledFor' | 'scheduledUntil'>,
-  version: number,
+  m: Partial<Maintenance> & Pick<Maintenance, 'id' | 'serviceIds'>,
+  version = 1,
   now = Date.now(),
 ): CoreEvent {
-  const data: Maintenance = { name: `Maintenance ${m.id}`, status: 'scheduled', updates: [], ...m };
+  const data: Maintenance = {
+    name: `Maintenance ${m.id}`,
+    status: 'scheduled',
+    // A day from now, for two hours.
+    scheduledFor: at(now + 86_400_000),
+    scheduledUntil: at(now + 86_400_000 + 7_200_000),
+    updates: [],
+    ...m,
+  };
   return {
     id: nextId('evt_mnt'),
     type: 'maintenance.upserted',
@@ -100,6 +97,33 @@ export function maintenanceEvent(
     version,
     data,
   };
+}
+
+/** One whole day of uptime for a service: a minute of partial outage unless given. */
+export function uptimeEvent(
+  serviceId: string,
+  date: string,
+  version = 1,
+  seconds: { partialOutageSeconds?: number; majorOutageSeconds?: number } = {},
+  now = Date.now(),
+): CoreEvent {
+  return {
+    id: nextId('evt_up'),
+    type: 'uptime.recorded',
+    occurredAt: at(now),
+    version,
+    data: { serviceId, date, partialOutageSeconds: 60, majorOutageSeconds: 0, ...seconds },
+  };
+}
+
+/** A deletion of any kind of resource (`pageDeleted` and `incidentDeleted` are the same). */
+export function deletedEvent(
+  type: 'service.deleted' | 'incident.deleted' | 'maintenance.deleted' | 'status_page.deleted',
+  entityId: string,
+  version: number,
+  now = Date.now(),
+): CoreEvent {
+  return { id: nextId('evt_del'), type, occurredAt: at(now), version, data: { id: entityId } };
 }
 
 const STATUSES: Service['status'][] = [

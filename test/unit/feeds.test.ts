@@ -3,7 +3,7 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { parseAtomFeed, parseRssFeed } from 'feedsmith';
 import { describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { renderVariant } from '../../worker/render/documents.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';

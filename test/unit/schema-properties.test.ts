@@ -1,4 +1,4 @@
-// Property tests of the core API's validators (CONTRACT.md §1): whatever arrives, validation
+// Property tests of the core API's validators (docs/contract.md §1): whatever arrives, validation
 // answers (never throws), accepts what the contract allows, and lets nothing unsafe through.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { demoEvents } from '../../scripts/lib/demo-events.ts';
 import { CoreEventBatch, Hostname, StatusPage } from '../../worker/domain/schema.ts';
 
 const page = {

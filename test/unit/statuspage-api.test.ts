@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import { serviceLayout } from '../../worker/domain/layout.ts';
 import type { Incident, Maintenance, StatusPage } from '../../worker/domain/schema.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
@@ -73,7 +73,7 @@ function window(id: string, fromMs: number, untilMs: number, status: Maintenance
 }
 
 describe('Statuspage API v2 documents', () => {
-  it('renders every /api/v2 path of CONTRACT.md §2, each matching Statuspage’s model', async () => {
+  it('renders every /api/v2 path of docs/contract.md §2, each matching Statuspage’s model', async () => {
     const docs = await render(demo());
     for (const path of API_PATHS) api(docs, path);
   });

@@ -1,66 +1,45 @@
 // Private and audience pages: who gets in, who does not, and what each answer gives away.
 // Every attack in issue 5 has a case here; positive cases prove the door opens at all.
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  DEMO_ISSUER,
-  demoEvents,
-  PARTNERS_HOST,
-  PRIVATE_HOST,
-} from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_ISSUER, PARTNERS_HOST, PRIVATE_HOST } from '../../scripts/lib/demo-events.ts';
 import { TOKEN_COOKIE } from '../../worker/access/credentials.ts';
 import { looksLikeToken } from '../../worker/access/viewer-token.ts';
-import type { Access } from '../../worker/domain/schema.ts';
-import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { matchCached } from '../../worker/routes/edge-cache.ts';
 import { versionKey } from '../../worker/store/keys.ts';
 import { parseVersion } from '../../worker/store/page-version.ts';
-import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
-import { seedPage } from './support/seed.ts';
+import {
+  bearer,
+  CLIENT_CA,
+  CLIENT_CA_SKI,
+  cert,
+  cookie,
+  expectLeaksNothing,
+  expectUnauthorized,
+  FINGERPRINT,
+  get,
+  INTERNAL,
+  type Init,
+  OTHER_FINGERPRINT,
+  PARTNERS,
+  PARTNERS_ID,
+  PRIVATE,
+  seedAccessPages,
+} from './support/access-fixtures.ts';
 import {
   base64url,
   forgeToken,
-  makeSigner,
   signToken,
   type TestSigner,
   type TokenOptions,
 } from './support/viewer-tokens.ts';
 
 const now = new Date();
-const PRIVATE = `http://${PRIVATE_HOST}`;
-const PARTNERS = `http://${PARTNERS_HOST}`;
-const INTERNAL = 'page_internal';
-const PARTNERS_ID = 'page_partners';
-
-// Text only the pages themselves contain: no refusal may include any of it.
-const PAGE_TEXT = [
-  'Acme',
-  'Public API',
-  'Dashboard',
-  'Email notifications',
-  'Elevated API error rates',
-  'Object storage',
-  'Managed database',
-];
-
-const FINGERPRINT = 'a1'.repeat(32);
-const OTHER_FINGERPRINT = 'b2'.repeat(32);
-const CLIENT_CA = 'CN=Acme Clients CA,O=Acme,C=US';
-const CLIENT_CA_SKI = 'c0ffee'.repeat(6).concat('c0ff');
-
 let es: TestSigner;
 let rsa: TestSigner;
 let stranger: TestSigner;
 let remoteSigner: TestSigner;
-
-interface Init extends RequestInit {
-  cf?: Record<string, unknown>;
-}
-const get = (url: string, init: Init = {}) =>
-  exports.default.fetch(new Request(url, { redirect: 'manual', ...init } as RequestInit));
-const bearer = (token: string): Init => ({ headers: { Authorization: `Bearer ${token}` } });
-const cookie = (token: string): Init => ({ headers: { Cookie: `${TOKEN_COOKIE}=${token}` } });
 
 /** A token the private demo page accepts, unless opts say otherwise. */
 const internalToken = (opts: TokenOptions = {}, signer = es) =>
@@ -73,101 +52,8 @@ const partnerToken = (audience: unknown, opts: TokenOptions = {}) =>
     claims: audience === undefined ? {} : { audience },
   });
 
-function cert(overrides: Record<string, string> = {}): Record<string, unknown> {
-  return {
-    tlsClientAuth: {
-      certPresented: '1',
-      certVerified: 'SUCCESS',
-      certRevoked: '0',
-      certFingerprintSHA256: FINGERPRINT,
-      certFingerprintSHA1: '',
-      certIssuerDN: 'CN=Somebody Else CA,O=Else',
-      certIssuerDNRFC2253: 'CN=Somebody Else CA,O=Else',
-      certIssuerDNLegacy: '/O=Else/CN=Somebody Else CA',
-      certSubjectDN: 'CN=client',
-      certSerial: '01',
-      certNotBefore: 'Jan  1 00:00:00 2026 GMT',
-      certNotAfter: 'Jan  1 00:00:00 2036 GMT',
-      ...overrides,
-    },
-  };
-}
-
-async function expectLeaksNothing(res: Response): Promise<void> {
-  const body = await res.text();
-  for (const text of PAGE_TEXT) expect(body, `body mentions ${text}`).not.toContain(text);
-  for (const [name, value] of res.headers) {
-    for (const text of PAGE_TEXT) expect(value, `${name} mentions ${text}`).not.toContain(text);
-  }
-}
-
-async function expectUnauthorized(res: Response): Promise<void> {
-  expect(res.status).toBe(401);
-  expect(res.headers.get('WWW-Authenticate')).toMatch(/^Bearer realm="status page"/);
-  expect(res.headers.get('Set-Cookie')).toBeNull();
-  expect(res.headers.get('Cache-Control')).toContain('no-store');
-  await expectLeaksNothing(res);
-}
-
-/** The private demo page under another id and hostname, with other access settings. */
-function variantOf(base: PageSnapshot, id: string, host: string, access: Access): PageSnapshot {
-  return { ...base, page: { ...base.page, id, hostnames: [host], access } };
-}
-
-let internal: PageSnapshot;
-let partners: PageSnapshot;
-
 beforeAll(async () => {
-  [es, rsa, stranger, remoteSigner] = await Promise.all([
-    makeSigner('ES256', 'k-es'),
-    makeSigner('RS256', 'k-rsa'),
-    makeSigner('ES256', 'k-es'), // same kid as a real key: only the signature tells them apart
-    makeSigner('EdDSA', 'k-remote'),
-  ]);
-  const events = demoEvents({ now, jwks: { keys: [es.publicJwk, rsa.publicJwk] } });
-  internal = snapshotFromEvents(events, INTERNAL);
-  partners = snapshotFromEvents(events, PARTNERS_ID);
-  const jwt = internal.page.access!.jwt!;
-  const mtls = { fingerprints: [FINGERPRINT.toUpperCase().match(/../g)!.join(':')] };
-  await Promise.all([
-    seedPage(internal, now),
-    seedPage(partners, now),
-    seedPage(variantOf(internal, 'page_mtls', 'mtls.test', { mtls }), now),
-    seedPage(
-      variantOf(internal, 'page_ca', 'ca.test', {
-        mtls: { issuerSKIs: [CLIENT_CA_SKI], issuerDN: CLIENT_CA },
-      }),
-      now,
-    ),
-    seedPage(variantOf(internal, 'page_all', 'all.test', { jwt, mtls, require: 'all' }), now),
-    seedPage(variantOf(internal, 'page_any', 'any.test', { jwt, mtls }), now),
-    seedPage(
-      variantOf(internal, 'page_login', 'login.test', {
-        jwt,
-        loginUrl: 'https://sso.example/login',
-      }),
-      now,
-    ),
-    seedPage(
-      variantOf(internal, 'page_remote', 'remote.test', {
-        jwt: { issuer: DEMO_ISSUER, jwksUrl: 'https://idp.test/jwks.json' },
-      }),
-      now,
-    ),
-    seedPage(
-      variantOf(internal, 'page_down', 'down.test', {
-        jwt: { issuer: DEMO_ISSUER, jwksUrl: 'https://down.test/jwks.json' },
-      }),
-      now,
-    ),
-    seedPage(
-      {
-        ...partners,
-        page: { ...partners.page, hostnames: ['partners-mtls.test'], access: { jwt, mtls } },
-      },
-      now,
-    ),
-  ]);
+  ({ es, rsa, stranger, remoteSigner } = await seedAccessPages(now));
 });
 
 afterEach(() => {

@@ -1,7 +1,7 @@
 // The API, feeds and badge through the worker: content types, ETag/304, CORS and CSP.
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_HOST, demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import { API_PATHS } from '../../worker/routes/visitor-paths.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';

@@ -5,7 +5,7 @@
 // may come out with new bytes under its old tag.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { demoEvents } from '../../scripts/lib/demo-events.ts';
 import type {
   Impact,
   IncidentStatus,

@@ -2,7 +2,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { demoEvents } from '../../scripts/lib/demo-events.ts';
 import { readDocument } from '../../worker/routes/read-document.ts';
 import type { HostRecord } from '../../worker/store/keys.ts';
 import { forgetVersions } from '../../worker/store/page-version.ts';

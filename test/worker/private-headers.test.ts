@@ -10,7 +10,7 @@ import {
   demoEvents,
   PARTNERS_HOST,
   PRIVATE_HOST,
-} from '../../origin-sync/demo/demo-events.ts';
+} from '../../scripts/lib/demo-events.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';
 import { makeSigner, signToken, type TestSigner } from './support/viewer-tokens.ts';

@@ -3,7 +3,7 @@
 // It is a fingerprint of what the document reads and of the renderer's build (templates,
 // stylesheet, code revision, deployment): see also fingerprint-properties.test.ts.
 import { describe, expect, it } from 'vitest';
-import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { demoEvents } from '../../scripts/lib/demo-events.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { renderVariant } from '../../worker/render/documents.ts';
 import {

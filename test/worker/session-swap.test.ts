@@ -3,7 +3,7 @@
 // form's answer (which carries a proof of the current session) switches.
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ISSUER, demoEvents, PARTNERS_HOST } from '../../origin-sync/demo/demo-events.ts';
+import { DEMO_ISSUER, demoEvents, PARTNERS_HOST } from '../../scripts/lib/demo-events.ts';
 import { TOKEN_COOKIE } from '../../worker/access/credentials.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { demoEvents } from '../../origin-sync/demo/demo-events.ts';
+import { demoEvents } from '../../scripts/lib/demo-events.ts';
 import type { StatusPage } from '../../worker/domain/schema.ts';
 import { forgetHosts } from '../../worker/store/host-lookup.ts';
 import { pageEvent } from '../support/events.ts';

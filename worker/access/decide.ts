@@ -1,4 +1,4 @@
-// Who may see which variant of a page (CONTRACT.md §2). Public pages: everyone sees `public`.
+// Who may see which variant of a page (docs/contract.md §2). Public pages: everyone sees `public`.
 // Private pages: a valid token or client certificate sees `private`. Audience pages: the
 // audience claim of a valid token picks `audience:<id>`, and nothing else can: not the URL,
 // not a header, not a cookie other than the token's own.

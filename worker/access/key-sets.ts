@@ -31,7 +31,7 @@ const MAX_ENTRIES = 1_000;
 
 // Host records are re-read every few seconds, so the settings object changes identity; the
 // content key (the key set's JSON) keeps imported keys across those refreshes.
-let bySettings = new WeakMap<JwtSettings, PageKeys>();
+const bySettings = new WeakMap<JwtSettings, PageKeys>();
 const inline = new Map<string, PageKeys>();
 const remote = new Map<string, PageKeys>();
 
@@ -65,11 +65,4 @@ export function pageKeys(settings: JwtSettings): PageKeys | null {
   }
   if (keys) bySettings.set(settings, keys);
   return keys;
-}
-
-/** Forget every memoised key set (tests). */
-export function forgetKeySets(): void {
-  bySettings = new WeakMap();
-  inline.clear();
-  remote.clear();
 }

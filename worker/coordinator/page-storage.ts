@@ -6,15 +6,13 @@
 import type { Incident, Maintenance, Service, StatusPage, UptimeDay } from '../domain/schema.ts';
 import type { PageSnapshot, ResourceTimes } from '../domain/snapshot.ts';
 import { addDays } from '../domain/time.ts';
+import { UPTIME_KEEP_DAYS } from '../domain/uptime.ts';
 import { incidentFromJson } from '../render/memo.ts';
 import type { EntityChange, EntityRef, StoredVersion } from './apply.ts';
 
 /** How many recent event ids are remembered for duplicate detection. Older duplicates are still
  * harmless: their version is not newer than the stored one, so they come back as `stale`. */
 export const SEEN_EVENT_LIMIT = 10_000;
-
-/** Uptime older than this is never shown (90-day bars) and is pruned. */
-const UPTIME_KEEP_DAYS = 100;
 
 export interface CoordinatorState {
   pageId: string | null;
@@ -358,9 +356,5 @@ export class PageStorage {
 
   forgetHost(hostname: string): void {
     this.sql.exec('DELETE FROM written_hosts WHERE hostname = ?', hostname);
-  }
-
-  forgetAllHosts(): void {
-    this.sql.exec('DELETE FROM written_hosts');
   }
 }

@@ -33,6 +33,21 @@ export function worse(a: Indicator, b: Indicator): Indicator {
   return RANK[b] > RANK[a] ? b : a;
 }
 
+/** How bad a component's own status is, for a group's status: its worst member's (Statuspage). */
+const SEVERITY: Record<ServiceStatus, number> = {
+  operational: 0,
+  under_maintenance: 1,
+  degraded_performance: 2,
+  partial_outage: 3,
+  major_outage: 4,
+};
+
+export function worstStatus(services: readonly Service[]): ServiceStatus {
+  let worst: ServiceStatus = 'operational';
+  for (const s of services) if (SEVERITY[s.status] > SEVERITY[worst]) worst = s.status;
+  return worst;
+}
+
 export function overallStatus(
   services: readonly Service[],
   incidents: readonly Incident[],

@@ -1,4 +1,4 @@
-// The vocabulary of CONTRACT.md §1: what the core platform sends and what a page shows.
+// The vocabulary of docs/contract.md §1: what the core platform sends and what a page shows.
 // One source of truth for the worker and origin-sync (which imports this file), so it must
 // stay free of runtime-specific imports.
 import { z } from 'zod';
@@ -332,5 +332,4 @@ export type MaintenanceUpdate = z.infer<typeof MaintenanceUpdate>;
 export type Maintenance = z.infer<typeof Maintenance>;
 export type UptimeDay = z.infer<typeof UptimeDay>;
 export type CoreEvent = z.infer<typeof CoreEvent>;
-export type CoreEventType = CoreEvent['type'];
 export type CoreEventBatch = z.infer<typeof CoreEventBatch>;

@@ -24,6 +24,11 @@ export interface PageSnapshot {
 }
 
 /** The services a page shows, in its display order, skipping ids it has not heard of yet. */
+/** The time zone a page's dates are told in (UTC unless the page names one). */
+export function zoneOf(snapshot: PageSnapshot): string {
+  return snapshot.page.timeZone ?? 'UTC';
+}
+
 export function shownServices(snapshot: PageSnapshot): Service[] {
   const byId = new Map(snapshot.services.map((s) => [s.id, s]));
   return snapshot.page.serviceIds.flatMap((id) => byId.get(id) ?? []);

@@ -4,6 +4,9 @@ import type { UptimeDay } from './schema.ts';
 import { addDays } from './time.ts';
 
 export const UPTIME_DAYS = 90;
+/** Uptime days kept, by the coordinator and by origin-sync: the 90 the bars show plus a margin.
+ * Older days are on no page and are pruned. */
+export const UPTIME_KEEP_DAYS = 100;
 const PARTIAL_WEIGHT = 0.3;
 const DAY_SECONDS = 86_400;
 

@@ -7,7 +7,8 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-export function problemResponse(problem: Problem, headers: HeadersInit = {}): Response {
+// Plain records only: spreading a Headers object or an array of pairs would drop them silently.
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ type: 'about:blank', ...problem }), {
     status: problem.status,
     headers: {

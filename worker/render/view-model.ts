@@ -1,10 +1,11 @@
 // Pure: a page snapshot, one variant's slice of it and the clock → the views the templates
 // fill. Everything customer-written stays a plain string here; Mustache escapes it. The only
 // HTML built here is the uptime bars, from dates and numbers we format ourselves.
+import { byNewest } from '../domain/chronology.ts';
 import { overallStatus } from '../domain/indicator.ts';
 import { serviceLayout } from '../domain/layout.ts';
 import type { Incident, Maintenance, Service, UptimeDay } from '../domain/schema.ts';
-import { type PageSnapshot, shownServices } from '../domain/snapshot.ts';
+import { type PageSnapshot, shownServices, zoneOf } from '../domain/snapshot.ts';
 import {
   dayInZone,
   formatBarDay,
@@ -75,10 +76,6 @@ export interface IncidentView {
   updates: UpdateView[];
 }
 
-function zoneOf(snapshot: PageSnapshot): string {
-  return snapshot.page.timeZone ?? 'UTC';
-}
-
 function localeOf(snapshot: PageSnapshot): string {
   return snapshot.page.locale ?? 'en-US';
 }
@@ -113,12 +110,6 @@ export function affectedNames(snapshot: PageSnapshot, ids: readonly string[]): s
     shownNames.set(snapshot, shown);
   }
   return ids.flatMap((id) => shown.get(id) ?? []).join(', ');
-}
-
-function byNewest<T extends { createdAt: string; id: string }>(updates: readonly T[]): T[] {
-  return [...updates].sort(
-    (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id),
-  );
 }
 
 function updateViews<S extends string>(

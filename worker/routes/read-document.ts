@@ -133,7 +133,7 @@ async function fromCoordinator(req: ReadRequest): Promise<DocumentRead> {
       timer = setTimeout(() => resolve('late'), budget);
     });
     result = await Promise.race([settled, late]);
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 
   if (result === 'late') ctx.waitUntil(settled); // the render goes on; KV gets it next render

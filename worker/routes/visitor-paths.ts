@@ -1,4 +1,4 @@
-// Which visitor paths exist (CONTRACT.md §2). Anything else is a 404 without a KV read.
+// Which visitor paths exist (docs/contract.md §2). Anything else is a 404 without a KV read.
 import { ResourceId } from '../domain/schema.ts';
 
 export const API_PATHS = [

@@ -1,4 +1,4 @@
-// The KV layout (internal; CONTRACT.md leaves it to us). Written only by PageCoordinator.
+// The KV layout (internal; docs/contract.md leaves it to us). Written only by PageCoordinator.
 //   host:<hostname>                 → HostRecord (JSON): which page a hostname serves, and how
 //   doc:<pageId>:<variant>:<path>   → a rendered document, with DocumentMeta as KV metadata
 //   ver:<pageId>                    → the page's latest complete render version (a number),

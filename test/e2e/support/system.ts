@@ -5,9 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CoreClientOptions } from '../../../origin-sync/core-client.ts';
 import type { Health } from '../../../origin-sync/service.ts';
 import type { EventTrace } from '../../../origin-sync/state/explorer.ts';
+import type { CoreClientOptions } from '../../../scripts/lib/core-client.ts';
 import {
   ensureKeys,
   freePort,

@@ -11,6 +11,7 @@ import {
   type LogEntry,
 } from '../../../origin-sync/certificates/index.ts';
 import type { CloudflareStandin } from '../../support/cloudflare-standin.ts';
+import { waitFor as sharedWaitFor } from '../../support/wait.ts';
 
 export const FAST: CertificateTiming = {
   concurrency: 2,
@@ -62,18 +63,17 @@ export function makeUpdater(
   return { updater, steps, logs };
 }
 
-export async function waitFor<T>(
+/**
+ * The shared `waitFor` (test/support/wait.ts), polling every 5 ms: the Cloudflare stand-in moves a
+ * hostname on every 5–20 ms here (FAST), and a state a test waits for may last only that long.
+ */
+export function waitFor<T>(
   probe: () => T | undefined | null | false,
   what: string,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  // A truthy value is a T: the falsy members of the probe's type never come back.
+  return sharedWaitFor(probe, { what, timeoutMs, intervalMs: 5 }) as Promise<T>;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

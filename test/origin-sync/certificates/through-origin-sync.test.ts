@@ -10,15 +10,15 @@ import {
   type DomainView,
   type PageDomains,
 } from '../../../origin-sync/certificates/index.ts';
-import { postCoreEvents } from '../../../origin-sync/core-client.ts';
 import type { EventTrace } from '../../../origin-sync/state/explorer.ts';
+import { postCoreEvents } from '../../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../../worker/domain/schema.ts';
 import {
   type CloudflareStandin,
   startCloudflareStandin,
   WALK_TO_VALIDATION_TIMEOUT,
 } from '../../support/cloudflare-standin.ts';
-import { deletedEvent, pageEvent } from '../../support/core-events.ts';
+import { deletedEvent, pageEvent } from '../../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../../support/fake-edge.ts';
 import {
   AS_OPERATOR,

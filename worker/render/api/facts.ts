@@ -2,8 +2,9 @@
 // derived once from a variant's slice so that they agree with each other and with the HTML.
 // The core sends no "last changed" time for a service or a maintenance window, so these are
 // the latest facts the slice proves; `snapshot.times` (when its keeper knows) takes precedence.
+import { latestOf } from '../../domain/chronology.ts';
 import type { Incident, Maintenance } from '../../domain/schema.ts';
-import type { PageSnapshot } from '../../domain/snapshot.ts';
+import { type PageSnapshot, zoneOf } from '../../domain/snapshot.ts';
 import { dayInZone } from '../../domain/time.ts';
 import { incidentEndedAt, isUnresolved, maintenancePhase } from '../../domain/timeline.ts';
 
@@ -15,24 +16,6 @@ export function pageUrl(snapshot: PageSnapshot): string {
 
 export function incidentUrl(snapshot: PageSnapshot, incidentId: string): string {
   return `${pageUrl(snapshot)}/incidents/${incidentId}`;
-}
-
-export function zoneOf(snapshot: PageSnapshot): string {
-  return snapshot.page.timeZone ?? 'UTC';
-}
-
-function latest(isos: Iterable<string | undefined | null>): string | null {
-  let best: string | null = null;
-  let bestMs = Number.NEGATIVE_INFINITY;
-  for (const iso of isos) {
-    if (!iso) continue;
-    const ms = Date.parse(iso);
-    if (ms > bestMs) {
-      best = iso;
-      bestMs = ms;
-    }
-  }
-  return best;
 }
 
 function earliest(isos: Iterable<string | undefined | null>): string | null {
@@ -64,7 +47,7 @@ export function incidentTimes(incident: Incident): IncidentTimes {
   return {
     createdAt: incident.createdAt,
     updatedAt:
-      latest([incident.createdAt, resolvedAt, ...incident.updates.map((u) => u.createdAt)]) ??
+      latestOf([incident.createdAt, resolvedAt, ...incident.updates.map((u) => u.createdAt)]) ??
       incident.createdAt,
     monitoringAt,
     resolvedAt,
@@ -90,13 +73,13 @@ export function maintenanceFacts(m: Maintenance, now: Date): MaintenanceFacts {
   const closedByClock = phase === 'completed' && m.status !== 'completed' ? m.scheduledUntil : null;
   const updateTimes = m.updates.map((u) => u.createdAt);
   const createdAt = earliest(updateTimes) ?? m.scheduledFor;
-  const updatedAt = latest([createdAt, ...updateTimes, opened, closedByClock]) ?? createdAt;
+  const updatedAt = latestOf([createdAt, ...updateTimes, opened, closedByClock]) ?? createdAt;
   let resolvedAt: string | null = null;
   if (phase === 'completed') {
     resolvedAt =
       closedByClock ??
       earliest(m.updates.filter((u) => u.status === 'completed').map((u) => u.createdAt)) ??
-      latest([...updateTimes, m.scheduledUntil]);
+      latestOf([...updateTimes, m.scheduledUntil]);
   }
   return { phase, createdAt, updatedAt, resolvedAt };
 }
@@ -153,7 +136,7 @@ export function pageFacts(snapshot: PageSnapshot, now: Date): PageFacts {
 
   const known = snapshot.times?.services ?? {};
   const updatedAt =
-    latest([
+    latestOf([
       snapshot.times?.page?.updatedAt,
       ...snapshot.page.serviceIds.map((id) => known[id]?.updatedAt),
       ...[...incidents.values()].map((t) => t.updatedAt),

@@ -1,4 +1,4 @@
-// Atlassian Statuspage's public API v2 (CONTRACT.md §2), produced at render time from one
+// Atlassian Statuspage's public API v2 (docs/contract.md §2), produced at render time from one
 // variant's slice: the eight `/api/v2/*.json` documents, with Statuspage's envelope, field
 // names, enums and selection rules, so aggregators and widgets read our pages unchanged.
 //
@@ -13,7 +13,8 @@
 // - maintenance `impact` is "maintenance" (what Statuspage itself reports for windows) and
 //   its `status` is the clock-driven phase; `shortlink` points at the window on the page.
 // - every timestamp is ISO 8601 in the page's time zone with its offset, as Statuspage does.
-import { type Indicator, overallStatus } from '../../domain/indicator.ts';
+import { byNewest, earliestOf, latestOf } from '../../domain/chronology.ts';
+import { type Indicator, overallStatus, worstStatus } from '../../domain/indicator.ts';
 import { serviceLayout } from '../../domain/layout.ts';
 import type {
   Impact,
@@ -114,26 +115,6 @@ export interface SpSummary {
   status: SpStatus;
 }
 
-const SEVERITY: Record<ServiceStatus, number> = {
-  operational: 0,
-  under_maintenance: 1,
-  degraded_performance: 2,
-  partial_outage: 3,
-  major_outage: 4,
-};
-
-function worstStatus(services: readonly Service[]): ServiceStatus {
-  let worst: ServiceStatus = 'operational';
-  for (const s of services) if (SEVERITY[s.status] > SEVERITY[worst]) worst = s.status;
-  return worst;
-}
-
-function byNewest<T extends { id: string; createdAt: string }>(items: readonly T[]): T[] {
-  return [...items].sort(
-    (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id),
-  );
-}
-
 interface Model {
   page: SpPage;
   status: SpStatus;
@@ -188,8 +169,9 @@ function buildModel(snapshot: PageSnapshot, now: Date, facts: PageFacts): Model 
       id: group.id,
       name: group.name,
       status: worstStatus(services),
-      created_at: ts(earliestOf(times.map((t) => t.createdAt))),
-      updated_at: ts(latestOf(times.map((t) => t.updatedAt))),
+      // A shown group has at least one service (serviceLayout), so these are never null.
+      created_at: ts(earliestOf(times.map((t) => t.createdAt))!),
+      updated_at: ts(latestOf(times.map((t) => t.updatedAt))!),
       position: 0,
       description: null,
       showcase: false,
@@ -283,14 +265,6 @@ function buildModel(snapshot: PageSnapshot, now: Date, facts: PageFacts): Model 
       };
     },
   };
-}
-
-function earliestOf(isos: readonly string[]): string {
-  return isos.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
-}
-
-function latestOf(isos: readonly string[]): string {
-  return isos.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
 }
 
 /**

@@ -1,7 +1,8 @@
-// Sends core events to origin-sync as the core platform does (signed, CONTRACT.md §1).
+// Sends core events to origin-sync as the core platform does (signed, docs/contract.md §1).
 // Used by npm start (demo data), the end-to-end tests and the benchmarks.
-import type { CoreEvent } from '../worker/domain/schema.ts';
-import { SIGNATURE_HEADER, signatureHeader } from './http/signature.ts';
+
+import { SIGNATURE_HEADER, signatureHeader } from '../../origin-sync/http/signature.ts';
+import type { CoreEvent } from '../../worker/domain/schema.ts';
 
 export const MAX_EVENTS_PER_REQUEST = 500;
 
