@@ -1,4 +1,4 @@
-// origin-sync refuses to start in a configuration that would leave a door open (CONTRACT.md
+// origin-sync refuses to start in a configuration that would leave a door open (docs/contract.md
 // §4): the development signing secret is public (it is in this repository), so with it
 // origin-sync may listen only where nobody else can reach it.
 import { isIP } from 'node:net';

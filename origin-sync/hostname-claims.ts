@@ -1,5 +1,5 @@
 // Before origin-sync answers a core batch, the edge's hostname registries must agree that its
-// claims hold (CONTRACT.md §1: a hostname another live page holds is refused with 409, and the
+// claims hold (docs/contract.md §1: a hostname another live page holds is refused with 409, and the
 // answer is the same on every replica). This module turns a batch into its steps — a page's
 // upsert releases the hostnames it no longer names and claims the ones it names; a deletion
 // releases them all — and asks the edge to check and reserve them
@@ -79,7 +79,7 @@ export function edgeHostnameClaimer(opts: ClaimerOptions): HostnameClaimer {
   };
 }
 
-/** The 409 problem for a refused batch (CONTRACT.md §1). */
+/** The 409 problem for a refused batch (docs/contract.md §1). */
 export function conflictProblem(conflicts: readonly HostnameConflict[]) {
   return {
     title: 'Hostname held by another page',

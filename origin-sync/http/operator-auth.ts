@@ -1,4 +1,4 @@
-// Operators' endpoints (CONTRACT.md §3) need `Authorization: Bearer <OPERATOR_TOKEN>`: the
+// Operators' endpoints (docs/contract.md §3) need `Authorization: Bearer <OPERATOR_TOKEN>`: the
 // event explorer names pages, hostnames and events, which are the customers' business. Every
 // route is closed by default; only the core's door (`POST /v1/events`, which has its own
 // signature) and `/healthz` (counts only) are open, so routes later issues add are covered

@@ -1,4 +1,4 @@
-// Which names a page may claim as hostnames (CONTRACT.md §1, issue 12): DNS names of at least
+// Which names a page may claim as hostnames (docs/contract.md §1, issue 12): DNS names of at least
 // two labels, stored lower-case and in punycode; never localhost, an IP literal, a wildcard or
 // one of the SaaS zone's own names. Every refusal names the field.
 import { describe, expect, it } from 'vitest';

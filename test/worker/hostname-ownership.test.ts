@@ -1,4 +1,4 @@
-// Hostnames belong to one live page (CONTRACT.md §1; issue 12): a page cannot take another
+// Hostnames belong to one live page (docs/contract.md §1; issue 12): a page cannot take another
 // page's hostname, a move is a release then a claim in one batch or two, whichever page's
 // batch reaches the edge first, and a page that lost a hostname never deletes the new owner's
 // record, even when its clean-up reads a stale KV value.

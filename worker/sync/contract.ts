@@ -45,7 +45,7 @@
 //   Body: HostnameClaims            a core batch's claims and releases, in the batch's order
 //
 // origin-sync asks this before it answers a core batch, so that whichever replica receives
-// it, a hostname another live page holds is refused (CONTRACT.md §1: 409). The edge checks
+// it, a hostname another live page holds is refused (docs/contract.md §1: 409). The edge checks
 // every step first and reserves only if all hold (a release earlier in the batch frees the
 // hostname for a later claim); a reservation lost to a concurrent batch is undone. The page's
 // coordinator claims again when the batch arrives and answers `refused` for a lost claim.
