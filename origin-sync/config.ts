@@ -22,6 +22,10 @@ const Env = z.object({
   EXPLORER_RETENTION: Positive.default(50_000),
   COMPACT_AFTER_BYTES: Positive.default(64 * 1024 * 1024),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
+  /** Comma-separated zones (the Cloudflare for SaaS zone) whose names no page may claim. */
+  SAAS_ZONE_NAME: z.string().default(''),
+  /** Bearer token of the operator endpoints; unset: `<STATE_DIR>/operator-token` (npm start). */
+  OPERATOR_TOKEN: z.string().min(24).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -38,6 +42,8 @@ export interface OriginSyncConfig {
   compactAfterBytes: number;
   drainTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  saasZones: string[];
+  operatorToken: string | null;
 }
 
 export function syncKeyFiles(stateDir: string): { privateKey: string; publicKey: string } {
@@ -70,5 +76,10 @@ export function loadConfig(env: Record<string, string | undefined>): OriginSyncC
     compactAfterBytes: e.COMPACT_AFTER_BYTES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    operatorToken: e.OPERATOR_TOKEN ?? null,
+    saasZones: e.SAAS_ZONE_NAME.split(',').flatMap((z) => {
+      const zone = z.trim().toLowerCase().replace(/\.$/, '');
+      return zone ? [zone] : [];
+    }),
   };
 }

@@ -194,6 +194,7 @@ export class OriginState {
   #ack(record: AckRecord): void {
     const items = this.outbox.remove(record.pageId, record.upTo);
     const outcomes = new Map(record.results.map((r) => [r.id, r.outcome]));
+    const details = new Map(record.results.map((r) => [r.id, r.detail]));
     const pushedAt = iso(record.pushedAt);
     const at = iso(record.at);
     const batch = `batch of ${items.length}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''}`;
@@ -211,6 +212,14 @@ export class OriginState {
           pageId,
           renderVersion,
           detail: outcome,
+        });
+      } else if (outcome === 'refused') {
+        // The edge's hostname registry refused the page upsert: nothing of it was stored.
+        this.explorer.step(event.id, {
+          step: 'failed',
+          at,
+          pageId,
+          error: `refused by the edge: ${details.get(event.id) ?? 'a hostname is held by another page'}`,
         });
       } else if (record.renderVersion === null) {
         this.explorer.step(event.id, {

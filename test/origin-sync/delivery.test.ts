@@ -8,6 +8,7 @@ import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
+  AS_OPERATOR,
   type RunningOriginSync,
   startOriginSync,
   syncKeyPair,
@@ -103,7 +104,7 @@ describe('delivery to the edge', () => {
     const page = pageEvent({ id: 'p', serviceIds: [] });
     await send(origin, [page]);
     const trace = await waitFor(async () => {
-      const t = (await (await fetch(`${origin.url}/v1/events/${page.id}`)).json()) as {
+      const t = (await (await fetch(`${origin.url}/v1/events/${page.id}`, AS_OPERATOR)).json()) as {
         steps: { step: string; error?: string; detail?: string }[];
       };
       return t.steps.some((s) => s.step === 'failed') ? t : null;
@@ -138,7 +139,9 @@ describe('delivery to the edge', () => {
     ]);
     expect(edge.requests - requestsBefore).toBe(1);
     // The explorer survived the restart, outcome included.
-    const trace = (await (await fetch(`${second.url}/v1/events/${page.id}`)).json()) as {
+    const trace = (await (
+      await fetch(`${second.url}/v1/events/${page.id}`, AS_OPERATOR)
+    ).json()) as {
       steps: { step: string }[];
     };
     expect(trace.steps.map((s) => s.step)).toContain('applied');

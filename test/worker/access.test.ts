@@ -9,6 +9,7 @@ import { matchCached } from '../../worker/routes/edge-cache.ts';
 import {
   bearer,
   CLIENT_CA,
+  CLIENT_CA_SKI,
   cert,
   cookie,
   expectLeaksNothing,
@@ -489,16 +490,28 @@ describe('client certificates (mTLS)', () => {
     }
   });
 
-  it('admits any verified certificate issued by the configured CA', async () => {
+  it('admits any verified certificate issued by the configured CA, known by its key', async () => {
     const res = await get('http://ca.test/', {
       cf: cert({
         certFingerprintSHA256: OTHER_FINGERPRINT,
         certIssuerDN: CLIENT_CA,
         certIssuerDNRFC2253: CLIENT_CA,
+        certIssuerSKI: CLIENT_CA_SKI.toUpperCase(),
       }),
     });
     expect(res.status).toBe(200);
     await expectUnauthorized(await get('http://ca.test/', { cf: cert() }));
+    // Another CA that wrote the same DN into its certificates: its key gives it away.
+    await expectUnauthorized(
+      await get('http://ca.test/', {
+        cf: cert({
+          certFingerprintSHA256: OTHER_FINGERPRINT,
+          certIssuerDN: CLIENT_CA,
+          certIssuerDNRFC2253: CLIENT_CA,
+          certIssuerSKI: 'ab'.repeat(20),
+        }),
+      }),
+    );
   });
 
   it('refuses no certificate, one not verified, one revoked, and one not allowed', async () => {

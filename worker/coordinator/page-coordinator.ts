@@ -12,13 +12,14 @@ import {
   renderDocument,
 } from '../render/documents.ts';
 import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
-import { forgetHosts } from '../store/host-lookup.ts';
-import { type DocumentMeta, docKey, type HostRecord, hostKey } from '../store/keys.ts';
+import { type DocumentMeta, docKey, type HostRecord } from '../store/keys.ts';
 import { contentKeyOf, pointerKey, pointerOf, type RenderPointer } from '../store/pointer.ts';
 import { isolatePointers } from '../store/pointer-memo.ts';
 import type { PageRenderStatus, SyncResult } from '../sync/contract.ts';
-import { planBatch } from './apply.ts';
+import { type EntityRef, planBatch } from './apply.ts';
+import { registryOf } from './hostname-registry.ts';
 import { type KvWriter, kvWriter } from './kv-writer.ts';
+import { claimPageHostnames } from './page-claims.ts';
 import { type CoordinatorState, PageStorage } from './page-storage.ts';
 import { type DesiredDocument, keyedDocuments, planDocuments, planHosts } from './publish-plan.ts';
 import { RetiredDocuments } from './retired-documents.ts';
@@ -31,9 +32,6 @@ import {
   timingFromEnv,
 } from './schedule.ts';
 
-/** After taking a hostname over from another page, check it again this much later (that page's
- * clean-up may have read the old mapping just before we wrote ours). */
-const HOST_RECHECK_MS = 10_000;
 /** KV writes of one render in flight at once. */
 const WRITE_CONCURRENCY = 8;
 /** A miss render is reused for this long while nothing changes (a burst of misses, one render). */
@@ -113,15 +111,6 @@ async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>
   }
 }
 
-function ownerOf(raw: string | null): string | null {
-  if (raw === null) return null;
-  try {
-    return (JSON.parse(raw) as Partial<HostRecord>).pageId ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * One per status page: serialises every write to that page. Stores batches durably (SQLite),
  * coalesces bursts into one render with alarms, and publishes every variant to KV.
@@ -158,16 +147,45 @@ export class PageCoordinator extends DurableObject<Env> {
    * (the runtime holds the answer until the SQL writes are committed).
    */
   async applyBatch(pageId: string, events: CoreEvent[]): Promise<SyncResult> {
+    const stored = {
+      stored: (ref: EntityRef) => this.storage.stored(ref),
+      seen: (id: string) => this.storage.seen(id),
+    };
+    // Hostnames are claimed before anything is stored: an upsert whose claim is refused is
+    // left out of the batch whole (and answered `refused`).
+    const preview = planBatch(events, stored);
+    const upserts = events.filter(
+      (e, i) => e.type === 'status_page.upserted' && preview.results[i]?.outcome === 'applied',
+    );
+    const refused = await claimPageHostnames(this.env, pageId, upserts);
+    const refusedIds = new Map(refused.map((r) => [r.eventId, r]));
     const now = this.clock();
+    let released: string[] = [];
     const result = this.ctx.storage.transactionSync((): SyncResult => {
+      const hostsBefore = this.storage.pageHostnames(pageId);
       const s = this.storage.state();
       if (s.pageId !== null && s.pageId !== pageId) {
         throw new Error(`coordinator of ${s.pageId} was sent a batch for ${pageId}`);
       }
-      const plan = planBatch(events, {
-        stored: (ref) => this.storage.stored(ref),
-        seen: (id) => this.storage.seen(id),
-      });
+      const kept = planBatch(
+        events.filter((e) => !refusedIds.has(e.id)),
+        stored,
+      );
+      const keptResults = new Map(kept.results.map((r) => [r.id, r]));
+      const plan = {
+        ...kept,
+        results: events.map((e): SyncResult['results'][number] => {
+          const lost = refusedIds.get(e.id);
+          if (lost) {
+            return {
+              id: e.id,
+              outcome: 'refused',
+              detail: `hostname ${lost.hostname} is held by page ${lost.holder}`,
+            };
+          }
+          return keptResults.get(e.id) ?? { id: e.id, outcome: 'duplicate' };
+        }),
+      };
       for (const change of plan.changes) this.storage.writeChange(change);
       const patch: Partial<CoordinatorState> = {
         pageId,
@@ -179,6 +197,8 @@ export class PageCoordinator extends DurableObject<Env> {
         patch.lastChangeAt = now;
       }
       this.storage.updateState(patch);
+      const hostsAfter = new Set(this.storage.pageHostnames(pageId));
+      released = hostsBefore.filter((h) => !hostsAfter.has(h));
       const after = this.storage.state();
       const dirty = after.changeSeq > after.renderedSeq;
       return {
@@ -187,6 +207,9 @@ export class PageCoordinator extends DurableObject<Env> {
         results: plan.results,
       };
     });
+    // Stored: the hostnames the page no longer has are free for another page to claim. (If
+    // this fails, the render's clean-up frees them.)
+    await Promise.allSettled(released.map((h) => registryOf(this.env, h).release(h, pageId)));
     await this.scheduleAlarm();
     return result;
   }
@@ -201,9 +224,9 @@ export class PageCoordinator extends DurableObject<Env> {
       return;
     }
     const boundaryPassed = s.nextBoundary !== null && now >= s.nextBoundary;
-    const recheckDue = s.hostRecheckAt !== null && now >= s.hostRecheckAt;
     if (schedule.dirty || boundaryPassed) await this.flush(now);
-    else if (recheckDue) await this.recheckHosts(now);
+    // A re-check left by a version before the hostname registry: nothing to re-check now.
+    else if (s.hostRecheckAt !== null) this.storage.updateState({ hostRecheckAt: null });
     if (collectAt !== null && now >= collectAt) await this.collect(now);
     await this.scheduleAlarm();
   }
@@ -363,9 +386,7 @@ export class PageCoordinator extends DurableObject<Env> {
       // Readers asking during this render get the previous complete one, never half of this.
       this.published = pointerOf(pageId, before.publishedVersion, writtenDocs);
     }
-    // A due takeover re-check rewrites every hostname record, not only the changed ones.
-    const recheckDue = before.hostRecheckAt !== null && now >= before.hostRecheckAt;
-    const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts(), recheckDue);
+    const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts());
     // Changes stored from here on start a new debounce window.
     this.storage.updateState({ renderVersion: version, lastFlushAt: now, firstDirtyAt: null });
     let puts = 0;
@@ -392,15 +413,17 @@ export class PageCoordinator extends DurableObject<Env> {
         puts += 1;
       });
 
-      // Hostnames point at the page only once its documents are there.
-      let tookOver = false;
+      // Hostnames point at the page only once its documents are there, and only through the
+      // hostname's registry: it writes the record only for the page that holds the hostname.
       await inBatches(hostPlan.put, async ([host, record]) => {
-        const owner = ownerOf(await this.kv.get(hostKey(host)));
-        if (owner !== null && owner !== pageId) tookOver = true;
-        await this.kv.put(hostKey(host), record);
-        this.storage.recordHost(host, record);
-        forgetHosts(host);
-        puts += 1;
+        if (await registryOf(this.env, host).publish(host, pageId, record)) {
+          this.storage.recordHost(host, record);
+          puts += 1;
+        } else {
+          console.warn(
+            JSON.stringify({ level: 'warn', msg: 'hostname held by another page', pageId, host }),
+          );
+        }
       });
 
       // Documents no render produces now: out of the pointer, deleted once nobody can ask.
@@ -420,14 +443,11 @@ export class PageCoordinator extends DurableObject<Env> {
       puts += snapshot ? 1 : 0;
       deletes += snapshot ? 0 : 1;
       this.published = pointer;
-      // A hostname that moved to another page may already name it: leave that record alone.
+      // The registry deletes the record only if it is still this page's, whatever KV shows
+      // now (a stale read here once deleted the new owner's mapping), then frees the hostname.
       await inBatches(hostPlan.remove, async (host) => {
-        if (ownerOf(await this.kv.get(hostKey(host))) === pageId) {
-          await this.kv.delete(hostKey(host));
-          deletes += 1;
-        }
+        if (await registryOf(this.env, host).unpublish(host, pageId)) deletes += 1;
         this.storage.forgetHost(host);
-        forgetHosts(host);
       });
 
       this.storage.pruneUptime(at);
@@ -447,11 +467,7 @@ export class PageCoordinator extends DurableObject<Env> {
         kvPuts: s.kvPuts + puts,
         kvDeletes: s.kvDeletes + deletes,
         nextBoundary: snapshot ? this.nextBoundary(snapshot, at) : null,
-        hostRecheckAt: tookOver
-          ? now + HOST_RECHECK_MS
-          : recheckDue
-            ? null
-            : this.storage.state().hostRecheckAt,
+        hostRecheckAt: null,
       });
       isolatePointers.offer(pageId, { pointer: snapshot ? pointer : null, at: finishedAt }, true);
       this.lastPublish = {
@@ -506,26 +522,6 @@ export class PageCoordinator extends DurableObject<Env> {
       const s = this.storage.state();
       // Not a render: deletes of other keys than a render writes leave its second alone.
       this.storage.updateState({ kvDeletes: s.kvDeletes + deletes });
-    }
-  }
-
-  /** Rewrites this page's hostname records after a takeover, in case the old owner's clean-up
-   * deleted one between its check and its delete. */
-  private async recheckHosts(now: number): Promise<void> {
-    const s = this.storage.state();
-    try {
-      for (const [host, record] of this.storage.writtenHosts()) {
-        await this.kv.put(hostKey(host), record);
-        forgetHosts(host);
-      }
-      // The last write happened now (not when the alarm began): the next keeps a second away.
-      this.storage.updateState({ hostRecheckAt: null, lastFlushAt: this.clock() });
-    } catch (err) {
-      this.storage.updateState({
-        hostRecheckAt: now + backoffMs(s.failures + 1),
-        lastError: String(err),
-        lastFlushAt: this.clock(),
-      });
     }
   }
 

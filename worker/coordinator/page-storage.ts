@@ -241,6 +241,15 @@ export class PageStorage {
     );
   }
 
+  /** The hostnames of the stored page (none if it is unknown or deleted). */
+  pageHostnames(pageId: string): string[] {
+    const row = this.sql
+      .exec<Row>("SELECT data FROM entities WHERE kind = 'page' AND id = ? AND deleted = 0", pageId)
+      .toArray()[0];
+    if (!row || typeof row.data !== 'string') return [];
+    return (JSON.parse(row.data) as Pick<StatusPage, 'hostnames'>).hostnames;
+  }
+
   // --- seen event ids -------------------------------------------------------------------
 
   seen(eventId: string): boolean {

@@ -7,16 +7,22 @@
 //                                     current one, this copy the fallback (pointer.ts)
 import type { Access, Visibility } from '../domain/schema.ts';
 
+// Each part but the last is percent-encoded, so no part can contain the separator: page `acme`
+// with the variant `audience:private` and a page `acme:audience` with the variant `private`
+// once wrote the same key (issue 12). Ids of letters, digits, `_`, `-`, `.` and `~` encode to
+// themselves, so their keys are what they always were.
+const part = (text: string) => encodeURIComponent(text);
+
 export function hostKey(hostname: string): string {
-  return `host:${hostname}`;
+  return `host:${part(hostname)}`;
 }
 
 export function docKey(pageId: string, variant: string, path: string): string {
-  return `doc:${pageId}:${variant}:${path}`;
+  return `doc:${part(pageId)}:${part(variant)}:${path}`;
 }
 
 export function docPrefix(pageId: string): string {
-  return `doc:${pageId}:`;
+  return `doc:${part(pageId)}:`;
 }
 
 /** What the read path must know about a page before its one document read. */

@@ -20,7 +20,7 @@ const pointerSchema = z.object({
 });
 
 export function pointerKey(pageId: string): string {
-  return `ptr:${pageId}`;
+  return `ptr:${encodeURIComponent(pageId)}`; // encoded like every key part (keys.ts)
 }
 
 /** Where a document sits in a pointer's `docs`. */
