@@ -84,7 +84,11 @@ export async function freshness(): Promise<SectionRow[]> {
       ]);
       if (res.status !== 202) throw new Error(`origin-sync answered ${res.status}`);
       latencies.push((await waitForText(marker)) - started);
-      const trace = (await (await fetch(`${origin.url}/v1/events/fresh:${i}`)).json()) as {
+      const trace = (await (
+        await fetch(`${origin.url}/v1/events/fresh:${i}`, {
+          headers: { Authorization: `Bearer ${origin.operatorToken}` },
+        })
+      ).json()) as {
         receivedAt: string;
         steps: { step: string; at: string }[];
       };

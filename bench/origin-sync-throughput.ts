@@ -5,12 +5,9 @@
 // `node bench/origin-sync-throughput.ts`, or from bench/run.ts.
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SIGNATURE_HEADER, signatureHeader } from '../origin-sync/http/signature.ts';
 import type { Health } from '../origin-sync/service.ts';
 import {
   ensureKeys,
@@ -18,7 +15,7 @@ import {
   startOriginSyncProcess,
 } from '../scripts/lib/origin-sync-process.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
-import type { PageRenderStatus, SyncResult } from '../worker/sync/contract.ts';
+import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
 
 const SENDERS = 16;
@@ -27,49 +24,10 @@ const PAGES = 20;
 const SERVICES_PER_PAGE = 50;
 const WARMUP_MS = 2_000;
 const MEASURE_MS = 10_000;
-const SECRET = 'bench-secret';
 const AT = new Date().toISOString();
 
 /** An edge stand-in that acknowledges every /_sync batch as applied, without checking, and
  * says every promised render is published when origin-sync asks. */
-async function acknowledgingEdge(): Promise<{ url: string; close(): Promise<void> }> {
-  let version = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const statusOf = /^\/_sync\/pages\/([^/]+)\/status$/.exec(req.url ?? '');
-      if (req.method === 'GET' && statusOf) {
-        const status: PageRenderStatus = {
-          pageId: decodeURIComponent(statusOf[1] as string),
-          publishedVersion: version,
-          renderedAt: new Date().toISOString(),
-          pending: false,
-          failures: 0,
-          lastError: null,
-        };
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(status));
-        return;
-      }
-      const batch = JSON.parse(Buffer.concat(chunks).toString()) as {
-        pageId: string;
-        events: { id: string }[];
-      };
-      const result: SyncResult = {
-        pageId: batch.pageId,
-        renderVersion: ++version,
-        results: batch.events.map((e) => ({ id: e.id, outcome: 'applied' })),
-      };
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(result));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 function serviceId(n: number): string {
   return `svc_${n}`;
 }
@@ -113,19 +71,6 @@ function batchBody(sender: number, k: number): string {
   return JSON.stringify({ events });
 }
 
-async function post(url: string, body: string): Promise<number> {
-  const res = await fetch(`${url}/v1/events`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      [SIGNATURE_HEADER]: signatureHeader(SECRET, body),
-    },
-    body,
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 interface Phase {
   eventsPerSecond: number;
   requestsPerFsync: number;
@@ -166,8 +111,8 @@ async function measure(url: string, senders: number): Promise<Phase> {
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  const records = after.journal.records - before.journal.records;
-  const fsyncs = after.journal.fsyncs - before.journal.fsyncs;
+  const records = after.storage.writes - before.storage.writes;
+  const fsyncs = after.storage.commits - before.storage.commits;
   return {
     eventsPerSecond: accepted / elapsed,
     requestsPerFsync: fsyncs > 0 ? records / fsyncs : 0,
@@ -185,7 +130,7 @@ async function runPhase(edgeUp: boolean): Promise<Phase> {
     port: await freePort(),
     // Nothing listens on port 9 (discard): pushes fail fast and the breaker opens.
     workerUrl: edge?.url ?? 'http://127.0.0.1:9',
-    secret: SECRET,
+    secret: BENCH_SECRET,
     env: { LOG_LEVEL: 'warn' },
   });
   try {
@@ -223,7 +168,7 @@ export async function originSyncThroughput(): Promise<SectionRow[]> {
       name: 'core batches per fsync (group commit)',
       value: Number(up.requestsPerFsync.toFixed(2)),
       unit: 'batches',
-      note: 'journal records (batches, acks) per write+fdatasync',
+      note: 'writes (core batches, acks) per committed transaction (one WAL fsync each)',
     },
     {
       name: 'POST /v1/events latency p50 (202 after fsync)',

@@ -56,6 +56,12 @@ await section('freshness', 'freshness', () => externalBench('freshness.ts', 'fre
 await section('origin-sync', 'origin-sync', () =>
   externalBench('origin-sync-throughput.ts', 'origin-sync'),
 );
+await section('origin-sync fan-out', 'origin-sync', () =>
+  externalBench('origin-sync-fanout.ts', 'origin-sync fan-out'),
+);
+await section('origin-sync scale', 'origin-sync', () =>
+  externalBench('origin-sync-scale.ts', 'origin-sync scale'),
+);
 
 const table = markdownTable(rows);
 const missed = rows.filter((r) => r.met === false).map((r) => `${r.area} · ${r.name}`);

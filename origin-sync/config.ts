@@ -18,9 +18,12 @@ const Env = z.object({
   /** origin-sync's Ed25519 private key for /_sync tokens, as JWK JSON, or a file holding it. */
   SYNC_PRIVATE_KEY: z.string().min(1).optional(),
   SYNC_PRIVATE_KEY_FILE: z.string().min(1).optional(),
-  PUSH_CONCURRENCY: Positive.max(256).default(8),
-  EXPLORER_RETENTION: Positive.default(50_000),
-  COMPACT_AFTER_BYTES: Positive.default(64 * 1024 * 1024),
+  /** Pages pushed at once to begin with; adapts up to 64 (or this, if higher) with the edge. */
+  PUSH_CONCURRENCY: Positive.max(256).default(16),
+  /** Explorer steps and remembered event ids are kept this many days … */
+  EXPLORER_RETENTION_DAYS: Positive.max(3650).default(7),
+  /** … and the oldest go sooner while the database is bigger than this. */
+  STATE_MAX_BYTES: Positive.default(2 * 1024 ** 3),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
   /** Comma-separated zones (the Cloudflare for SaaS zone) whose names no page may claim. */
   SAAS_ZONE_NAME: z.string().default(''),
@@ -38,8 +41,8 @@ export interface OriginSyncConfig {
   stateDir: string;
   privateKey: { json: string } | { file: string };
   pushConcurrency: number;
-  explorerRetention: number;
-  compactAfterBytes: number;
+  explorerRetentionDays: number;
+  stateMaxBytes: number;
   drainTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   saasZones: string[];
@@ -72,8 +75,8 @@ export function loadConfig(env: Record<string, string | undefined>): OriginSyncC
       ? { json: e.SYNC_PRIVATE_KEY }
       : { file: e.SYNC_PRIVATE_KEY_FILE ?? syncKeyFiles(e.STATE_DIR).privateKey },
     pushConcurrency: e.PUSH_CONCURRENCY,
-    explorerRetention: e.EXPLORER_RETENTION,
-    compactAfterBytes: e.COMPACT_AFTER_BYTES,
+    explorerRetentionDays: e.EXPLORER_RETENTION_DAYS,
+    stateMaxBytes: e.STATE_MAX_BYTES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     operatorToken: e.OPERATOR_TOKEN ?? null,

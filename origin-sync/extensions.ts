@@ -3,15 +3,14 @@
 // the current pages, and to serve `GET /v1/pages/:id/domains`.
 import type { Hono } from 'hono';
 import type { StatusPage } from '../worker/domain/schema.ts';
-import type { HostnamesChange } from './state/catalogue.ts';
-import type { TraceStep } from './state/explorer.ts';
+import type { HostnamesChange } from './store/entities.ts';
+import type { TraceStep } from './store/trace.ts';
 
 export type { HostnamesChange, TraceStep };
 
 /**
- * Adds a step to a core event in the event explorer, when it is still remembered. Such steps
- * are not journaled: they survive in snapshots, not a crash before one (the extension's own
- * state is where its truth lives).
+ * Adds a step to a core event in the event explorer, when it is still remembered. Committed
+ * with the next group commit, not awaited (the extension's own state is where its truth lives).
  */
 export type TraceSink = (eventId: string, step: TraceStep) => void;
 
@@ -23,13 +22,13 @@ export interface PageDirectory {
 
 export interface OriginSyncExtension {
   name: string;
-  /** Once, after the journal was replayed: reconcile against every page known now. */
+  /** Once, after the database was opened: reconcile against every page known now. */
   start?(directory: PageDirectory, trace: TraceSink): void | Promise<void>;
   /**
    * A page event was applied (a new page, an edit, a deletion: `after` is then empty), with
    * its hostnames before and after; also when they are the same (a page saved again).
-   * Called after the change is journaled, never during replay: `start` covers what a
-   * previous run may have left unfinished. Must not throw; long work goes in the background.
+   * Called after the change is committed: `start` covers what a previous run may have left
+   * unfinished. Must not throw; long work goes in the background.
    */
   hostnamesChanged?(change: HostnamesChange): void;
   /** Adds routes to origin-sync's API (e.g. `GET /v1/pages/:id/domains`). */

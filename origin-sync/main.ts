@@ -1,6 +1,6 @@
 // origin-sync as a process: `node origin-sync/main.ts` (npm start runs it as a child).
-// SIGTERM or SIGINT: stop accepting, let accepted batches finish journaling, drain the outbox
-// briefly, snapshot, exit 0. A SIGKILL at any moment is also fine: the next start replays.
+// SIGTERM or SIGINT: stop accepting, let accepted batches finish committing, drain the outbox
+// briefly, exit 0. A SIGKILL at any moment is also fine: every 202 was committed first.
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -63,16 +63,16 @@ async function main(): Promise<void> {
     dir: originSyncDir(config.stateDir),
     workerUrl: config.workerUrl,
     syncPrivateKey,
-    state: { explorerCapacity: config.explorerRetention, seenCapacity: 500_000 },
-    compaction: { maxBytesSinceSnapshot: config.compactAfterBytes },
-    push: { concurrency: config.pushConcurrency },
+    retention: {
+      maxAgeMs: config.explorerRetentionDays * 86_400_000,
+      maxBytes: config.stateMaxBytes,
+    },
+    push: {
+      concurrency: config.pushConcurrency,
+      maxConcurrency: Math.max(64, config.pushConcurrency),
+    },
     extensions,
     log,
-    onFatal: (err) => {
-      log.error('origin-sync: stopping, the journal failed', { error: errorMessage(err) });
-      // Exit without a snapshot: the next start replays exactly what is on disk.
-      process.exit(70);
-    },
   });
 
   const app = createApp({

@@ -1,12 +1,9 @@
-// origin-sync's core: the journal, the state it rebuilds, the pusher that drains the outbox,
-// and the extensions, wired together with a start and a clean stop. No HTTP here.
+// origin-sync's core: the store (one SQLite database), the pusher that drains its outbox, the
+// render confirmer, and the extensions, wired together with a start and a clean stop. No HTTP.
 import { join } from 'node:path';
 import type { CryptoKey } from 'jose';
 import type { CoreEvent } from '../worker/domain/schema.ts';
-import { UPTIME_KEEP_DAYS } from '../worker/domain/uptime.ts';
 import type { OriginSyncExtension, PageDirectory } from './extensions.ts';
-import { Journal, type JournalStats } from './journal/journal.ts';
-import type { CompactionPolicy } from './journal/segments.ts';
 import { errorMessage, type Logger, silentLogger } from './log.ts';
 import type { BackoffPolicy, BreakerOptions } from './push/backoff.ts';
 import { Pusher, type PushHealth } from './push/pusher.ts';
@@ -15,36 +12,44 @@ import {
   RenderConfirmer,
   type RenderConfirmTiming,
 } from './push/render-confirmer.ts';
-import type { EventTrace, TraceStep } from './state/explorer.ts';
+import { CommitQueue } from './store/commit-queue.ts';
+import { openDatabase, setMaxPageCount } from './store/database.ts';
+import { importLegacyJournal } from './store/legacy-import.ts';
+import type { OutcomeRecord } from './store/outcomes.ts';
 import {
   type AcceptResult,
-  DEFAULT_STATE_OPTIONS,
-  OriginState,
-  type StateOptions,
-  type StateSnapshot,
-} from './state/origin-state.ts';
-import type { AckRecord, FailRecord, JournalRecord } from './state/records.ts';
+  DEFAULT_RETENTION,
+  type DeadLetter,
+  type Retention,
+  Store,
+} from './store/store.ts';
+import type { EventTrace, TraceStep } from './store/trace.ts';
+
+export type { AcceptResult };
 
 export interface OriginSyncOptions {
   /** origin-sync's own directory, e.g. `<STATE_DIR>/origin-sync`. */
   dir: string;
   workerUrl: string;
   syncPrivateKey: CryptoKey;
-  state?: StateOptions;
-  compaction?: CompactionPolicy;
+  retention?: Partial<Retention>;
+  /** Group commit: how long writes may gather before one transaction commits them. */
+  commitWindowMs?: number;
+  /** Test hook standing in for a full disk (SQLite's max_page_count). */
+  maxPageCount?: number;
   push?: {
     concurrency?: number;
+    maxConcurrency?: number;
     requestTimeoutMs?: number;
     retry?: BackoffPolicy;
     breaker?: BreakerOptions;
+    deadLetterAfterMs?: number;
     fetch?: typeof fetch;
   };
   /** Confirming the promised render versions (GET /_sync/pages/:id/status). */
   confirm?: { timing?: Partial<RenderConfirmTiming>; concurrency?: number; fetch?: typeof fetch };
   extensions?: OriginSyncExtension[];
   log?: Logger;
-  /** The journal can no longer promise durability: the process must stop and replay. */
-  onFatal?(err: Error): void;
 }
 
 export interface Health {
@@ -53,104 +58,107 @@ export interface Health {
   startedAt: string;
   uptimeS: number;
   outbox: { depth: number; pages: number; oldestAgeS: number | null };
+  deadLetters: { count: number; pages: number };
   push: PushHealth;
   /** Events waiting for the edge to publish the render they were promised. */
   renders: ConfirmHealth & { waiting: number; pages: number; oldestAgeS: number | null };
-  journal: JournalStats;
+  storage: { writable: boolean; error: string | null; commits: number; writes: number };
   catalogue: { entities: number; pages: number };
-  explorer: { events: number; capacity: number };
+  explorer: { events: number };
   [extension: string]: unknown;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** How often retention runs (bounded work each time). */
+const PRUNE_EVERY_MS = 60_000;
 
 export class OriginSync {
   readonly directory: PageDirectory;
   readonly extensions: OriginSyncExtension[];
   readonly #log: Logger;
   readonly #startedAt = Date.now();
-  #state: OriginState;
-  #journal!: Journal;
+  readonly #store: Store;
+  readonly #commits: CommitQueue;
+  readonly #retention: Retention;
   #pusher!: Pusher;
   #confirmer!: RenderConfirmer;
+  #pruneTimer: NodeJS.Timeout | null = null;
   #acceptsInFlight = 0;
   #stopping = false;
-  #fatal: Error | null = null;
+  #storageError: string | null = null;
 
-  private constructor(opts: OriginSyncOptions) {
+  private constructor(opts: OriginSyncOptions, store: Store) {
     this.#log = opts.log ?? silentLogger;
-    this.#state = new OriginState(opts.state ?? DEFAULT_STATE_OPTIONS);
+    this.#store = store;
+    this.#retention = { ...DEFAULT_RETENTION, ...opts.retention };
+    this.#commits = new CommitQueue(store.db, {
+      ...(opts.commitWindowMs !== undefined ? { windowMs: opts.commitWindowMs } : {}),
+      onFault: (err) => {
+        this.#storageError = err ? errorMessage(err) : null;
+        if (err)
+          this.#log.error('store: cannot write; answering 503', { error: errorMessage(err) });
+        else this.#log.info('store: writing again');
+      },
+    });
     this.extensions = opts.extensions ?? [];
     this.directory = {
-      page: (id) => this.#state.catalogue.page(id),
-      pages: () => this.#state.catalogue.pages(),
+      page: (id) => this.#store.page(id),
+      pages: () => this.#store.pages(),
     };
   }
 
   static async start(opts: OriginSyncOptions): Promise<OriginSync> {
-    const sync = new OriginSync(opts);
-    const stateOptions = opts.state ?? DEFAULT_STATE_OPTIONS;
-    sync.#journal = await Journal.open({
-      dir: opts.dir,
-      log: sync.#log,
-      ...(opts.compaction ? { compaction: opts.compaction } : {}),
-      restore: (payload) => {
-        const snapshot = JSON.parse(decoder.decode(payload)) as StateSnapshot;
-        sync.#state = OriginState.from(snapshot, stateOptions);
-      },
-      replay: (payload) => {
-        sync.#state.apply(JSON.parse(decoder.decode(payload)) as JournalRecord);
-      },
-      snapshot: () => {
-        const cutoff = new Date(Date.now() - UPTIME_KEEP_DAYS * 86_400_000).toISOString();
-        sync.#state.catalogue.pruneUptimeBefore(cutoff.slice(0, 10));
-        return encoder.encode(JSON.stringify(sync.#state.toSnapshot()));
-      },
-      onFatal: (err) => {
-        sync.#fatal = err;
-        opts.onFatal?.(err);
-      },
+    const db = openDatabase(opts.dir, {
+      ...(opts.maxPageCount !== undefined ? { maxPageCount: opts.maxPageCount } : {}),
     });
+    const log = opts.log ?? silentLogger;
+    let sync: OriginSync;
+    try {
+      await importLegacyJournal(opts.dir, db, log);
+      sync = new OriginSync(opts, new Store(db));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    const store = sync.#store;
     sync.#pusher = new Pusher({
       workerUrl: opts.workerUrl,
       privateKey: opts.syncPrivateKey,
       queue: {
-        pages: () => sync.#state.outbox.pages(),
-        peek: (pageId, max) => sync.#state.outbox.peek(pageId, max),
+        pages: () => store.queuedPages(),
+        peek: (pageId, max) => store.peek(pageId, max),
       },
       record: (record) => sync.#record(record),
-      log: sync.#log,
+      log,
       ...Object.fromEntries(Object.entries(opts.push ?? {}).filter(([, v]) => v !== undefined)),
     });
     sync.#confirmer = new RenderConfirmer({
       workerUrl: opts.workerUrl,
       privateKey: opts.syncPrivateKey,
       watch: {
-        pages: () => sync.#state.renders.pages(),
-        summary: (pageId) => sync.#state.renders.summary(pageId),
+        pages: () => store.watchPages(),
+        summary: (pageId) => store.watchSummary(pageId),
       },
-      record: (record) => sync.#append(record),
-      log: sync.#log,
+      record: (record) => sync.#commits.run(() => store.record(record)),
+      log,
       ...Object.fromEntries(Object.entries(opts.confirm ?? {}).filter(([, v]) => v !== undefined)),
     });
-    const trace = (eventId: string, step: TraceStep) => sync.#state.explorer.step(eventId, step);
+    const trace = (eventId: string, step: TraceStep) => {
+      sync.#commits.run(() => store.addStep(eventId, step)).catch(() => {});
+    };
     for (const ext of sync.extensions) await ext.start?.(sync.directory, trace);
-    sync.#log.info('origin-sync: ready', {
-      outboxDepth: sync.#state.outbox.depth,
-      pages: sync.#state.catalogue.pages().length,
-      explorerEvents: sync.#state.explorer.size,
-    });
+    const outbox = store.outboxStats();
+    log.info('origin-sync: ready', { outboxDepth: outbox.depth, pages: outbox.pages });
     sync.#pusher.kick();
     sync.#confirmer.start();
+    sync.#schedulePrune();
     return sync;
   }
 
   get accepting(): boolean {
-    return !this.#stopping && !this.#fatal;
+    return !this.#stopping;
   }
 
-  /** Journals a validated core batch; resolves once it is fsync'd and fanned out. */
+  /** Stores a validated core batch; resolves once it is committed (fsync'd) and fanned out. */
   async accept(
     events: CoreEvent[],
     receivedAt: number,
@@ -159,17 +167,9 @@ export class OriginSync {
     if (!this.accepting) throw new Error('origin-sync is not accepting events');
     this.#acceptsInFlight++;
     try {
-      const record: JournalRecord = {
-        kind: 'accept',
-        at: Date.now(),
-        receivedAt,
-        validatedAt,
-        events,
-      };
-      const result = await this.#journal.append(encodeRecord(record), () =>
-        this.#state.apply(record),
+      const result = await this.#commits.run(() =>
+        this.#store.accept(events, receivedAt, validatedAt, Date.now()),
       );
-      if (!result) throw new Error('accept record applied without a result');
       if (result.pages.length > 0) this.#pusher.kick();
       for (const change of result.hostnames) {
         for (const ext of this.extensions) {
@@ -191,41 +191,68 @@ export class OriginSync {
   }
 
   trace(eventId: string): EventTrace | undefined {
-    return this.#state.explorer.get(eventId);
+    return this.#store.trace(eventId);
   }
 
   pageTraces(pageId: string, limit: number): EventTrace[] {
-    return this.#state.explorer.forPage(pageId, limit);
+    return this.#store.pageTraces(pageId, limit);
+  }
+
+  deadLetters(limit = 100): DeadLetter[] {
+    return this.#store.deadLetters(limit);
+  }
+
+  /** Puts a dead letter back in its page's queue; false when there is no such dead letter. */
+  async retryDeadLetter(pageId: string, eventId: string): Promise<boolean> {
+    const done = await this.#commits.run(() =>
+      this.#store.retryDeadLetter(pageId, eventId, Date.now()),
+    );
+    if (done) this.#pusher.kick();
+    return done;
+  }
+
+  async discardDeadLetter(pageId: string, eventId: string): Promise<boolean> {
+    return this.#commits.run(() => this.#store.discardDeadLetter(pageId, eventId, Date.now()));
+  }
+
+  /** Test hook: the disk has room again (or less). */
+  setMaxPageCount(pages: number): void {
+    setMaxPageCount(this.#store.db, pages);
   }
 
   health(): Health {
     const now = Date.now();
-    const outbox = this.#state.outbox;
-    const oldest = outbox.oldestEnqueuedAt();
+    const outbox = this.#store.outboxStats();
     const push = this.#pusher.health();
-    const oldestAgeS = oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000));
-    const degraded = push.breaker !== 'closed' || (oldestAgeS ?? 0) > 60;
-    const renders = this.#state.renders;
-    const oldestWait = renders.oldestSince();
+    const ageS = (ms: number | null) =>
+      ms === null ? null : Math.max(0, Math.round((now - ms) / 1000));
+    const oldestAgeS = ageS(outbox.oldestEnqueuedAt);
+    const writable = this.#storageError === null;
+    const degraded = !writable || push.breaker !== 'closed' || (oldestAgeS ?? 0) > 60;
+    const watch = this.#store.watchStats();
+    const counts = this.#store.counts();
     const health: Health = {
-      ok: !this.#fatal,
-      status: this.#fatal ? 'failed' : this.#stopping ? 'stopping' : degraded ? 'degraded' : 'ok',
+      ok: true,
+      status: this.#stopping ? 'stopping' : degraded ? 'degraded' : 'ok',
       startedAt: new Date(this.#startedAt).toISOString(),
       uptimeS: Math.round((now - this.#startedAt) / 1000),
-      outbox: { depth: outbox.depth, pages: outbox.pages().length, oldestAgeS },
+      outbox: { depth: outbox.depth, pages: outbox.pages, oldestAgeS },
+      deadLetters: this.#store.deadLetterStats(),
       push,
       renders: {
-        waiting: renders.size,
-        pages: renders.pages().length,
-        oldestAgeS: oldestWait === null ? null : Math.max(0, Math.round((now - oldestWait) / 1000)),
+        waiting: watch.waiting,
+        pages: watch.pages,
+        oldestAgeS: ageS(watch.oldestSince),
         ...this.#confirmer.health(),
       },
-      journal: this.#journal.stats(),
-      catalogue: {
-        entities: this.#state.catalogue.size,
-        pages: this.#state.catalogue.pages().length,
+      storage: {
+        writable,
+        error: this.#storageError,
+        commits: this.#commits.commits,
+        writes: this.#commits.writes,
       },
-      explorer: { events: this.#state.explorer.size, capacity: this.#state.explorer.capacity },
+      catalogue: { entities: counts.entities, pages: counts.pages },
+      explorer: { events: counts.events },
     };
     for (const ext of this.extensions) {
       if (ext.health) health[ext.name] = ext.health();
@@ -234,40 +261,45 @@ export class OriginSync {
   }
 
   /**
-   * Stops taking events, lets what was accepted finish journaling, gives the outbox up to
-   * `drainMs` to reach the worker, then snapshots (what is still queued is kept for the next
-   * start) and closes the journal.
+   * Stops taking events, lets what was accepted finish committing, gives the outbox up to
+   * `drainMs` to reach the worker (what is still queued stays for the next start), and closes
+   * the database (which releases its lock).
    */
   async stop(opts: { drainMs?: number } = {}): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    if (this.#pruneTimer) clearTimeout(this.#pruneTimer);
     while (this.#acceptsInFlight > 0) await new Promise((r) => setTimeout(r, 5));
-    const drained = this.#fatal ? false : await this.#pusher.drain(opts.drainMs ?? 2_000);
+    const drained = await this.#pusher.drain(opts.drainMs ?? 2_000);
     await this.#pusher.stop();
     await this.#confirmer.stop();
     for (const ext of this.extensions) await ext.stop?.();
-    await this.#journal.close({ snapshot: !this.#fatal });
-    this.#log.info('origin-sync: stopped', {
-      drained,
-      outboxDepth: this.#state.outbox.depth,
-    });
+    this.#commits.close();
+    const outbox = this.#store.outboxStats();
+    this.#store.db.close();
+    this.#log.info('origin-sync: stopped', { drained, outboxDepth: outbox.depth });
   }
 
-  async #record(record: AckRecord | FailRecord): Promise<unknown> {
-    const result = await this.#append(record);
+  async #record(record: OutcomeRecord): Promise<void> {
+    await this.#commits.run(() => this.#store.record(record));
     // The worker promised a render version: find out when it is published.
     if (record.kind === 'ack' && record.renderVersion !== null)
       this.#confirmer.watch(record.pageId);
-    return result;
   }
 
-  #append(record: JournalRecord): Promise<unknown> {
-    return this.#journal.append(encodeRecord(record), () => this.#state.apply(record));
+  #schedulePrune(): void {
+    this.#pruneTimer = setTimeout(() => {
+      this.#commits
+        .run(() => this.#store.prune(Date.now(), this.#retention))
+        .catch((err: unknown) =>
+          this.#log.warn('store: retention did not run', { error: errorMessage(err) }),
+        )
+        .finally(() => {
+          if (!this.#stopping) this.#schedulePrune();
+        });
+    }, PRUNE_EVERY_MS);
+    this.#pruneTimer.unref();
   }
-}
-
-function encodeRecord(record: JournalRecord): Uint8Array {
-  return encoder.encode(JSON.stringify(record));
 }
 
 export function originSyncDir(stateDir: string): string {

@@ -6,6 +6,7 @@ import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import { reservedHostnameErrors } from '../reserved-hostnames.ts';
 import type { OriginSync } from '../service.ts';
+import { deadLetterRoutes } from './dead-letters.ts';
 import { operatorAuth } from './operator-auth.ts';
 import { eventErrors, problem } from './problem.ts';
 import { readBodyWithin } from './read-body.ts';
@@ -172,12 +173,13 @@ export function createApp(opts: AppOptions): Hono {
       });
       return c.json({ accepted: result.accepted, duplicates: result.duplicates }, 202);
     } catch (err) {
-      log.error('core batch not journaled', { error: errorMessage(err) });
+      log.error('core batch not stored', { error: errorMessage(err) });
       return problem(
         {
-          title: 'Not journaled',
+          title: 'Not stored',
           status: 503,
-          detail: 'The batch could not be stored durably; nothing was accepted. Retry.',
+          detail:
+            'The batch could not be stored durably (the disk may be full); nothing was accepted. Retry.',
         },
         { 'Retry-After': '5' },
       );
@@ -190,7 +192,8 @@ export function createApp(opts: AppOptions): Hono {
       return problem({
         title: 'Unknown event',
         status: 404,
-        detail: 'No event with this id was accepted recently (the explorer keeps the latest ones).',
+        detail:
+          'No event with this id was accepted recently (the explorer keeps 7 days by default).',
       });
     }
     return c.json(trace, 200, { 'Cache-Control': 'no-store' });
@@ -214,6 +217,7 @@ export function createApp(opts: AppOptions): Hono {
     return c.json(health, health.ok ? 200 : 503, { 'Cache-Control': 'no-store' });
   });
 
+  deadLetterRoutes(app, sync);
   for (const ext of sync.extensions) ext.routes?.(app, sync.directory);
 
   app.notFound(() => problem({ title: 'Not found', status: 404 }));

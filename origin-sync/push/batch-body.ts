@@ -1,13 +1,11 @@
 // Builds the body of one page's /_sync push from the head of its outbox queue: as many
 // items as fit under the contract's event and byte limits, never none.
 import { MAX_SYNC_BYTES, MAX_SYNC_EVENTS } from '../../worker/sync/contract.ts';
-import type { OutboxItem } from '../state/outbox.ts';
+import type { OutboxItem } from '../store/outcomes.ts';
 
 export interface PageBatch {
   body: string;
   items: OutboxItem[];
-  /** The outbox seq of the last item: the acknowledgement covers the page's items up to it. */
-  upTo: number;
 }
 
 export function buildPageBatch(
@@ -32,7 +30,6 @@ export function buildPageBatch(
     items.push(item);
     bytes += size;
   }
-  const last = items.at(-1);
-  if (!last) return null;
-  return { body: `${head}${parts.join(',')}${tail}`, items, upTo: last.seq };
+  if (items.length === 0) return null;
+  return { body: `${head}${parts.join(',')}${tail}`, items };
 }

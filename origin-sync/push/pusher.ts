@@ -1,15 +1,23 @@
 // Pushes each page's queued core events to the worker's `POST /_sync/pages/:pageId`
-// (worker/sync/contract.ts): one batch per page at a time, merging everything queued for it;
-// several pages at once, up to `concurrency`; failed pages retry with backoff and jitter; a
-// circuit breaker holds everything while the worker is down. A batch leaves the outbox only
-// when its acknowledgement (after the worker's 2xx) is journaled.
+// (worker/sync/contract.ts): one batch per page at a time, merging what is queued for it;
+// several pages at once, with adaptive concurrency (grows while the edge answers quickly,
+// halves when it slows or fails); a failing page retries with its own backoff and jitter, and
+// is dead-lettered after `deadLetterAfterMs`; a circuit breaker holds everything only while
+// the worker itself is unreachable. A batch the worker refuses for good is split in halves
+// until the one event it refuses is found: that event alone is dead-lettered, the rest go on.
+// A batch leaves the outbox only when its acknowledgement (after the worker's 2xx) is
+// committed.
 import type { CryptoKey } from 'jose';
-import { MAX_SYNC_EVENTS, SyncResult, syncPath } from '../../worker/sync/contract.ts';
+import {
+  MAX_SYNC_BYTES,
+  MAX_SYNC_EVENTS,
+  SyncResult,
+  syncPath,
+} from '../../worker/sync/contract.ts';
 import { signSyncToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
-import type { OutboxItem } from '../state/outbox.ts';
-import type { AckRecord, FailRecord } from '../state/records.ts';
+import type { AckRecord, FailRecord, OutboxItem } from '../store/outcomes.ts';
 import {
   type BreakerOptions,
   type BreakerState,
@@ -27,9 +35,15 @@ export interface PusherOptions {
   workerUrl: string;
   privateKey: CryptoKey;
   queue: PushQueue;
-  /** Journals (and applies) what became of a push; resolves once durable. */
+  /** Commits what became of a push; resolves once durable. */
   record(record: AckRecord | FailRecord): Promise<unknown>;
+  /** Pages pushed at once to begin with; grows up to `maxConcurrency` while the edge keeps up. */
   concurrency?: number;
+  maxConcurrency?: number;
+  /** An answer slower than this counts as the edge slowing down. */
+  slowMs?: number;
+  /** A page failing this long has its batch dead-lettered, so it cannot block the page forever. */
+  deadLetterAfterMs?: number;
   requestTimeoutMs?: number;
   retry?: BackoffPolicy;
   breaker?: BreakerOptions;
@@ -43,6 +57,7 @@ export interface PushHealth {
   breaker: BreakerState;
   consecutiveFailures: number;
   inFlight: number;
+  concurrency: number;
   pagesBackingOff: number;
   batchesPushed: number;
   eventsPushed: number;
@@ -54,6 +69,8 @@ export interface PushHealth {
 
 /** Answers that mean "this batch will never be taken": resending the same bytes cannot help. */
 const PERMANENT = new Set([400, 413, 422]);
+/** Answers that mean the worker itself is not there (not one page's trouble): the breaker's. */
+const UNREACHABLE = new Set([502, 503, 504]);
 
 export class Pusher {
   readonly #o: Required<Omit<PusherOptions, 'breaker'>>;
@@ -61,6 +78,10 @@ export class Pusher {
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #attempts = new Map<string, number>();
   readonly #notBefore = new Map<string, number>();
+  /** Pages whose last batch was refused: the next ones are this small (halving to find it). */
+  readonly #maxBatch = new Map<string, number>();
+  readonly #failingSince = new Map<string, number>();
+  #limit: number;
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
   #timerAt = 0;
@@ -74,7 +95,10 @@ export class Pusher {
 
   constructor(options: PusherOptions) {
     this.#o = {
-      concurrency: 8,
+      concurrency: 16,
+      maxConcurrency: 64,
+      slowMs: 2_000,
+      deadLetterAfterMs: 60 * 60_000,
       requestTimeoutMs: 30_000,
       retry: { initialMs: 200, maxMs: 10_000 },
       fetch: globalThis.fetch,
@@ -84,6 +108,7 @@ export class Pusher {
       ...options,
     };
     this.#breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER, this.#o.random);
+    this.#limit = Math.min(this.#o.concurrency, this.#o.maxConcurrency);
   }
 
   /** Something was queued (or time passed): start whatever pushes may start. */
@@ -102,6 +127,7 @@ export class Pusher {
       breaker: this.#breaker.state,
       consecutiveFailures: this.#breaker.consecutiveFailures,
       inFlight: this.#inFlight.size,
+      concurrency: this.#limit,
       pagesBackingOff: this.#notBefore.size,
       batchesPushed: this.#stats.batches,
       eventsPushed: this.#stats.events,
@@ -135,7 +161,7 @@ export class Pusher {
     const now = this.#o.now();
     const pages = this.#o.queue.pages();
     let wakeAt = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < pages.length && this.#inFlight.size < this.#o.concurrency; i++) {
+    for (let i = 0; i < pages.length && this.#inFlight.size < this.#limit; i++) {
       // Round-robin, so a page with a deep queue cannot starve the others.
       const pageId = pages[(this.#cursor + i) % pages.length] as string;
       if (this.#inFlight.has(pageId)) continue;
@@ -144,7 +170,11 @@ export class Pusher {
         wakeAt = Math.min(wakeAt, notBefore);
         continue;
       }
-      const batch = buildPageBatch(pageId, this.#o.queue.peek(pageId, MAX_SYNC_EVENTS));
+      const max = this.#maxBatch.get(pageId) ?? MAX_SYNC_EVENTS;
+      const batch = buildPageBatch(pageId, this.#o.queue.peek(pageId, max), {
+        maxEvents: max,
+        maxBytes: MAX_SYNC_BYTES,
+      });
       if (!batch) continue;
       if (!this.#breaker.tryAcquire(now)) {
         wakeAt = Math.min(wakeAt, this.#breaker.retryAt || now + 100);
@@ -152,7 +182,9 @@ export class Pusher {
       }
       const push = this.#push(pageId, batch)
         .catch((err: unknown) => {
-          // Only the journal can fail here, and it stops the service itself.
+          // Only the store can fail here (a full disk): the batch stays queued and goes again,
+          // after a pause rather than at once, so a full disk does not turn into a push loop.
+          this.#notBefore.set(pageId, this.#o.now() + 1_000);
           this.#o.log.error('push: could not record the outcome', {
             pageId,
             error: errorMessage(err),
@@ -200,7 +232,7 @@ export class Pusher {
       status = res.status;
       answer = await res.text();
     } catch (err) {
-      return this.#failed(pageId, batch.upTo, attempt, `network: ${errorMessage(err)}`, false);
+      return this.#failed(pageId, batch, attempt, `network: ${errorMessage(err)}`, 'unreachable');
     }
 
     if (status >= 200 && status < 300) {
@@ -211,13 +243,15 @@ export class Pusher {
         at,
         pushedAt,
         pageId,
-        upTo: batch.upTo,
+        eventIds: batch.items.map((i) => i.event.id),
         attempt,
         renderVersion: parsed?.renderVersion ?? null,
         results: parsed?.results ?? [],
       });
       this.#attempts.delete(pageId);
       this.#notBefore.delete(pageId);
+      this.#failingSince.delete(pageId);
+      this.#adapt(at - pushedAt < this.#o.slowMs);
       this.#stats.batches++;
       this.#stats.events += batch.items.length;
       this.#lastSuccessAt = at;
@@ -237,15 +271,27 @@ export class Pusher {
       return;
     }
     const error = `worker answered ${status}${problemTitle(answer)}`;
-    return this.#failed(pageId, batch.upTo, attempt, error, PERMANENT.has(status));
+    const kind = PERMANENT.has(status)
+      ? 'refused'
+      : UNREACHABLE.has(status)
+        ? 'unreachable'
+        : 'page';
+    return this.#failed(pageId, batch, attempt, error, kind);
+  }
+
+  /** Additive increase while answers are quick, halving when the edge slows or fails. */
+  #adapt(quick: boolean): void {
+    this.#limit = quick
+      ? Math.min(this.#o.maxConcurrency, this.#limit + 1)
+      : Math.max(1, Math.floor(this.#limit / 2));
   }
 
   async #failed(
     pageId: string,
-    upTo: number,
+    batch: PageBatch,
     attempt: number,
     error: string,
-    permanent: boolean,
+    kind: 'refused' | 'unreachable' | 'page',
   ): Promise<void> {
     const at = this.#o.now();
     this.#stats.failures++;
@@ -253,18 +299,61 @@ export class Pusher {
     this.#lastError = error;
     // Aborted by shutdown: the batch simply stays queued for the next start.
     if (this.#stopped) return;
-    await this.#o.record({ kind: 'fail', at, pageId, upTo, attempt, error, permanent });
-    if (permanent) {
-      // The worker is up and answering; it just refuses this batch.
+    const eventIds = batch.items.map((i) => i.event.id);
+    if (kind === 'refused') {
+      // The worker is up and answering; it refuses something in this batch. Halve until the
+      // one event it refuses is alone: that one is dead-lettered, its batch-mates delivered.
       this.#attempts.delete(pageId);
       this.#notBefore.delete(pageId);
       this.#breaker.success();
-      this.#o.log.error('push refused for good; batch dropped', { pageId, error, attempt });
+      const alone = eventIds.length === 1;
+      if (alone) this.#maxBatch.delete(pageId);
+      else this.#maxBatch.set(pageId, Math.ceil(eventIds.length / 2));
+      await this.#o.record({
+        kind: 'fail',
+        at,
+        pageId,
+        eventIds,
+        attempt,
+        error: alone ? error : `${error}; the batch of ${eventIds.length} goes again in halves`,
+        deadLetter: alone ? 'the worker refuses this event' : null,
+      });
+      this.#o.log[alone ? 'error' : 'warn'](
+        alone ? 'push refused for good; event dead-lettered' : 'push refused; splitting the batch',
+        { pageId, error, events: eventIds.length },
+      );
+      return;
+    }
+    const since = this.#failingSince.get(pageId) ?? at;
+    this.#failingSince.set(pageId, since);
+    const giveUp = at - since >= this.#o.deadLetterAfterMs;
+    await this.#o.record({
+      kind: 'fail',
+      at,
+      pageId,
+      eventIds,
+      attempt,
+      error,
+      deadLetter: giveUp
+        ? `failing for ${Math.round((at - since) / 1000)} s (longer than ${Math.round(this.#o.deadLetterAfterMs / 1000)} s)`
+        : null,
+    });
+    if (giveUp) {
+      this.#failingSince.delete(pageId);
+      this.#attempts.delete(pageId);
+      this.#notBefore.delete(pageId);
+      this.#o.log.error('push failing too long; batch dead-lettered', { pageId, error });
       return;
     }
     this.#attempts.set(pageId, attempt);
     const delay = backoffDelay(attempt, this.#o.retry, this.#o.random);
     this.#notBefore.set(pageId, at + delay);
+    this.#adapt(false);
+    // One page's trouble (a 500 from its coordinator) backs off that page alone.
+    if (kind === 'page') {
+      this.#o.log.warn('push failed', { pageId, error, attempt, retryInMs: delay });
+      return;
+    }
     const transition = this.#breaker.failure(at);
     if (transition === 'opened' || transition === 'reopened') {
       this.#o.log.warn('push: breaker open, holding every page', {

@@ -3,16 +3,16 @@
 // origin-sync (it may not be able to reach it). So origin-sync asks: a signed
 // `GET /_sync/pages/:pageId/status` (worker/sync/contract.ts) for each page that has events
 // waiting, soon after a push and then less and less often, a few pages at a time, until
-// every promised version is published. What it learns is journaled (`rendered`, and
-// `render_fail` when a version stays unpublished too long), so the explorer shows it after a
+// every promised version is published. What it learns is committed (`rendered`, and
+// `render_fail` when a version stays unpublished too long) in the store, so the explorer shows it after a
 // restart too, and a restart asks again for whatever was still waiting.
 import type { CryptoKey } from 'jose';
 import { PageRenderStatus, syncReadRequest, syncStatusPath } from '../../worker/sync/contract.ts';
 import { signSyncReadToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
-import type { RenderedRecord, RenderFailRecord } from '../state/records.ts';
-import type { WatchSummary } from '../state/render-watch.ts';
+import type { RenderedRecord, RenderFailRecord } from '../store/outcomes.ts';
+import type { WatchSummary } from '../store/store.ts';
 
 export interface RenderConfirmTiming {
   /** Between checks of a page: starts at about `initialMs` after a push, doubles up to `maxMs`. */
@@ -33,9 +33,9 @@ export const DEFAULT_CONFIRM_TIMING: RenderConfirmTiming = {
 export interface RenderConfirmerOptions {
   workerUrl: string;
   privateKey: CryptoKey;
-  /** What each page waits for (the journal-derived state). */
+  /** What each page waits for (the store's render watch). */
   watch: { pages(): string[]; summary(pageId: string): WatchSummary | null };
-  /** Journals (and applies) what was learned; resolves once durable. */
+  /** Commits what was learned; resolves once durable. */
   record(record: RenderedRecord | RenderFailRecord): Promise<unknown>;
   timing?: Partial<RenderConfirmTiming>;
   concurrency?: number;
@@ -68,7 +68,7 @@ export class RenderConfirmer {
   readonly #timing: RenderConfirmTiming;
   readonly #due = new Map<string, PageCheck>();
   readonly #inFlight = new Map<string, Promise<void>>();
-  /** What was last reported as failed per page, so an unchanged failure is journaled once. */
+  /** What was last reported as failed per page, so an unchanged failure is recorded once. */
   readonly #reported = new Map<string, string>();
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
@@ -146,7 +146,7 @@ export class RenderConfirmer {
       }
       const run = this.#check(pageId, check)
         .catch((err: unknown) => {
-          // Only the journal can fail here, and it stops the service itself.
+          // Only the store can fail here (a full disk): the next check records it again.
           this.#o.log.error('render check: could not record the outcome', {
             pageId,
             error: errorMessage(err),

@@ -5,7 +5,8 @@ import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Health } from '../../origin-sync/service.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
+import type { CoreEvent } from '../../worker/domain/schema.ts';
+import { deletedEvent, incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
   AS_OPERATOR,
@@ -98,23 +99,105 @@ describe('delivery to the edge', () => {
     expect(edge.pages.get('p')?.get('service:a')).toBeDefined();
   });
 
-  it('drops a batch the worker refuses as invalid, recording why', async () => {
+  it('dead-letters the one event the worker refuses and delivers its batch-mates', async () => {
     const origin = await start();
-    edge.failWith = 400;
-    const page = pageEvent({ id: 'p', serviceIds: [] });
-    await send(origin, [page]);
-    const trace = await waitFor(async () => {
-      const t = (await (await fetch(`${origin.url}/v1/events/${page.id}`, AS_OPERATOR)).json()) as {
-        steps: { step: string; error?: string; detail?: string }[];
-      };
-      return t.steps.some((s) => s.step === 'failed') ? t : null;
+    const hold = edge.hold();
+    const page = pageEvent({ id: 'p', serviceIds: ['a', 'b', 'c'] });
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => serviceEvent({ id })) as [
+      CoreEvent,
+      CoreEvent,
+      CoreEvent,
+    ];
+    const poison = incidentEvent({ id: 'i-poison', serviceIds: ['a'] });
+    edge.refuseIds.add(poison.id);
+    // Held, so everything is queued and goes out as one merged batch first.
+    await send(origin, [page, a, poison]);
+    await send(origin, [b, c]);
+    hold();
+    const h = await waitFor(async () => {
+      const now = await health(origin);
+      return now.outbox.depth === 0 && now.deadLetters.count === 1 ? now : null;
     });
+    expect(h.deadLetters).toEqual({ count: 1, pages: 1 });
+    for (const id of ['a', 'b', 'c'])
+      expect(edge.pages.get('p')?.get(`service:${id}`)).toBeDefined();
+    expect(edge.pages.get('p')?.get('incident:i-poison')).toBeUndefined();
+    const trace = (await (
+      await fetch(`${origin.url}/v1/events/${poison.id}`, AS_OPERATOR)
+    ).json()) as {
+      steps: { step: string; error?: string; detail?: string }[];
+    };
     expect(trace.steps.at(-1)).toMatchObject({
       step: 'failed',
       error: expect.stringContaining('400'),
-      detail: expect.stringContaining('dropped'),
+      detail: expect.stringContaining('dead-lettered'),
     });
-    expect((await health(origin)).outbox.depth).toBe(0);
+    const listed = (await (await fetch(`${origin.url}/v1/dead-letters`, AS_OPERATOR)).json()) as {
+      deadLetters: { pageId: string; eventId: string }[];
+    };
+    expect(listed.deadLetters).toMatchObject([{ pageId: 'p', eventId: poison.id }]);
+
+    // The operator fixes the edge and retries: it is delivered and leaves the dead letters.
+    edge.refuseIds.clear();
+    const retry = await fetch(`${origin.url}/v1/dead-letters/p/${poison.id}/retry`, {
+      ...AS_OPERATOR,
+      method: 'POST',
+    });
+    expect(retry.status).toBe(200);
+    await waitFor(async () => ((await health(origin)).deadLetters.count === 0 ? true : null));
+    await waitFor(async () => edge.pages.get('p')?.get('incident:i-poison') ?? null);
+    const again = await fetch(`${origin.url}/v1/dead-letters/p/${poison.id}/discard`, {
+      ...AS_OPERATOR,
+      method: 'POST',
+    });
+    expect(again.status).toBe(404);
+  });
+
+  it('backs off one failing page without pausing the others, then dead-letters it', async () => {
+    const origin = await startOriginSync({
+      dir,
+      workerUrl: edge.url,
+      syncPrivateKey: keys.privateKey,
+      push: { deadLetterAfterMs: 1_500 },
+    });
+    running.push(origin);
+    edge.failPages.set('broken', 500);
+    await send(origin, [
+      pageEvent({ id: 'broken', serviceIds: ['a'] }),
+      pageEvent({ id: 'fine', serviceIds: ['a'] }),
+    ]);
+    for (let v = 1; v <= 5; v++) {
+      await send(origin, [serviceEvent({ id: 'a', name: `A v${v}` }, v)]);
+      await waitFor(async () =>
+        edge.pages.get('fine')?.get('service:a')?.version === v ? true : null,
+      );
+    }
+    expect((await health(origin)).push.breaker).toBe('closed');
+    const h = await waitFor(async () => {
+      const now = await health(origin);
+      return now.deadLetters.count > 0 && now.outbox.depth === 0 ? now : null;
+    });
+    expect(h.deadLetters.pages).toBe(1);
+    const listed = (await (await fetch(`${origin.url}/v1/dead-letters`, AS_OPERATOR)).json()) as {
+      deadLetters: { pageId: string }[];
+    };
+    expect(new Set(listed.deadLetters.map((d) => d.pageId))).toEqual(new Set(['broken']));
+  });
+
+  it('never shows a page an incident deleted while the page did not show its service', async () => {
+    const origin = await start();
+    await send(origin, [
+      pageEvent({ id: 'P', serviceIds: ['S'] }),
+      serviceEvent({ id: 'S' }),
+      incidentEvent({ id: 'I', serviceIds: ['S'] }),
+    ]);
+    await waitFor(async () => edge.pages.get('P')?.get('incident:I') ?? null);
+    await send(origin, [pageEvent({ id: 'P', serviceIds: [] }, 2)]);
+    await send(origin, [deletedEvent('incident.deleted', 'I', 2)]);
+    await send(origin, [pageEvent({ id: 'P', serviceIds: ['S'] }, 3)]);
+    await waitFor(async () => ((await health(origin)).outbox.depth === 0 ? true : null));
+    // What the page holds for I is its deletion: re-adding S brings back nothing deleted.
+    expect(edge.pages.get('P')?.get('incident:I')?.type).toBe('incident.deleted');
   });
 
   it('keeps the outbox across a restart and never re-sends what the edge acknowledged', async () => {

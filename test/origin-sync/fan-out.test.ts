@@ -1,5 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { Catalogue } from '../../origin-sync/state/catalogue.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   deletedEvent,
   incidentEvent,
@@ -8,9 +7,21 @@ import {
   serviceEvent,
   uptimeEvent,
 } from '../support/events.ts';
+import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
 
-function catalogueWithPages(): Catalogue {
-  const c = new Catalogue();
+const open: StoreHarness[] = [];
+afterEach(() => {
+  for (const h of open.splice(0)) h.close();
+});
+
+function emptyStore(): StoreHarness {
+  const h = storeHarness();
+  open.push(h);
+  return h;
+}
+
+function catalogueWithPages(): StoreHarness {
+  const c = emptyStore();
   c.admit(pageEvent({ id: 'p1', serviceIds: ['a', 'b'] }));
   c.admit(pageEvent({ id: 'p2', serviceIds: ['b', 'c'] }));
   c.admit(pageEvent({ id: 'p3', serviceIds: ['d'] }));
@@ -36,7 +47,7 @@ describe('fan-out of core events to pages', () => {
     expect(c.admit(maintenanceEvent({ id: 'm1', serviceIds: ['c'] })).targets).toEqual(['p2']);
   });
 
-  it('still reaches the pages an incident leaves, and sends a deletion where it was shown', () => {
+  it('still reaches the pages an incident leaves, and sends a deletion everywhere it was sent', () => {
     const c = catalogueWithPages();
     c.admit(incidentEvent({ id: 'i1', serviceIds: ['a'] }, 1));
     // It moved from a (p1) to c (p2): p1 must learn that it no longer concerns it.
@@ -44,7 +55,8 @@ describe('fan-out of core events to pages', () => {
       'p1',
       'p2',
     ]);
-    expect(c.admit(deletedEvent('incident.deleted', 'i1', 3)).targets).toEqual(['p2']);
+    // p1 was sent it once: the deletion goes there too, or p1 would keep it for ever.
+    expect(c.admit(deletedEvent('incident.deleted', 'i1', 3)).targets).toEqual(['p1', 'p2']);
     expect(c.admit(deletedEvent('incident.deleted', 'never-seen', 1)).targets).toEqual([]);
   });
 
@@ -54,7 +66,7 @@ describe('fan-out of core events to pages', () => {
     expect(c.admit(serviceEvent({ id: 'b' })).targets).toEqual(['p2']);
     expect(c.admit(deletedEvent('status_page.deleted', 'p2', 2)).targets).toEqual(['p2']);
     expect(c.admit(serviceEvent({ id: 'b' }, 2)).targets).toEqual([]);
-    expect(c.pages().map((p) => p.id)).toEqual(['p1', 'p3']);
+    expect(c.store.pages().map((p) => p.id)).toEqual(['p1', 'p3']);
   });
 
   it('gives a page that starts showing a service its current state, incidents, maintenance and uptime', () => {
@@ -71,23 +83,20 @@ describe('fan-out of core events to pages', () => {
 
     const admission = c.admit(pageEvent({ id: 'p1', serviceIds: ['a', 'b', 'e'] }, 2));
     expect(admission.targets).toEqual(['p1']);
-    expect(admission.catchUp).toHaveLength(1);
-    const catchUp = admission.catchUp[0];
-    expect(catchUp?.pageId).toBe('p1');
-    expect(catchUp?.serviceIds).toEqual(['e']);
+    expect([...admission.catchUp.keys()]).toEqual(['p1']);
     // The latest state only (not the stale version 0), the service first; not the deleted one.
-    expect(catchUp?.events.map((e) => e.id)).toEqual([svc.id, inc.id, mnt.id, up.id]);
+    expect(admission.catchUp.get('p1')).toEqual([svc.id, inc.id, mnt.id, up.id]);
     expect(c.admit(serviceEvent({ id: 'e' }, 5)).targets).toEqual(['p1']);
   });
 
   it('gives a new page everything it shows, whatever order the core sent things in', () => {
-    const c = new Catalogue();
+    const c = emptyStore();
     const svc = serviceEvent({ id: 'a' });
     const inc = incidentEvent({ id: 'i', serviceIds: ['a'] });
-    c.admit(svc);
     c.admit(inc);
+    c.admit(svc);
     const admission = c.admit(pageEvent({ id: 'p', serviceIds: ['a'] }));
-    expect(admission.catchUp[0]?.events.map((e) => e.id)).toEqual([svc.id, inc.id]);
+    expect(admission.catchUp.get('p')).toEqual([svc.id, inc.id]);
   });
 
   it('ignores an older page definition for the index, but still sends it (the edge skips it)', () => {
@@ -95,13 +104,18 @@ describe('fan-out of core events to pages', () => {
     c.admit(pageEvent({ id: 'p1', serviceIds: ['a', 'b'] }, 5));
     const stale = c.admit(pageEvent({ id: 'p1', serviceIds: ['z'] }, 4));
     expect(c.admit(pageEvent({ id: 'p1', serviceIds: ['z'] }, 5)).newer).toBe(false);
-    expect(stale).toMatchObject({ targets: ['p1'], newer: false, catchUp: [], hostnames: null });
+    expect(stale).toMatchObject({
+      targets: ['p1'],
+      newer: false,
+      catchUp: new Map(),
+      hostnames: null,
+    });
     expect(c.admit(serviceEvent({ id: 'a' })).targets).toEqual(['p1']);
     expect(c.admit(serviceEvent({ id: 'z' })).targets).toEqual([]);
   });
 
   it('reports every newer page event with its hostnames for the certificate updater', () => {
-    const c = new Catalogue();
+    const c = emptyStore();
     const first = pageEvent({ id: 'p', serviceIds: [], hostnames: ['a.example.com'] });
     expect(c.admit(first).hostnames).toEqual({
       pageId: 'p',
@@ -124,10 +138,25 @@ describe('fan-out of core events to pages', () => {
     });
   });
 
-  it('rebuilds the same index from its events (snapshots store events only)', () => {
+  it('keeps the catalogue and its index across a restart', () => {
     const c = catalogueWithPages();
     c.admit(deletedEvent('status_page.deleted', 'p3', 2));
-    const copy = Catalogue.from(c.events());
-    expect(copy.pagesShowing(['a', 'b', 'c', 'd'])).toEqual(['p1', 'p2']);
+    c.reopen();
+    expect(c.admit(serviceEvent({ id: 'b' })).targets).toEqual(['p1', 'p2']);
+    expect(c.admit(serviceEvent({ id: 'd' })).targets).toEqual([]);
+    expect(c.store.pages().map((p) => p.id)).toEqual(['p1', 'p2']);
+  });
+
+  it('does not resurrect an incident deleted while its page did not show its service', () => {
+    const c = emptyStore();
+    c.admit(pageEvent({ id: 'P', serviceIds: ['S'] }));
+    c.admit(serviceEvent({ id: 'S' }));
+    const incident = incidentEvent({ id: 'I', serviceIds: ['S'] });
+    c.admit(incident);
+    c.admit(pageEvent({ id: 'P', serviceIds: [] }, 2));
+    // P no longer shows S, but was sent I: the deletion must reach it.
+    expect(c.admit(deletedEvent('incident.deleted', 'I', 2)).targets).toEqual(['P']);
+    const readded = c.admit(pageEvent({ id: 'P', serviceIds: ['S'] }, 3));
+    expect(readded.catchUp.get('P') ?? []).not.toContain(incident.id);
   });
 });

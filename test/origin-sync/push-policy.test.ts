@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../origin-sync/backoff-delay.ts';
 import { CircuitBreaker } from '../../origin-sync/push/backoff.ts';
 import { buildPageBatch } from '../../origin-sync/push/batch-body.ts';
-import type { OutboxItem } from '../../origin-sync/state/outbox.ts';
+import type { OutboxItem } from '../../origin-sync/store/outcomes.ts';
 import { SyncBatch } from '../../worker/sync/contract.ts';
 import { serviceEvent } from '../support/events.ts';
 
@@ -52,21 +52,21 @@ describe('circuit breaker', () => {
 
 describe('page batch body', () => {
   const items: OutboxItem[] = Array.from({ length: 10 }, (_, i) => ({
-    seq: i + 1,
+    eventSeq: i + 1,
     enqueuedAt: 0,
     event: serviceEvent({ id: `s${i}`, description: 'x'.repeat(100) }),
   }));
 
-  it('merges queued items into one SyncBatch, the ack covering up to the last one', () => {
+  it('merges queued items into one SyncBatch, in queue order', () => {
     const batch = buildPageBatch('p', items);
-    expect(batch?.upTo).toBe(10);
+    expect(batch?.items).toHaveLength(10);
     const parsed = SyncBatch.parse(JSON.parse(batch?.body ?? ''));
     expect(parsed.pageId).toBe('p');
     expect(parsed.events.map((e) => e.id)).toEqual(items.map((i) => i.event.id));
   });
 
   it('stays within the event and byte limits, but always carries at least one event', () => {
-    expect(buildPageBatch('p', items, { maxEvents: 3, maxBytes: 1e6 })?.upTo).toBe(3);
+    expect(buildPageBatch('p', items, { maxEvents: 3, maxBytes: 1e6 })?.items).toHaveLength(3);
     const small = buildPageBatch('p', items, { maxEvents: 100, maxBytes: 700 });
     expect(small?.items.length).toBeGreaterThan(0);
     expect(small?.items.length).toBeLessThan(10);

@@ -7,7 +7,7 @@ import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RenderConfirmTiming } from '../../origin-sync/push/render-confirmer.ts';
 import type { Health } from '../../origin-sync/service.ts';
-import type { EventTrace, TraceStep } from '../../origin-sync/state/explorer.ts';
+import type { EventTrace, TraceStep } from '../../origin-sync/store/trace.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { pageEvent, serviceEvent } from '../support/events.ts';

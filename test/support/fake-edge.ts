@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CryptoKey } from 'jose';
-import { entityKey } from '../../origin-sync/state/catalogue.ts';
+import { entityKey } from '../../origin-sync/store/entities.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import {
   type PageRenderStatus,
@@ -25,6 +25,10 @@ export interface FakeEdge {
   pages: Map<string, Map<string, CoreEvent>>;
   /** Answer every request with this status instead (e.g. 503), or null to work normally. */
   failWith: number | null;
+  /** Answer 400 to any batch holding one of these event ids (a poison event). */
+  refuseIds: Set<string>;
+  /** Answer this status to any batch for these pages (one page's coordinator is broken). */
+  failPages: Map<string, number>;
   /** POSTs to /_sync (status checks are counted apart). */
   requests: number;
   statusRequests: number;
@@ -50,6 +54,8 @@ export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
     batches: [],
     pages: new Map(),
     failWith: null,
+    refuseIds: new Set(),
+    failPages: new Map(),
     requests: 0,
     statusRequests: 0,
     autoPublish: true,
@@ -120,6 +126,12 @@ export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
       }
       const parsed = SyncBatch.safeParse(JSON.parse(body));
       if (!parsed.success || parsed.data.pageId !== pageId) return send(400, { title: 'bad' });
+      const pageFailure = edge.failPages.get(pageId);
+      if (pageFailure !== undefined)
+        return send(pageFailure, { title: 'page broken for the test' });
+      if (parsed.data.events.some((e) => edge.refuseIds.has(e.id))) {
+        return send(400, { title: 'poison for the test' });
+      }
       edge.batches.push(parsed.data);
       const ids = seen.get(pageId) ?? new Set<string>();
       seen.set(pageId, ids);

@@ -1,12 +1,12 @@
 // The whole system for end-to-end tests, as `npm start` runs it: the worker bundled by
 // wrangler and served by Miniflare (persisted under a temp STATE_DIR/edge), origin-sync as a
-// real child process (journal under STATE_DIR/origin-sync). Free ports, a temp state dir,
+// real child process (its database under STATE_DIR/origin-sync). Free ports, a temp state dir,
 // and handles to stop/start/kill either side on the same ports and state.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Health } from '../../../origin-sync/service.ts';
-import type { EventTrace } from '../../../origin-sync/state/explorer.ts';
+import type { EventTrace } from '../../../origin-sync/store/trace.ts';
 import type { CoreClientOptions } from '../../../scripts/lib/core-client.ts';
 import {
   ensureKeys,

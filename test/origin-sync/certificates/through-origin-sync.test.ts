@@ -10,7 +10,7 @@ import {
   type DomainView,
   type PageDomains,
 } from '../../../origin-sync/certificates/index.ts';
-import type { EventTrace } from '../../../origin-sync/state/explorer.ts';
+import type { EventTrace } from '../../../origin-sync/store/trace.ts';
 import { postCoreEvents } from '../../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../../worker/domain/schema.ts';
 import {

@@ -1,7 +1,7 @@
-// How a journal record sits on disk: [u32 length][u32 CRC-32 of the payload][payload], little
-// endian. A crash can leave the last record half-written (a torn tail); its checksum (or its
-// length running past the end of the file) gives it away, and replay keeps only the records
-// before it. A record is never empty, so a zero-filled tail never reads as records.
+// How a record of the old journal (before the database) sits on disk: [u32 length][u32 CRC-32
+// of the payload][payload], little endian. Read once, by legacy-import.ts; a torn tail (a crash
+// mid-write) is detected by its checksum or its length running past the end of the file.
+// `encodeRecord` stays so tests can write what an older origin-sync left behind.
 
 import { crc32 } from './crc32.ts';
 

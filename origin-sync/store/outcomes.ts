@@ -1,25 +1,24 @@
-// What origin-sync writes to its journal. State is a pure function of these records, applied
-// in log order, so replaying the journal after a crash rebuilds exactly what was there.
-// Times are epoch milliseconds.
+// What the pusher and the render confirmer learn and hand to the store, which commits it.
+// Deliveries are named by event id (stable across restarts and code changes), never by a
+// position in a queue. Times are epoch milliseconds.
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import type { SyncOutcome } from '../../worker/sync/contract.ts';
 
-/** A core batch that passed signature and validation (duplicates are resolved on apply). */
-export interface AcceptRecord {
-  kind: 'accept';
-  at: number;
-  receivedAt: number;
-  validatedAt: number;
-  events: CoreEvent[];
+/** One event waiting for one page. */
+export interface OutboxItem {
+  /** The event's row in the store (what the outbox row refers to). */
+  eventSeq: number;
+  enqueuedAt: number;
+  event: CoreEvent;
 }
 
-/** The worker stored a page batch: the outbox items up to `upTo` are done. */
+/** The worker stored a page batch: these events are delivered to the page. */
 export interface AckRecord {
   kind: 'ack';
   at: number;
   pushedAt: number;
   pageId: string;
-  upTo: number;
+  eventIds: string[];
   attempt: number;
   /** Null when the worker's 2xx answer was not a readable SyncResult (stored all the same). */
   renderVersion: number | null;
@@ -27,18 +26,19 @@ export interface AckRecord {
 }
 
 /**
- * A push of the page's items up to `upTo` failed. Transient failures only annotate the event
- * explorer (the items stay queued); a permanent one (the worker refuses the batch as invalid)
- * drops them, since sending the same bytes again can only fail the same way.
+ * A push of these events to the page failed. They stay queued (the explorer notes the
+ * attempt) unless `deadLetter`: then they leave the outbox for the dead letters, where an
+ * operator can retry or discard them.
  */
 export interface FailRecord {
   kind: 'fail';
   at: number;
   pageId: string;
-  upTo: number;
+  eventIds: string[];
   attempt: number;
   error: string;
-  permanent: boolean;
+  /** Why it is given up, when it is (the refusal of that one event, or too long failing). */
+  deadLetter: string | null;
 }
 
 /**
@@ -67,9 +67,4 @@ export interface RenderFailRecord {
   giveUp: boolean;
 }
 
-export type JournalRecord =
-  | AcceptRecord
-  | AckRecord
-  | FailRecord
-  | RenderedRecord
-  | RenderFailRecord;
+export type OutcomeRecord = AckRecord | FailRecord | RenderedRecord | RenderFailRecord;

@@ -1,0 +1,189 @@
+// origin-sync at scale: pages and services with 90 days of uptime each, all sent through the
+// core API; origin-sync's peak RSS while taking them and after a restart, and after a SIGKILL
+// how long until it accepts events again, with the state kept. The state is built once per
+// size under .data/bench-scale-<pages>x<services> and reused by later runs. The issue's size is
+// SCALE_PAGES=10000 SCALE_SERVICES=100000 (9 M uptime rows); the default is smaller so a run
+// fits a shared machine. Run standalone with `node bench/origin-sync-scale.ts`.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Health } from '../origin-sync/service.ts';
+import {
+  ensureKeys,
+  freePort,
+  type OriginSyncProcess,
+  startOriginSyncProcess,
+} from '../scripts/lib/origin-sync-process.ts';
+import type { CoreEvent } from '../worker/domain/schema.ts';
+import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
+import type { SectionRow } from './lib/rows.ts';
+
+const PAGES = Number(process.env.SCALE_PAGES ?? 1_000);
+const SERVICES = Number(process.env.SCALE_SERVICES ?? 2_000);
+const DAYS = 90;
+const SENDERS = 8;
+const AT = new Date().toISOString();
+const MIB = 1024 * 1024;
+
+async function peakRss(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kb * 1024;
+}
+
+function day(n: number): string {
+  return new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+}
+
+function* batches(): Generator<CoreEvent[]> {
+  const perPage = Math.max(1, Math.ceil(SERVICES / PAGES));
+  let batch: CoreEvent[] = [];
+  const push = function* (e: CoreEvent) {
+    batch.push(e);
+    if (batch.length === 500) {
+      yield batch;
+      batch = [];
+    }
+  };
+  for (let p = 0; p < PAGES; p++) {
+    const serviceIds = Array.from(
+      { length: perPage },
+      (_, i) => `sc_${(p * perPage + i) % SERVICES}`,
+    );
+    yield* push({
+      id: `evt_sc_page_${p}`,
+      type: 'status_page.upserted',
+      occurredAt: AT,
+      version: 1,
+      data: {
+        id: `sc_${p}`,
+        name: `Scale ${p}`,
+        hostnames: [`sc${p}.bench.example`],
+        visibility: 'public',
+        serviceIds,
+      },
+    });
+  }
+  for (let s = 0; s < SERVICES; s++) {
+    yield* push({
+      id: `evt_sc_svc_${s}`,
+      type: 'service.upserted',
+      occurredAt: AT,
+      version: 1,
+      data: { id: `sc_${s}`, name: `Service ${s}`, status: 'operational' },
+    });
+    for (let d = 1; d <= DAYS; d++) {
+      yield* push({
+        id: `evt_sc_up_${s}_${d}`,
+        type: 'uptime.recorded',
+        occurredAt: AT,
+        version: 1,
+        data: {
+          serviceId: `sc_${s}`,
+          date: day(d),
+          partialOutageSeconds: s % 7,
+          majorOutageSeconds: 0,
+        },
+      });
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+export async function originSyncScale(): Promise<SectionRow[]> {
+  const stateDir = resolve(import.meta.dirname, '..', '.data', `bench-scale-${PAGES}x${SERVICES}`);
+  const built = existsSync(join(stateDir, 'origin-sync', 'origin-sync.db'));
+  await mkdir(stateDir, { recursive: true });
+  await ensureKeys(stateDir);
+  const edge = await acknowledgingEdge();
+  const port = await freePort();
+  const start = () =>
+    startOriginSyncProcess({
+      stateDir,
+      port,
+      workerUrl: edge.url,
+      secret: BENCH_SECRET,
+      env: { LOG_LEVEL: 'warn' },
+      startTimeoutMs: 120_000,
+    });
+  const health = async (o: OriginSyncProcess) =>
+    (await (await fetch(`${o.url}/healthz`)).json()) as Health;
+  let origin = await start();
+  try {
+    let buildRate: number | null = null;
+    if (!built) {
+      const started = performance.now();
+      let sent = 0;
+      const source = batches();
+      await Promise.all(
+        Array.from({ length: SENDERS }, async () => {
+          for (let next = source.next(); !next.done; next = source.next()) {
+            for (;;) {
+              const status = await post(origin.url, JSON.stringify({ events: next.value }));
+              if (status === 202) break;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            sent += next.value.length;
+          }
+        }),
+      );
+      buildRate = sent / ((performance.now() - started) / 1000);
+    }
+    const rssBuild = await peakRss(origin.child.pid);
+    const before = await health(origin);
+
+    await origin.kill();
+    const restarted = performance.now();
+    origin = await start();
+    const probe = {
+      id: `evt_sc_probe_${Date.now()}`,
+      type: 'service.upserted' as const,
+      occurredAt: AT,
+      version: Date.now(),
+      data: { id: 'sc_probe', name: 'Probe', status: 'operational' as const },
+    };
+    while ((await post(origin.url, JSON.stringify({ events: [probe] }))) !== 202) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const restartMs = performance.now() - restarted;
+    const after = await health(origin);
+    const rssRestart = await peakRss(origin.child.pid);
+    const kept = after.catalogue.entities >= before.catalogue.entities;
+    const size = `${PAGES.toLocaleString('en-US')} pages, ${SERVICES.toLocaleString('en-US')} services × ${DAYS} days`;
+    return [
+      {
+        name: `peak RSS while taking ${size} through the core API`,
+        value: Math.round(rssBuild / MIB),
+        unit: 'MiB',
+        target: '≤ 400 MiB',
+        met: rssBuild <= 400 * MIB,
+        note: built
+          ? 'state reused from an earlier run: RSS of serving it'
+          : `built at ${Math.round(buildRate ?? 0)} events/s`,
+      },
+      {
+        name: `after SIGKILL: from start until it accepts events (${size})`,
+        value: Math.round(restartMs),
+        unit: 'ms',
+        target: '≤ 2,000 ms',
+        met: restartMs <= 2_000,
+        note: `${after.catalogue.entities.toLocaleString('en-US')} entities ${kept ? 'kept' : 'NOT kept'}; includes Node's start`,
+      },
+      {
+        name: `peak RSS after the restart (${size})`,
+        value: Math.round(rssRestart / MIB),
+        unit: 'MiB',
+        target: '≤ 400 MiB',
+        met: rssRestart <= 400 * MIB,
+      },
+    ];
+  } finally {
+    await origin.stop();
+    await edge.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const row of await originSyncScale()) console.log(JSON.stringify(row));
+}

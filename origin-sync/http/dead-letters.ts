@@ -1,0 +1,50 @@
+// Operators' view of dead letters (deliveries the edge refused for good, or that failed too
+// long): list them, put one back in its page's queue, or discard it. Counts are in /healthz.
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { OriginSync } from '../service.ts';
+import { problem } from './problem.ts';
+
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+const Params = z.object({
+  pageId: z.string().min(1).max(256),
+  eventId: z.string().min(1).max(128),
+});
+
+export function deadLetterRoutes(app: Hono, sync: OriginSync): void {
+  app.get('/v1/dead-letters', (c) => {
+    const query = ListQuery.safeParse(c.req.query());
+    if (!query.success) {
+      return problem({
+        title: 'Invalid query',
+        status: 400,
+        detail: 'limit must be an integer from 1 to 10000.',
+      });
+    }
+    return c.json({ deadLetters: sync.deadLetters(query.data.limit) }, 200, {
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  for (const action of ['retry', 'discard'] as const) {
+    app.post(`/v1/dead-letters/:pageId/:eventId/${action}`, async (c) => {
+      const params = Params.safeParse(c.req.param());
+      if (!params.success) return problem({ title: 'Invalid dead letter', status: 400 });
+      const { pageId, eventId } = params.data;
+      const done =
+        action === 'retry'
+          ? await sync.retryDeadLetter(pageId, eventId)
+          : await sync.discardDeadLetter(pageId, eventId);
+      if (!done) {
+        return problem({
+          title: 'Unknown dead letter',
+          status: 404,
+          detail: 'No dead letter of this event for this page.',
+        });
+      }
+      return c.json({ pageId, eventId, [action === 'retry' ? 'retried' : 'discarded']: true });
+    });
+  }
+}

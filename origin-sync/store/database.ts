@@ -1,0 +1,111 @@
+// Opens origin-sync's one SQLite database (docs/origin-sync-storage.md): WAL with
+// synchronous=FULL, so a commit is on disk when it returns; locking_mode=EXCLUSIVE, so the
+// process that opened it first holds an OS file lock on it until it exits. That lock is the
+// kernel's (fcntl on the file), not a pid written to a file, so it is right across pid
+// namespaces and containers sharing a volume, and it dies with the process on a SIGKILL.
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { MIGRATIONS } from './schema.ts';
+
+export const DATABASE_FILE = 'origin-sync.db';
+
+/** Another process holds the database: this one must not serve. */
+export class StateDirInUse extends Error {}
+
+/** The database file is not one we can trust: refuse to start rather than guess. */
+export class DamagedDatabase extends Error {}
+
+export interface OpenOptions {
+  /** Test hook standing in for a full disk: the database may not grow past this many pages. */
+  maxPageCount?: number;
+}
+
+function sqliteCode(err: unknown): string {
+  const e = err as { code?: unknown; errstr?: unknown; message?: unknown };
+  return `${String(e.errstr ?? '')} ${String(e.message ?? '')}`;
+}
+
+export function isBusy(err: unknown): boolean {
+  return /database is locked|SQLITE_BUSY|database table is locked/i.test(sqliteCode(err));
+}
+
+/** A write that failed for lack of space, an I/O error or damage met on the way: 503, retry later. */
+export function isStorageFault(err: unknown): boolean {
+  return /database or disk is full|SQLITE_FULL|disk I\/O error|SQLITE_IOERR|malformed|SQLITE_CORRUPT/i.test(
+    sqliteCode(err),
+  );
+}
+
+export function openDatabase(dir: string, opts: OpenOptions = {}): DatabaseSync {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const path = join(dir, DATABASE_FILE);
+  // Created by us first so that it (and the -wal SQLite makes beside it, with the same mode)
+  // is never readable by others, whatever the umask.
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  const db = new DatabaseSync(path);
+  try {
+    db.exec('PRAGMA busy_timeout = 0');
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    // In exclusive mode the WAL index lives in this process's heap (no -shm file), and the
+    // first write transaction below takes the lock that is then held until close.
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('COMMIT');
+  } catch (err) {
+    db.close();
+    if (isBusy(err)) {
+      throw new StateDirInUse(
+        `${dir} is in use by another origin-sync (its database is locked); stop that one first, or give this one its own STATE_DIR`,
+      );
+    }
+    throw new DamagedDatabase(
+      `${path} cannot be opened (${(err as Error).message}); restore it from a backup or move it aside to start empty`,
+    );
+  }
+  try {
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = OFF');
+    // A cheap look, not `PRAGMA quick_check`, which reads the whole file and would make a
+    // restart take as long as the database is big; SQLite reports damage it meets later as
+    // SQLITE_CORRUPT, which turns writes into 503s with the error in /healthz.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    migrate(db);
+    if (opts.maxPageCount !== undefined) setMaxPageCount(db, opts.maxPageCount);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof DamagedDatabase) throw err;
+    throw new DamagedDatabase(
+      `${path} could not be prepared (${(err as Error).message}); nothing was changed`,
+    );
+  }
+}
+
+export function setMaxPageCount(db: DatabaseSync, pages: number): void {
+  db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(pages))}`);
+}
+
+/** Brings the schema to the newest version, one migration per transaction. */
+function migrate(db: DatabaseSync): void {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  const from = row.user_version;
+  if (from > MIGRATIONS.length) {
+    throw new DamagedDatabase(
+      `the database is at schema version ${from}, newer than this origin-sync knows (${MIGRATIONS.length}); run the newer release`,
+    );
+  }
+  for (let v = from; v < MIGRATIONS.length; v++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[v] as string);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// Pure facts about core events that decide where they go: the entity an event is about, the
+// services it concerns, whether it replaces what is known. The store (store.ts) keeps the
+// entities and the service → pages index; this is the part that needs no database.
+import type { CoreEvent, StatusPage } from '../../worker/domain/schema.ts';
+
+/** A page event that won (a new page, an edit, a deletion), with its hostnames before and after. */
+export interface HostnamesChange {
+  pageId: string;
+  before: string[];
+  after: string[];
+  /** The page event that carried the change, and its version. */
+  eventId: string;
+  version: number;
+}
+
+export function entityKey(event: CoreEvent): string {
+  if (event.type === 'uptime.recorded') {
+    return `uptime:${event.data.serviceId}:${event.data.date}`;
+  }
+  const kind = event.type.slice(0, event.type.indexOf('.'));
+  return `${kind}:${event.data.id}`;
+}
+
+/** The services an entity event concerns (what decides which pages show it). */
+export function servicesOf(event: CoreEvent): string[] {
+  switch (event.type) {
+    case 'incident.upserted':
+    case 'maintenance.upserted':
+      return event.data.serviceIds;
+    case 'service.upserted':
+    case 'service.deleted':
+      return [event.data.id];
+    case 'uptime.recorded':
+      return [event.data.serviceId];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Only a strictly newer version replaces what is known, as on the edge: versions are per
+ * entity and monotonic, so an equal one is the same state again (docs/contract.md §1).
+ */
+export function supersedes(event: CoreEvent, known: CoreEvent | undefined): boolean {
+  return known === undefined || event.version > known.version;
+}
+
+export function livePage(event: CoreEvent | undefined): StatusPage | null {
+  return event?.type === 'status_page.upserted' ? event.data : null;
+}
+
+/** Catch-up order: services first, so a page knows them before what references them. */
+export function catchUpRank(type: CoreEvent['type']): number {
+  return type === 'service.upserted' ? 0 : type === 'uptime.recorded' ? 2 : 1;
+}

@@ -1,0 +1,102 @@
+// The database's schema, as migrations applied in order (`PRAGMA user_version` is how many
+// have run). Never edit a released migration: add the next one. docs/origin-sync-storage.md
+// explains each table. Times are epoch milliseconds.
+export const MIGRATIONS: readonly string[] = [
+  `
+  -- Every core event accepted, stored once (the journal, the dedupe ids, the explorer's head).
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    validated_at INTEGER NOT NULL,
+    journaled_at INTEGER NOT NULL
+  );
+  CREATE INDEX events_journaled ON events (journaled_at);
+
+  -- The latest state of each entity (a tombstone for a deletion), by the event that carries it.
+  CREATE TABLE entities (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    event_seq INTEGER NOT NULL,
+    deleted INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX entities_event ON entities (event_seq);
+  CREATE INDEX entities_kind ON entities (kind) WHERE kind = 'status_page';
+
+  -- Which services an entity concerns, last known (a tombstone keeps those it last touched).
+  CREATE TABLE entity_services (
+    service_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (service_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX entity_services_key ON entity_services (key);
+
+  -- Which live pages show which services.
+  CREATE TABLE page_services (
+    service_id TEXT NOT NULL,
+    page_id TEXT NOT NULL,
+    PRIMARY KEY (service_id, page_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX page_services_page ON page_services (page_id);
+
+  -- Pages that were once sent an incident, maintenance or service: its deletion or move goes
+  -- there too, whatever the page shows now (else a page that drops and re-adds a service
+  -- shows a deleted incident again).
+  CREATE TABLE deliveries (
+    key TEXT NOT NULL,
+    page_id TEXT NOT NULL,
+    PRIMARY KEY (key, page_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX deliveries_page ON deliveries (page_id);
+
+  -- What each page still has to receive, in order; rows refer to the event.
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    page_id TEXT NOT NULL,
+    event_seq INTEGER NOT NULL,
+    enqueued_at INTEGER NOT NULL,
+    UNIQUE (page_id, event_seq)
+  );
+  CREATE INDEX outbox_page ON outbox (page_id, seq);
+
+  -- Deliveries the edge refused for good, or that failed for too long: kept for operators.
+  CREATE TABLE dead_letters (
+    page_id TEXT NOT NULL,
+    event_seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (page_id, event_seq)
+  ) WITHOUT ROWID;
+
+  -- The explorer's steps after journaled (received/validated/journaled are the event's times).
+  CREATE TABLE steps (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    page_id TEXT,
+    step TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    render_version INTEGER,
+    detail TEXT,
+    error TEXT
+  );
+  CREATE INDEX steps_event ON steps (event_id, id);
+  CREATE INDEX steps_page_fanned ON steps (page_id, id) WHERE step = 'fanned_out';
+  CREATE INDEX steps_at ON steps (at);
+
+  -- Events waiting for the edge to publish the render version they were promised.
+  CREATE TABLE render_watch (
+    page_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    since INTEGER NOT NULL,
+    PRIMARY KEY (page_id, event_id)
+  ) WITHOUT ROWID;
+
+  -- Facts about the database itself (e.g. that the old journal was imported).
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `,
+];

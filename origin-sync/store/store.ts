@@ -1,0 +1,774 @@
+// Everything origin-sync knows, in its database (schema.ts, docs/origin-sync-storage.md): the
+// accepted events, the catalogue, the per-page outbox, dead letters, the explorer's steps and
+// the render watch. Writes (`accept`, `record`, …) run inside a transaction the commit queue
+// opened; reads run at any time. The heap holds only prepared statements and one bounded set
+// (the pages with something queued), so memory does not grow with history.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { CoreEvent, StatusPage } from '../../worker/domain/schema.ts';
+import {
+  catchUpRank,
+  entityKey,
+  type HostnamesChange,
+  livePage,
+  servicesOf,
+  supersedes,
+} from './entities.ts';
+import type {
+  AckRecord,
+  FailRecord,
+  OutboxItem,
+  OutcomeRecord,
+  RenderedRecord,
+  RenderFailRecord,
+} from './outcomes.ts';
+import type { EventTrace, StepName, TraceStep } from './trace.ts';
+
+export interface AcceptResult {
+  accepted: number;
+  duplicates: number;
+  /** Pages that got something new to send. */
+  pages: string[];
+  hostnames: HostnamesChange[];
+}
+
+export interface WatchSummary {
+  /** The lowest promised version still unconfirmed: publishing it confirms something. */
+  lowest: number;
+  /** The highest: once it is published, the page has nothing left to wait for. */
+  highest: number;
+  /** The oldest promise still unconfirmed, epoch ms. */
+  oldestSince: number;
+  events: number;
+}
+
+export interface DeadLetter {
+  pageId: string;
+  eventId: string;
+  type: string;
+  at: string;
+  error: string;
+  attempts: number;
+}
+
+export interface Retention {
+  /** Explorer steps and forgotten event ids older than this go. */
+  maxAgeMs: number;
+  /** Past this many bytes of database, the oldest explorer data goes first. */
+  maxBytes: number;
+}
+
+export const DEFAULT_RETENTION: Retention = {
+  maxAgeMs: 7 * 86_400_000,
+  maxBytes: 2 * 1024 ** 3,
+};
+
+const STALE_NOTE = 'an event at least as new is known for this entity: the edge will skip it';
+/** Entities whose deletion or move must reach every page that was ever sent them. */
+const TRACKED_KINDS = new Set(['incident', 'maintenance', 'service']);
+
+interface EntityRow {
+  kind: string;
+  version: number;
+  event_seq: number;
+  deleted: number;
+  body: string;
+}
+
+interface StepRow {
+  step: StepName;
+  at: number;
+  page_id: string | null;
+  render_version: number | null;
+  detail: string | null;
+  error: string | null;
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== new Set(b).size) return false;
+  const set = new Set(a);
+  return b.every((x) => set.has(x));
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export class Store {
+  readonly db: DatabaseSync;
+  readonly #q: Record<string, StatementSync>;
+  /** Pages that may have something queued (a page with nothing is dropped when found empty). */
+  readonly #queuedPages = new Set<string>();
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+    const p = (sql: string) => db.prepare(sql);
+    // Per connection, in memory: the pages one event goes to, while it is fanned out.
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS fan_targets (page_id TEXT PRIMARY KEY) WITHOUT ROWID');
+    this.#q = {
+      seen: p('SELECT 1 FROM events WHERE id = ?'),
+      eventSeq: p('SELECT seq FROM events WHERE id = ?'),
+      insertEvent: p(
+        'INSERT OR IGNORE INTO events (id, type, body, received_at, validated_at, journaled_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq',
+      ),
+      entityHead: p('SELECT version FROM entities WHERE key = ?'),
+      entity: p(
+        'SELECT en.kind, en.version, en.event_seq, en.deleted, ev.body FROM entities en JOIN events ev ON ev.seq = en.event_seq WHERE en.key = ?',
+      ),
+      upsertEntity: p(
+        'INSERT INTO entities (key, kind, version, event_seq, deleted) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET version = excluded.version, event_seq = excluded.event_seq, deleted = excluded.deleted',
+      ),
+      entityServices: p('SELECT service_id FROM entity_services WHERE key = ?'),
+      clearEntityServices: p('DELETE FROM entity_services WHERE key = ?'),
+      addEntityService: p('INSERT OR IGNORE INTO entity_services (service_id, key) VALUES (?, ?)'),
+      clearPageServices: p('DELETE FROM page_services WHERE page_id = ?'),
+      addPageService: p('INSERT OR IGNORE INTO page_services (service_id, page_id) VALUES (?, ?)'),
+      addDelivery: p('INSERT OR IGNORE INTO deliveries (key, page_id) VALUES (?, ?)'),
+      forgetDeliveries: p('DELETE FROM deliveries WHERE page_id = ?'),
+      clearTargets: p('DELETE FROM temp.fan_targets'),
+      fillTargets: p(
+        `INSERT OR IGNORE INTO temp.fan_targets (page_id)
+           SELECT page_id FROM page_services WHERE service_id IN (SELECT value FROM json_each(?))
+           UNION SELECT page_id FROM deliveries WHERE key = ?2 AND ?3`,
+      ),
+      targets: p('SELECT page_id FROM temp.fan_targets ORDER BY page_id'),
+      enqueueTargets: p(
+        'INSERT OR IGNORE INTO outbox (page_id, event_seq, enqueued_at) SELECT page_id, ?, ? FROM temp.fan_targets ORDER BY page_id',
+      ),
+      stepTargets: p(
+        `INSERT INTO steps (event_id, page_id, step, at, detail)
+           SELECT ?, page_id, 'fanned_out', ?, ? FROM temp.fan_targets ORDER BY page_id`,
+      ),
+      deliverTargets: p(
+        'INSERT OR IGNORE INTO deliveries (key, page_id) SELECT ?, page_id FROM temp.fan_targets',
+      ),
+      catchUp: p(
+        `SELECT ev.seq, ev.type, ev.body FROM entity_services es
+           JOIN entities en ON en.key = es.key
+           JOIN events ev ON ev.seq = en.event_seq
+          WHERE es.service_id = ? AND en.deleted = 0 AND en.kind != 'status_page'`,
+      ),
+      enqueue: p('INSERT OR IGNORE INTO outbox (page_id, event_seq, enqueued_at) VALUES (?, ?, ?)'),
+      peek: p(
+        `SELECT o.event_seq, o.enqueued_at, ev.body FROM outbox o JOIN events ev ON ev.seq = o.event_seq
+          WHERE o.page_id = ? ORDER BY o.seq LIMIT ?`,
+      ),
+      anyQueued: p('SELECT 1 FROM outbox WHERE page_id = ? LIMIT 1'),
+      queuedPages: p('SELECT DISTINCT page_id FROM outbox'),
+      dequeue: p('DELETE FROM outbox WHERE page_id = ? AND event_seq = ?'),
+      outboxDepth: p('SELECT COUNT(*) AS n FROM outbox'),
+      outboxPages: p('SELECT COUNT(DISTINCT page_id) AS n FROM outbox'),
+      outboxOldest: p('SELECT enqueued_at FROM outbox ORDER BY seq LIMIT 1'),
+      addStep: p(
+        'INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      lastStepForPage: p(
+        'SELECT id, step FROM steps WHERE event_id = ? AND page_id IS ? ORDER BY id DESC LIMIT 1',
+      ),
+      updateStep: p(
+        'UPDATE steps SET step = ?, at = ?, render_version = ?, detail = ?, error = ? WHERE id = ?',
+      ),
+      traceHead: p(
+        'SELECT id, type, received_at, validated_at, journaled_at FROM events WHERE id = ?',
+      ),
+      traceSteps: p(
+        'SELECT step, at, page_id, render_version, detail, error FROM steps WHERE event_id = ? ORDER BY id',
+      ),
+      pageEvents: p(
+        `SELECT event_id, MAX(id) AS last FROM steps WHERE page_id = ? AND step = 'fanned_out'
+          GROUP BY event_id ORDER BY last DESC LIMIT ?`,
+      ),
+      expect: p(
+        'INSERT INTO render_watch (page_id, event_id, version, since) VALUES (?, ?, ?, ?) ON CONFLICT (page_id, event_id) DO UPDATE SET version = excluded.version, since = excluded.since',
+      ),
+      waiting: p('SELECT event_id, version, since FROM render_watch WHERE page_id = ?'),
+      confirmed: p(
+        'DELETE FROM render_watch WHERE page_id = ? AND version <= ? RETURNING event_id, version, since',
+      ),
+      dropWatch: p('DELETE FROM render_watch WHERE page_id = ? RETURNING event_id, version, since'),
+      watchPages: p('SELECT DISTINCT page_id FROM render_watch'),
+      watchSummary: p(
+        'SELECT MIN(version) AS lowest, MAX(version) AS highest, MIN(since) AS oldest, COUNT(*) AS n FROM render_watch WHERE page_id = ?',
+      ),
+      watchTotals: p(
+        'SELECT COUNT(*) AS n, COUNT(DISTINCT page_id) AS pages, MIN(since) AS oldest FROM render_watch',
+      ),
+      addDeadLetter: p(
+        'INSERT INTO dead_letters (page_id, event_seq, at, error, attempts) VALUES (?, ?, ?, ?, ?) ON CONFLICT (page_id, event_seq) DO UPDATE SET at = excluded.at, error = excluded.error, attempts = excluded.attempts',
+      ),
+      deadLetters: p(
+        `SELECT d.page_id, ev.id, ev.type, d.at, d.error, d.attempts FROM dead_letters d
+           JOIN events ev ON ev.seq = d.event_seq ORDER BY d.at DESC LIMIT ?`,
+      ),
+      deadLetterCounts: p(
+        'SELECT COUNT(*) AS n, COUNT(DISTINCT page_id) AS pages FROM dead_letters',
+      ),
+      removeDeadLetter: p(
+        'DELETE FROM dead_letters WHERE page_id = ? AND event_seq = ? RETURNING event_seq',
+      ),
+      livePages: p(
+        `SELECT ev.body FROM entities en JOIN events ev ON ev.seq = en.event_seq
+          WHERE en.kind = 'status_page' AND en.deleted = 0`,
+      ),
+      entityCount: p('SELECT COUNT(*) AS n FROM entities'),
+      livePageCount: p(
+        "SELECT COUNT(*) AS n FROM entities WHERE kind = 'status_page' AND deleted = 0",
+      ),
+      eventCount: p('SELECT COUNT(*) AS n FROM events'),
+      pruneSteps: p('DELETE FROM steps WHERE id IN (SELECT id FROM steps WHERE at < ? LIMIT ?)'),
+      pruneEvents: p(
+        `DELETE FROM events WHERE seq IN (
+           SELECT seq FROM events ev WHERE journaled_at < ?
+              AND NOT EXISTS (SELECT 1 FROM entities en WHERE en.event_seq = ev.seq)
+              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_seq = ev.seq)
+              AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.event_seq = ev.seq)
+            LIMIT ?)`,
+      ),
+      oldestStep: p('SELECT at FROM steps ORDER BY at LIMIT 1'),
+    };
+    for (const row of this.#s('queuedPages').all() as { page_id: string }[]) {
+      this.#queuedPages.add(row.page_id);
+    }
+  }
+
+  #s(name: string): StatementSync {
+    return this.#q[name] as StatementSync;
+  }
+
+  // ----- writes (inside a transaction) -----
+
+  accept(
+    events: readonly CoreEvent[],
+    receivedAt: number,
+    validatedAt: number,
+    at: number,
+  ): AcceptResult {
+    const pages = new Set<string>();
+    const hostnames: HostnamesChange[] = [];
+    let accepted = 0;
+    let duplicates = 0;
+    for (const event of events) {
+      const inserted = this.#s('insertEvent').get(
+        event.id,
+        event.type,
+        JSON.stringify(event),
+        receivedAt,
+        validatedAt,
+        at,
+      ) as { seq: number } | undefined;
+      if (!inserted) {
+        duplicates++;
+        continue;
+      }
+      accepted++;
+      this.#admit(event, inserted.seq, at, pages, hostnames);
+    }
+    return { accepted, duplicates, pages: [...pages], hostnames };
+  }
+
+  #admit(
+    event: CoreEvent,
+    seq: number,
+    at: number,
+    pages: Set<string>,
+    hostnames: HostnamesChange[],
+  ): void {
+    const key = entityKey(event);
+    const kind = key.slice(0, key.indexOf(':'));
+    const deleted = event.type.endsWith('.deleted') ? 1 : 0;
+
+    if (event.type === 'status_page.upserted' || event.type === 'status_page.deleted') {
+      // Only a page's own body is read back: its services and hostnames before the change.
+      const knownRow = this.#s('entity').get(key) as EntityRow | undefined;
+      const known = knownRow ? (JSON.parse(knownRow.body) as CoreEvent) : undefined;
+      const newer = supersedes(event, known);
+      const pageId = event.data.id;
+      this.#fanOut(event, seq, [pageId], at, newer, pages, null);
+      if (!newer) return;
+      const before = livePage(known);
+      const after = livePage(event);
+      this.#s('upsertEntity').run(key, kind, event.version, seq, deleted);
+      this.#s('clearPageServices').run(pageId);
+      // A deleted page has nothing left to correct: later deletions need not reach it.
+      if (!after) this.#s('forgetDeliveries').run(pageId);
+      for (const id of after?.serviceIds ?? []) this.#s('addPageService').run(id, pageId);
+      if (after) {
+        const shown = new Set(before?.serviceIds ?? []);
+        const added = after.serviceIds.filter((id) => !shown.has(id));
+        if (added.length > 0) this.#catchUp(pageId, added, at, pages);
+      }
+      // Every newer page event, even with the same hostnames: saving a page again is how
+      // an operator asks the certificate updater to look at a stalled hostname anew.
+      hostnames.push({
+        pageId,
+        before: before?.hostnames ?? [],
+        after: after?.hostnames ?? [],
+        eventId: event.id,
+        version: event.version,
+      });
+      return;
+    }
+
+    const knownVersion = (this.#s('entityHead').get(key) as { version: number } | undefined)
+      ?.version;
+    const newer = knownVersion === undefined || event.version > knownVersion;
+    // An incident that moves off a service, or is deleted, must still reach the pages that
+    // showed it: the services it last touched, and every page it was ever sent to.
+    const own = servicesOf(event);
+    const services = new Set(own);
+    const before = (this.#s('entityServices').all(key) as { service_id: string }[]).map(
+      (r) => r.service_id,
+    );
+    for (const id of before) services.add(id);
+    const tracked = TRACKED_KINDS.has(kind);
+    this.#fanOutWide(event, seq, [...services], at, newer, pages, tracked ? key : null);
+    if (!newer) return;
+    this.#s('upsertEntity').run(key, kind, event.version, seq, deleted);
+    // A tombstone keeps the services its entity last touched.
+    if (!deleted && !sameMembers(before, own)) {
+      this.#s('clearEntityServices').run(key);
+      for (const id of own) this.#s('addEntityService').run(id, key);
+    }
+  }
+
+  #fanOut(
+    event: CoreEvent,
+    seq: number,
+    targets: readonly string[],
+    at: number,
+    newer: boolean,
+    pages: Set<string>,
+    trackKey: string | null,
+  ): void {
+    const detail = newer ? null : STALE_NOTE;
+    for (const pageId of targets) {
+      this.#enqueue(pageId, seq, at, pages, trackKey);
+      this.#s('addStep').run(event.id, pageId, 'fanned_out', at, null, detail, null);
+    }
+    if (targets.length === 0) {
+      this.#s('addStep').run(
+        event.id,
+        null,
+        'fanned_out',
+        at,
+        null,
+        'no page shows it yet: kept for pages that start showing it',
+        null,
+      );
+    }
+  }
+
+  /**
+   * The fan-out of an entity event as set-based statements: one service on 5,000 pages is a
+   * few INSERT … SELECTs over the page index (linear in pages, inside SQLite), not 15,000
+   * statement calls from JavaScript.
+   */
+  #fanOutWide(
+    event: CoreEvent,
+    seq: number,
+    services: string[],
+    at: number,
+    newer: boolean,
+    pages: Set<string>,
+    trackKey: string | null,
+  ): void {
+    this.#s('clearTargets').run();
+    this.#s('fillTargets').run(JSON.stringify(services), trackKey ?? '', trackKey ? 1 : 0);
+    const targets = this.#s('targets').all() as { page_id: string }[];
+    if (targets.length === 0) {
+      this.#fanOut(event, seq, [], at, newer, pages, null);
+      return;
+    }
+    this.#s('enqueueTargets').run(seq, at);
+    this.#s('stepTargets').run(event.id, at, newer ? null : STALE_NOTE);
+    if (trackKey) this.#s('deliverTargets').run(trackKey);
+    for (const { page_id } of targets) {
+      pages.add(page_id);
+      this.#queuedPages.add(page_id);
+    }
+  }
+
+  #enqueue(
+    pageId: string,
+    seq: number,
+    at: number,
+    pages: Set<string>,
+    trackKey: string | null,
+  ): boolean {
+    const r = this.#s('enqueue').run(pageId, seq, at);
+    if (trackKey) this.#s('addDelivery').run(trackKey, pageId);
+    this.#queuedPages.add(pageId);
+    if (r.changes === 0) return false;
+    pages.add(pageId);
+    return true;
+  }
+
+  /** The page started showing `added`: it needs their current state, incidents, maintenance, uptime. */
+  #catchUp(pageId: string, added: string[], at: number, pages: Set<string>): void {
+    const rows: { seq: number; type: CoreEvent['type']; body: string }[] = [];
+    const seen = new Set<number>();
+    for (const id of added) {
+      for (const row of this.#s('catchUp').all(id) as {
+        seq: number;
+        type: CoreEvent['type'];
+        body: string;
+      }[]) {
+        if (seen.has(row.seq)) continue;
+        seen.add(row.seq);
+        rows.push(row);
+      }
+    }
+    rows.sort((a, b) => catchUpRank(a.type) - catchUpRank(b.type) || a.seq - b.seq);
+    const detail = `catch-up: the page started showing ${added.join(', ')}`;
+    for (const row of rows) {
+      const event = JSON.parse(row.body) as CoreEvent;
+      const key = entityKey(event);
+      const trackKey = TRACKED_KINDS.has(key.slice(0, key.indexOf(':'))) ? key : null;
+      if (!this.#enqueue(pageId, row.seq, at, pages, trackKey)) continue;
+      this.#s('addStep').run(event.id, pageId, 'fanned_out', at, null, detail, null);
+    }
+  }
+
+  /** Takes in what a push or a render check learned. */
+  record(record: OutcomeRecord): void {
+    switch (record.kind) {
+      case 'ack':
+        this.#ack(record);
+        break;
+      case 'fail':
+        this.#fail(record);
+        break;
+      case 'rendered':
+        this.#rendered(record);
+        break;
+      case 'render_fail':
+        this.#renderFail(record);
+        break;
+    }
+  }
+
+  /** An extension's step (the certificate updater's progress), for an event still kept. */
+  addStep(eventId: string, step: TraceStep): void {
+    if (!this.#s('seen').get(eventId)) return;
+    this.#step(eventId, step);
+  }
+
+  #step(eventId: string, step: TraceStep): void {
+    this.#s('addStep').run(
+      eventId,
+      step.pageId ?? null,
+      step.step,
+      Date.parse(step.at),
+      step.renderVersion ?? null,
+      step.detail ?? null,
+      step.error ?? null,
+    );
+  }
+
+  /**
+   * A failed push is retried, possibly many times: keep one `failed` step per page and
+   * attempt streak (updated in place) rather than one per attempt.
+   */
+  #failure(
+    eventId: string,
+    pageId: string,
+    at: number,
+    version: number | null,
+    error: string,
+    detail: string,
+  ): void {
+    const last = this.#s('lastStepForPage').get(eventId, pageId) as
+      | { id: number; step: string }
+      | undefined;
+    if (last?.step === 'failed') {
+      this.#s('updateStep').run('failed', at, version, detail, error, last.id);
+    } else {
+      this.#s('addStep').run(eventId, pageId, 'failed', at, version, detail, error);
+    }
+  }
+
+  #ack(record: AckRecord): void {
+    const outcomes = new Map(record.results.map((r) => [r.id, r.outcome]));
+    const details = new Map(record.results.map((r) => [r.id, r.detail]));
+    const batch = `batch of ${record.eventIds.length}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''}`;
+    const { pageId, renderVersion } = record;
+    for (const eventId of record.eventIds) {
+      const row = this.#s('eventSeq').get(eventId) as { seq: number } | undefined;
+      if (!row) continue;
+      this.#s('dequeue').run(pageId, row.seq);
+      this.#s('addStep').run(eventId, pageId, 'pushed', record.pushedAt, null, batch, null);
+      const outcome = outcomes.get(eventId);
+      if (outcome === 'applied') {
+        this.#s('addStep').run(eventId, pageId, 'applied', record.at, renderVersion, null, null);
+      } else if (outcome === 'duplicate' || outcome === 'stale') {
+        this.#s('addStep').run(eventId, pageId, 'skipped', record.at, renderVersion, outcome, null);
+      } else if (outcome === 'refused') {
+        // The edge's hostname registry refused the page upsert: nothing of it was stored.
+        const why = details.get(eventId) ?? 'a hostname is held by another page';
+        this.#s('addStep').run(
+          eventId,
+          pageId,
+          'failed',
+          record.at,
+          null,
+          null,
+          `refused by the edge: ${why}`,
+        );
+      } else if (renderVersion === null) {
+        this.#s('addStep').run(
+          eventId,
+          pageId,
+          'applied',
+          record.at,
+          null,
+          'stored by the worker; its answer carried no per-event result',
+          null,
+        );
+      }
+      if (outcome !== undefined && outcome !== 'refused' && renderVersion !== null) {
+        this.#s('expect').run(pageId, eventId, renderVersion, record.at);
+      }
+    }
+    this.#forgetIfEmpty(pageId);
+  }
+
+  #fail(record: FailRecord): void {
+    const { pageId } = record;
+    const detail = record.deadLetter
+      ? `dead-lettered: ${record.deadLetter}`
+      : `attempt ${record.attempt}; retrying`;
+    for (const eventId of record.eventIds) {
+      const row = this.#s('eventSeq').get(eventId) as { seq: number } | undefined;
+      if (!row) continue;
+      this.#failure(eventId, pageId, record.at, null, record.error, detail);
+      if (record.deadLetter) {
+        this.#s('dequeue').run(pageId, row.seq);
+        this.#s('addDeadLetter').run(pageId, row.seq, record.at, record.error, record.attempt);
+      }
+    }
+    if (record.deadLetter) this.#forgetIfEmpty(pageId);
+  }
+
+  #rendered(record: RenderedRecord): void {
+    const awaited = this.#s('confirmed').all(record.pageId, record.version) as {
+      event_id: string;
+      since: number;
+    }[];
+    for (const a of awaited) {
+      this.#s('addStep').run(
+        a.event_id,
+        record.pageId,
+        'rendered',
+        record.renderedAt,
+        record.version,
+        // A duplicate or stale event is promised the version already live.
+        record.renderedAt < a.since ? 'already live when pushed' : null,
+        null,
+      );
+    }
+  }
+
+  #renderFail(record: RenderFailRecord): void {
+    const awaited = (
+      record.giveUp
+        ? this.#s('dropWatch').all(record.pageId)
+        : this.#s('waiting').all(record.pageId)
+    ) as { event_id: string; version: number }[];
+    const detail = record.giveUp
+      ? 'render not confirmed; origin-sync stopped waiting for it'
+      : 'render not published yet; still waiting';
+    for (const a of awaited) {
+      this.#failure(a.event_id, record.pageId, record.at, a.version, record.error, detail);
+    }
+  }
+
+  /** An operator's retry: the dead letter goes back to the end of its page's queue. */
+  retryDeadLetter(pageId: string, eventId: string, at: number): boolean {
+    const row = this.#s('eventSeq').get(eventId) as { seq: number } | undefined;
+    if (!row) return false;
+    if (this.#s('removeDeadLetter').all(pageId, row.seq).length === 0) return false;
+    this.#enqueue(pageId, row.seq, at, new Set(), null);
+    this.#s('addStep').run(eventId, pageId, 'fanned_out', at, null, 'retried by an operator', null);
+    return true;
+  }
+
+  /** An operator's discard: the dead letter is dropped for good (the explorer says so). */
+  discardDeadLetter(pageId: string, eventId: string, at: number): boolean {
+    const row = this.#s('eventSeq').get(eventId) as { seq: number } | undefined;
+    if (!row) return false;
+    if (this.#s('removeDeadLetter').all(pageId, row.seq).length === 0) return false;
+    this.#s('addStep').run(
+      eventId,
+      pageId,
+      'failed',
+      at,
+      null,
+      'discarded by an operator',
+      'dead letter discarded',
+    );
+    return true;
+  }
+
+  /**
+   * Forgets explorer data past its age, and the oldest first while the database is over its
+   * byte budget. Bounded work per call (`limit` rows per table); returns rows deleted.
+   */
+  prune(now: number, retention: Retention, limit = 10_000): number {
+    let cutoff = now - retention.maxAgeMs;
+    const { page_count, page_size, freelist_count } = {
+      ...(this.db.prepare('PRAGMA page_count').get() as { page_count: number }),
+      ...(this.db.prepare('PRAGMA page_size').get() as { page_size: number }),
+      ...(this.db.prepare('PRAGMA freelist_count').get() as { freelist_count: number }),
+    };
+    const used = (page_count - freelist_count) * page_size;
+    if (used > retention.maxBytes) {
+      const oldest = (this.#s('oldestStep').get() as { at: number } | undefined)?.at;
+      if (oldest !== undefined) cutoff = Math.max(cutoff, oldest + 3_600_000);
+    }
+    const steps = Number(this.#s('pruneSteps').run(cutoff, limit).changes);
+    const events = Number(this.#s('pruneEvents').run(cutoff, limit).changes);
+    return steps + events;
+  }
+
+  #forgetIfEmpty(pageId: string): void {
+    if (!this.#s('anyQueued').get(pageId)) this.#queuedPages.delete(pageId);
+  }
+
+  // ----- reads -----
+
+  hasSeen(eventId: string): boolean {
+    return this.#s('seen').get(eventId) !== undefined;
+  }
+
+  page(pageId: string): StatusPage | null {
+    const row = this.#s('entity').get(`status_page:${pageId}`) as EntityRow | undefined;
+    return row ? livePage(JSON.parse(row.body) as CoreEvent) : null;
+  }
+
+  pages(): StatusPage[] {
+    const out: StatusPage[] = [];
+    for (const row of this.#s('livePages').all() as { body: string }[]) {
+      const page = livePage(JSON.parse(row.body) as CoreEvent);
+      if (page) out.push(page);
+    }
+    return out;
+  }
+
+  /** The pages with something queued. */
+  queuedPages(): string[] {
+    return [...this.#queuedPages];
+  }
+
+  /** The oldest items of a page, at most `max`: what the next push carries. */
+  peek(pageId: string, max: number): OutboxItem[] {
+    const rows = this.#s('peek').all(pageId, max) as {
+      event_seq: number;
+      enqueued_at: number;
+      body: string;
+    }[];
+    if (rows.length === 0) this.#queuedPages.delete(pageId);
+    return rows.map((r) => ({
+      eventSeq: r.event_seq,
+      enqueuedAt: r.enqueued_at,
+      event: JSON.parse(r.body) as CoreEvent,
+    }));
+  }
+
+  outboxStats(): { depth: number; pages: number; oldestEnqueuedAt: number | null } {
+    const oldest = this.#s('outboxOldest').get() as { enqueued_at: number } | undefined;
+    return {
+      depth: (this.#s('outboxDepth').get() as { n: number }).n,
+      pages: (this.#s('outboxPages').get() as { n: number }).n,
+      oldestEnqueuedAt: oldest?.enqueued_at ?? null,
+    };
+  }
+
+  trace(eventId: string): EventTrace | undefined {
+    const head = this.#s('traceHead').get(eventId) as
+      | {
+          id: string;
+          type: string;
+          received_at: number;
+          validated_at: number;
+          journaled_at: number;
+        }
+      | undefined;
+    if (!head) return undefined;
+    const steps: TraceStep[] = [
+      { step: 'received', at: iso(head.received_at) },
+      { step: 'validated', at: iso(head.validated_at) },
+      { step: 'journaled', at: iso(head.journaled_at) },
+    ];
+    for (const r of this.#s('traceSteps').all(eventId) as unknown as StepRow[]) {
+      const step: TraceStep = { step: r.step, at: iso(r.at) };
+      if (r.page_id !== null) step.pageId = r.page_id;
+      if (r.render_version !== null) step.renderVersion = r.render_version;
+      if (r.detail !== null) step.detail = r.detail;
+      if (r.error !== null) step.error = r.error;
+      steps.push(step);
+    }
+    return { id: head.id, type: head.type, receivedAt: iso(head.received_at), steps };
+  }
+
+  /** The page's events, the most recent first (a catch-up moves one to the front). */
+  pageTraces(pageId: string, limit: number): EventTrace[] {
+    const out: EventTrace[] = [];
+    for (const row of this.#s('pageEvents').all(pageId, limit) as { event_id: string }[]) {
+      const trace = this.trace(row.event_id);
+      if (trace) out.push(trace);
+    }
+    return out;
+  }
+
+  watchPages(): string[] {
+    return (this.#s('watchPages').all() as { page_id: string }[]).map((r) => r.page_id);
+  }
+
+  watchSummary(pageId: string): WatchSummary | null {
+    const r = this.#s('watchSummary').get(pageId) as {
+      lowest: number | null;
+      highest: number | null;
+      oldest: number | null;
+      n: number;
+    };
+    if (r.n === 0 || r.lowest === null || r.highest === null || r.oldest === null) return null;
+    return { lowest: r.lowest, highest: r.highest, oldestSince: r.oldest, events: r.n };
+  }
+
+  watchStats(): { waiting: number; pages: number; oldestSince: number | null } {
+    const r = this.#s('watchTotals').get() as { n: number; pages: number; oldest: number | null };
+    return { waiting: r.n, pages: r.pages, oldestSince: r.oldest };
+  }
+
+  deadLetters(limit: number): DeadLetter[] {
+    return (
+      this.#s('deadLetters').all(limit) as {
+        page_id: string;
+        id: string;
+        type: string;
+        at: number;
+        error: string;
+        attempts: number;
+      }[]
+    ).map((r) => ({
+      pageId: r.page_id,
+      eventId: r.id,
+      type: r.type,
+      at: iso(r.at),
+      error: r.error,
+      attempts: r.attempts,
+    }));
+  }
+
+  deadLetterStats(): { count: number; pages: number } {
+    const r = this.#s('deadLetterCounts').get() as { n: number; pages: number };
+    return { count: r.n, pages: r.pages };
+  }
+
+  counts(): { entities: number; events: number; pages: number } {
+    return {
+      entities: (this.#s('entityCount').get() as { n: number }).n,
+      events: (this.#s('eventCount').get() as { n: number }).n,
+      pages: (this.#s('livePageCount').get() as { n: number }).n,
+    };
+  }
+}

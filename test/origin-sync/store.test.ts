@@ -1,0 +1,296 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AckRecord } from '../../origin-sync/store/outcomes.ts';
+import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
+import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
+
+const T = Date.parse('2026-11-21T10:00:00Z');
+const open: StoreHarness[] = [];
+afterEach(() => {
+  for (const h of open.splice(0)) h.close();
+});
+
+function harness(): StoreHarness {
+  const h = storeHarness();
+  open.push(h);
+  // Fixed times, so steps are comparable.
+  const accept = h.accept;
+  h.accept = (events, at = T) => accept(events, at);
+  return h;
+}
+
+function ackOf(pageId: string, ids: string[], renderVersion: number, at: number): AckRecord {
+  return {
+    kind: 'ack',
+    at,
+    pushedAt: at,
+    pageId,
+    eventIds: ids,
+    attempt: 1,
+    renderVersion,
+    results: ids.map((id) => ({ id, outcome: 'applied' as const })),
+  };
+}
+
+describe('origin-sync store', () => {
+  it('answers duplicates by event id, within a batch and across batches', () => {
+    const s = harness();
+    const a = serviceEvent({ id: 'a' });
+    expect(s.accept([a, a])).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(s.accept([a])).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
+  it('queues each event for its pages and traces it step by step', () => {
+    const s = harness();
+    const page = pageEvent({ id: 'p1', serviceIds: ['a'] });
+    const svc = serviceEvent({ id: 'a' });
+    const lonely = serviceEvent({ id: 'nowhere' });
+    const result = s.accept([page, svc, lonely]);
+    expect(result?.pages).toEqual(['p1']);
+    expect(s.store.peek('p1', 10).map((i) => i.event.id)).toEqual([page.id, svc.id]);
+    expect(s.store.trace(svc.id)?.steps.map((x) => [x.step, x.pageId])).toEqual([
+      ['received', undefined],
+      ['validated', undefined],
+      ['journaled', undefined],
+      ['fanned_out', 'p1'],
+    ]);
+    expect(s.store.trace(lonely.id)?.steps.at(-1)).toMatchObject({
+      step: 'fanned_out',
+      detail: expect.stringContaining('no page shows it'),
+    });
+  });
+
+  it('drops acknowledged items and records the per-event outcome with the render version', () => {
+    const s = harness();
+    const page = pageEvent({ id: 'p1', serviceIds: ['a'] });
+    const svc = serviceEvent({ id: 'a' });
+    s.accept([page, svc]);
+    const ids = [page.id, svc.id];
+    s.record({
+      kind: 'fail',
+      at: T + 5,
+      pageId: 'p1',
+      eventIds: ids,
+      attempt: 1,
+      error: 'network: refused',
+      deadLetter: null,
+    });
+    s.record({
+      kind: 'fail',
+      at: T + 6,
+      pageId: 'p1',
+      eventIds: ids,
+      attempt: 2,
+      error: 'worker answered 503',
+      deadLetter: null,
+    });
+    expect(s.store.outboxStats().depth).toBe(2);
+    s.record({
+      kind: 'ack',
+      at: T + 10,
+      pushedAt: T + 8,
+      pageId: 'p1',
+      eventIds: ids,
+      attempt: 3,
+      renderVersion: 7,
+      results: [
+        { id: page.id, outcome: 'applied' },
+        { id: svc.id, outcome: 'stale' },
+      ],
+    });
+    expect(s.store.outboxStats().depth).toBe(0);
+    const steps = s.store.trace(svc.id)?.steps ?? [];
+    expect(steps.slice(3).map((x) => x.step)).toEqual([
+      'fanned_out',
+      'failed',
+      'pushed',
+      'skipped',
+    ]);
+    expect(steps.find((x) => x.step === 'failed')).toMatchObject({
+      error: 'worker answered 503',
+      detail: 'attempt 2; retrying',
+    });
+    expect(steps.at(-1)).toMatchObject({ pageId: 'p1', renderVersion: 7, detail: 'stale' });
+    expect(s.store.trace(page.id)?.steps.at(-1)).toMatchObject({
+      step: 'applied',
+      renderVersion: 7,
+    });
+  });
+
+  it('dead-letters an event the worker refuses for good, saying so', () => {
+    const s = harness();
+    const page = pageEvent({ id: 'p1', serviceIds: [] });
+    s.accept([page]);
+    s.record({
+      kind: 'fail',
+      at: T,
+      pageId: 'p1',
+      eventIds: [page.id],
+      attempt: 1,
+      error: 'worker answered 400',
+      deadLetter: 'the worker refuses this event',
+    });
+    expect(s.store.outboxStats().depth).toBe(0);
+    expect(s.store.deadLetters(10)).toMatchObject([
+      { pageId: 'p1', eventId: page.id, error: 'worker answered 400' },
+    ]);
+    expect(s.store.trace(page.id)?.steps.at(-1)).toMatchObject({
+      step: 'failed',
+      detail: expect.stringContaining('dead-lettered'),
+    });
+  });
+
+  it('queues catch-up events for a page that starts showing a service, once', () => {
+    const s = harness();
+    const svc = serviceEvent({ id: 'a' });
+    const inc = incidentEvent({ id: 'i', serviceIds: ['a'] });
+    s.accept([pageEvent({ id: 'p', serviceIds: [] }), svc, inc]);
+    expect(s.store.outboxStats().depth).toBe(1);
+    s.accept([pageEvent({ id: 'p', serviceIds: ['a'] }, 2)]);
+    expect(
+      s.store
+        .peek('p', 10)
+        .map((i) => i.event.id)
+        .slice(-2),
+    ).toEqual([svc.id, inc.id]);
+    expect(s.store.trace(inc.id)?.steps.at(-1)).toMatchObject({
+      step: 'fanned_out',
+      pageId: 'p',
+      detail: 'catch-up: the page started showing a',
+    });
+    expect(s.store.pageTraces('p', 10).map((t) => t.id)[0]).toBe(inc.id);
+  });
+
+  it('records when the promised render is published, for every event promised up to it', () => {
+    const s = harness();
+    const page = pageEvent({ id: 'p1', serviceIds: ['a'] });
+    const svc = serviceEvent({ id: 'a' });
+    const later = serviceEvent({ id: 'a' }, 2);
+    s.accept([page, svc]);
+    const ack = (renderVersion: number, ids: string[], at: number) =>
+      s.record({
+        kind: 'ack',
+        at,
+        pushedAt: at - 1,
+        pageId: 'p1',
+        eventIds: ids,
+        attempt: 1,
+        renderVersion,
+        results: ids.map((id) => ({ id, outcome: 'applied' as const })),
+      });
+    ack(4, [page.id, svc.id], T + 10);
+    s.accept([later], T + 20);
+    ack(5, [later.id], T + 30);
+    expect(s.store.watchSummary('p1')).toEqual({
+      lowest: 4,
+      highest: 5,
+      oldestSince: T + 10,
+      events: 3,
+    });
+
+    s.record({ kind: 'rendered', at: T + 40, pageId: 'p1', version: 4, renderedAt: T + 35 });
+    expect(s.store.trace(svc.id)?.steps.at(-1)).toEqual({
+      step: 'rendered',
+      at: new Date(T + 35).toISOString(),
+      pageId: 'p1',
+      renderVersion: 4,
+    });
+    // Version 5 is not live yet: the later event still waits.
+    expect(s.store.trace(later.id)?.steps.at(-1)?.step).toBe('applied');
+    expect(s.store.watchSummary('p1')?.events).toBe(1);
+
+    s.record({ kind: 'render_fail', at: T + 50, pageId: 'p1', error: 'KV down', giveUp: false });
+    s.record({ kind: 'render_fail', at: T + 60, pageId: 'p1', error: 'KV down', giveUp: false });
+    const failed = s.store.trace(later.id)?.steps.filter((x) => x.step === 'failed') ?? [];
+    // The same failure again updates its step instead of adding one.
+    expect(failed).toEqual([
+      {
+        step: 'failed',
+        at: new Date(T + 60).toISOString(),
+        pageId: 'p1',
+        renderVersion: 5,
+        error: 'KV down',
+        detail: 'render not published yet; still waiting',
+      },
+    ]);
+    s.record({ kind: 'rendered', at: T + 70, pageId: 'p1', version: 6, renderedAt: T + 65 });
+    expect(s.store.trace(later.id)?.steps.at(-1)).toMatchObject({
+      step: 'rendered',
+      renderVersion: 6,
+    });
+    expect(s.store.watchStats().waiting).toBe(0);
+  });
+
+  it('stops waiting for a render when told to give up, saying so', () => {
+    const s = harness();
+    const page = pageEvent({ id: 'p1', serviceIds: [] });
+    s.accept([page]);
+    s.record({
+      kind: 'ack',
+      at: T,
+      pushedAt: T,
+      pageId: 'p1',
+      eventIds: [page.id],
+      attempt: 1,
+      renderVersion: 1,
+      results: [{ id: page.id, outcome: 'applied' }],
+    });
+    s.record({
+      kind: 'render_fail',
+      at: T + 1,
+      pageId: 'p1',
+      error: 'the edge has no record of this page',
+      giveUp: true,
+    });
+    expect(s.store.watchPages()).toEqual([]);
+    expect(s.store.trace(page.id)?.steps.at(-1)).toMatchObject({
+      step: 'failed',
+      error: 'the edge has no record of this page',
+      detail: expect.stringContaining('stopped waiting'),
+    });
+  });
+
+  it('keeps everything across a restart of the database', () => {
+    const s = harness();
+    const page = pageEvent({ id: 'p1', serviceIds: ['a'] });
+    const svc = serviceEvent({ id: 'a' });
+    s.accept([page, svc]);
+    s.record(ackOf('p1', [page.id], 3, T));
+    s.reopen();
+    expect(s.store.peek('p1', 10).map((i) => i.event.id)).toEqual([svc.id]);
+    expect(s.store.hasSeen(page.id)).toBe(true);
+    expect(s.store.watchPages()).toEqual(['p1']);
+    expect(s.store.trace(page.id)?.steps.map((x) => x.step)).toEqual([
+      'received',
+      'validated',
+      'journaled',
+      'fanned_out',
+      'pushed',
+      'applied',
+    ]);
+    expect(s.accept([svc])).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
+  it('forgets explorer steps and event ids past their age, but never what is still queued', () => {
+    const s = harness();
+    const old = T - 8 * 86_400_000;
+    const page = pageEvent({ id: 'p1', serviceIds: ['a'] });
+    const gone = serviceEvent({ id: 'nowhere' });
+    const queued = serviceEvent({ id: 'a' });
+    s.accept([page, gone, queued], old);
+    s.record(ackOf('p1', [page.id], 1, old));
+    // Superseded: no longer the catalogue's state of its entity.
+    s.accept([serviceEvent({ id: 'nowhere' }, 2)], T);
+    s.store.db.exec('BEGIN');
+    s.store.prune(T, { maxAgeMs: 7 * 86_400_000, maxBytes: 2 * 1024 ** 3 });
+    s.store.db.exec('COMMIT');
+    expect(s.store.hasSeen(gone.id)).toBe(false);
+    expect(s.store.peek('p1', 10).map((i) => i.event.id)).toEqual([queued.id]);
+    // The page is still known: its event carries the catalogue's state.
+    expect(s.store.page('p1')?.id).toBe('p1');
+    expect(s.store.trace(queued.id)?.steps.map((x) => x.step)).toEqual([
+      'received',
+      'validated',
+      'journaled',
+    ]);
+  });
+});
