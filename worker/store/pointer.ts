@@ -23,9 +23,10 @@ export function pointerKey(pageId: string): string {
   return `ptr:${encodeURIComponent(pageId)}`; // encoded like every key part (keys.ts)
 }
 
-/** Where a document sits in a pointer's `docs`. */
+/** Where a document sits in a pointer's `docs`: its slot key without the page's prefix, so the
+ * variant is encoded as in `docKey` (an audience variant is `audience%3Agold`). */
 export function slotOf(variant: string, path: string): string {
-  return `${variant}:${path}`;
+  return `${encodeURIComponent(variant)}:${path}`;
 }
 
 /** The immutable KV key of one content of one document. */
