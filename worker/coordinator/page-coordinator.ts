@@ -12,7 +12,7 @@ import {
   renderDocument,
 } from '../render/documents.ts';
 import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
-import { type DocumentMeta, docKey, type HostRecord } from '../store/keys.ts';
+import { type DocumentMeta, docKey } from '../store/keys.ts';
 import { contentKeyOf, pointerKey, pointerOf, type RenderPointer } from '../store/pointer.ts';
 import { isolatePointers } from '../store/pointer-memo.ts';
 import type { PageRenderStatus, SyncResult } from '../sync/contract.ts';
