@@ -55,6 +55,7 @@ export default defineConfig({
                 // real alarms must not fire in between.
                 RENDER_DEBOUNCE_MS: '600000',
                 RENDER_MAX_WAIT_MS: '600000',
+                RENDER_LEADING_EDGE: 'off',
               },
             },
           }),

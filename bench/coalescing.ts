@@ -28,7 +28,8 @@ import { type LocalWorker, startLocalWorker } from '../scripts/lib/local-worker.
 import { buildWorker } from '../scripts/lib/worker-runtime.ts';
 import { DEFAULT_TIMING } from '../worker/coordinator/schedule.ts';
 import type { CoreEvent, ServiceStatus } from '../worker/domain/schema.ts';
-import { docKey, versionKey } from '../worker/store/keys.ts';
+import { docKey } from '../worker/store/keys.ts';
+import { pointerKey } from '../worker/store/pointer.ts';
 import { type KvWrite, keyWriteRate } from './lib/kv-write-log.ts';
 import type { ObservedReport } from './lib/observed-worker.ts';
 import type { SectionRow } from './lib/rows.ts';
@@ -205,10 +206,11 @@ async function burst(
       `observed ${puts.length} KV puts, the coordinator counted ${statusPuts}: the observation is incomplete`,
     );
   }
-  const rootWrites = writes.filter((w) => w.key === ROOT_KEY).length;
+  // Each content of the status page has its own key: every write of one is a render of `/`.
+  const rootWrites = writes.filter((w) => w.key.startsWith(`${ROOT_KEY}@`)).length;
   const rate = keyWriteRate(writes);
-  // When each render was complete: its version key is written after all its documents.
-  const completed = writes.filter((w) => w.key === versionKey(PAGE) && w.op === 'put');
+  // When each render was complete: its pointer is written after all its documents.
+  const completed = writes.filter((w) => w.key === pointerKey(PAGE) && w.op === 'put');
   const waits = acks.map((a) => {
     const done = completed.find((w) => (w.version ?? 0) >= a.version);
     if (!done) throw new Error(`no render reached version ${a.version}`);

@@ -1,8 +1,9 @@
 // Freshness: how long from the core's POST /v1/events until a visitor of the page reads the
 // new HTML. The whole real path: origin-sync (child process, fsync'd journal) → /_sync →
 // the page's Durable Object (coalescing, render, KV) → the worker serving the page, polled as
-// a visitor would every 10 ms. Run standalone with `node bench/freshness.ts`, or from
-// bench/run.ts.
+// a visitor would every 10 ms. Each change comes after a quiet period (no render for more than
+// 2 s), as an incident usually does: it renders at once (the leading edge). Run standalone with
+// `node bench/freshness.ts`, or from bench/run.ts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,9 @@ import { buildWorker, startWorker } from '../scripts/lib/worker-runtime.ts';
 import type { Service } from '../worker/domain/schema.ts';
 import type { SectionRow } from './lib/rows.ts';
 
-const SAMPLES = 40;
+const SAMPLES = 24;
+/** Longer than the coordinator's quiet period (2 s): every change is on the leading edge. */
+const QUIET_MS = 2300;
 const POLL_MS = 10;
 const TIMEOUT_MS = 30_000;
 const SECRET = 'bench-freshness-secret';
@@ -81,29 +84,40 @@ export async function freshness(): Promise<SectionRow[]> {
       ]);
       if (res.status !== 202) throw new Error(`origin-sync answered ${res.status}`);
       latencies.push((await waitForText(marker)) - started);
-      const trace = (await (await fetch(`${origin.url}/v1/events/fresh:${i}`)).json()) as {
+      const trace = (await (
+        await fetch(`${origin.url}/v1/events/fresh:${i}`, {
+          headers: { Authorization: `Bearer ${origin.operatorToken}` },
+        })
+      ).json()) as {
         receivedAt: string;
         steps: { step: string; at: string }[];
       };
       const applied = trace.steps.find((s) => s.step === 'applied');
       if (applied) stored.push(Date.parse(applied.at) - Date.parse(trace.receivedAt));
-      // Spread the samples over the coordinator's coalescing windows.
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
+      // A quiet period before the next change, and a random phase against the pointer's second.
+      await new Promise((r) => setTimeout(r, QUIET_MS + Math.random() * 500));
     }
     latencies.sort((a, b) => a - b);
     const p50 = quantile(latencies, 0.5);
     const p95 = quantile(latencies, 0.95);
-    const note = `${SAMPLES} single-event changes to the public demo page; page polled every ${POLL_MS} ms`;
+    const note = `${SAMPLES} single-event changes to the public demo page, each after ${QUIET_MS / 1000} s without a render; page polled every ${POLL_MS} ms`;
     return [
       {
-        name: 'core POST → new HTML readable, p50',
+        name: 'core POST → new HTML readable after a quiet period, p50',
         value: Math.round(p50),
         unit: 'ms',
-        target: '≤ 1,000 ms',
-        met: p50 <= 1_000,
+        target: '≤ 100 ms',
+        met: p50 <= 100,
         note,
       },
-      { name: 'core POST → new HTML readable, p95', value: Math.round(p95), unit: 'ms', note },
+      {
+        name: 'core POST → new HTML readable after a quiet period, p95',
+        value: Math.round(p95),
+        unit: 'ms',
+        target: '≤ 200 ms',
+        met: p95 <= 200,
+        note,
+      },
       {
         name: 'of which origin-sync → coordinator stored it (explorer: received → applied), p50',
         value: Math.round(

@@ -25,6 +25,10 @@ const Env = z.object({
   /** … and the oldest go sooner while the database is bigger than this. */
   STATE_MAX_BYTES: Positive.default(2 * 1024 ** 3),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
+  /** Comma-separated zones (the Cloudflare for SaaS zone) whose names no page may claim. */
+  SAAS_ZONE_NAME: z.string().default(''),
+  /** Bearer token of the operator endpoints; unset: `<STATE_DIR>/operator-token` (npm start). */
+  OPERATOR_TOKEN: z.string().min(24).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -41,6 +45,8 @@ export interface OriginSyncConfig {
   stateMaxBytes: number;
   drainTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  saasZones: string[];
+  operatorToken: string | null;
 }
 
 export function syncKeyFiles(stateDir: string): { privateKey: string; publicKey: string } {
@@ -73,5 +79,10 @@ export function loadConfig(env: Record<string, string | undefined>): OriginSyncC
     stateMaxBytes: e.STATE_MAX_BYTES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    operatorToken: e.OPERATOR_TOKEN ?? null,
+    saasZones: e.SAAS_ZONE_NAME.split(',').flatMap((z) => {
+      const zone = z.trim().toLowerCase().replace(/\.$/, '');
+      return zone ? [zone] : [];
+    }),
   };
 }

@@ -44,6 +44,6 @@ export async function loadOrCreatePair(files: {
   const pair = await generateEd25519Pair();
   await mkdir(dirname(files.privateKey), { recursive: true, mode: 0o700 });
   await writeFile(files.privateKey, JSON.stringify(pair.privateJwk), { mode: 0o600 });
-  await writeFile(files.publicKey, JSON.stringify(pair.publicJwk), { mode: 0o644 });
+  await writeFile(files.publicKey, JSON.stringify(pair.publicJwk), { mode: 0o600 });
   return { ...pair, created: true };
 }

@@ -8,7 +8,10 @@ import { importSyncKey } from '../worker/sync/token.ts';
 import { createCertificateExtension } from './certificates/index.ts';
 import { loadConfig } from './config.ts';
 import type { OriginSyncExtension } from './extensions.ts';
+import { startRefusal } from './fail-closed.ts';
+import { edgeHostnameClaimer } from './hostname-claims.ts';
 import { createApp } from './http/app.ts';
+import { operatorTokenFile, readOperatorToken } from './http/operator-auth.ts';
 import { createLogger, errorMessage } from './log.ts';
 import { OriginSync, originSyncDir } from './service.ts';
 
@@ -16,10 +19,22 @@ import { OriginSync, originSyncDir } from './service.ts';
 process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});
 
+// Everything origin-sync writes under STATE_DIR (journal, snapshots, certificates' state) is
+// its own business: files 0600, directories 0700, whoever else shares the machine.
+process.umask(0o077);
+
 const config = loadConfig(process.env);
 const log = createLogger(config.logLevel);
 
 async function main(): Promise<void> {
+  const refusal = startRefusal(config);
+  if (refusal) throw new Error(refusal);
+  const operatorToken = config.operatorToken ?? (await readOperatorToken(config.stateDir));
+  if (operatorToken === null) {
+    throw new Error(
+      `no operator token: set OPERATOR_TOKEN or write one to ${operatorTokenFile(config.stateDir)} (npm start does)`,
+    );
+  }
   if (config.usingDevSecret) {
     log.warn('CORE_SIGNING_SECRET is the development default; set a real secret in production');
   }
@@ -60,14 +75,16 @@ async function main(): Promise<void> {
     log,
   });
 
-  // The explorer and GET /v1/requests stay closed without OPERATOR_TOKEN (issue 12 makes the
-  // token mandatory and generates one).
-  const operatorToken = process.env.OPERATOR_TOKEN || undefined;
   const app = createApp({
     sync,
     secret: config.coreSigningSecret,
+    operatorToken,
     log,
-    ...(operatorToken ? { operatorToken } : {}),
+    reservedZones: config.saasZones,
+    claimHostnames: edgeHostnameClaimer({
+      workerUrl: config.workerUrl,
+      privateKey: syncPrivateKey,
+    }),
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
   await new Promise<void>((resolve, reject) => {

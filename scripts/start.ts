@@ -4,9 +4,10 @@
 // events, then the URLs to open. A second run reuses everything (keys, journal, edge state);
 // sending the demo again is harmless: same ids and versions, answered as duplicates.
 // Ctrl-C stops both.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEV_CORE_SIGNING_SECRET } from '../origin-sync/config.ts';
+import { operatorTokenFile } from '../origin-sync/http/operator-auth.ts';
 import { sendAllCoreEvents } from './lib/core-client.ts';
 import { DEMO_HOST, demoEvents, PARTNERS_HOST, PRIVATE_HOST } from './lib/demo-events.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
@@ -86,7 +87,11 @@ async function waitForPage(w: WorkerRuntime, url: string, timeoutMs = 60_000): P
 }
 
 async function main(): Promise<void> {
-  await mkdir(STATE_DIR, { recursive: true });
+  // State files 0600 and directories 0700 (keys, journal, the edge's KV and Durable Objects):
+  // the child processes inherit the mask.
+  process.umask(0o077);
+  await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
+  await chmod(STATE_DIR, 0o700);
   const keys = await ensureKeys(STATE_DIR);
   console.log(
     keys.created
@@ -110,6 +115,8 @@ async function main(): Promise<void> {
     port: SYNC_PORT,
     workerUrl: worker.url.origin,
     secret: SECRET,
+    // OPERATOR_TOKEN if set; else the helper generates one into STATE_DIR (0600) once.
+    ...(env.OPERATOR_TOKEN ? { env: { OPERATOR_TOKEN: env.OPERATOR_TOKEN } } : {}),
     logFile,
     // The console shows what needs attention; everything is in the log file.
     onLog: (line) => {
@@ -160,6 +167,9 @@ async function main(): Promise<void> {
       '',
       ...lines,
       `  Health             ${origin.url}/healthz`,
+      '',
+      `Operator token (${env.OPERATOR_TOKEN ? 'OPERATOR_TOKEN' : operatorTokenFile(STATE_DIR)}), for every operator endpoint:`,
+      `  curl -H 'Authorization: Bearer ${origin.operatorToken}' ${origin.url}/v1/pages/page_demo/events`,
       '',
       'Tokens last 30 days. Ctrl-C stops both.',
     ].join('\n'),

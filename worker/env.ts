@@ -7,6 +7,8 @@ export interface Env extends Omit<Cloudflare.Env, 'CF_VERSION_METADATA'> {
   RENDER_DEBOUNCE_MS?: string;
   RENDER_MAX_WAIT_MS?: string;
   RENDER_BUDGET_MS?: string;
+  /** `off`: the first change after a quiet period waits for the debounce like the rest. */
+  RENDER_LEADING_EDGE?: string;
   /** Workers version metadata (wrangler.toml `[version_metadata]`): every deploy has a new id,
    * which goes into every document's ETag (render/fingerprint.ts). Absent in local runtimes. */
   CF_VERSION_METADATA?: WorkerVersionMetadata;

@@ -5,8 +5,10 @@ import { SECURITY_HEADERS } from './http/headers.ts';
 import { SKELETON_SCRIPT, SKELETON_SCRIPT_PATH } from './render/skeleton.ts';
 import { robots } from './routes/robots.ts';
 import { handleSync, handleSyncStatus } from './routes/sync.ts';
+import { handleHostnameClaims } from './routes/sync-hostnames.ts';
 import { refuse, serveVisitor } from './routes/visitor.ts';
 
+export { HostnameRegistry } from './coordinator/hostname-registry.ts';
 export { PageCoordinator } from './coordinator/page-coordinator.ts';
 
 const app = new Hono<{ Bindings: Env }>();
@@ -20,6 +22,7 @@ app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'Cache-Control': 'no-stor
 app.get('/robots.txt', robots);
 
 // origin-sync → the page's coordinator (worker/sync/contract.ts).
+app.post('/_sync/hostnames', handleHostnameClaims);
 app.post('/_sync/pages/:pageId', handleSync);
 app.get('/_sync/pages/:pageId/status', handleSyncStatus);
 

@@ -4,7 +4,7 @@
 // (scripts/lib/worker-runtime.ts `buildWorker({ entry })`); never deployed.
 import { PageCoordinator as Coordinator } from '../../worker/coordinator/page-coordinator.ts';
 import type { Env } from '../../worker/env.ts';
-import { versionKey } from '../../worker/store/keys.ts';
+import { parsePointer, pointerKey } from '../../worker/store/pointer.ts';
 import { type KvWrite, observeKvWrites } from './kv-write-log.ts';
 
 export { default } from '../../worker/index.ts';
@@ -26,9 +26,10 @@ export class PageCoordinator extends Coordinator {
       this.kv,
       (w) => this.observed.push(w),
       Date.now,
-      // Documents carry their render version as metadata; the version key holds it as its value.
+      // Documents carry their render version as metadata; the pointer holds it in its value.
       (key, value, metadata) =>
-        metadata?.version ?? (key.startsWith(versionKey('')) ? Number(value) : undefined),
+        metadata?.version ??
+        (key.startsWith(pointerKey('')) ? parsePointer(value)?.version : undefined),
     );
   }
 

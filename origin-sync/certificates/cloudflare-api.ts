@@ -42,6 +42,8 @@ export const CustomHostname = z.looseObject({
       validation_errors: z.array(z.looseObject({ message: z.string().optional() })).nullish(),
     })
     .nullish(),
+  /** What we wrote at creation (ownership.ts): absent on hostnames we did not create. */
+  custom_metadata: z.record(z.string(), z.unknown()).nullish(),
   ownership_verification: z
     .looseObject({
       type: z.string().optional(),
@@ -158,8 +160,16 @@ export class CustomHostnamesClient {
     this.#beforeRequest = options.beforeRequest;
   }
 
-  async create(hostname: string, ssl: SslRequest): Promise<CustomHostname> {
-    const body = await this.#request('POST', '', { hostname, ssl });
+  async create(
+    hostname: string,
+    ssl: SslRequest,
+    metadata?: Record<string, string>,
+  ): Promise<CustomHostname> {
+    const body = await this.#request('POST', '', {
+      hostname,
+      ssl,
+      ...(metadata ? { custom_metadata: metadata } : {}),
+    });
     return parse(OneEnvelope, body, 'create').result;
   }
 

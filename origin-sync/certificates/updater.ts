@@ -28,6 +28,7 @@ import {
   type StepDraft,
   type ValidationRecordView,
 } from './hostname-state.ts';
+import { mayAdopt, mayDelete, ourMetadata } from './ownership.ts';
 import { JsonStateFile } from './state-file.ts';
 
 export interface CertificateTiming {
@@ -604,7 +605,7 @@ export class CertificateUpdater {
       let ch: CustomHostname;
       const extra: StepDraft[] = [];
       if (!record.customHostnameId) {
-        const provisioned = await this.#provision(client, hostname);
+        const provisioned = await this.#provision(client, hostname, record.pageId);
         ch = provisioned.ch;
         extra.push({
           action: provisioned.how,
@@ -632,25 +633,44 @@ export class CertificateUpdater {
   async #provision(
     client: CustomHostnamesClient,
     hostname: string,
+    pageId: string,
   ): Promise<{ ch: CustomHostname; how: 'created' | 'adopted' }> {
+    const adopt = (ch: CustomHostname) => {
+      const verdict = mayAdopt(ch, pageId, (other) => this.#claims(other, hostname));
+      if (!verdict.ok) throw new CloudflareApiError('rejected', verdict.reason);
+      return { ch, how: 'adopted' as const };
+    };
     const existing = await client.findByHostname(hostname);
-    if (existing && existing.status !== 'deleted') return { ch: existing, how: 'adopted' };
+    if (existing && existing.status !== 'deleted') return adopt(existing);
     try {
-      return { ch: await client.create(hostname, this.#ssl), how: 'created' };
+      return { ch: await client.create(hostname, this.#ssl, ourMetadata(pageId)), how: 'created' };
     } catch (err) {
-      // "Duplicate custom hostname found": someone created it meanwhile; take that one.
+      // "Duplicate custom hostname found": someone created it meanwhile; take that one if ours.
       if (err instanceof CloudflareApiError && err.kind === 'rejected') {
         const again = await client.findByHostname(hostname);
-        if (again && again.status !== 'deleted') return { ch: again, how: 'adopted' };
+        if (again && again.status !== 'deleted') return adopt(again);
       }
       throw err;
     }
   }
 
+  /** Whether a live page other than the hostname's current record names it. */
+  #claims(pageId: string, hostname: string): boolean {
+    return this.#pages.get(pageId)?.hostnames.includes(hostname) ?? false;
+  }
+
   async #remove(client: CustomHostnamesClient, record: HostnameState): Promise<void> {
     const hostname = record.hostname;
+    // One we followed we created or adopted (ours); one found by name is deleted only if ours.
     let id = record.customHostnameId;
-    if (!id) id = (await client.findByHostname(hostname))?.id;
+    if (!id) {
+      const found = await client.findByHostname(hostname);
+      const verdict = found ? mayDelete(found, (other) => this.#claims(other, hostname)) : null;
+      if (found && verdict?.ok) id = found.id;
+      else if (found && verdict && !verdict.ok) {
+        this.#log({ level: 'warn', msg: 'custom hostname kept', hostname, reason: verdict.reason });
+      }
+    }
     if (id) {
       try {
         await client.delete(id);

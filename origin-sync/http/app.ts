@@ -3,9 +3,12 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { CoreEventBatch } from '../../worker/domain/schema.ts';
 import { explorerLinks, explorerRoutes } from '../explorer/routes.ts';
+import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-claims.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import { reservedHostnameErrors } from '../reserved-hostnames.ts';
 import type { OriginSync } from '../service.ts';
 import { deadLetterRoutes } from './dead-letters.ts';
+import { operatorAuth } from './operator-auth.ts';
 import { eventErrors, problem } from './problem.ts';
 import { readBodyWithin } from './read-body.ts';
 import { noteBody, recordCoreRequests } from './record-requests.ts';
@@ -24,11 +27,15 @@ export interface AppOptions {
   sync: OriginSync;
   /** CORE_SIGNING_SECRET. */
   secret: string;
+  /** OPERATOR_TOKEN: every route but the core's door and /healthz needs it (operator-auth.ts). */
+  operatorToken: string;
   log?: Logger;
   now?: () => number;
   maxBodyBytes?: number;
-  /** OPERATOR_TOKEN: /v1/requests and /explorer (closed to everyone without it). */
-  operatorToken?: string;
+  /** Asks the edge whether a batch's hostname claims hold (hostname-claims.ts); unset: no check. */
+  claimHostnames?: HostnameClaimer;
+  /** SAAS_ZONE_NAME: zones whose names no page may claim. */
+  reservedZones?: readonly string[];
 }
 
 const PageEventsQuery = z.object({
@@ -51,6 +58,10 @@ export function createApp(opts: AppOptions): Hono {
   app.use('/v1/events', async (c, next) =>
     c.req.method === 'POST' ? recordCoreRequests(sync, log, now, maxBytes)(c, next) : next(),
   );
+  // /explorer signs people in with the same token and then checks its own cookie; its routes
+  // come before the bearer check, which would otherwise answer a browser with problem+json.
+  explorerRoutes(app, { sync, operatorToken: opts.operatorToken, log, now });
+  app.use(operatorAuth(opts.operatorToken));
 
   app.post('/v1/events', async (c) => {
     const receivedAt = now();
@@ -131,6 +142,38 @@ export function createApp(opts: AppOptions): Hono {
       );
     }
 
+    const reserved = reservedHostnameErrors(parsed.data.events, opts.reservedZones ?? []);
+    if (reserved.length > 0) {
+      return refuse(
+        'reserved hostnames',
+        problem({
+          title: 'Invalid events',
+          status: 400,
+          detail:
+            'A hostname is one of the service’s own names; the whole batch was rejected and nothing changed.',
+          errors: reserved,
+        }),
+      );
+    }
+    if (opts.claimHostnames) {
+      const ops = hostnameOps(
+        parsed.data.events,
+        (id) => sync.directory.page(id)?.hostnames ?? null,
+      );
+      const conflicts = await opts.claimHostnames(ops).catch((err: unknown) => err as Error);
+      if (conflicts instanceof Error) {
+        log.error('hostname claims not checked', { error: errorMessage(conflicts) });
+        return problem(
+          {
+            title: 'Hostnames not checked',
+            status: 503,
+            detail: 'The edge did not answer; nothing was accepted. Retry.',
+          },
+          { 'Retry-After': '5' },
+        );
+      }
+      if (conflicts.length > 0) return refuse('hostname held', problem(conflictProblem(conflicts)));
+    }
     try {
       const result = await sync.accept(parsed.data.events, receivedAt, now());
       log.info('core batch accepted', {
@@ -186,8 +229,7 @@ export function createApp(opts: AppOptions): Hono {
   });
 
   deadLetterRoutes(app, sync);
-  requestRoutes(app, sync, opts.operatorToken);
-  explorerRoutes(app, { sync, operatorToken: opts.operatorToken, log, now });
+  requestRoutes(app, sync);
   for (const ext of sync.extensions) ext.routes?.(app, sync.directory);
 
   app.notFound(() => problem({ title: 'Not found', status: 404 }));

@@ -22,7 +22,7 @@ export interface AckRecord {
   attempt: number;
   /** Null when the worker's 2xx answer was not a readable SyncResult (stored all the same). */
   renderVersion: number | null;
-  results: { id: string; outcome: SyncOutcome }[];
+  results: { id: string; outcome: SyncOutcome; detail?: string }[];
 }
 
 /**

@@ -488,6 +488,7 @@ export class Store {
 
   #ack(record: AckRecord): void {
     const outcomes = new Map(record.results.map((r) => [r.id, r.outcome]));
+    const details = new Map(record.results.map((r) => [r.id, r.detail]));
     const batch = `batch of ${record.eventIds.length}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''}`;
     const { pageId, renderVersion } = record;
     for (const eventId of record.eventIds) {
@@ -500,6 +501,18 @@ export class Store {
         this.#s('addStep').run(eventId, pageId, 'applied', record.at, renderVersion, null, null);
       } else if (outcome === 'duplicate' || outcome === 'stale') {
         this.#s('addStep').run(eventId, pageId, 'skipped', record.at, renderVersion, outcome, null);
+      } else if (outcome === 'refused') {
+        // The edge's hostname registry refused the page upsert: nothing of it was stored.
+        const why = details.get(eventId) ?? 'a hostname is held by another page';
+        this.#s('addStep').run(
+          eventId,
+          pageId,
+          'failed',
+          record.at,
+          null,
+          null,
+          `refused by the edge: ${why}`,
+        );
       } else if (renderVersion === null) {
         this.#s('addStep').run(
           eventId,
@@ -511,7 +524,7 @@ export class Store {
           null,
         );
       }
-      if (outcome !== undefined && renderVersion !== null) {
+      if (outcome !== undefined && outcome !== 'refused' && renderVersion !== null) {
         this.#s('expect').run(pageId, eventId, renderVersion, record.at);
       }
     }

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { syncKeyFiles } from '../../origin-sync/config.ts';
+import { loadOrCreateOperatorToken } from '../../origin-sync/http/operator-auth.ts';
 import { type JwkPair, loadOrCreatePair } from '../../origin-sync/keys.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -60,6 +61,8 @@ export interface OriginSyncProcessOptions {
 export interface OriginSyncProcess {
   url: string;
   port: number;
+  /** What the operator endpoints want as `Authorization: Bearer …`. */
+  operatorToken: string;
   child: ChildProcess;
   /** Resolves with the exit code (or the signal's name) when the process ends. */
   exited: Promise<number | string>;
@@ -72,6 +75,9 @@ export interface OriginSyncProcess {
 export async function startOriginSyncProcess(
   opts: OriginSyncProcessOptions,
 ): Promise<OriginSyncProcess> {
+  // As npm start does: OPERATOR_TOKEN if set, else the one kept in STATE_DIR (made once).
+  const operatorToken =
+    opts.env?.OPERATOR_TOKEN || (await loadOrCreateOperatorToken(opts.stateDir)).token;
   const child = spawn(process.execPath, [join(ROOT, 'origin-sync/main.ts')], {
     cwd: ROOT,
     env: {
@@ -83,6 +89,7 @@ export async function startOriginSyncProcess(
       CORE_SIGNING_SECRET: opts.secret,
       SYNC_PRIVATE_KEY_FILE: syncKeyFiles(opts.stateDir).privateKey,
       STOP_WITH_PARENT: '1',
+      OPERATOR_TOKEN: operatorToken,
       ...opts.env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -136,6 +143,7 @@ export async function startOriginSyncProcess(
   return {
     url,
     port: opts.port,
+    operatorToken,
     child,
     exited,
     stop: (sig = 'SIGTERM') => signal(sig),

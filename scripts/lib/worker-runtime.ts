@@ -96,7 +96,10 @@ export async function startWorker(opts: WorkerRuntimeOptions): Promise<WorkerRun
     modulesRules: [{ type: 'Text', include: ['**/*.mustache', '**/*.css', '**/*.txt'] }],
     compatibilityDate: '2026-07-01',
     kvNamespaces: ['PAGES_KV'],
-    durableObjects: { PAGE_COORDINATOR: { className: 'PageCoordinator', useSQLite: true } },
+    durableObjects: {
+      PAGE_COORDINATOR: { className: 'PageCoordinator', useSQLite: true },
+      HOSTNAME_REGISTRY: { className: 'HostnameRegistry', useSQLite: true },
+    },
     bindings: { SYNC_PUBLIC_KEY: '', ...opts.bindings },
     kvPersist: persist('kv'),
     durableObjectsPersist: persist('do'),

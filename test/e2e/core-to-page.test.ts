@@ -80,7 +80,8 @@ describe('core event → page', () => {
     expect(final?.slice(5)).toEqual(['applied', 'rendered']);
     const recent = await system.pageTraces('e2e_page', 1);
     expect(recent[0]?.id).toBe(incident.id);
-    expect(await (await fetch(`${system.syncUrl}/v1/events/evt_unknown`)).status).toBe(404);
+    const asOperator = { headers: { Authorization: `Bearer ${system.operatorToken}` } };
+    expect((await fetch(`${system.syncUrl}/v1/events/evt_unknown`, asOperator)).status).toBe(404);
   });
 
   it('refuses a bad signature, a stale timestamp, an oversized or malformed body, changing nothing', async () => {

@@ -112,7 +112,8 @@ async function signIn(context: BrowserContext): Promise<Page> {
   await page.goto(`${origin.url}/explorer`);
   await page.fill('#token', TEST_OPERATOR_TOKEN);
   await page.click('button[type=submit]');
-  await page.waitForURL(`${origin.url}/explorer`);
+  // Signed in: the same URL, now with the explorer's navigation.
+  await page.waitForSelector('text=Sign out');
   return page;
 }
 
@@ -324,7 +325,7 @@ describe('the explorer signed in (no JavaScript)', () => {
     ).toBe('token');
     await page.keyboard.type(TEST_OPERATOR_TOKEN);
     await page.keyboard.press('Enter');
-    await page.waitForURL(`${origin.url}/explorer`);
+    await page.waitForSelector('text=Sign out');
     let reached = false;
     for (let i = 0; i < 10 && !reached; i++) {
       await page.keyboard.press('Tab');
@@ -357,7 +358,7 @@ describe('axe-core over every explorer view, light and dark; screenshots at 1280
       const problems = await axe(page);
       await page.fill('#token', TEST_OPERATOR_TOKEN);
       await page.click('button[type=submit]');
-      await page.waitForURL(`${origin.url}/explorer`);
+      await page.waitForSelector('text=Sign out');
       for (const [name, path] of views()) {
         await page.goto(`${origin.url}${path}`);
         problems.push(...(await axe(page)).map((p) => `${name}: ${p}`));

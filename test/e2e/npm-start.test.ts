@@ -116,6 +116,13 @@ describe('npm start', () => {
     expect(silverPage).toContain('Email notifications');
     expect(silverPage).not.toContain('Public API');
 
+    // The printed operator token opens the explorer; without it, it stays shut.
+    const operator = /Authorization: Bearer (\S+)'/.exec(out)?.[1] ?? '';
+    const explorer = `http://127.0.0.1:${syncPort}/v1/pages/page_demo/events`;
+    expect((await fetch(explorer)).status).toBe(401);
+    const asOperator = { headers: { Authorization: `Bearer ${operator}` } };
+    expect((await fetch(explorer, asOperator)).status).toBe(200);
+
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     const log = await readFile(join(stateDir, 'origin-sync.log'), 'utf8');

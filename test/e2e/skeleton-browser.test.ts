@@ -8,6 +8,7 @@ import { demoEvents } from '../../scripts/lib/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
 import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
+import { contentKey, parsePointer, pointerKey, slotOf } from '../../worker/store/pointer.ts';
 import { launchChromium } from '../support/browser.ts';
 
 let bundle: WorkerBundle;
@@ -34,12 +35,11 @@ async function rendered(pageId: string): Promise<void> {
 /** KV as a location that has not seen the page's render yet (the coordinator thinks it has). */
 async function makeCold(pageId: string): Promise<void> {
   const kv = await worker.kv();
-  for (const key of [
-    `ver:${pageId}`,
-    `doc:${pageId}:public:/`,
-    `doc:${pageId}:public:/api/v2/summary.json`,
-  ]) {
-    await kv.delete(key);
+  const pointer = parsePointer(await kv.get(pointerKey(pageId)));
+  for (const path of ['/', '/api/v2/summary.json']) {
+    const etag = pointer?.docs[slotOf('public', path)];
+    if (etag === undefined) throw new Error(`${pageId} has no ${path} in its pointer`);
+    await kv.delete(contentKey(pageId, 'public', path, etag));
   }
 }
 

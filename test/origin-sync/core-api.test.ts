@@ -9,6 +9,7 @@ import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
+  AS_OPERATOR,
   type RunningOriginSync,
   startOriginSync,
   syncKeyPair,
@@ -73,7 +74,7 @@ async function expectNothingChanged(eventIds: string[], action: () => Promise<Re
   expect(after.catalogue.entities).toBe(before.catalogue.entities);
   expect(after.outbox.depth).toBe(before.outbox.depth);
   for (const id of eventIds) {
-    expect((await fetch(`${origin.url}/v1/events/${id}`)).status).toBe(404);
+    expect((await fetch(`${origin.url}/v1/events/${id}`, AS_OPERATOR)).status).toBe(404);
   }
   return res;
 }
@@ -93,7 +94,9 @@ describe('POST /v1/events', () => {
     expect((await postCoreEvents(core(), [inc])).status).toBe(202);
     const trace = await waitFor(
       async () => {
-        const t = (await (await fetch(`${origin.url}/v1/events/${inc.id}`)).json()) as {
+        const t = (await (
+          await fetch(`${origin.url}/v1/events/${inc.id}`, AS_OPERATOR)
+        ).json()) as {
           steps: { step: string; pageId?: string; renderVersion?: number }[];
         };
         return t.steps.filter((s) => s.step === 'applied').length === 2 ? t : null;
@@ -113,19 +116,21 @@ describe('POST /v1/events', () => {
     }
     expect(edge.pages.get('p2')?.get('incident:i1')?.id).toBe(inc.id);
 
-    const page = (await (await fetch(`${origin.url}/v1/pages/p2/events`)).json()) as {
+    const page = (await (await fetch(`${origin.url}/v1/pages/p2/events`, AS_OPERATOR)).json()) as {
       events: { id: string }[];
     };
     expect(page.events[0]?.id).toBe(inc.id);
-    const one = (await (await fetch(`${origin.url}/v1/pages/p2/events?limit=1`)).json()) as {
+    const one = (await (
+      await fetch(`${origin.url}/v1/pages/p2/events?limit=1`, AS_OPERATOR)
+    ).json()) as {
       events: unknown[];
     };
     expect(one.events).toHaveLength(1);
-    expect((await fetch(`${origin.url}/v1/pages/p2/events?limit=0`)).status).toBe(400);
+    expect((await fetch(`${origin.url}/v1/pages/p2/events?limit=0`, AS_OPERATOR)).status).toBe(400);
   });
 
   it('answers an unknown event id with 404 problem+json', async () => {
-    const res = await fetch(`${origin.url}/v1/events/evt_nope`);
+    const res = await fetch(`${origin.url}/v1/events/evt_nope`, AS_OPERATOR);
     expect(res.status).toBe(404);
     expect(res.headers.get('Content-Type')).toBe('application/problem+json');
   });
@@ -183,7 +188,7 @@ describe('POST /v1/events', () => {
       req.end();
     });
     expect(status).toBe(413);
-    expect((await fetch(`${origin.url}/v1/events/${big.id}`)).status).toBe(404);
+    expect((await fetch(`${origin.url}/v1/events/${big.id}`, AS_OPERATOR)).status).toBe(404);
   });
 
   it('refuses malformed JSON and a wrong content type', async () => {

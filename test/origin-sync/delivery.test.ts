@@ -9,6 +9,7 @@ import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { deletedEvent, incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
+  AS_OPERATOR,
   type RunningOriginSync,
   startOriginSync,
   syncKeyPair,
@@ -121,7 +122,9 @@ describe('delivery to the edge', () => {
     for (const id of ['a', 'b', 'c'])
       expect(edge.pages.get('p')?.get(`service:${id}`)).toBeDefined();
     expect(edge.pages.get('p')?.get('incident:i-poison')).toBeUndefined();
-    const trace = (await (await fetch(`${origin.url}/v1/events/${poison.id}`)).json()) as {
+    const trace = (await (
+      await fetch(`${origin.url}/v1/events/${poison.id}`, AS_OPERATOR)
+    ).json()) as {
       steps: { step: string; error?: string; detail?: string }[];
     };
     expect(trace.steps.at(-1)).toMatchObject({
@@ -129,7 +132,7 @@ describe('delivery to the edge', () => {
       error: expect.stringContaining('400'),
       detail: expect.stringContaining('dead-lettered'),
     });
-    const listed = (await (await fetch(`${origin.url}/v1/dead-letters`)).json()) as {
+    const listed = (await (await fetch(`${origin.url}/v1/dead-letters`, AS_OPERATOR)).json()) as {
       deadLetters: { pageId: string; eventId: string }[];
     };
     expect(listed.deadLetters).toMatchObject([{ pageId: 'p', eventId: poison.id }]);
@@ -137,12 +140,14 @@ describe('delivery to the edge', () => {
     // The operator fixes the edge and retries: it is delivered and leaves the dead letters.
     edge.refuseIds.clear();
     const retry = await fetch(`${origin.url}/v1/dead-letters/p/${poison.id}/retry`, {
+      ...AS_OPERATOR,
       method: 'POST',
     });
     expect(retry.status).toBe(200);
     await waitFor(async () => ((await health(origin)).deadLetters.count === 0 ? true : null));
     await waitFor(async () => edge.pages.get('p')?.get('incident:i-poison') ?? null);
     const again = await fetch(`${origin.url}/v1/dead-letters/p/${poison.id}/discard`, {
+      ...AS_OPERATOR,
       method: 'POST',
     });
     expect(again.status).toBe(404);
@@ -173,7 +178,7 @@ describe('delivery to the edge', () => {
       return now.deadLetters.count > 0 && now.outbox.depth === 0 ? now : null;
     });
     expect(h.deadLetters.pages).toBe(1);
-    const listed = (await (await fetch(`${origin.url}/v1/dead-letters`)).json()) as {
+    const listed = (await (await fetch(`${origin.url}/v1/dead-letters`, AS_OPERATOR)).json()) as {
       deadLetters: { pageId: string }[];
     };
     expect(new Set(listed.deadLetters.map((d) => d.pageId))).toEqual(new Set(['broken']));
@@ -217,7 +222,9 @@ describe('delivery to the edge', () => {
     ]);
     expect(edge.requests - requestsBefore).toBe(1);
     // The explorer survived the restart, outcome included.
-    const trace = (await (await fetch(`${second.url}/v1/events/${page.id}`)).json()) as {
+    const trace = (await (
+      await fetch(`${second.url}/v1/events/${page.id}`, AS_OPERATOR)
+    ).json()) as {
       steps: { step: string }[];
     };
     expect(trace.steps.map((s) => s.step)).toContain('applied');

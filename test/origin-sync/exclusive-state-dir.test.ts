@@ -42,6 +42,7 @@ async function launch(stateDir: string, ownPidNamespace: boolean): Promise<Start
     SYNC_HOST: '127.0.0.1',
     WORKER_URL: 'http://127.0.0.1:9',
     CORE_SIGNING_SECRET: 'exclusive',
+    OPERATOR_TOKEN: 'exclusive-operator-token',
     STATE_DIR: stateDir,
     LOG_LEVEL: 'info',
   };

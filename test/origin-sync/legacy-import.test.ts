@@ -15,6 +15,7 @@ import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
+  AS_OPERATOR,
   type RunningOriginSync,
   startOriginSync,
   syncKeyPair,
@@ -128,7 +129,7 @@ describe('import of the old journal', () => {
     const again = await postCoreEvents({ url: origin.url, secret: TEST_SECRET }, [svc, acked]);
     expect(await again.json()).toEqual({ accepted: 0, duplicates: 2 });
     const svcTrace = (await (
-      await fetch(`${origin.url}/v1/events/${svc.id}`)
+      await fetch(`${origin.url}/v1/events/${svc.id}`, AS_OPERATOR)
     ).json()) as EventTrace;
     expect(svcTrace.steps.map((s) => s.step)).toEqual([
       'received',
@@ -137,7 +138,7 @@ describe('import of the old journal', () => {
       'fanned_out',
     ]);
     const ackedTrace = (await (
-      await fetch(`${origin.url}/v1/events/${acked.id}`)
+      await fetch(`${origin.url}/v1/events/${acked.id}`, AS_OPERATOR)
     ).json()) as EventTrace;
     expect(ackedTrace.steps.map((s) => s.step)).toContain('pushed');
     // The catalogue came along: a new page showing `a` gets its current state and incidents.

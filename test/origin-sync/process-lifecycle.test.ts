@@ -30,9 +30,9 @@ describe('origin-sync process lifecycle', () => {
       });
     const core = { url: `http://127.0.0.1:${port}`, secret: 'lifecycle' };
     const first = await start();
-    expect((await postCoreEvents(core, [pageEvent({ id: 'p', serviceIds: ['a'] })])).status).toBe(
-      202,
-    );
+    // No hostnames: without a worker, a hostname claim cannot be checked and is refused (503).
+    const page = pageEvent({ id: 'p', serviceIds: ['a'], hostnames: [] });
+    expect((await postCoreEvents(core, [page])).status).toBe(202);
 
     const acknowledged: CoreEvent[] = [];
     let stop = false;
@@ -58,7 +58,8 @@ describe('origin-sync process lifecycle', () => {
     const health = (await (await fetch(`${core.url}/healthz`)).json()) as Health;
     expect(health.outbox.depth).toBe(acknowledged.length + 1);
     for (const event of [acknowledged[0], acknowledged.at(-1)] as CoreEvent[]) {
-      expect((await fetch(`${core.url}/v1/events/${event.id}`)).status).toBe(200);
+      const asOperator = { headers: { Authorization: `Bearer ${second.operatorToken}` } };
+      expect((await fetch(`${core.url}/v1/events/${event.id}`, asOperator)).status).toBe(200);
     }
     const again = await postCoreEvents(core, acknowledged.slice(-10));
     expect(await again.json()).toEqual({ accepted: 0, duplicates: 10 });

@@ -13,6 +13,7 @@ import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
+  AS_OPERATOR,
   type RunningOriginSync,
   startOriginSync,
   syncKeyPair,
@@ -42,7 +43,7 @@ async function send(origin: RunningOriginSync, events: CoreEvent[]): Promise<voi
 }
 
 async function trace(origin: RunningOriginSync, id: string): Promise<EventTrace> {
-  return (await (await fetch(`${origin.url}/v1/events/${id}`)).json()) as EventTrace;
+  return (await (await fetch(`${origin.url}/v1/events/${id}`, AS_OPERATOR)).json()) as EventTrace;
 }
 
 const health = async (o: RunningOriginSync) =>

@@ -13,6 +13,7 @@ import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import { pageEvent, serviceEvent } from '../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
+  AS_OPERATOR,
   type RunningOriginSync,
   startOriginSync,
   syncKeyPair,
@@ -71,8 +72,10 @@ describe('storage faults', () => {
     expect(health.storage.writable).toBe(false);
     expect(health.status).toBe('degraded');
     // The explorer still answers, and nothing of a refused batch was kept.
-    expect((await fetch(`${origin.url}/v1/events/${page.id}`)).status).toBe(200);
-    expect((await fetch(`${origin.url}/v1/events/${refusedBatch[0]?.id}`)).status).toBe(404);
+    expect((await fetch(`${origin.url}/v1/events/${page.id}`, AS_OPERATOR)).status).toBe(200);
+    expect(
+      (await fetch(`${origin.url}/v1/events/${refusedBatch[0]?.id}`, AS_OPERATOR)).status,
+    ).toBe(404);
 
     origin.sync.setMaxPageCount(1_000_000);
     const again = await postCoreEvents(core, refusedBatch);

@@ -75,6 +75,8 @@ interface Entry {
   createdAt: string;
   ownershipToken: string;
   dcvToken: string;
+  /** `custom_metadata` as created (absent: none). */
+  metadata?: Record<string, unknown>;
 }
 
 export interface CloudflareStandin {
@@ -87,7 +89,12 @@ export interface CloudflareStandin {
   /** A script for a hostname that will be created (or is). */
   script(hostname: string, steps: StatusStep[]): void;
   /** An existing custom hostname, as if created earlier by hand or by another replica. */
-  seed(hostname: string, steps?: StatusStep[], method?: string): string;
+  seed(
+    hostname: string,
+    steps?: StatusStep[],
+    method?: string,
+    metadata?: Record<string, unknown>,
+  ): string;
   failNext(fault: Fault): void;
   /** While true, every request gets 503 (the API is down). */
   down: boolean;
@@ -152,6 +159,7 @@ export async function startCloudflareStandin(
     return {
       id: entry.id,
       hostname: entry.hostname,
+      ...(entry.metadata ? { custom_metadata: entry.metadata } : {}),
       status: s.status,
       ssl: {
         id: `ssl-${entry.id}`,
@@ -228,7 +236,12 @@ export async function startCloudflareStandin(
       if (byHostname(b.hostname)) {
         return { status: 409, json: fail(1406, 'Duplicate custom hostname found.') };
       }
-      return { status: 201, json: ok(render(newEntry(b.hostname, String(b.ssl.method)))) };
+      const created = newEntry(b.hostname, String(b.ssl.method));
+      const metadata = (body as { custom_metadata?: unknown }).custom_metadata;
+      if (metadata && typeof metadata === 'object') {
+        created.metadata = metadata as Record<string, unknown>;
+      }
+      return { status: 201, json: ok(render(created)) };
     }
     if (path === '' && method === 'GET') {
       const wanted = query.get('hostname');
@@ -378,8 +391,15 @@ export async function startCloudflareStandin(
         entry.index = -1;
       }
     },
-    seed(hostname, steps = [WALK_TO_ACTIVE[WALK_TO_ACTIVE.length - 1]!], method = 'http') {
-      return newEntry(hostname, method, steps).id;
+    seed(
+      hostname,
+      steps = [WALK_TO_ACTIVE[WALK_TO_ACTIVE.length - 1]!],
+      method = 'http',
+      metadata,
+    ) {
+      const entry = newEntry(hostname, method, steps);
+      if (metadata) entry.metadata = metadata;
+      return entry.id;
     },
     failNext(fault) {
       faults.push({ ...fault });

@@ -10,6 +10,11 @@ import { silentLogger } from '../../origin-sync/log.ts';
 import { OriginSync, type OriginSyncOptions } from '../../origin-sync/service.ts';
 
 export const TEST_SECRET = 'test-core-secret';
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789';
+/** Request options that carry the operator token (for GET /v1/events/:id and the like). */
+export const AS_OPERATOR: RequestInit = {
+  headers: { Authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
+};
 
 export async function syncKeyPair(): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> {
   return generateKeyPair('EdDSA', { crv: 'Ed25519' });
@@ -21,12 +26,7 @@ export interface RunningOriginSync {
   stop(): Promise<void>;
 }
 
-export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
-
-export async function startOriginSync(
-  options: OriginSyncOptions & { operatorToken?: string },
-): Promise<RunningOriginSync> {
-  const { operatorToken = TEST_OPERATOR_TOKEN, ...opts } = options;
+export async function startOriginSync(opts: OriginSyncOptions): Promise<RunningOriginSync> {
   const sync = await OriginSync.start({
     log: silentLogger,
     ...opts,
@@ -40,7 +40,12 @@ export async function startOriginSync(
       timing: { poll: { initialMs: 20, maxMs: 200 }, ...opts.confirm?.timing },
     },
   });
-  const app = createApp({ sync, secret: TEST_SECRET, log: silentLogger, operatorToken });
+  const app = createApp({
+    sync,
+    secret: TEST_SECRET,
+    operatorToken: TEST_OPERATOR_TOKEN,
+    log: silentLogger,
+  });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((r) => server.once('listening', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

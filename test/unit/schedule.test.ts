@@ -8,7 +8,8 @@ import {
   timingFromEnv,
 } from '../../worker/coordinator/schedule.ts';
 
-const t = DEFAULT_TIMING;
+/** The debounce and maximum wait alone, as everything after a leading-edge render sees them. */
+const t = { ...DEFAULT_TIMING, quietMs: null };
 const clean: ScheduleState = {
   dirty: false,
   firstDirtyAt: null,
@@ -95,38 +96,65 @@ describe('shouldRender', () => {
     }
   });
 
-  it('turns 10,000 events over 10 s into at most 10 renders, each a second after the last write', () => {
+  it('turns 10,000 events over 10 s into at most 10 renders (11 with the leading edge), each a second after the last write', () => {
     // The coalescing benchmark's storm: a batch of 50 every 50 ms for 10 s. Each render spends
     // 80 ms writing KV while batches keep arriving; like the coordinator, a render marks its
     // start as the last flush and clears the first unrendered change, and marks its end again.
     const RENDER_MS = 80;
-    let s: ScheduleState = clean;
-    const renders: { start: number; end: number }[] = [];
-    const arrivals: number[] = [];
-    for (let now = T0; now <= T0 + 15_000; now += 10) {
-      if (now - T0 < 10_000 && (now - T0) % 50 === 0) {
-        s = { ...s, dirty: true, firstDirtyAt: s.firstDirtyAt ?? now, lastChangeAt: now };
-        arrivals.push(now);
+    for (const timing of [t, DEFAULT_TIMING]) {
+      let s: ScheduleState = clean;
+      const renders: { start: number; end: number }[] = [];
+      const arrivals: number[] = [];
+      for (let now = T0; now <= T0 + 15_000; now += 10) {
+        if (now - T0 < 10_000 && (now - T0) % 50 === 0) {
+          s = { ...s, dirty: true, firstDirtyAt: s.firstDirtyAt ?? now, lastChangeAt: now };
+          arrivals.push(now);
+        }
+        const current = renders.at(-1);
+        if (current && now === current.end) s = { ...s, lastFlushAt: now };
+        const busy = current !== undefined && now < current.end;
+        if (!busy && shouldRender(s, timing, now)) {
+          renders.push({ start: now, end: now + RENDER_MS });
+          s = { ...s, dirty: false, firstDirtyAt: null, lastFlushAt: now };
+        }
       }
-      const current = renders.at(-1);
-      if (current && now === current.end) s = { ...s, lastFlushAt: now };
-      const busy = current !== undefined && now < current.end;
-      if (!busy && shouldRender(s, t, now)) {
-        renders.push({ start: now, end: now + RENDER_MS });
-        s = { ...s, dirty: false, firstDirtyAt: null, lastFlushAt: now };
+      expect(renders.length).toBeLessThanOrEqual(timing.quietMs === null ? 10 : 11);
+      // With the leading edge the storm's first batch renders at once.
+      if (timing.quietMs !== null) expect(renders[0]!.start).toBe(T0);
+      for (let i = 1; i < renders.length; i++) {
+        expect(renders[i]!.start - renders[i - 1]!.end).toBeGreaterThanOrEqual(1000);
+      }
+      // Coalescing never starves the page: every batch is in a render that starts within the
+      // maximum wait (a render includes what arrived up to its start).
+      for (const at of arrivals) {
+        const next = renders.find((r) => r.start >= at);
+        expect(next).toBeDefined();
+        expect(next!.start - at).toBeLessThanOrEqual(t.maxWaitMs);
       }
     }
-    expect(renders.length).toBeLessThanOrEqual(10);
-    for (let i = 1; i < renders.length; i++) {
-      expect(renders[i]!.start - renders[i - 1]!.end).toBeGreaterThanOrEqual(1000);
-    }
-    // Coalescing never starves the page: every batch is in a render that starts within the
-    // maximum wait (a render includes what arrived up to its start).
-    for (const at of arrivals) {
-      const next = renders.find((r) => r.start >= at);
-      expect(next).toBeDefined();
-      expect(next!.start - at).toBeLessThanOrEqual(t.maxWaitMs);
-    }
+  });
+});
+
+describe('the leading edge', () => {
+  it('renders the first change after 2 s without a render at once', () => {
+    const first = { ...clean, dirty: true, firstDirtyAt: T0, lastChangeAt: T0 };
+    expect(renderDueAt(first, DEFAULT_TIMING)).toBe(T0);
+    const quiet = { ...first, lastFlushAt: T0 - 2000 };
+    expect(renderDueAt(quiet, DEFAULT_TIMING)).toBe(T0);
+  });
+
+  it('debounces a change that comes within 2 s of the last render, a second after it at the earliest', () => {
+    const s = { ...clean, dirty: true, firstDirtyAt: T0, lastChangeAt: T0, lastFlushAt: T0 - 1999 };
+    expect(renderDueAt(s, DEFAULT_TIMING)).toBe(T0 + 250);
+    const soon = { ...s, lastFlushAt: T0 - 100 };
+    expect(renderDueAt(soon, DEFAULT_TIMING)).toBe(T0 + 900);
+  });
+
+  it('is off with RENDER_LEADING_EDGE=off', () => {
+    const timing = timingFromEnv({ RENDER_LEADING_EDGE: 'off' });
+    expect(timing.quietMs).toBeNull();
+    const first = { ...clean, dirty: true, firstDirtyAt: T0, lastChangeAt: T0 };
+    expect(renderDueAt(first, timing)).toBe(T0 + 250);
   });
 });
 

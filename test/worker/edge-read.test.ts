@@ -1,6 +1,6 @@
-// The read path in front of KV: the Cache API for public documents (versioned, so a new render
-// shows at once), never for private ones; the coordinator on a KV miss within a time budget,
-// and the skeleton page past it.
+// The read path in front of KV: the Cache API for public documents (keyed by content, so a new
+// render shows at once), never for private ones; the coordinator on a KV miss within a time
+// budget, and the skeleton page past it.
 
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
@@ -9,8 +9,8 @@ import type { Env } from '../../worker/env.ts';
 import worker from '../../worker/index.ts';
 import { readDocument } from '../../worker/routes/read-document.ts';
 import type { HostRecord } from '../../worker/store/keys.ts';
-import { forgetVersions, rememberVersion } from '../../worker/store/page-version.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
+import { contentKeyInKv, forgetIsolate } from './support/seed.ts';
 import { TestPage } from './support/sync-client.ts';
 
 /** A visit through the worker, waiting for its background work (cache fills, renders). */
@@ -42,11 +42,14 @@ async function publicPage(id: string, host: string, serviceName: string): Promis
   return p;
 }
 
-/** KV as a location that has not seen the page's render yet. */
-async function forgetRender(pageId: string, path = '/'): Promise<void> {
-  await env.PAGES_KV.delete(`doc:${pageId}:public:${path}`);
-  await env.PAGES_KV.delete(`ver:${pageId}`);
-  forgetVersions(pageId);
+/** A document KV lost long after it was published (KV's copy of the pointer too), in an
+ * isolate that never held it. */
+async function loseRender(p: TestPage, path = '/'): Promise<void> {
+  const key = await contentKeyInKv(p.pageId, 'public', path);
+  if (key) await env.PAGES_KV.delete(key);
+  await env.PAGES_KV.delete(`ptr:${p.pageId}`);
+  forgetIsolate(p.pageId);
+  await p.advance(5 * 60_000);
 }
 
 describe('edge cache', () => {
@@ -55,11 +58,13 @@ describe('edge cache', () => {
     const first = await visit('l1.example');
     expect(first.res.status).toBe(200);
     expect(first.text).toContain('Cached API');
-    const { publishedVersion } = await p.status();
 
-    // With the document gone from KV, the same version is still served from the cache.
-    await env.PAGES_KV.delete('doc:page_l1:public:/');
-    rememberVersion('page_l1', publishedVersion);
+    // With the document gone from KV and the isolate fresh, the same content is still served
+    // from the location's cache.
+    const key = await contentKeyInKv('page_l1', 'public', '/');
+    expect(key).not.toBeNull();
+    await env.PAGES_KV.delete(key as string);
+    forgetIsolate('page_l1');
     const cached = await visit('l1.example');
     expect(cached.res.status).toBe(200);
     expect(cached.res.headers.get('ETag')).toBe(first.res.headers.get('ETag'));
@@ -110,8 +115,7 @@ describe('edge cache', () => {
       };
       const first = await read();
       expect(first.kind === 'document' && first.source, visibility).toBe('kv');
-      await env.PAGES_KV.delete(`doc:${id}:${variant}:/`);
-      rememberVersion(id, (await p.status()).publishedVersion);
+      await env.PAGES_KV.delete((await contentKeyInKv(id, variant, '/')) as string);
       const second = await read();
       // Not from a cache: KV no longer has it, so only the coordinator could answer.
       expect(second.kind === 'document' && second.source, visibility).toBe('coordinator');
@@ -122,7 +126,7 @@ describe('edge cache', () => {
 describe('a KV miss', () => {
   it('serves the coordinator render within the budget and writes it back to KV', async () => {
     const p = await publicPage('page_miss', 'miss.example', 'Missing API');
-    await forgetRender('page_miss');
+    await loseRender(p);
     const { res, text } = await visit('miss.example', '/', { RENDER_BUDGET_MS: '30000' });
     expect(res.status).toBe(200);
     expect(text).toContain('Missing API');
@@ -131,13 +135,13 @@ describe('a KV miss', () => {
 
     expect((await p.status()).dirty).toBe(true);
     await p.render();
-    expect(await env.PAGES_KV.get('doc:page_miss:public:/')).toContain('Missing API');
-    expect(await env.PAGES_KV.get('ver:page_miss')).not.toBeNull();
+    const key = await contentKeyInKv('page_miss', 'public', '/');
+    expect(await env.PAGES_KV.get(key as string)).toContain('Missing API');
   });
 
   it('sends the skeleton page past the budget and finishes the render in the background', async () => {
     const p = await publicPage('page_skel', 'skel.example', 'Skeleton API');
-    await forgetRender('page_skel');
+    await loseRender(p);
     const { res, text } = await visit('skel.example', '/', { RENDER_BUDGET_MS: '0' });
     expect(res.status).toBe(200);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
@@ -165,7 +169,8 @@ describe('a KV miss', () => {
     // The render the visitor did not wait for lands in KV.
     expect((await p.status()).dirty).toBe(true);
     await p.render();
-    expect(await env.PAGES_KV.get('doc:page_skel:public:/')).toContain('Skeleton API');
+    const key = await contentKeyInKv('page_skel', 'public', '/');
+    expect(await env.PAGES_KV.get(key as string)).toContain('Skeleton API');
     const full = await visit('skel.example');
     expect(full.text).toContain('<ol class="bars"');
   });
@@ -179,10 +184,10 @@ describe('a KV miss', () => {
   });
 
   it('answers 404 for an incident a rendered page does not have, and for one it never had', async () => {
-    await publicPage('page_404', 'nf.example', 'API');
+    const p = await publicPage('page_404', 'nf.example', 'API');
     expect((await visit('nf.example', '/incidents/i1')).res.status).toBe(200);
     expect((await visit('nf.example', '/incidents/nope')).res.status).toBe(404);
-    await forgetRender('page_404');
+    await loseRender(p);
     expect((await visit('nf.example', '/incidents/nope')).res.status).toBe(404);
   });
 });

@@ -12,7 +12,8 @@ import type { CoreEvent } from '../../worker/domain/schema.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { renderVariant } from '../../worker/render/documents.ts';
 import { forgetRenderMemos } from '../../worker/render/memo.ts';
-import { type DocumentMeta, docKey, docPrefix } from '../../worker/store/keys.ts';
+import type { DocumentMeta } from '../../worker/store/keys.ts';
+import { contentKey, parsePointer, pointerKey, slotOf } from '../../worker/store/pointer.ts';
 import { serviceEvent } from '../support/events.ts';
 import { TestPage } from './support/sync-client.ts';
 
@@ -59,13 +60,14 @@ async function expectKvIsFromScratch(p: TestPage): Promise<number> {
   const deployment = env.CF_VERSION_METADATA?.id;
   expect(deployment).toBeTruthy();
   const scratch = await renderVariant(snapshot!, 'public', at, { deployment });
-  const listed = await env.PAGES_KV.list({ prefix: docPrefix(p.pageId) });
-  expect(listed.keys.map((k) => k.name).sort()).toEqual(
-    scratch.map((d) => docKey(p.pageId, 'public', d.path)).sort(),
+  // The pointer names exactly the documents of a render from scratch, with their tags.
+  const pointer = parsePointer(await env.PAGES_KV.get(pointerKey(p.pageId)));
+  expect(pointer?.docs).toEqual(
+    Object.fromEntries(scratch.map((d) => [slotOf('public', d.path), d.etag])),
   );
   for (const doc of scratch) {
     const stored = await env.PAGES_KV.getWithMetadata<DocumentMeta>(
-      docKey(p.pageId, 'public', doc.path),
+      contentKey(p.pageId, 'public', doc.path, doc.etag),
     );
     expect(stored.value, doc.path).toBe(doc.body);
     expect(stored.metadata?.etag, doc.path).toBe(doc.etag);

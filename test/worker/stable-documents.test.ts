@@ -10,14 +10,15 @@ import { PageStorage } from '../../worker/coordinator/page-storage.ts';
 import { nextMidnight } from '../../worker/domain/time.ts';
 import type { DocumentMeta } from '../../worker/store/keys.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
+import { contentKeyInKv } from './support/seed.ts';
 import { TestPage } from './support/sync-client.ts';
 
 const HOUR = 3_600_000;
 
 async function stored(pageId: string, path: string): Promise<{ body: string; meta: DocumentMeta }> {
-  const { value, metadata } = await env.PAGES_KV.getWithMetadata<DocumentMeta>(
-    `doc:${pageId}:public:${path}`,
-  );
+  const key = await contentKeyInKv(pageId, 'public', path);
+  if (key === null) throw new Error(`no document ${path} in the pointer`);
+  const { value, metadata } = await env.PAGES_KV.getWithMetadata<DocumentMeta>(key);
   if (value === null || metadata === null) throw new Error(`no document ${path}`);
   return { body: value, meta: metadata };
 }

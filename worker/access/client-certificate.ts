@@ -1,7 +1,8 @@
 // mTLS: Cloudflare terminates TLS, checks the client certificate against the zone's CAs and
 // hands the result to the worker as `request.cf.tlsClientAuth`. A page accepts a certificate
 // only if one was presented, Cloudflare verified it (`SUCCESS`), it is not revoked, and it is
-// either one of the page's allowed certificates (SHA-256 fingerprint) or issued by the page's CA.
+// either one of the page's allowed certificates (SHA-256 fingerprint) or issued by the page's CA,
+// known by its key (the issuer's Subject Key Identifier), not by a DN any CA could write.
 import { z } from 'zod';
 import type { Access } from '../domain/schema.ts';
 
@@ -17,6 +18,7 @@ const TlsClientAuth = z.object({
   certIssuerDN: z.string().max(2048).optional(),
   certIssuerDNRFC2253: z.string().max(2048).optional(),
   certIssuerDNLegacy: z.string().max(2048).optional(),
+  certIssuerSKI: z.string().max(256).optional(),
 });
 
 /** The schema's normal form: lowercase hex without colons. */
@@ -26,7 +28,10 @@ export function normaliseFingerprint(raw: string): string {
 
 /** Whether a page's mTLS settings name anything a certificate could match. */
 export function mtlsConfigured(settings: MtlsSettings | undefined): settings is MtlsSettings {
-  return Boolean(settings && ((settings.fingerprints?.length ?? 0) > 0 || settings.issuerDN));
+  return Boolean(
+    settings &&
+      ((settings.fingerprints?.length ?? 0) > 0 || (settings.issuerSKIs?.length ?? 0) > 0),
+  );
 }
 
 export function clientCertificateAllowed(cf: unknown, settings: MtlsSettings): boolean {
@@ -46,11 +51,15 @@ export function clientCertificateAllowed(cf: unknown, settings: MtlsSettings): b
   ) {
     return true;
   }
+  // Issued by one of the page's CAs: by the CA's key, never by a DN string alone.
+  const ski = normaliseFingerprint(auth.certIssuerSKI ?? '');
+  if (!/^[0-9a-f]{16,128}$/.test(ski)) return false;
+  if (!settings.issuerSKIs?.some((allowed) => normaliseFingerprint(allowed) === ski)) return false;
   if (settings.issuerDN) {
     const wanted = settings.issuerDN.trim();
     return [auth.certIssuerDN, auth.certIssuerDNRFC2253, auth.certIssuerDNLegacy].some(
       (dn) => dn !== undefined && dn.trim() === wanted && dn.trim() !== '',
     );
   }
-  return false;
+  return true;
 }

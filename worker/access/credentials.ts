@@ -4,6 +4,8 @@
 
 export const TOKEN_COOKIE = '__Host-status-token';
 export const TOKEN_PARAM = 'token';
+/** The confirmation that a token link may replace the current session (decide.ts). */
+export const SWAP_PARAM = 'swap';
 
 export type TokenSource = 'query' | 'header' | 'cookie';
 
@@ -29,6 +31,11 @@ export function presentedToken(request: Request, url: URL): PresentedToken | nul
   }
   const cookie = cookieValue(request.headers.get('Cookie'), TOKEN_COOKIE);
   return cookie === null ? null : { token: cookie, source: 'cookie' };
+}
+
+/** The session cookie's token, whatever else the request presents. */
+export function cookieToken(request: Request): string | null {
+  return cookieValue(request.headers.get('Cookie'), TOKEN_COOKIE);
 }
 
 function cookieValue(header: string | null, name: string): string | null {
@@ -58,5 +65,6 @@ export function tokenCookie(token: string, expiresAt: number, now: number): stri
 export function withoutToken(url: URL): string {
   const clean = new URL(url);
   clean.searchParams.delete(TOKEN_PARAM);
+  clean.searchParams.delete(SWAP_PARAM);
   return `${clean.pathname}${clean.search}`;
 }

@@ -5,7 +5,13 @@
 import type { JWTPayload } from 'jose';
 import type { HostRecord } from '../store/keys.ts';
 import { clientCertificateAllowed, mtlsConfigured } from './client-certificate.ts';
-import { presentedToken, tokenCookie, withoutToken } from './credentials.ts';
+import {
+  cookieToken,
+  presentedToken,
+  SWAP_PARAM,
+  tokenCookie,
+  withoutToken,
+} from './credentials.ts';
 import type { JwtSettings } from './key-sets.ts';
 import { recallVerified, rememberVerified, tokenCacheKey } from './verified-tokens.ts';
 import { looksLikeToken, verifyViewerToken } from './viewer-token.ts';
@@ -16,6 +22,12 @@ export type AccessDecision =
   | { kind: 'allow'; variant: string }
   /** A valid token link: 303 to `location` (the URL without the token), setting `cookie`. */
   | { kind: 'establish'; variant: string; location: string; cookie: string }
+  /**
+   * A valid token link while a valid session for another viewer or audience exists: ask first
+   * (session-swap page). `swap` proves the answer comes from that page, `keep` is the URL
+   * without the token.
+   */
+  | { kind: 'confirm_swap'; token: string; swap: string; keep: string }
   /**
    * 401: no usable credential (`invalid_token` when one was presented and failed);
    * 403: a valid viewer whose credential does not include this page's content.
@@ -65,6 +77,24 @@ export async function decideAccess(
   }
 
   if (presented?.source === 'query' && token.ok) {
+    const current = cookieToken(request);
+    if (current !== null && current !== presented.token) {
+      const session = await checkToken(current, jwt as JwtSettings, record.pageId, now);
+      const claimName = jwt?.audienceClaim ?? DEFAULT_AUDIENCE_CLAIM;
+      const differs =
+        session.ok &&
+        (session.claims.sub !== token.claims.sub ||
+          session.claims[claimName] !== token.claims[claimName]);
+      const proof = await swapProof(current);
+      if (differs && url.searchParams.get(SWAP_PARAM) !== proof) {
+        return {
+          kind: 'confirm_swap',
+          token: presented.token,
+          swap: proof,
+          keep: withoutToken(url),
+        };
+      }
+    }
     return {
       kind: 'establish',
       variant,
@@ -96,4 +126,15 @@ async function checkToken(
   }
   rememberVerified(key, settings, result.claims, result.expiresAt, now);
   return { ok: true, claims: result.claims, expiresAt: result.expiresAt };
+}
+
+/** Only a page that saw the current session's cookie can name it: a link cannot carry this. */
+async function swapProof(currentToken: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(`session-swap\n${currentToken}`),
+  );
+  let hex = '';
+  for (const byte of new Uint8Array(digest).slice(0, 16)) hex += byte.toString(16).padStart(2, '0');
+  return hex;
 }

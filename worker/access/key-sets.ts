@@ -3,14 +3,10 @@
 // a `jwksUrl` becomes a remote key set that jose refreshes after `cacheMaxAge`, refetches at
 // most once per cooldown when a token names an unknown `kid` (key rotation), and gives up on
 // after a timeout so a slow identity provider cannot hold a visitor's request.
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  type JSONWebKeySet,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Access } from '../domain/schema.ts';
 import { ASYMMETRIC_ALGORITHMS, algorithmsForKeys } from './algorithms.ts';
+import { type RemoteKeySetOptions, remoteKeySet } from './remote-key-set.ts';
 
 export type JwtSettings = NonNullable<Access['jwt']>;
 
@@ -19,14 +15,17 @@ export interface PageKeys {
   algorithms: string[];
 }
 
-export const REMOTE_JWKS_OPTIONS = {
+export const REMOTE_JWKS_OPTIONS: RemoteKeySetOptions = {
   /** Give up fetching a key set after this long: the visitor gets an answer, not a hang. */
-  timeoutDuration: 3_000,
+  timeoutMs: 3_000,
   /** An unknown `kid` triggers a refetch at most this often (a flood of forged kids costs one fetch). */
-  cooldownDuration: 30_000,
+  cooldownMs: 30_000,
   /** Keys older than this are refetched on next use, so a revoked key stops working soon. */
-  cacheMaxAge: 10 * 60_000,
-} as const;
+  maxAgeMs: 10 * 60_000,
+  /** A dead endpoint is asked again after 30 s, then 1, 2, 4… minutes, at most every 10. */
+  backoffMs: 30_000,
+  maxBackoffMs: 10 * 60_000,
+};
 
 const MAX_ENTRIES = 1_000;
 
@@ -60,7 +59,7 @@ export function pageKeys(settings: JwtSettings): PageKeys | null {
     keys =
       remote.get(url) ??
       remember(remote, url, {
-        getKey: createRemoteJWKSet(new URL(url), REMOTE_JWKS_OPTIONS),
+        getKey: remoteKeySet(url, ASYMMETRIC_ALGORITHMS, REMOTE_JWKS_OPTIONS),
         algorithms: [...ASYMMETRIC_ALGORITHMS],
       });
   }

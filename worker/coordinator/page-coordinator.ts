@@ -12,14 +12,17 @@ import {
   renderDocument,
 } from '../render/documents.ts';
 import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
-import { forgetHosts } from '../store/host-lookup.ts';
-import { type DocumentMeta, docKey, type HostRecord, hostKey, versionKey } from '../store/keys.ts';
-import { rememberVersion } from '../store/page-version.ts';
+import { type DocumentMeta, docKey } from '../store/keys.ts';
+import { contentKeyOf, pointerKey, pointerOf, type RenderPointer } from '../store/pointer.ts';
+import { isolatePointers } from '../store/pointer-memo.ts';
 import type { PageRenderStatus, SyncResult } from '../sync/contract.ts';
-import { planBatch } from './apply.ts';
+import { type EntityRef, planBatch } from './apply.ts';
+import { registryOf } from './hostname-registry.ts';
 import { type KvWriter, kvWriter } from './kv-writer.ts';
+import { claimPageHostnames } from './page-claims.ts';
 import { type CoordinatorState, PageStorage } from './page-storage.ts';
 import { type DesiredDocument, keyedDocuments, planDocuments, planHosts } from './publish-plan.ts';
+import { RetiredDocuments } from './retired-documents.ts';
 import {
   backoffMs,
   type RenderTiming,
@@ -29,15 +32,19 @@ import {
   timingFromEnv,
 } from './schedule.ts';
 
-/** After taking a hostname over from another page, check it again this much later (that page's
- * clean-up may have read the old mapping just before we wrote ours). */
-const HOST_RECHECK_MS = 10_000;
 /** KV writes of one render in flight at once. */
 const WRITE_CONCURRENCY = 8;
 /** A miss render is reused for this long while nothing changes (a burst of misses, one render). */
 const MISS_RENDER_TTL_MS = 1000;
 /** Miss renders kept at once (one per variant and path asked for). */
 const MISS_RENDERS_KEPT = 16;
+/** KV may take this long to show a new key everywhere: a document is written again at most
+ * once in this time however many locations miss it. */
+const KV_VISIBLE_MS = 120_000;
+/** The KV layout this code writes (CoordinatorState.layout). */
+const LAYOUT = 2;
+/** Before LAYOUT 2: `ver:<pageId>` held the render version. */
+const legacyVersionKey = (pageId: string) => `ver:${pageId}`;
 
 export type MissAnswer =
   | { found: true; body: string; meta: DocumentMeta }
@@ -67,8 +74,9 @@ export interface PublishStats {
   rendered: string[];
 }
 
-function scheduleOf(s: CoordinatorState): ScheduleState {
+function scheduleOf(s: CoordinatorState, collectAt: number | null): ScheduleState {
   return {
+    collectAt,
     dirty: s.changeSeq > s.renderedSeq,
     firstDirtyAt: s.firstDirtyAt,
     lastChangeAt: s.lastChangeAt,
@@ -103,15 +111,6 @@ async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>
   }
 }
 
-function ownerOf(raw: string | null): string | null {
-  if (raw === null) return null;
-  try {
-    return (JSON.parse(raw) as Partial<HostRecord>).pageId ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * One per status page: serialises every write to that page. Stores batches durably (SQLite),
  * coalesces bursts into one render with alarms, and publishes every variant to KV.
@@ -127,12 +126,18 @@ export class PageCoordinator extends DurableObject<Env> {
     string,
     { seq: number; at: number; doc: RenderedDocument | null }
   >();
+  /** When a document KV did not show was last written again (in memory: a bound, no more). */
+  private readonly repaired = new Map<string, number>();
   /** In memory only: what the last publish rendered, for status() and tests. */
   private lastPublish: PublishStats | null = null;
+  /** The pointer of the last complete publish (built from SQL when this object wakes). */
+  private published: RenderPointer | null = null;
+  readonly retired: RetiredDocuments;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new PageStorage(ctx.storage.sql);
+    this.retired = new RetiredDocuments(ctx.storage.sql);
     this.kv = kvWriter(env.PAGES_KV);
     this.timing = timingFromEnv(env);
   }
@@ -142,16 +147,45 @@ export class PageCoordinator extends DurableObject<Env> {
    * (the runtime holds the answer until the SQL writes are committed).
    */
   async applyBatch(pageId: string, events: CoreEvent[]): Promise<SyncResult> {
+    const stored = {
+      stored: (ref: EntityRef) => this.storage.stored(ref),
+      seen: (id: string) => this.storage.seen(id),
+    };
+    // Hostnames are claimed before anything is stored: an upsert whose claim is refused is
+    // left out of the batch whole (and answered `refused`).
+    const preview = planBatch(events, stored);
+    const upserts = events.filter(
+      (e, i) => e.type === 'status_page.upserted' && preview.results[i]?.outcome === 'applied',
+    );
+    const refused = await claimPageHostnames(this.env, pageId, upserts);
+    const refusedIds = new Map(refused.map((r) => [r.eventId, r]));
     const now = this.clock();
+    let released: string[] = [];
     const result = this.ctx.storage.transactionSync((): SyncResult => {
+      const hostsBefore = this.storage.pageHostnames(pageId);
       const s = this.storage.state();
       if (s.pageId !== null && s.pageId !== pageId) {
         throw new Error(`coordinator of ${s.pageId} was sent a batch for ${pageId}`);
       }
-      const plan = planBatch(events, {
-        stored: (ref) => this.storage.stored(ref),
-        seen: (id) => this.storage.seen(id),
-      });
+      const kept = planBatch(
+        events.filter((e) => !refusedIds.has(e.id)),
+        stored,
+      );
+      const keptResults = new Map(kept.results.map((r) => [r.id, r]));
+      const plan = {
+        ...kept,
+        results: events.map((e): SyncResult['results'][number] => {
+          const lost = refusedIds.get(e.id);
+          if (lost) {
+            return {
+              id: e.id,
+              outcome: 'refused',
+              detail: `hostname ${lost.hostname} is held by page ${lost.holder}`,
+            };
+          }
+          return keptResults.get(e.id) ?? { id: e.id, outcome: 'duplicate' };
+        }),
+      };
       for (const change of plan.changes) this.storage.writeChange(change);
       const patch: Partial<CoordinatorState> = {
         pageId,
@@ -163,6 +197,8 @@ export class PageCoordinator extends DurableObject<Env> {
         patch.lastChangeAt = now;
       }
       this.storage.updateState(patch);
+      const hostsAfter = new Set(this.storage.pageHostnames(pageId));
+      released = hostsBefore.filter((h) => !hostsAfter.has(h));
       const after = this.storage.state();
       const dirty = after.changeSeq > after.renderedSeq;
       return {
@@ -171,6 +207,9 @@ export class PageCoordinator extends DurableObject<Env> {
         results: plan.results,
       };
     });
+    // Stored: the hostnames the page no longer has are free for another page to claim. (If
+    // this fails, the render's clean-up frees them.)
+    await Promise.allSettled(released.map((h) => registryOf(this.env, h).release(h, pageId)));
     await this.scheduleAlarm();
     return result;
   }
@@ -178,15 +217,39 @@ export class PageCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = this.clock();
     const s = this.storage.state();
-    const schedule = scheduleOf(s);
+    const collectAt = this.retired.nextDueAt();
+    const schedule = scheduleOf(s, collectAt);
     if (this.flushing || !shouldRender(schedule, this.timing, now)) {
       await this.scheduleAlarm();
       return;
     }
     const boundaryPassed = s.nextBoundary !== null && now >= s.nextBoundary;
     if (schedule.dirty || boundaryPassed) await this.flush(now);
-    else await this.recheckHosts(now);
+    // A re-check left by a version before the hostname registry: nothing to re-check now.
+    else if (s.hostRecheckAt !== null) this.storage.updateState({ hostRecheckAt: null });
+    if (collectAt !== null && now >= collectAt) await this.collect(now);
     await this.scheduleAlarm();
+  }
+
+  /**
+   * Which content is current for each document of the page: what every location asks at most
+   * about once a second (routes/current-pointer.ts). Null while this object has never known
+   * its page, or has not yet published in the current KV layout (readers then use KV's copy,
+   * or ask for the document itself).
+   */
+  async pointer(): Promise<RenderPointer | null> {
+    const s = this.storage.state();
+    if (s.pageId === null) return null;
+    if (s.layout !== LAYOUT && s.publishedVersion > 0) {
+      // Written before content keys: publish again, in this layout, at once.
+      if (s.changeSeq <= s.renderedSeq) {
+        this.markChanged(this.clock());
+        await this.scheduleAlarm();
+      }
+      return null;
+    }
+    this.published ??= pointerOf(s.pageId, s.publishedVersion, this.storage.writtenDocs());
+    return this.published;
   }
 
   /**
@@ -209,9 +272,15 @@ export class PageCoordinator extends DurableObject<Env> {
       return { found: false, reason: 'no_document' };
     const doc = await this.renderForMiss(snapshot, variant, path, s.changeSeq, now);
     if (!doc) return { found: false, reason: 'no_document' };
-    if (!dirty) {
-      // KV should hold this document but the reader did not find it (lost, or not yet visible
-      // where it read): write it again with the next render.
+    // KV should hold this document but the reader did not find it: lost, or not visible yet
+    // where it read (KV takes up to a minute or more). Write it again with the next render,
+    // once per document in that time: every location's first miss after a publish must not
+    // become a render each.
+    const repairedAt = this.repaired.get(key);
+    const repairedLately = repairedAt !== undefined && now - repairedAt < KV_VISIBLE_MS;
+    if (!dirty && !repairedLately) {
+      if (this.repaired.size >= 1024) this.repaired.clear();
+      this.repaired.set(key, now);
       this.storage.forgetDoc(key);
       this.markChanged(now);
       await this.scheduleAlarm();
@@ -262,7 +331,10 @@ export class PageCoordinator extends DurableObject<Env> {
   }
 
   private async scheduleAlarm(): Promise<void> {
-    const due = renderDueAt(scheduleOf(this.storage.state()), this.timing);
+    const due = renderDueAt(
+      scheduleOf(this.storage.state(), this.retired.nextDueAt()),
+      this.timing,
+    );
     if (due === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(due);
   }
@@ -306,10 +378,15 @@ export class PageCoordinator extends DurableObject<Env> {
     // Read everything this render needs before the first await: batches arriving while KV is
     // written change SQL, and they belong to the next render.
     const snapshot = pageId ? this.storage.snapshot(pageId, at) : null;
-    const writtenDocs = this.storage.writtenDocs();
-    // A due takeover re-check rewrites every hostname record, not only the changed ones.
-    const recheckDue = before.hostRecheckAt !== null && now >= before.hostRecheckAt;
-    const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts(), recheckDue);
+    const legacy = before.layout !== LAYOUT;
+    // Documents written in an older layout are not under their content keys: write them all.
+    const writtenDocs = legacy ? new Map<string, string>() : this.storage.writtenDocs();
+    const legacyDocs = legacy ? [...this.storage.writtenDocs().keys()] : [];
+    if (pageId && !this.published) {
+      // Readers asking during this render get the previous complete one, never half of this.
+      this.published = pointerOf(pageId, before.publishedVersion, writtenDocs);
+    }
+    const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts());
     // Changes stored from here on start a new debounce window.
     this.storage.updateState({ renderVersion: version, lastFlushAt: now, firstDirtyAt: null });
     let puts = 0;
@@ -327,40 +404,50 @@ export class PageCoordinator extends DurableObject<Env> {
       const docPlan = planDocuments(desired, writtenDocs);
       const renderedAt = at.toISOString();
       await inBatches(docPlan.put, async (doc) => {
-        await this.kv.put(doc.key, doc.render(), metaOf(doc, version, renderedAt));
+        const key = contentKeyOf(doc.key, doc.etag);
+        await this.kv.put(key, doc.render(), metaOf(doc, version, renderedAt));
         this.storage.recordDoc(doc.key, doc.etag, version);
+        this.retired.revive(key);
+        const replaced = writtenDocs.get(doc.key);
+        if (replaced !== undefined) this.retired.retire(contentKeyOf(doc.key, replaced), now);
         puts += 1;
       });
 
-      // Hostnames point at the page only once its documents are there.
-      let tookOver = false;
+      // Hostnames point at the page only once its documents are there, and only through the
+      // hostname's registry: it writes the record only for the page that holds the hostname.
       await inBatches(hostPlan.put, async ([host, record]) => {
-        const owner = ownerOf(await this.kv.get(hostKey(host)));
-        if (owner !== null && owner !== pageId) tookOver = true;
-        await this.kv.put(hostKey(host), record);
-        this.storage.recordHost(host, record);
-        forgetHosts(host);
-        puts += 1;
+        if (await registryOf(this.env, host).publish(host, pageId, record)) {
+          this.storage.recordHost(host, record);
+          puts += 1;
+        } else {
+          console.warn(
+            JSON.stringify({ level: 'warn', msg: 'hostname held by another page', pageId, host }),
+          );
+        }
       });
 
-      if (snapshot) await this.kv.put(versionKey(pageId), String(version));
-      else await this.kv.delete(versionKey(pageId));
+      // Documents no render produces now: out of the pointer, deleted once nobody can ask.
+      for (const key of docPlan.remove) {
+        const etag = writtenDocs.get(key);
+        if (etag !== undefined) this.retired.retire(contentKeyOf(key, etag), now);
+        this.storage.forgetDoc(key);
+      }
+      for (const key of legacyDocs) this.retired.retire(key, now);
+      if (legacy && before.publishedVersion > 0) {
+        this.retired.retire(legacyVersionKey(pageId), now);
+      }
+      // The pointer goes last: every document it names is in KV before it.
+      const pointer = pointerOf(pageId, version, this.storage.writtenDocs());
+      if (snapshot) await this.kv.put(pointerKey(pageId), JSON.stringify(pointer));
+      else await this.kv.delete(pointerKey(pageId));
       puts += snapshot ? 1 : 0;
       deletes += snapshot ? 0 : 1;
-
-      await inBatches(docPlan.remove, async (key) => {
-        await this.kv.delete(key);
-        this.storage.forgetDoc(key);
-        deletes += 1;
-      });
-      // A hostname that moved to another page may already name it: leave that record alone.
+      this.published = pointer;
+      // The registry deletes the record only if it is still this page's, whatever KV shows
+      // now (a stale read here once deleted the new owner's mapping), then frees the hostname.
       await inBatches(hostPlan.remove, async (host) => {
-        if (ownerOf(await this.kv.get(hostKey(host))) === pageId) {
-          await this.kv.delete(hostKey(host));
-          deletes += 1;
-        }
+        if (await registryOf(this.env, host).unpublish(host, pageId)) deletes += 1;
         this.storage.forgetHost(host);
-        forgetHosts(host);
       });
 
       this.storage.pruneUptime(at);
@@ -375,17 +462,14 @@ export class PageCoordinator extends DurableObject<Env> {
         failures: 0,
         retryAt: null,
         lastError: null,
+        layout: LAYOUT,
         renders: s.renders + 1,
         kvPuts: s.kvPuts + puts,
         kvDeletes: s.kvDeletes + deletes,
         nextBoundary: snapshot ? this.nextBoundary(snapshot, at) : null,
-        hostRecheckAt: tookOver
-          ? now + HOST_RECHECK_MS
-          : recheckDue
-            ? null
-            : this.storage.state().hostRecheckAt,
+        hostRecheckAt: null,
       });
-      rememberVersion(pageId, snapshot ? version : null);
+      isolatePointers.offer(pageId, { pointer: snapshot ? pointer : null, at: finishedAt }, true);
       this.lastPublish = {
         version,
         documents: desired.length,
@@ -422,23 +506,22 @@ export class PageCoordinator extends DurableObject<Env> {
     }
   }
 
-  /** Rewrites this page's hostname records after a takeover, in case the old owner's clean-up
-   * deleted one between its check and its delete. */
-  private async recheckHosts(now: number): Promise<void> {
-    const s = this.storage.state();
+  /** Deletes the documents that were replaced long enough ago that nobody can ask for them. */
+  private async collect(now: number): Promise<void> {
+    const due = this.retired.due(now);
+    let deletes = 0;
     try {
-      for (const [host, record] of this.storage.writtenHosts()) {
-        await this.kv.put(hostKey(host), record);
-        forgetHosts(host);
-      }
-      // The last write happened now (not when the alarm began): the next keeps a second away.
-      this.storage.updateState({ hostRecheckAt: null, lastFlushAt: this.clock() });
-    } catch (err) {
-      this.storage.updateState({
-        hostRecheckAt: now + backoffMs(s.failures + 1),
-        lastError: String(err),
-        lastFlushAt: this.clock(),
+      await inBatches(due, async (key) => {
+        await this.kv.delete(key);
+        this.retired.forget(key);
+        deletes += 1;
       });
+    } catch (err) {
+      this.storage.updateState({ lastError: String(err) });
+    } finally {
+      const s = this.storage.state();
+      // Not a render: deletes of other keys than a render writes leave its second alone.
+      this.storage.updateState({ kvDeletes: s.kvDeletes + deletes });
     }
   }
 

@@ -38,6 +38,9 @@ export interface CoordinatorState {
   kvPuts: number;
   kvDeletes: number;
   lastError: string | null;
+  /** How KV is laid out for this page: 2 = immutable content keys and a render pointer
+   * (store/pointer.ts); null = before that (documents under their slot key, `ver:`). */
+  layout: number | null;
 }
 
 const COLUMNS: Record<keyof CoordinatorState, string> = {
@@ -59,6 +62,7 @@ const COLUMNS: Record<keyof CoordinatorState, string> = {
   kvPuts: 'kv_puts',
   kvDeletes: 'kv_deletes',
   lastError: 'last_error',
+  layout: 'layout',
 };
 
 // `created_at`/`updated_at` of an entity: the core's `occurredAt` of the first and the latest
@@ -98,6 +102,7 @@ const ADDED_COLUMNS: readonly [table: string, column: string, type: string][] = 
   ['entities', 'created_at', 'TEXT'],
   ['entities', 'updated_at', 'TEXT'],
   ['coordinator_state', 'published_at', 'INTEGER'],
+  ['coordinator_state', 'layout', 'INTEGER'],
 ];
 
 function addMissingColumns(sql: SqlStorage): void {
@@ -164,6 +169,7 @@ export class PageStorage {
       kvPuts: num(row.kv_puts),
       kvDeletes: num(row.kv_deletes),
       lastError: row.last_error === null ? null : String(row.last_error),
+      layout: numOrNull(row.layout),
     };
   }
 
@@ -233,6 +239,15 @@ export class PageStorage {
       change.firstOccurredAt,
       change.occurredAt,
     );
+  }
+
+  /** The hostnames of the stored page (none if it is unknown or deleted). */
+  pageHostnames(pageId: string): string[] {
+    const row = this.sql
+      .exec<Row>("SELECT data FROM entities WHERE kind = 'page' AND id = ? AND deleted = 0", pageId)
+      .toArray()[0];
+    if (!row || typeof row.data !== 'string') return [];
+    return (JSON.parse(row.data) as Pick<StatusPage, 'hostnames'>).hostnames;
   }
 
   // --- seen event ids -------------------------------------------------------------------

@@ -1,6 +1,7 @@
-// Pure: when the coordinator should next render. A burst of changes becomes one render: wait
-// for a quiet moment (debounce) but never longer than the maximum wait after the first
-// unrendered change; never start writing KV within a second of the previous write (KV allows
+// Pure: when the coordinator should next render. The first change after a quiet period (no
+// render for `quietMs`) renders at once: that is the moment an incident is posted, and nothing
+// is gained by waiting. What follows it becomes one render per burst: wait for a quiet moment
+// (debounce) but never longer than the maximum wait after the first unrendered change; never start writing KV within a second of the previous write (KV allows
 // one write per key per second); after a failure, back off; and wake up when the clock alone
 // changes what the page shows.
 
@@ -9,12 +10,15 @@ export interface RenderTiming {
   maxWaitMs: number;
   /** KV's limit: one write per key per second. Every render writes at most once per key. */
   minIntervalMs: number;
+  /** A change this long after the last render renders at once (null: never at once). */
+  quietMs: number | null;
 }
 
 export const DEFAULT_TIMING: RenderTiming = {
   debounceMs: 250,
   maxWaitMs: 2000,
   minIntervalMs: 1000,
+  quietMs: 2000,
 };
 
 export interface ScheduleState {
@@ -32,6 +36,15 @@ export interface ScheduleState {
   nextBoundary: number | null;
   /** A takeover of a hostname from another page is checked again at this time. */
   hostRecheckAt: number | null;
+  /** Replaced documents can be deleted from KV from this time on (null: none waiting). */
+  collectAt?: number | null;
+}
+
+/** Whether the unrendered changes began after a quiet period: then they render at once. */
+export function leadingEdge(s: ScheduleState, t: RenderTiming): boolean {
+  if (!s.dirty || t.quietMs === null) return false;
+  const firstAt = s.firstDirtyAt ?? s.lastChangeAt ?? 0;
+  return s.lastFlushAt === null || firstAt - s.lastFlushAt >= t.quietMs;
 }
 
 /** When the next render is due, or null when nothing will change the page by itself. */
@@ -40,10 +53,11 @@ export function renderDueAt(s: ScheduleState, t: RenderTiming): number | null {
   if (s.dirty) {
     const changedAt = s.lastChangeAt ?? s.firstDirtyAt ?? 0;
     const firstAt = s.firstDirtyAt ?? changedAt;
-    due = Math.min(changedAt + t.debounceMs, firstAt + t.maxWaitMs);
+    due = leadingEdge(s, t) ? firstAt : Math.min(changedAt + t.debounceMs, firstAt + t.maxWaitMs);
   }
   if (s.nextBoundary !== null) due = Math.min(due, s.nextBoundary);
   if (s.hostRecheckAt !== null) due = Math.min(due, s.hostRecheckAt);
+  if (s.collectAt != null) due = Math.min(due, s.collectAt);
   if (!Number.isFinite(due)) return null;
   if (s.lastFlushAt !== null) due = Math.max(due, s.lastFlushAt + t.minIntervalMs);
   if (s.retryAt !== null) due = Math.max(due, s.retryAt);
@@ -69,15 +83,18 @@ function positiveInt(raw: string | undefined, fallback: number): number {
   return Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
-/** Timing from the environment (RENDER_DEBOUNCE_MS, RENDER_MAX_WAIT_MS), defaults otherwise. */
+/** Timing from the environment (RENDER_DEBOUNCE_MS, RENDER_MAX_WAIT_MS, RENDER_LEADING_EDGE),
+ * defaults otherwise. */
 export function timingFromEnv(env: {
   RENDER_DEBOUNCE_MS?: string;
   RENDER_MAX_WAIT_MS?: string;
+  RENDER_LEADING_EDGE?: string;
 }): RenderTiming {
   const debounceMs = positiveInt(env.RENDER_DEBOUNCE_MS, DEFAULT_TIMING.debounceMs);
   const maxWaitMs = Math.max(
     debounceMs,
     positiveInt(env.RENDER_MAX_WAIT_MS, DEFAULT_TIMING.maxWaitMs),
   );
-  return { debounceMs, maxWaitMs, minIntervalMs: DEFAULT_TIMING.minIntervalMs };
+  const quietMs = env.RENDER_LEADING_EDGE === 'off' ? null : DEFAULT_TIMING.quietMs;
+  return { debounceMs, maxWaitMs, minIntervalMs: DEFAULT_TIMING.minIntervalMs, quietMs };
 }

@@ -35,11 +35,66 @@ export function isValidHostname(host: string): boolean {
   return host.split('.').every((label) => LABEL.test(label));
 }
 
+/** A name in punycode (`bücher.example` → `xn--bcher-kva.example`), or null if it is none. */
+function toPunycode(host: string): string | null {
+  if (/^[\x21-\x7e]*$/.test(host)) return host;
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return null;
+  }
+}
+
+const IPV4 = /^\d+(\.\d+){0,3}$/;
+
+/**
+ * Why a normalised name cannot be a page's hostname (null: it can). Every hostname a page may
+ * claim is a public DNS name of its own: never `localhost`, an IP literal or a wildcard, which
+ * would let a page claim names that are not a customer's (issue 12).
+ */
+export function hostnameRefusal(host: string): string | null {
+  if (host.includes('*')) return 'a wildcard is not a hostname';
+  if (host.startsWith('[') || host.includes(':') || IPV4.test(host)) {
+    return 'an IP address is not a hostname';
+  }
+  if (host === 'localhost') return 'localhost is not a hostname';
+  if (!isValidHostname(host)) return 'not a valid DNS hostname';
+  const labels = host.split('.');
+  if (labels.length < 2) return 'a hostname has at least two labels (status.example.com)';
+  // A top-level domain is never all digits: such a name is an IP address in disguise.
+  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return 'an IP address is not a hostname';
+  return null;
+}
+
+const LOCAL_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa', '.lan'];
+
+/**
+ * The edge fetches a page's `jwksUrl`: it must not be pointed at an address (a private or
+ * loopback one, the metadata service) or a name only a local network resolves.
+ */
+export function isPublicHostUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  if (hostnameRefusal(host) !== null) return false;
+  return !LOCAL_SUFFIXES.some((s) => host.endsWith(s));
+}
+
 export const Hostname = z
   .string()
   .max(260)
-  .transform(normaliseHostname)
-  .refine(isValidHostname, 'not a valid DNS hostname');
+  .transform((raw, ctx) => {
+    const host = toPunycode(normaliseHostname(raw));
+    const refusal = host === null ? 'not a valid DNS hostname' : hostnameRefusal(host);
+    if (refusal !== null || host === null) {
+      ctx.addIssue({ code: 'custom', message: refusal ?? 'not a valid DNS hostname' });
+      return z.NEVER;
+    }
+    return host;
+  });
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -107,27 +162,60 @@ export const Fingerprint = z
   .transform((s) => s.replaceAll(':', '').toLowerCase())
   .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 fingerprint in hex'));
 
-export const Access = z.object({
-  jwt: z
-    .object({
-      issuer: z.string().min(1).max(512),
-      audience: z.string().min(1).max(512).optional(),
-      jwks: z.object({ keys: z.array(PublicJwk).min(1).max(32) }).optional(),
-      jwksUrl: HttpUrl.refine((u) => u.startsWith('https:'), 'jwksUrl must be https').optional(),
-      audienceClaim: z.string().min(1).max(128).optional(),
-    })
-    .refine((j) => j.jwks !== undefined || j.jwksUrl !== undefined, 'jwks or jwksUrl is required')
-    .optional(),
-  mtls: z
-    .object({
-      fingerprints: z.array(Fingerprint).max(1000).optional(),
-      issuerDN: z.string().min(1).max(1024).optional(),
-    })
-    .optional(),
-  require: z.enum(['any', 'all']).optional(),
-  /** Extension: where to send a browser that has no credential, instead of the 401 page. */
-  loginUrl: HttpUrl.optional(),
-});
+export const KeyIdentifier = z
+  .string()
+  .transform((s) => s.replaceAll(':', '').toLowerCase())
+  .pipe(z.string().regex(/^[0-9a-f]{16,128}$/, 'a key identifier in hex'));
+
+export const Access = z
+  .object({
+    jwt: z
+      .object({
+        issuer: z.string().min(1).max(512),
+        audience: z.string().min(1).max(512).optional(),
+        jwks: z.object({ keys: z.array(PublicJwk).min(1).max(32) }).optional(),
+        jwksUrl: HttpUrl.refine((u) => u.startsWith('https:'), 'jwksUrl must be https')
+          .refine(
+            isPublicHostUrl,
+            'jwksUrl must name a public host, not an IP address or a local name',
+          )
+          .optional(),
+        audienceClaim: z.string().min(1).max(128).optional(),
+      })
+      .refine((j) => j.jwks !== undefined || j.jwksUrl !== undefined, 'jwks or jwksUrl is required')
+      .optional(),
+    mtls: z
+      .object({
+        fingerprints: z.array(Fingerprint).max(1000).optional(),
+        /** Extension: the issuing CAs' Subject Key Identifiers (hex), matched against
+         * Cloudflare's `certIssuerSKI`. A DN is a string any CA can put in a certificate. */
+        issuerSKIs: z.array(KeyIdentifier).min(1).max(100).optional(),
+        /** With `issuerSKIs` only: then the issuer's DN must match too. */
+        issuerDN: z.string().min(1).max(1024).optional(),
+      })
+      .refine(
+        (m) => m.issuerDN === undefined || m.issuerSKIs !== undefined,
+        'issuerDN alone does not identify a CA: name its key in issuerSKIs',
+      )
+      .optional(),
+    require: z.enum(['any', 'all']).optional(),
+    /** Extension: where to send a browser that has no credential, instead of the 401 page. */
+    loginUrl: HttpUrl.optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.require !== 'all') return;
+    // "all" with one side missing would be a door nobody can open, or one that opens on one key.
+    if (!a.jwt)
+      ctx.addIssue({ code: 'custom', path: ['jwt'], message: 'require "all" needs jwt keys' });
+    const mtls = a.mtls;
+    if (!mtls || ((mtls.fingerprints?.length ?? 0) === 0 && !mtls.issuerSKIs)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mtls'],
+        message: 'require "all" needs an mTLS allowlist (fingerprints or issuerSKIs)',
+      });
+    }
+  });
 
 export const ServiceGroup = z.object({ id: ResourceId, name: Name, serviceIds: IdList });
 export const Audience = z.object({ id: ResourceId, name: Name, serviceIds: IdList });

@@ -22,7 +22,9 @@ export const DATA_DOCUMENT_CSP = "default-src 'none'";
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'strict-origin-when-cross-origin',
-  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  // Not `includeSubDomains`: on a customer's hostname it would pin HTTPS on every name of the
+  // customer's domain, which is theirs to decide.
+  'Strict-Transport-Security': 'max-age=31536000',
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',

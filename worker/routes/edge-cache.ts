@@ -1,12 +1,12 @@
 // L1: the Cache API of the location, in front of KV, for PUBLIC documents only. Entries are
-// keyed by the page's render version (and page id, since a hostname can move to another
-// page), so a new render is never hidden behind an older cached copy: once the isolate knows
-// the new version, every lookup uses new keys. Nothing is ever purged; old entries expire.
+// keyed by the document's immutable content key (store/pointer.ts: it carries the ETag), so
+// an entry is never wrong and never needs purging: a new render names new keys in its
+// pointer, and old entries simply stop being asked for and expire.
 import type { DocumentMeta } from '../store/keys.ts';
+import type { LocationCache } from './read-location.ts';
 
-/** An entry can be wrong only if KV served an older document than its version key said (KV
- * is eventually consistent across locations); this bounds how long such an entry lives. */
-const ENTRY_TTL_S = 60;
+/** Content under a key never changes: the TTL only bounds how long an unused entry stays. */
+const ENTRY_TTL_S = 3600;
 const META_HEADER = 'X-Document-Meta';
 
 export interface CachedDocument {
@@ -14,20 +14,19 @@ export interface CachedDocument {
   meta: DocumentMeta;
 }
 
-function entryKey(hostname: string, pageId: string, version: number, path: string): Request {
+function entryKey(hostname: string, path: string, contentKey: string): Request {
   const url = new URL(`https://${hostname}${path}`);
-  url.searchParams.set('__page', pageId);
-  url.searchParams.set('__render', String(version));
+  url.searchParams.set('__doc', contentKey);
   return new Request(url.toString(), { method: 'GET' });
 }
 
 export async function matchCached(
+  cache: LocationCache,
   hostname: string,
-  pageId: string,
-  version: number,
   path: string,
+  contentKey: string,
 ): Promise<CachedDocument | null> {
-  const hit = await caches.default.match(entryKey(hostname, pageId, version, path));
+  const hit = await cache.match(entryKey(hostname, path, contentKey));
   const raw = hit?.headers.get(META_HEADER);
   if (!hit || !raw) return null;
   try {
@@ -38,10 +37,10 @@ export async function matchCached(
 }
 
 export function putCached(
+  cache: LocationCache,
   hostname: string,
-  pageId: string,
-  version: number,
   path: string,
+  contentKey: string,
   body: string,
   meta: DocumentMeta,
 ): Promise<void> {
@@ -52,5 +51,5 @@ export function putCached(
       [META_HEADER]: JSON.stringify(meta),
     },
   });
-  return caches.default.put(entryKey(hostname, pageId, version, path), entry);
+  return cache.put(entryKey(hostname, path, contentKey), entry);
 }

@@ -1,20 +1,26 @@
-// Where a document comes from on the read path, cheapest first:
-//   L0  the isolate's memory (public documents only), keyed by the page's render version;
-//   L1  the location's Cache API (public documents only), keyed by the page's render version;
-//   L2  KV: one operation per view. When the isolate's memo of the page's version is stale,
-//       the version key and the document are read together in ONE bulk KV get;
-//   L3  the page's coordinator, only on a KV miss for a document that should exist, within
-//       a time budget; past the budget HTML readers get the skeleton page and the render
-//       finishes in the background.
+// Where a document comes from on the read path. First which render is current: the page's
+// render pointer (current-pointer.ts: the coordinator's answer, shared within the location
+// for a second, with fallbacks). The pointer names each document's immutable content key;
+// that content is then read cheapest first:
+//   L0  the isolate's memory (public documents only);
+//   L1  the location's Cache API (public documents only);
+//   L2  KV: one operation. KV may not show a key written moments ago in this location yet;
+//   L3  the page's coordinator, then, within a time budget; past the budget HTML readers get
+//       the skeleton page and the render finishes in the background.
+// No layer can hold an older body under a newer key, so no location serves an older render
+// after a newer one. docs/freshness.md has the consistency model this is tested against.
 import type { MissAnswer } from '../coordinator/page-coordinator.ts';
 import type { Env } from '../env.ts';
 import { NO_STORE } from '../http/headers.ts';
 import { problemResponse } from '../http/problem.ts';
 import { skeletonPage } from '../render/skeleton.ts';
-import { type DocumentMeta, docKey, type HostRecord, versionKey } from '../store/keys.ts';
-import { memoisedVersion, parseVersion, rememberVersion } from '../store/page-version.ts';
+import type { DocumentMeta, HostRecord } from '../store/keys.ts';
+import { contentKey, slotOf } from '../store/pointer.ts';
+import { isolatePointers, type PointerMemo } from '../store/pointer-memo.ts';
+import { currentPointer } from './current-pointer.ts';
 import { matchCached, putCached } from './edge-cache.ts';
-import { memoryHit, remember } from './isolate-cache.ts';
+import { type DocumentMemory, isolateDocuments } from './isolate-cache.ts';
+import { locationOf, type ReadLocation } from './read-location.ts';
 import { pathLanguage, withoutLanguage } from './visitor-paths.ts';
 
 const DEFAULT_BUDGET_MS = 50;
@@ -32,6 +38,12 @@ export type DocumentRead =
   /** A complete answer that is not the document: the skeleton page, or 503. */
   | { kind: 'response'; response: Response };
 
+/** What one isolate keeps between requests. */
+export interface IsolateMemory {
+  pointers: PointerMemo;
+  documents: DocumentMemory;
+}
+
 export interface ReadRequest {
   env: Env;
   ctx: { waitUntil(promise: Promise<unknown>): void };
@@ -39,9 +51,11 @@ export interface ReadRequest {
   record: HostRecord;
   variant: string;
   path: string;
+  /** The location's storage and coordinator (default: from `env`). */
+  location?: ReadLocation;
+  /** The isolate's memory (default: this isolate's). */
+  isolate?: IsolateMemory;
 }
-
-type KvDoc = { value: string | null; metadata: DocumentMeta | null } | null;
 
 function isHtmlPath(prefixed: string): boolean {
   const path = withoutLanguage(prefixed);
@@ -56,63 +70,87 @@ export function budgetMs(env: Env): number {
 export async function readDocument(req: ReadRequest): Promise<DocumentRead> {
   const { env, ctx, hostname, record, variant, path } = req;
   const { pageId } = record;
+  const location = req.location ?? locationOf(env);
+  const isolate = req.isolate ?? { pointers: isolatePointers, documents: isolateDocuments };
   // Only the public variant of a public page may enter a cache another viewer can hit.
   const cacheable = record.visibility === 'public' && variant === 'public';
-  const key = docKey(pageId, variant, path);
 
-  let version = memoisedVersion(pageId);
-  if (cacheable && typeof version === 'number') {
-    const held = memoryHit(pageId, version, path);
+  const pointer = await currentPointer({
+    location,
+    memo: isolate.pointers,
+    hostname,
+    pageId,
+    waitUntil: (p) => ctx.waitUntil(p),
+  });
+  const etag = pointer?.docs[slotOf(variant, path)];
+  if (pointer === null || etag === undefined) {
+    // A rendered page that lacks an incident page simply has no such incident. Everything
+    // else (a page with no complete render yet, or a document every variant has) asks the
+    // coordinator, which answers "no such document" cheaply from its own records. So has a
+    // rendered page that is not served in the language asked for.
+    if (
+      pointer !== null &&
+      pointer.version > 0 &&
+      (path.startsWith('/incidents/') || pathLanguage(path))
+    ) {
+      return { kind: 'missing' };
+    }
+    return fromCoordinator(req, location, isolate, null);
+  }
+
+  const key = contentKey(pageId, variant, path, etag);
+  if (cacheable) {
+    const held = isolate.documents.hit(key, location.now());
     if (held) return { kind: 'document', body: held.body, meta: held.meta, source: 'memory' };
-    const hit = await matchCached(hostname, pageId, version, path);
+    const hit = await matchCached(location.cache, hostname, path, key);
     if (hit) {
       const body = await new Response(hit.body).text();
-      remember(pageId, version, path, body, hit.meta);
+      isolate.documents.remember(key, body, hit.meta, location.now());
       return { kind: 'document', body, meta: hit.meta, source: 'cache' };
     }
   }
 
-  let doc: KvDoc;
-  if (version === undefined) {
-    const both = await env.PAGES_KV.getWithMetadata<DocumentMeta>(
-      [versionKey(pageId), key],
-      'text',
-    );
-    version = parseVersion(both.get(versionKey(pageId))?.value ?? null);
-    rememberVersion(pageId, version);
-    doc = both.get(key) ?? null;
-  } else {
-    doc = await env.PAGES_KV.getWithMetadata<DocumentMeta>(key, 'text');
-  }
-
-  if (doc && doc.value !== null && doc.metadata) {
-    if (cacheable && version !== null) {
-      // The document read now is at least as new as `version` (the coordinator writes the
-      // version key after the documents), so it may be cached under it.
-      ctx.waitUntil(
-        putCached(hostname, pageId, version, path, doc.value, doc.metadata).catch(() => {}),
-      );
-      remember(pageId, version, path, doc.value, doc.metadata);
-    }
+  const doc = await location.kv.getWithMetadata(key);
+  if (doc.value !== null && doc.metadata) {
+    if (cacheable) keep(req, location, isolate, key, doc.value, doc.metadata);
     return { kind: 'document', body: doc.value, meta: doc.metadata, source: 'kv' };
   }
-
-  // A rendered page that lacks an incident page simply has no such incident. Everything else
-  // (a page with no complete render here yet, or a document every variant has) asks the
-  // coordinator, which answers "no such document" cheaply from its own records.
-  // So has a page that is not served in the language asked for.
-  if (version !== null && (path.startsWith('/incidents/') || pathLanguage(path))) {
-    return { kind: 'missing' };
-  }
-  return fromCoordinator(req);
+  // Written moments ago, and not visible in this location's KV yet: the coordinator has it.
+  return fromCoordinator(req, location, isolate, cacheable ? key : null);
 }
 
-async function fromCoordinator(req: ReadRequest): Promise<DocumentRead> {
+function keep(
+  req: ReadRequest,
+  location: ReadLocation,
+  isolate: IsolateMemory,
+  key: string,
+  body: string,
+  meta: DocumentMeta,
+): void {
+  req.ctx.waitUntil(
+    putCached(location.cache, req.hostname, req.path, key, body, meta).catch(() => {}),
+  );
+  isolate.documents.remember(key, body, meta, location.now());
+}
+
+/**
+ * `key`: the content key the pointer named, when the answer may be cached under it. The
+ * coordinator answers from its current state, never older than what the pointer named.
+ */
+async function fromCoordinator(
+  req: ReadRequest,
+  location: ReadLocation,
+  isolate: IsolateMemory,
+  key: string | null,
+): Promise<DocumentRead> {
   const { env, ctx, record, variant, path } = req;
   const html = isHtmlPath(path);
   const budget = html ? budgetMs(env) : NON_HTML_BUDGET_MS;
-  const stub = env.PAGE_COORDINATOR.get(env.PAGE_COORDINATOR.idFromName(record.pageId));
-  const answer: Promise<MissAnswer> = stub.documentOnMiss(variant, path);
+  const answer: Promise<MissAnswer> = location.coordinator.documentOnMiss(
+    record.pageId,
+    variant,
+    path,
+  );
   const settled = answer.then(
     (a) => a,
     (err: unknown) => {
@@ -146,6 +184,7 @@ async function fromCoordinator(req: ReadRequest): Promise<DocumentRead> {
     return { kind: 'response', response: html ? await skeletonResponse() : unavailable() };
   }
   if (!result.found) return { kind: 'missing' };
+  if (key !== null) keep(req, location, isolate, key, result.body, result.meta);
   return { kind: 'document', body: result.body, meta: result.meta, source: 'coordinator' };
 }
 

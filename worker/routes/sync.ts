@@ -1,6 +1,6 @@
 // POST /_sync/pages/:pageId — origin-sync hands a page's batch of core events to the page's
-// coordinator (the contract is worker/sync/contract.ts). The token is checked before the body
-// is even parsed, and nothing reaches the coordinator unless both are good: a refused request
+// coordinator (the contract is worker/sync/contract.ts). The token's signature, expiry and page
+// are checked before the body is even read, its digest while the body streams, and nothing reaches the coordinator unless both are good: a refused request
 // stores nothing. 200 only once the coordinator has committed the batch.
 // GET /_sync/pages/:pageId/status — what the coordinator has published, for origin-sync to
 // confirm the render versions it was promised.
@@ -9,9 +9,10 @@ import type { z } from 'zod';
 import type { Env } from '../env.ts';
 import { problemResponse } from '../http/problem.ts';
 import { MAX_SYNC_BYTES, SyncBatch, syncReadRequest, syncStatusPath } from '../sync/contract.ts';
-import { importSyncKey, verifySyncReadToken, verifySyncToken } from '../sync/token.ts';
+import { readHashedBody } from '../sync/streamed-body.ts';
+import { digestClaim, importSyncKey, syncTokenDigest, verifySyncReadToken } from '../sync/token.ts';
 
-type AppContext = Context<{ Bindings: Env }>;
+export type AppContext = Context<{ Bindings: Env }>;
 
 interface FieldError {
   path: string;
@@ -32,36 +33,7 @@ function syncKey(jwkJson: string): Promise<CryptoKey> {
   return key;
 }
 
-class TooLarge extends Error {}
-
-/** The body as text, refusing to buffer more than `max` bytes whatever Content-Length says. */
-async function readBody(req: Request, max: number): Promise<string> {
-  const declared = Number(req.headers.get('Content-Length') ?? '0');
-  if (declared > max) throw new TooLarge();
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
-
-function fieldErrors(error: z.ZodError): FieldError[] {
+export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.slice(0, 50).map((issue) => ({
     path: issue.path.map(String).join('.') || '(body)',
     message: issue.message,
@@ -84,7 +56,7 @@ function crossChecks(batch: SyncBatch, pageId: string): FieldError[] {
   return errors;
 }
 
-function badRequest(detail: string, errors: FieldError[] = []): Response {
+export function badRequest(detail: string, errors: FieldError[] = []): Response {
   return problemResponse({
     title: 'Invalid sync batch',
     status: 400,
@@ -93,20 +65,20 @@ function badRequest(detail: string, errors: FieldError[] = []): Response {
   });
 }
 
-function unauthorized(detail: string): Response {
+export function unauthorized(detail: string): Response {
   return problemResponse(
     { title: 'Authentication required', status: 401, detail },
     { 'WWW-Authenticate': 'Bearer realm="_sync"' },
   );
 }
 
-function bearerToken(c: AppContext): string | undefined {
+export function bearerToken(c: AppContext): string | undefined {
   const auth = c.req.header('Authorization') ?? '';
   return /^Bearer ([A-Za-z0-9_.-]+)$/.exec(auth)?.[1];
 }
 
 /** The verification key, or the 503 answer when the worker has none that works. */
-async function verificationKey(c: AppContext): Promise<CryptoKey | Response> {
+export async function verificationKey(c: AppContext): Promise<CryptoKey | Response> {
   try {
     return await syncKey(c.env.SYNC_PUBLIC_KEY);
   } catch {
@@ -156,30 +128,40 @@ export async function handleSyncStatus(c: AppContext): Promise<Response> {
   }
 }
 
-export async function handleSync(c: AppContext): Promise<Response> {
-  const pageId = c.req.param('pageId') ?? '';
+export function tooLarge(): Response {
+  return problemResponse({
+    title: 'Batch too large',
+    status: 413,
+    detail: `at most ${MAX_SYNC_BYTES} bytes`,
+  });
+}
+
+/**
+ * The body of a signed write, in the order that costs a stranger least: the token's signature,
+ * expiry and page before a byte of the body is read; the size before it is buffered; the
+ * digest as it streams. A Response is the refusal.
+ */
+export async function signedBody(c: AppContext, subject: string): Promise<string | Response> {
   const token = bearerToken(c);
   if (!token) return unauthorized('a Bearer token is required');
-
-  let body: string;
-  try {
-    body = await readBody(c.req.raw, MAX_SYNC_BYTES);
-  } catch (err) {
-    if (err instanceof TooLarge) {
-      return problemResponse({
-        title: 'Batch too large',
-        status: 413,
-        detail: `at most ${MAX_SYNC_BYTES} bytes`,
-      });
-    }
-    throw err;
-  }
-
   const key = await verificationKey(c);
   if (key instanceof Response) return key;
-  if (!(await verifySyncToken(key, token, pageId, body))) {
+  const promised = await syncTokenDigest(key, token, subject);
+  if (promised === null) {
     return unauthorized('the token is invalid, expired, or not bound to this page and body');
   }
+  const body = await readHashedBody(c.req.raw, MAX_SYNC_BYTES);
+  if (!body.ok) return tooLarge();
+  if (digestClaim(body.sha256) !== promised) {
+    return unauthorized('the token is invalid, expired, or not bound to this page and body');
+  }
+  return body.text;
+}
+
+export async function handleSync(c: AppContext): Promise<Response> {
+  const pageId = c.req.param('pageId') ?? '';
+  const body = await signedBody(c, pageId);
+  if (body instanceof Response) return body;
 
   let json: unknown;
   try {

@@ -16,6 +16,7 @@ import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
 import { wwwRedirect } from '../http/www-redirect.ts';
 import { type MessageKind, messagePage } from '../render/message-pages.ts';
+import { renderSessionSwap } from '../render/session-swap.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import type { HostRecord } from '../store/keys.ts';
 import { readDocument } from './read-document.ts';
@@ -96,9 +97,45 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
   const redirect = record && wwwRedirect(c.req.url, record);
   if (redirect) return redirect;
   if (!record || !path) return refuse(url.pathname, 'not_found');
+  const res = await serveRecord(c, url, hostname, path, record);
+  // Another site may not embed a private page's answers, refusals included, and learn from
+  // their size or success which viewer it has (a private badge, a feed).
+  if (record.visibility !== 'public' || record.access) {
+    res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  }
+  return res;
+}
 
+async function serveRecord(
+  c: AppContext,
+  url: URL,
+  hostname: string,
+  path: NonNullable<ReturnType<typeof documentPath>>,
+  record: HostRecord,
+): Promise<Response> {
   const access = await decideAccess(record, c.req.raw);
   if (access.kind === 'deny') return refuseViewer(c.req.raw, url, record, access);
+  if (access.kind === 'confirm_swap') {
+    const page = await renderSessionSwap({
+      action: url.pathname,
+      token: access.token,
+      swap: access.swap,
+      keepUrl: access.keep,
+    });
+    return new Response(page.body, {
+      status: 200,
+      headers: {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': NO_STORE,
+        Vary: PERSONAL_VARY,
+        'Referrer-Policy': 'no-referrer',
+        'Content-Security-Policy': contentSecurityPolicy(page.styleSrc).replace(
+          "form-action 'none'",
+          "form-action 'self'",
+        ),
+      },
+    });
+  }
   if (access.kind === 'establish') {
     // The token leaves the address bar (and history, and Referer) at once; the cookie carries it.
     return new Response(null, {

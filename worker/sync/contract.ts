@@ -38,6 +38,20 @@
 //   401 problem+json       missing, expired, mis-signed or mis-bound token
 //   404 problem+json       the edge never stored a batch for this page
 //   503 problem+json       the coordinator did not answer (or no valid SYNC_PUBLIC_KEY)
+//
+//   POST /_sync/hostnames
+//   Authorization: Bearer <JWT>     a write token as above, with `page` = HOSTNAMES_PATH (not a
+//                                   page id: it cannot pass for a page's token, nor one for it)
+//   Body: HostnameClaims            a core batch's claims and releases, in the batch's order
+//
+// origin-sync asks this before it answers a core batch, so that whichever replica receives
+// it, a hostname another live page holds is refused (docs/contract.md §1: 409). The edge checks
+// every step first and reserves only if all hold (a release earlier in the batch frees the
+// hostname for a later claim); a reservation lost to a concurrent batch is undone. The page's
+// coordinator claims again when the batch arrives and answers `refused` for a lost claim.
+// Answers:
+//   200 HostnameClaimsResult  `conflicts` empty: reserved; else what was refused (nothing kept)
+//   400 / 401 / 413 / 503     as for a page's batch
 import { z } from 'zod';
 import { CoreEvent, ResourceId } from '../domain/schema.ts';
 
@@ -72,14 +86,17 @@ export const SyncBatch = z.object({
 });
 export type SyncBatch = z.infer<typeof SyncBatch>;
 
-export const SyncOutcome = z.enum(['applied', 'duplicate', 'stale']);
+/** `refused`: a page upsert naming a hostname another page holds (nothing of it stored). */
+export const SyncOutcome = z.enum(['applied', 'duplicate', 'stale', 'refused']);
 export type SyncOutcome = z.infer<typeof SyncOutcome>;
 
 export const SyncResult = z.object({
   pageId: ResourceId,
   /** The render version that will contain every applied event of this batch. */
   renderVersion: z.number().int().min(0),
-  results: z.array(z.object({ id: z.string(), outcome: SyncOutcome })),
+  results: z.array(
+    z.object({ id: z.string(), outcome: SyncOutcome, detail: z.string().max(500).optional() }),
+  ),
 });
 export type SyncResult = z.infer<typeof SyncResult>;
 
@@ -97,3 +114,33 @@ export const PageRenderStatus = z.object({
   lastError: z.string().nullable(),
 });
 export type PageRenderStatus = z.infer<typeof PageRenderStatus>;
+
+export const HOSTNAMES_PATH = '/_sync/hostnames';
+export const MAX_HOSTNAME_OPS = 5000;
+
+export const HostnameClaimOp = z.object({
+  op: z.enum(['claim', 'release']),
+  hostname: z.string().min(1).max(253),
+  pageId: ResourceId,
+  /** Where the step comes from in the core batch: event index and JSON Pointer. */
+  event: z.number().int().min(0),
+  path: z.string().max(200),
+});
+export type HostnameClaimOp = z.infer<typeof HostnameClaimOp>;
+
+export const HostnameClaims = z.object({
+  ops: z.array(HostnameClaimOp).min(1).max(MAX_HOSTNAME_OPS),
+});
+export type HostnameClaims = z.infer<typeof HostnameClaims>;
+
+export const HostnameConflict = z.object({
+  hostname: z.string(),
+  /** The live page that holds the hostname. */
+  holder: z.string(),
+  event: z.number().int().min(0),
+  path: z.string(),
+});
+export type HostnameConflict = z.infer<typeof HostnameConflict>;
+
+export const HostnameClaimsResult = z.object({ conflicts: z.array(HostnameConflict) });
+export type HostnameClaimsResult = z.infer<typeof HostnameClaimsResult>;

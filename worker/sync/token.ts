@@ -71,6 +71,25 @@ export async function verifySyncToken(
   return payload.page === pageId && payload.sha256 === (await bodyDigest(body));
 }
 
+/**
+ * The body digest a write token promises, if the token is ours, fresh and for this page; null
+ * otherwise. Checked before the body is read: a stranger's request costs no body bytes.
+ */
+export async function syncTokenDigest(
+  publicKey: CryptoKey,
+  token: string,
+  pageId: string,
+): Promise<string | null> {
+  const payload = await verified(publicKey, token, 'sha256');
+  if (!payload || 'req' in payload || payload.page !== pageId) return null;
+  return typeof payload.sha256 === 'string' ? payload.sha256 : null;
+}
+
+/** base64url without padding, as a token's `sha256` claim carries it. */
+export function digestClaim(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 /** A token for a bodiless request: `request` is contract.ts's syncReadRequest(method, path). */
 export function signSyncReadToken(
   privateKey: CryptoKey,

@@ -29,6 +29,8 @@ export interface E2ESystem {
   core: CoreClientOptions;
   syncUrl: string;
   workerUrl: URL;
+  /** Bearer token of origin-sync's operator endpoints. */
+  operatorToken: string;
   /** GET a visitor URL (e.g. http://status.e2e.test/) from the worker, by Host header. */
   visit(pageUrl: string): Promise<Response>;
   health(): Promise<Health>;
@@ -82,8 +84,11 @@ export async function startSystem(opts: { originEnv?: Record<string, string> } =
   await startEdge();
   await startOrigin();
   const syncUrl = `http://127.0.0.1:${syncPort}`;
+  const operatorToken = (origin as OriginSyncProcess | null)?.operatorToken ?? '';
   const getJson = async <T>(path: string): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${syncUrl}${path}`);
+    const res = await fetch(`${syncUrl}${path}`, {
+      headers: { Authorization: `Bearer ${operatorToken}` },
+    });
     return { status: res.status, body: (await res.json()) as T };
   };
 
@@ -93,6 +98,7 @@ export async function startSystem(opts: { originEnv?: Record<string, string> } =
     core: { url: syncUrl, secret },
     syncUrl,
     workerUrl,
+    operatorToken,
     visit: (pageUrl) => fetchWithHost(workerUrl, pageUrl),
     health: async () => (await getJson<Health>('/healthz')).body,
     trace: async (id) => {

@@ -89,7 +89,11 @@ describe('add → pending → active', () => {
     // One create, after looking for an existing one, with the documented body and auth.
     const posts = standin.requests.filter((r) => r.method === 'POST');
     expect(posts).toHaveLength(1);
-    expect(posts[0]!.body).toEqual({ hostname: host, ssl: { method: 'http', type: 'dv' } });
+    expect(posts[0]!.body).toEqual({
+      hostname: host,
+      ssl: { method: 'http', type: 'dv' },
+      custom_metadata: { managed_by: 'edge-status-pages', page_id: expect.any(String) },
+    });
     expect(posts[0]!.authorization).toBe(`Bearer ${standin.token}`);
     expect(standin.requests[0]).toMatchObject({
       method: 'GET',
@@ -113,9 +117,28 @@ describe('add → pending → active', () => {
     expect(standin.count('POST')).toBe(1);
   });
 
-  it('adopts a custom hostname that already exists instead of creating a duplicate', async () => {
-    const host = 'status.adopt.com';
+  it('refuses to adopt or delete a custom hostname it did not create', async () => {
+    const host = 'status.victim.com';
     const id = standin.seed(host);
+    const { updater } = harness();
+    await updater.start();
+    await updater.pageHostnamesChanged('page_evil', [host]);
+    const failed = await untilState(updater, 'page_evil', host, 'failed');
+    expect(failed.lastError?.message).toContain('not created by edge status pages');
+    expect(failed.customHostnameId ?? null).toBeNull();
+    expect(standin.count('POST')).toBe(0);
+    await updater.pageHostnamesChanged('page_evil', []);
+    await waitFor(() => updater.domains('page_evil')?.domains.length === 0, 'gone from the page');
+    expect(standin.entry(host)?.id).toBe(id);
+    expect(standin.count('DELETE')).toBe(0);
+  });
+
+  it('adopts a custom hostname it created earlier instead of creating a duplicate', async () => {
+    const host = 'status.adopt.com';
+    const id = standin.seed(host, undefined, 'http', {
+      managed_by: 'edge-status-pages',
+      page_id: 'page_adopt',
+    });
     const { updater, steps } = harness();
     await updater.start();
     await updater.pageHostnamesChanged('page_adopt', [host]);

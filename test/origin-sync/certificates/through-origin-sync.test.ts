@@ -21,6 +21,7 @@ import {
 import { deletedEvent, pageEvent } from '../../support/events.ts';
 import { type FakeEdge, startFakeEdge } from '../../support/fake-edge.ts';
 import {
+  AS_OPERATOR,
   type RunningOriginSync,
   startOriginSync,
   syncKeyPair,
@@ -72,7 +73,7 @@ async function send(...events: CoreEvent[]): Promise<void> {
 }
 
 async function domains(pageId: string): Promise<{ status: number; body: PageDomains }> {
-  const res = await fetch(`${origin.url}/v1/pages/${pageId}/domains`);
+  const res = await fetch(`${origin.url}/v1/pages/${pageId}/domains`, AS_OPERATOR);
   return { status: res.status, body: (await res.json()) as PageDomains };
 }
 
@@ -102,10 +103,12 @@ describe('custom hostnames through origin-sync', () => {
     expect(standin.requests.find((r) => r.method === 'POST')?.body).toEqual({
       hostname: host,
       ssl: { method: 'txt', type: 'dv' },
+      // Marked as ours: only marked custom hostnames are ever adopted or deleted.
+      custom_metadata: { managed_by: 'edge-status-pages', page_id: 'page_a' },
     });
 
     const trace = (await (
-      await fetch(`${origin.url}/v1/events/${upsert.id}`)
+      await fetch(`${origin.url}/v1/events/${upsert.id}`, AS_OPERATOR)
     ).json()) as EventTrace;
     const certificateSteps = trace.steps.filter((s) => s.step === 'certificate');
     expect(certificateSteps.map((s) => s.detail)).toEqual(
@@ -151,7 +154,7 @@ describe('custom hostnames through origin-sync', () => {
     await waitFor(() => !standin.hostnames().includes(host), { what: 'deletion at Cloudflare' });
     expect(standin.count('DELETE')).toBe(1);
     expect((await domains('page_b')).body.domains).toEqual([]);
-    const unknown = await fetch(`${origin.url}/v1/pages/page_nobody/domains`);
+    const unknown = await fetch(`${origin.url}/v1/pages/page_nobody/domains`, AS_OPERATOR);
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('Content-Type')).toBe('application/problem+json');
   });

@@ -35,6 +35,8 @@ const PAGE_TEXT = [
 export const FINGERPRINT = 'a1'.repeat(32);
 export const OTHER_FINGERPRINT = 'b2'.repeat(32);
 export const CLIENT_CA = 'CN=Acme Clients CA,O=Acme,C=US';
+/** The client CA's key identifier (Cloudflare's `certIssuerSKI`): what a page binds to. */
+export const CLIENT_CA_SKI = 'c0ffee'.repeat(6).concat('c0ff');
 
 export interface Init extends RequestInit {
   cf?: Record<string, unknown>;
@@ -118,7 +120,12 @@ export async function seedAccessPages(now: Date): Promise<AccessPages> {
     seedPage(internal, now),
     seedPage(partners, now),
     seedPage(variantOf(internal, 'page_mtls', 'mtls.test', { mtls }), now),
-    seedPage(variantOf(internal, 'page_ca', 'ca.test', { mtls: { issuerDN: CLIENT_CA } }), now),
+    seedPage(
+      variantOf(internal, 'page_ca', 'ca.test', {
+        mtls: { issuerSKIs: [CLIENT_CA_SKI], issuerDN: CLIENT_CA },
+      }),
+      now,
+    ),
     seedPage(variantOf(internal, 'page_all', 'all.test', { jwt, mtls, require: 'all' }), now),
     seedPage(variantOf(internal, 'page_any', 'any.test', { jwt, mtls }), now),
     seedPage(
