@@ -12,7 +12,7 @@ import {
   HostnameClaims,
   type HostnameConflict,
 } from '../sync/contract.ts';
-import { type AppContext, badRequest, fieldErrors, signedBody } from './sync.ts';
+import { type AppContext, signedJson } from './sync.ts';
 
 function byHostname(ops: readonly HostnameClaimOp[]): Map<string, HostnameClaimOp[]> {
   const groups = new Map<string, HostnameClaimOp[]>();
@@ -66,19 +66,10 @@ export async function reserveHostnames(
 }
 
 export async function handleHostnameClaims(c: AppContext): Promise<Response> {
-  const body = await signedBody(c, HOSTNAMES_PATH);
-  if (body instanceof Response) return body;
-  let json: unknown;
+  const claims = await signedJson(c, HOSTNAMES_PATH, HostnameClaims, 'HostnameClaims');
+  if (claims instanceof Response) return claims;
   try {
-    json = JSON.parse(body);
-  } catch {
-    return badRequest('the body is not JSON');
-  }
-  const parsed = HostnameClaims.safeParse(json);
-  if (!parsed.success)
-    return badRequest('the body is not HostnameClaims', fieldErrors(parsed.error));
-  try {
-    const conflicts = await reserveHostnames(c.env, parsed.data.ops);
+    const conflicts = await reserveHostnames(c.env, claims.ops);
     return c.json({ conflicts }, 200, { 'Cache-Control': 'no-store' });
   } catch (err) {
     console.error(

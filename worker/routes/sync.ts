@@ -158,25 +158,37 @@ export async function signedBody(c: AppContext, subject: string): Promise<string
   return body.text;
 }
 
-export async function handleSync(c: AppContext): Promise<Response> {
-  const pageId = c.req.param('pageId') ?? '';
-  const body = await signedBody(c, pageId);
+/** The signed body (`signedBody`) as JSON of `schema`; a 400 naming the fields when it is not. */
+export async function signedJson<T>(
+  c: AppContext,
+  subject: string,
+  schema: z.ZodType<T>,
+  what: string,
+): Promise<T | Response> {
+  const body = await signedBody(c, subject);
   if (body instanceof Response) return body;
-
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     return badRequest('the body is not JSON');
   }
-  const parsed = SyncBatch.safeParse(json);
-  if (!parsed.success) return badRequest('the body is not a SyncBatch', fieldErrors(parsed.error));
-  const crossErrors = crossChecks(parsed.data, pageId);
+  const parsed = schema.safeParse(json);
+  return parsed.success
+    ? parsed.data
+    : badRequest(`the body is not ${what}`, fieldErrors(parsed.error));
+}
+
+export async function handleSync(c: AppContext): Promise<Response> {
+  const pageId = c.req.param('pageId') ?? '';
+  const batch = await signedJson(c, pageId, SyncBatch, 'a SyncBatch');
+  if (batch instanceof Response) return batch;
+  const crossErrors = crossChecks(batch, pageId);
   if (crossErrors.length) return badRequest('the batch does not belong to this page', crossErrors);
 
   try {
     const stub = c.env.PAGE_COORDINATOR.get(c.env.PAGE_COORDINATOR.idFromName(pageId));
-    const result = await stub.applyBatch(pageId, parsed.data.events);
+    const result = await stub.applyBatch(pageId, batch.events);
     return c.json(result, 200, { 'Cache-Control': 'no-store' });
   } catch (err) {
     console.error(
