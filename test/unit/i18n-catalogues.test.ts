@@ -3,7 +3,7 @@
 // each language shows no English word (only the ones listed below, which the language writes
 // the same); `lang` and `dir` say which language and direction the words are in.
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES, type Language } from '../../worker/domain/languages.ts';
+import { isRightToLeft, LANGUAGES, type Language } from '../../worker/domain/languages.ts';
 import { renderVariant } from '../../worker/render/documents.ts';
 import {
   CATALOGUES,
@@ -13,6 +13,7 @@ import {
 } from '../../worker/render/i18n/catalogue.ts';
 import { en } from '../../worker/render/i18n/messages/en.ts';
 import { messagePage } from '../../worker/render/message-pages.ts';
+import { skeletonPage } from '../../worker/render/skeleton.ts';
 import { CUSTOMER_WORD, maskedDemoPage, readableText } from '../support/i18n-pages.ts';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
@@ -122,7 +123,7 @@ const SAME_IN_BOTH: Partial<Record<Language, string[]>> = {
   'pt-BR': ['api', 'atom', 'rss', 'feed', 'status', 'do', 'link', 'no'],
   nl: ['status', 'api', 'atom', 'rss', 'feed', 'in', 'is', 'link', 'of', 'open', 'over'],
   pl: ['status', 'api', 'atom', 'rss', 'do', 'link'],
-  sv: ['status', 'api', 'atom', 'rss', 'be'],
+  sv: ['status', 'api', 'atom', 'rss', 'be', 'system'],
   tr: ['api', 'atom', 'rss'],
   ja: ['api', 'atom', 'rss'],
   'zh-CN': ['api', 'atom', 'rss'],
@@ -144,6 +145,18 @@ const ENGLISH_WORDS = new Set(
     .filter((w) => w.length > 1),
 );
 
+/** The skeleton page as a reader gets it: the words its script writes (its JSON) as text. */
+function skeletonText(html: string): string {
+  const values = (v: unknown): string[] =>
+    typeof v === 'string'
+      ? [v.replace(/\{\w+\}/g, ' ')]
+      : Object.values(v as object).flatMap(values);
+  return html.replace(
+    /<script type="application\/json" id="sk-words">([^<]*)<\/script>/,
+    (_, json: string) => `<p>${values(JSON.parse(json)).join(' ')}</p>`,
+  );
+}
+
 function englishWordsIn(text: string): string[] {
   const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   return [...new Set(words.filter((w) => ENGLISH_WORDS.has(w)))].sort();
@@ -162,6 +175,16 @@ describe('a page in every language', () => {
           async (k) => (await messagePage(k, l)).body,
         ),
       )),
+      skeletonText(
+        (
+          await skeletonPage({
+            language: l,
+            tag: l,
+            dir: isRightToLeft(l) ? 'rtl' : 'ltr',
+            base: `/${l}`,
+          })
+        ).body,
+      ),
     ];
     const allowed = SAME_IN_BOTH[l] ?? [];
     const own = new Set(

@@ -175,6 +175,50 @@ describe('a KV miss', () => {
     expect(full.text).toContain('<ol class="bars"');
   });
 
+  it('sends the skeleton in the language asked for: the page’s own at /, the prefix’s under it', async () => {
+    const p = new TestPage('page_skel_de');
+    await p.setClock();
+    await p.sync([
+      pageEvent(
+        {
+          id: 'page_skel_de',
+          hostnames: ['skel-de.example'],
+          serviceIds: ['api'],
+          locale: 'de-CH',
+          locales: ['ar'],
+        },
+        1,
+      ),
+      serviceEvent({ id: 'api', name: 'API' }, 1),
+    ]);
+    await p.render();
+    const arKey = await contentKeyInKv('page_skel_de', 'public', '/ar/');
+    expect(arKey).not.toBeNull();
+    await env.PAGES_KV.delete(arKey as string);
+    await loseRender(p, '/');
+    const own = await visit('skel-de.example', '/', { RENDER_BUDGET_MS: '0' });
+    expect(own.text).toContain('<html lang="de-CH" dir="ltr">');
+    expect(own.text).toContain('Aktueller Status wird geladen');
+    expect(own.text.replaceAll('&#x2F;', '/')).toContain('<a href="/history">Störungsverlauf</a>');
+    expect(own.text).not.toContain('being brought up to date');
+    // The script's words come with the page, in its language; the script is one file.
+    const words = JSON.parse(
+      /<script type="application\/json" id="sk-words">([^<]*)<\/script>/.exec(own.text)![1]!,
+    ) as { service: Record<string, string>; overall: Record<string, string> };
+    expect(words.service.partial_outage).toBe('Teilweiser Ausfall');
+    expect(words.overall.none).toBe('Alle Systeme betriebsbereit');
+
+    const ar = await visit('skel-de.example', '/ar/', { RENDER_BUDGET_MS: '0' });
+    const arText = ar.text.replaceAll('&#x2F;', '/');
+    expect(arText).toContain('<html lang="ar" dir="rtl">');
+    expect(arText).toContain('جارٍ تحميل الحالة الحالية');
+    expect(arText).toContain('data-base="/ar"');
+    expect(arText).toContain('<a href="/ar/history">سجل الأعطال</a>');
+    expect(ar.res.headers.get('Content-Security-Policy')).toBe(
+      own.res.headers.get('Content-Security-Policy'),
+    );
+  });
+
   it('serves the skeleton script as a same-origin file', async () => {
     const { res, text } = await visit('skel.example', '/_edge/skeleton.js');
     expect(res.status).toBe(200);

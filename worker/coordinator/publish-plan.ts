@@ -56,6 +56,7 @@ export function hostRecordOf(page: StatusPage, hostname?: string): HostRecord {
     ...(page.access ? { access: page.access } : {}),
     ...(page.audiences ? { audiences: page.audiences.map((a) => a.id) } : {}),
     ...(redirectTo ? { redirectTo } : {}),
+    ...(page.locale ? { locale: page.locale } : {}),
   };
 }
 

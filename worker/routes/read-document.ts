@@ -10,10 +10,12 @@
 // No layer can hold an older body under a newer key, so no location serves an older render
 // after a newer one. docs/freshness.md has the consistency model this is tested against.
 import type { MissAnswer } from '../coordinator/page-coordinator.ts';
+import { isRightToLeft } from '../domain/languages.ts';
 import type { Env } from '../env.ts';
 import { NO_STORE } from '../http/headers.ts';
 import { problemResponse } from '../http/problem.ts';
-import { skeletonPage } from '../render/skeleton.ts';
+import { defaultVersion } from '../render/i18n/page-language.ts';
+import { type SkeletonLanguage, skeletonPage } from '../render/skeleton.ts';
 import type { DocumentMeta, HostRecord } from '../store/keys.ts';
 import { contentKey, slotOf } from '../store/pointer.ts';
 import { isolatePointers, type PointerMemo } from '../store/pointer-memo.ts';
@@ -181,15 +183,28 @@ async function fromCoordinator(
 
   if (result === 'late') ctx.waitUntil(settled); // the render goes on; KV gets it next render
   if (result === 'late' || result === null) {
-    return { kind: 'response', response: html ? await skeletonResponse() : unavailable() };
+    const response = html ? await skeletonResponse(skeletonLanguage(record, path)) : unavailable();
+    return { kind: 'response', response };
   }
   if (!result.found) return { kind: 'missing' };
   if (key !== null) keep(req, location, isolate, key, result.body, result.meta);
   return { kind: 'document', body: result.body, meta: result.meta, source: 'coordinator' };
 }
 
-async function skeletonResponse(): Promise<Response> {
-  const page = await skeletonPage();
+/** The skeleton speaks the language asked for: the path's `/<lang>/`, else the page's own. */
+export function skeletonLanguage(record: HostRecord, path: string): SkeletonLanguage {
+  const language = pathLanguage(path);
+  if (!language) return defaultVersion({ locale: record.locale });
+  return {
+    language,
+    tag: language,
+    dir: isRightToLeft(language) ? 'rtl' : 'ltr',
+    base: `/${language}`,
+  };
+}
+
+async function skeletonResponse(language: SkeletonLanguage): Promise<Response> {
+  const page = await skeletonPage(language);
   return new Response(page.body, {
     status: 200,
     headers: {

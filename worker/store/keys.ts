@@ -38,6 +38,8 @@ export interface HostRecord {
    * page's `wwwRedirect`, resolved per hostname by `wwwRedirectTarget` (domain/www-redirect.ts).
    */
   redirectTo?: string;
+  /** The page's `locale`: the language of what the read path says itself (the skeleton page). */
+  locale?: string;
 }
 
 /** KV metadata of a document (KV allows 1 KiB of it). */

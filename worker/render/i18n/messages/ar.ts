@@ -83,4 +83,14 @@ export const ar: Catalogue = {
   badRequestHeading: 'تعذّر فهم هذا الطلب',
   badRequestMessage: 'تحقق من العنوان وحاول مرة أخرى.',
   feedTitle: 'حالة {page} – سجل الأعطال',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'الحالة',
+  skeletonLoading: 'جارٍ تحميل الحالة الحالية…',
+  skeletonUpdating: 'يجري تحديث هذه الصفحة وستكتمل بعد لحظات.',
+  skeletonReloads: 'ستُعاد تحميلها تلقائيًا خلال ثوانٍ.',
+  skeletonShowing: 'تُعرض الحالة الحالية.',
+  skeletonReload: 'أعد التحميل لعرض الصفحة كاملة',
+  skeletonUnknown: 'الحالة غير معروفة',
+  skeletonFailed: 'تعذّر تحميل الحالة الحالية.',
+  skeletonRetry: 'حاول مرة أخرى',
 };

@@ -81,4 +81,14 @@ export const de: Catalogue = {
   badRequestHeading: 'Diese Anfrage konnte nicht verstanden werden',
   badRequestMessage: 'Prüfen Sie die Adresse und versuchen Sie es erneut.',
   feedTitle: 'Status von {page} – Störungsverlauf',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Status',
+  skeletonLoading: 'Aktueller Status wird geladen…',
+  skeletonUpdating: 'Diese Seite wird gerade aktualisiert und ist gleich vollständig.',
+  skeletonReloads: 'Sie lädt sich in wenigen Sekunden von selbst neu.',
+  skeletonShowing: 'Angezeigt wird der aktuelle Status.',
+  skeletonReload: 'Neu laden für die vollständige Seite',
+  skeletonUnknown: 'Status unbekannt',
+  skeletonFailed: 'Der aktuelle Status konnte nicht geladen werden.',
+  skeletonRetry: 'Erneut versuchen',
 };

@@ -89,4 +89,14 @@ export const en = {
   badRequestMessage: 'Check the address and try again.',
   // Feeds
   feedTitle: '{page} status - Incident history',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Status',
+  skeletonLoading: 'Loading the current status…',
+  skeletonUpdating: 'This page is being brought up to date and will be complete in a moment.',
+  skeletonReloads: 'It reloads by itself in a few seconds.',
+  skeletonShowing: 'Showing the current status.',
+  skeletonReload: 'Reload for the full page',
+  skeletonUnknown: 'Status unknown',
+  skeletonFailed: 'The current status could not be loaded.',
+  skeletonRetry: 'Try again',
 } as const;

@@ -80,4 +80,14 @@ export const es: Catalogue = {
   badRequestHeading: 'No se ha podido entender la solicitud',
   badRequestMessage: 'Comprueba la dirección e inténtalo de nuevo.',
   feedTitle: 'Estado de {page}: historial de incidentes',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Estado',
+  skeletonLoading: 'Cargando el estado actual…',
+  skeletonUpdating: 'Esta página se está actualizando y estará completa en un momento.',
+  skeletonReloads: 'Se volverá a cargar sola en unos segundos.',
+  skeletonShowing: 'Se muestra el estado actual.',
+  skeletonReload: 'Vuelve a cargar para ver la página completa',
+  skeletonUnknown: 'Estado desconocido',
+  skeletonFailed: 'No se ha podido cargar el estado actual.',
+  skeletonRetry: 'Reintentar',
 };

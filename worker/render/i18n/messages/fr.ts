@@ -81,4 +81,14 @@ export const fr: Catalogue = {
   badRequestHeading: 'Cette requête n’a pas pu être comprise',
   badRequestMessage: 'Vérifiez l’adresse et réessayez.',
   feedTitle: 'État de {page} – Historique des incidents',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'État',
+  skeletonLoading: 'Chargement de l’état actuel…',
+  skeletonUpdating: 'Cette page est en cours de mise à jour et sera complète dans un instant.',
+  skeletonReloads: 'Elle se recharge d’elle-même dans quelques secondes.',
+  skeletonShowing: 'Voici l’état actuel.',
+  skeletonReload: 'Recharger pour afficher la page complète',
+  skeletonUnknown: 'État inconnu',
+  skeletonFailed: 'Impossible de charger l’état actuel.',
+  skeletonRetry: 'Réessayer',
 };

@@ -79,4 +79,14 @@ export const he: Catalogue = {
   badRequestHeading: 'לא ניתן היה להבין את הבקשה',
   badRequestMessage: 'יש לבדוק את הכתובת ולנסות שוב.',
   feedTitle: 'הסטטוס של {page} – היסטוריית תקלות',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'סטטוס',
+  skeletonLoading: 'הסטטוס הנוכחי בטעינה…',
+  skeletonUpdating: 'הדף מתעדכן כעת ויושלם בעוד רגע.',
+  skeletonReloads: 'הוא ייטען מחדש מעצמו בעוד כמה שניות.',
+  skeletonShowing: 'מוצג הסטטוס הנוכחי.',
+  skeletonReload: 'יש לטעון מחדש כדי לראות את הדף המלא',
+  skeletonUnknown: 'הסטטוס אינו ידוע',
+  skeletonFailed: 'לא ניתן היה לטעון את הסטטוס הנוכחי.',
+  skeletonRetry: 'ניסיון חוזר',
 };

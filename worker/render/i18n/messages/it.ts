@@ -81,4 +81,14 @@ export const it: Catalogue = {
   badRequestHeading: 'Impossibile comprendere la richiesta',
   badRequestMessage: 'Controlla l’indirizzo e riprova.',
   feedTitle: 'Stato di {page}: cronologia degli incidenti',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Stato',
+  skeletonLoading: 'Caricamento dello stato attuale…',
+  skeletonUpdating: 'Questa pagina è in fase di aggiornamento e sarà completa tra un attimo.',
+  skeletonReloads: 'Si ricarica da sola tra pochi secondi.',
+  skeletonShowing: 'Ecco lo stato attuale.',
+  skeletonReload: 'Ricarica per la pagina completa',
+  skeletonUnknown: 'Stato sconosciuto',
+  skeletonFailed: 'Impossibile caricare lo stato attuale.',
+  skeletonRetry: 'Riprova',
 };

@@ -78,4 +78,14 @@ export const ja: Catalogue = {
   badRequestHeading: 'リクエストを理解できませんでした',
   badRequestMessage: 'アドレスを確認して、もう一度お試しください。',
   feedTitle: '{page} のステータス – 障害履歴',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'ステータス',
+  skeletonLoading: '現在のステータスを読み込んでいます…',
+  skeletonUpdating: 'このページは更新中です。まもなくすべて表示されます。',
+  skeletonReloads: '数秒後に自動的に再読み込みされます。',
+  skeletonShowing: '現在のステータスを表示しています。',
+  skeletonReload: '再読み込みしてページ全体を表示',
+  skeletonUnknown: 'ステータス不明',
+  skeletonFailed: '現在のステータスを読み込めませんでした。',
+  skeletonRetry: '再試行',
 };

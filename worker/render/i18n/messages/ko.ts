@@ -76,4 +76,14 @@ export const ko: Catalogue = {
   badRequestHeading: '요청을 이해할 수 없습니다',
   badRequestMessage: '주소를 확인한 후 다시 시도하세요.',
   feedTitle: '{page} 상태 – 장애 기록',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: '상태',
+  skeletonLoading: '현재 상태를 불러오는 중…',
+  skeletonUpdating: '이 페이지를 업데이트하는 중이며 곧 모두 표시됩니다.',
+  skeletonReloads: '몇 초 후 자동으로 다시 불러옵니다.',
+  skeletonShowing: '현재 상태를 표시하고 있습니다.',
+  skeletonReload: '전체 페이지를 보려면 새로고침하세요',
+  skeletonUnknown: '상태 알 수 없음',
+  skeletonFailed: '현재 상태를 불러오지 못했습니다.',
+  skeletonRetry: '다시 시도',
 };

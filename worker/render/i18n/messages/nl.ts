@@ -80,4 +80,14 @@ export const nl: Catalogue = {
   badRequestHeading: 'Dit verzoek is niet begrepen',
   badRequestMessage: 'Controleer het adres en probeer het opnieuw.',
   feedTitle: 'Status van {page} – storingsgeschiedenis',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Status',
+  skeletonLoading: 'Huidige status laden…',
+  skeletonUpdating: 'Deze pagina wordt bijgewerkt en is zo compleet.',
+  skeletonReloads: 'Ze laadt zichzelf over een paar seconden opnieuw.',
+  skeletonShowing: 'Dit is de huidige status.',
+  skeletonReload: 'Opnieuw laden voor de volledige pagina',
+  skeletonUnknown: 'Status onbekend',
+  skeletonFailed: 'De huidige status kon niet worden geladen.',
+  skeletonRetry: 'Opnieuw proberen',
 };

@@ -82,4 +82,14 @@ export const pl: Catalogue = {
   badRequestHeading: 'Nie udało się zrozumieć tego żądania',
   badRequestMessage: 'Sprawdź adres i spróbuj ponownie.',
   feedTitle: 'Status: {page} – historia incydentów',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Status',
+  skeletonLoading: 'Wczytywanie bieżącego statusu…',
+  skeletonUpdating: 'Ta strona jest właśnie aktualizowana i za chwilę będzie kompletna.',
+  skeletonReloads: 'Odświeży się sama za kilka sekund.',
+  skeletonShowing: 'Wyświetlany jest bieżący status.',
+  skeletonReload: 'Odśwież, aby zobaczyć pełną stronę',
+  skeletonUnknown: 'Status nieznany',
+  skeletonFailed: 'Nie udało się wczytać bieżącego statusu.',
+  skeletonRetry: 'Spróbuj ponownie',
 };

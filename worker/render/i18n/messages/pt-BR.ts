@@ -80,4 +80,14 @@ export const ptBR: Catalogue = {
   badRequestHeading: 'Não foi possível entender a solicitação',
   badRequestMessage: 'Confira o endereço e tente novamente.',
   feedTitle: 'Status de {page}: histórico de incidentes',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Status',
+  skeletonLoading: 'Carregando o status atual…',
+  skeletonUpdating: 'Esta página está sendo atualizada e ficará completa em instantes.',
+  skeletonReloads: 'Ela será recarregada sozinha em alguns segundos.',
+  skeletonShowing: 'Exibindo o status atual.',
+  skeletonReload: 'Recarregue para ver a página completa',
+  skeletonUnknown: 'Status desconhecido',
+  skeletonFailed: 'Não foi possível carregar o status atual.',
+  skeletonRetry: 'Tentar novamente',
 };

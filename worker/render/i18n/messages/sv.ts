@@ -80,4 +80,14 @@ export const sv: Catalogue = {
   badRequestHeading: 'Begäran kunde inte tolkas',
   badRequestMessage: 'Kontrollera adressen och försök igen.',
   feedTitle: 'Status för {page} – incidenthistorik',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Status',
+  skeletonLoading: 'Hämtar aktuell status…',
+  skeletonUpdating: 'Sidan håller på att uppdateras och är komplett om ett ögonblick.',
+  skeletonReloads: 'Den läses om automatiskt om några sekunder.',
+  skeletonShowing: 'Här visas aktuell status.',
+  skeletonReload: 'Läs om för att se hela sidan',
+  skeletonUnknown: 'Okänd status',
+  skeletonFailed: 'Det gick inte att hämta aktuell status.',
+  skeletonRetry: 'Försök igen',
 };

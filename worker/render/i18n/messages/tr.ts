@@ -81,4 +81,14 @@ export const tr: Catalogue = {
   badRequestHeading: 'Bu istek anlaşılamadı',
   badRequestMessage: 'Adresi kontrol edip yeniden deneyin.',
   feedTitle: '{page} durumu – olay geçmişi',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: 'Durum',
+  skeletonLoading: 'Güncel durum yükleniyor…',
+  skeletonUpdating: 'Bu sayfa güncelleniyor, birazdan tamamlanacak.',
+  skeletonReloads: 'Birkaç saniye içinde kendiliğinden yenilenir.',
+  skeletonShowing: 'Güncel durum gösteriliyor.',
+  skeletonReload: 'Sayfanın tamamı için yenileyin',
+  skeletonUnknown: 'Durum bilinmiyor',
+  skeletonFailed: 'Güncel durum yüklenemedi.',
+  skeletonRetry: 'Yeniden dene',
 };

@@ -75,4 +75,14 @@ export const zhCN: Catalogue = {
   badRequestHeading: '无法理解该请求',
   badRequestMessage: '请检查网址后重试。',
   feedTitle: '{page} 状态 – 事件历史',
+  // skeleton page and its script (issue 17)
+  skeletonTitle: '状态',
+  skeletonLoading: '正在加载当前状态…',
+  skeletonUpdating: '此页面正在更新，稍后即可完整显示。',
+  skeletonReloads: '几秒钟后将自动重新加载。',
+  skeletonShowing: '正在显示当前状态。',
+  skeletonReload: '重新加载以查看完整页面',
+  skeletonUnknown: '状态未知',
+  skeletonFailed: '无法加载当前状态。',
+  skeletonRetry: '重试',
 };
