@@ -12,15 +12,20 @@ const now = new Date('2026-11-21T17:00:00Z');
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function feeds(snapshot: PageSnapshot) {
+async function feeds(snapshot: PageSnapshot, prefix = '') {
   const docs = new Map((await renderVariant(snapshot, 'public', now)).map((d) => [d.path, d]));
-  const atom = docs.get('/history.atom')!;
-  const rss = docs.get('/history.rss')!;
+  const atom = docs.get(`${prefix}/history.atom`)!;
+  const rss = docs.get(`${prefix}/history.rss`)!;
   expect(atom.contentType).toBe('application/atom+xml; charset=utf-8');
   expect(rss.contentType).toBe('application/rss+xml; charset=utf-8');
   expect(XMLValidator.validate(atom.body)).toBe(true);
   expect(XMLValidator.validate(rss.body)).toBe(true);
-  return { atom: parseAtomFeed(atom.body), rss: parseRssFeed(rss.body) };
+  return {
+    atom: parseAtomFeed(atom.body),
+    rss: parseRssFeed(rss.body),
+    raw: { atom: atom.body, rss: rss.body },
+    html: docs.get(`${prefix}/`)?.body ?? '',
+  };
 }
 
 describe('incident feeds', () => {
@@ -100,5 +105,42 @@ describe('incident feeds', () => {
       expect(html).toContain('line<br>two');
       for (const forbidden of ['\u0000', '\u001b', '\uFFFE']) expect(html).not.toContain(forbidden);
     }
+  });
+
+  it('links a language version’s feed to itself and to its pages under /<lang>/, in its language', async () => {
+    const snapshot = snapshotFromEvents(demoEvents({ now }), 'page_demo');
+    snapshot.page = { ...snapshot.page, locale: 'en-GB', locales: ['de', 'ja'] };
+    const origin = `https://${DEMO_HOST}`;
+    const own = await feeds(snapshot);
+    expect(own.atom.links?.find((l) => l.rel === 'self')?.href).toBe(`${origin}/history.atom`);
+    expect(own.raw.atom).toContain('xml:lang="en-GB"');
+
+    const de = await feeds(snapshot, '/de');
+    expect(de.atom.title?.value).toBe('Status von Acme Cloud – Störungsverlauf');
+    expect(de.raw.atom).toContain('<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">');
+    expect(de.atom.links?.find((l) => l.rel === 'self')?.href).toBe(`${origin}/de/history.atom`);
+    expect(de.atom.links?.find((l) => l.rel === 'alternate')?.href).toBe(`${origin}/de/history`);
+    expect(de.atom.entries?.[0]?.links?.[0]?.href).toBe(`${origin}/de/incidents/inc_api_errors`);
+    expect(de.atom.entries?.[0]?.content?.value).toContain('<strong>Wird beobachtet</strong>');
+    expect(de.rss.language).toBe('de');
+    expect(de.rss.link).toBe(`${origin}/de/history`);
+    expect(de.rss.description).toBe('Vergangene Störungen von Acme Cloud');
+    expect(de.raw.rss).toContain(
+      `<atom:link href="${origin}/de/history.rss" rel="self" type="application/rss+xml"/>`,
+    );
+    expect(de.rss.items?.[0]?.link).toBe(`${origin}/de/incidents/inc_api_errors`);
+    // The German page's head offers the German feeds.
+    const head = de.html.replaceAll('&#x2F;', '/');
+    expect(head).toMatch(
+      /<link rel="alternate" type="application\/atom\+xml" title="[^"]+" href="\/de\/history.atom">/,
+    );
+    expect(head).toMatch(
+      /<link rel="alternate" type="application\/rss\+xml" title="[^"]+" href="\/de\/history.rss">/,
+    );
+
+    const ja = await feeds(snapshot, '/ja');
+    expect(ja.raw.atom).toContain('xml:lang="ja"');
+    expect(ja.rss.language).toBe('ja');
+    expect(ja.atom.links?.find((l) => l.rel === 'self')?.href).toBe(`${origin}/ja/history.atom`);
   });
 });

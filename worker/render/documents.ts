@@ -214,7 +214,7 @@ async function languageRecipes(
 
   const status = once(() => statusPageView(ctx));
   const history = once(() => historyPageView(ctx));
-  const feeds = once(() => byPath(feedDocuments(slice, now, facts())));
+  const feeds = once(() => byPath(feedDocuments(slice, now, facts(), base)));
 
   const html = (
     docPath: string,

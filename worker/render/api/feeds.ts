@@ -1,6 +1,7 @@
 // `/history.atom` (Atom 1.0, RFC 4287) and `/history.rss` (RSS 2.0): one entry per incident,
 // the 50 most recent, newest first, its updates newest first in the entry's HTML, as
-// Statuspage's feeds do; links are absolute, on the page's first hostname. Every
+// Statuspage's feeds do; links are absolute, on the page's first hostname, and a language
+// version's feed (`/<lang>/history.atom`) links to that version's pages and to itself. Every
 // customer string is escaped twice where it sits in HTML carried by XML: once as HTML, then
 // the whole HTML as XML text, so a feed reader shows `<script>` as text and never runs it.
 import type { Incident } from '../../domain/schema.ts';
@@ -12,7 +13,7 @@ import { pageLanguage, translator } from '../i18n/catalogue.ts';
 import { INCIDENT_STATUS_KEY } from '../labels.ts';
 import { ContentMemo, jsonOfIncident } from '../memo.ts';
 import { htmlEscape, xmlEscape } from '../xml.ts';
-import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
+import { type PageFacts, pageFacts } from './facts.ts';
 import { RECENT_LIMIT } from './statuspage.ts';
 
 export const ATOM_CONTENT_TYPE = 'application/atom+xml; charset=utf-8';
@@ -52,8 +53,8 @@ export interface Listed {
   key: string;
 }
 
-function listed(snapshot: PageSnapshot, facts: PageFacts): Listed[] {
-  const head = `${facts.url}\n${facts.timeZone}\n${snapshot.page.locale ?? ''}\n`;
+function listed(snapshot: PageSnapshot, facts: PageFacts, prefix: string): Listed[] {
+  const head = `${facts.url}${prefix}\n${facts.timeZone}\n${snapshot.page.locale ?? ''}\n`;
   return allIncidentsNewestFirst(snapshot.incidents)
     .slice(0, RECENT_LIMIT)
     .map((incident) => ({
@@ -63,8 +64,13 @@ function listed(snapshot: PageSnapshot, facts: PageFacts): Listed[] {
     }));
 }
 
-function entry(snapshot: PageSnapshot, facts: PageFacts, incident: Incident): FeedEntry {
-  const link = incidentUrl(snapshot, incident.id);
+function entry(
+  snapshot: PageSnapshot,
+  facts: PageFacts,
+  incident: Incident,
+  prefix: string,
+): FeedEntry {
+  const link = `${facts.url}${prefix}/incidents/${incident.id}`;
   return {
     id: link,
     title: incident.name,
@@ -96,12 +102,14 @@ function newest(feed: readonly { updated: string }[], fallback: string): string 
 const utc = (iso: string) => new Date(iso).toISOString();
 const rfc822 = (iso: string) => new Date(iso).toUTCString();
 
+/** `prefix`: the language version's path prefix (`/de`), `''` for the page's own language. */
 export function atomFeed(
   snapshot: PageSnapshot,
   facts: PageFacts,
-  feed: readonly Listed[] = listed(snapshot, facts),
+  prefix = '',
+  feed: readonly Listed[] = listed(snapshot, facts, prefix),
 ): string {
-  const base = facts.url;
+  const base = `${facts.url}${prefix}`;
   const lang = xmlEscape(snapshot.page.locale ?? 'en');
   const out = [
     `${XML_DECLARATION}<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${lang}">`,
@@ -115,7 +123,7 @@ export function atomFeed(
   for (const { incident, key } of feed) {
     out.push(
       atomEntries.get(key, () => {
-        const e = entry(snapshot, facts, incident);
+        const e = entry(snapshot, facts, incident, prefix);
         return [
           '<entry>',
           `<id>${xmlEscape(e.id)}</id>`,
@@ -136,15 +144,17 @@ export function atomFeed(
 export function rssFeed(
   snapshot: PageSnapshot,
   facts: PageFacts,
-  feed: readonly Listed[] = listed(snapshot, facts),
+  prefix = '',
+  feed: readonly Listed[] = listed(snapshot, facts, prefix),
 ): string {
-  const base = facts.url;
+  const base = `${facts.url}${prefix}`;
+  const t = translator(pageLanguage(snapshot.page.locale));
   const out = [
     `${XML_DECLARATION}<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">`,
     '<channel>',
     `<title>${xmlEscape(feedTitle(snapshot))}</title>`,
     `<link>${xmlEscape(`${base}/history`)}</link>`,
-    `<description>${xmlEscape(`Incident history of ${snapshot.page.name}`)}</description>`,
+    `<description>${xmlEscape(t.text('historyDescription', { page: snapshot.page.name }))}</description>`,
     `<language>${xmlEscape((snapshot.page.locale ?? 'en').toLowerCase())}</language>`,
     `<pubDate>${rfc822(newest(feed, facts.updatedAt))}</pubDate>`,
     `<atom:link href="${xmlEscape(`${base}/history.rss`)}" rel="self" type="application/rss+xml"/>`,
@@ -152,7 +162,7 @@ export function rssFeed(
   for (const { incident, key } of feed) {
     out.push(
       rssEntries.get(key, () => {
-        const e = entry(snapshot, facts, incident);
+        const e = entry(snapshot, facts, incident, prefix);
         return [
           '<item>',
           `<title>${xmlEscape(e.title)}</title>`,
@@ -173,14 +183,19 @@ export function feedDocuments(
   snapshot: PageSnapshot,
   now: Date,
   facts: PageFacts = pageFacts(snapshot, now),
+  prefix = '',
 ): DocumentSource[] {
-  const feed = listed(snapshot, facts);
+  const feed = listed(snapshot, facts, prefix);
   return [
     {
       path: '/history.atom',
       contentType: ATOM_CONTENT_TYPE,
-      body: atomFeed(snapshot, facts, feed),
+      body: atomFeed(snapshot, facts, prefix, feed),
     },
-    { path: '/history.rss', contentType: RSS_CONTENT_TYPE, body: rssFeed(snapshot, facts, feed) },
+    {
+      path: '/history.rss',
+      contentType: RSS_CONTENT_TYPE,
+      body: rssFeed(snapshot, facts, prefix, feed),
+    },
   ];
 }
