@@ -20,7 +20,13 @@ import {
 import { barLevel, dayUptime, indexUptime, UPTIME_DAYS, windowDays } from '../domain/uptime.ts';
 import { escapeHtml, type MessageKey, type Translator } from './i18n/catalogue.ts';
 import { en } from './i18n/messages/en.ts';
-import { daysAgo, formatDurationIn, formatPercentIn } from './i18n/numbers.ts';
+import {
+  daysAgo,
+  formatDurationIn,
+  formatListHtmlIn,
+  formatListIn,
+  formatPercentIn,
+} from './i18n/numbers.ts';
 import { autonym, type RenderLanguage } from './i18n/page-language.ts';
 import {
   IMPACT_KEY,
@@ -186,14 +192,34 @@ export function chrome(
 // Built once per snapshot: every incident and maintenance names its services through it.
 const shownNames = new WeakMap<PageSnapshot, Map<string, string>>();
 
-/** The names of the shown services among `ids`, as a page lists what an incident affects. */
-export function affectedNames(snapshot: PageSnapshot, ids: readonly string[]): string {
+function affectedList(snapshot: PageSnapshot, ids: readonly string[]): string[] {
   let shown = shownNames.get(snapshot);
   if (!shown) {
     shown = new Map(shownServices(snapshot).map((s) => [s.id, s.name]));
     shownNames.set(snapshot, shown);
   }
-  return ids.flatMap((id) => shown.get(id) ?? []).join(', ');
+  return ids.flatMap((id) => shown.get(id) ?? []);
+}
+
+/**
+ * The names of the shown services among `ids`, as a page lists what an incident affects:
+ * joined as the page's language joins a list ("A, B and C", "A、B、C").
+ */
+export function affectedNames(snapshot: PageSnapshot, ids: readonly string[]): string {
+  return formatListIn(localeOf(snapshot), affectedList(snapshot, ids));
+}
+
+/** "Affects A, B and C" as HTML, each name isolated, or '' when no shown service is. */
+function affectsHtml(ctx: RenderContext, ids: readonly string[]): string {
+  const names = affectedList(ctx.snapshot, ids);
+  if (names.length === 0) return '';
+  const services = formatListHtmlIn(
+    localeOf(ctx.snapshot),
+    names,
+    (name) => isolated(escapeHtml(name)),
+    escapeHtml,
+  );
+  return ctx.lang.t.html('affects', { services });
 }
 
 function updateViews<S extends string>(
@@ -250,7 +276,7 @@ function buildIncidentView(ctx: RenderContext, incident: Incident): IncidentView
     impactLabel: t.html(IMPACT_KEY[incident.impact]),
     statusLabel,
     affected,
-    affectedHtml: affected ? t.html('affects', { services: isolated(escapeHtml(affected)) }) : '',
+    affectedHtml: affectsHtml(ctx, incident.serviceIds),
     createdAt: incident.createdAt,
     createdAtLabel: startedLabel,
     durationLabel,
@@ -275,7 +301,7 @@ function maintenanceView(ctx: RenderContext, m: Maintenance) {
     phaseLabel: t.html(MAINTENANCE_STATUS_KEY[phase]),
     windowHtml: `${isolated(timeHtml(m.scheduledFor, formatDateTime(m.scheduledFor, zone, locale)))} – ${isolated(timeHtml(m.scheduledUntil, formatDateTime(m.scheduledUntil, zone, locale)))}`,
     affected,
-    affectedHtml: affected ? t.html('affects', { services: isolated(escapeHtml(affected)) }) : '',
+    affectedHtml: affectsHtml(ctx, m.serviceIds),
     updates: updateViews(ctx, m.updates, MAINTENANCE_STATUS_KEY),
   };
 }

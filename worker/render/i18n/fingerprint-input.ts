@@ -1,11 +1,11 @@
 // What a language version adds to the inputs of its documents' fingerprints
 // (render/fingerprint.ts): its catalogue (English too, for fallbacks), how this runtime's Intl
-// writes its numbers and durations, and which other versions the page has (the hreflang
+// writes its numbers, durations and lists, and which other versions the page has (the hreflang
 // alternates and the language menu). A catalogue edit is a code change the build id does not
 // hash, so it must be here for the ETag to change with the words.
 import { CATALOGUES, translator } from './catalogue.ts';
 import { en } from './messages/en.ts';
-import { daysAgo, formatDurationIn, formatPercentIn } from './numbers.ts';
+import { daysAgo, formatDurationIn, formatListIn, formatPercentIn } from './numbers.ts';
 import type { LanguageVersion } from './page-language.ts';
 
 const inputs = new Map<string, string>();
@@ -27,6 +27,7 @@ export function languageInput(
       formatDurationIn(t, version.tag, 26 * 3_600_000 + 5 * 60_000),
       formatDurationIn(t, version.tag, 125 * 60_000),
       daysAgo(version.tag, 90),
+      formatListIn(version.tag, ['A', 'B', 'C']),
     ]);
     if (inputs.size >= 256) inputs.clear();
     inputs.set(key, input);

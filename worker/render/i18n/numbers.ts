@@ -80,3 +80,35 @@ export function daysAgo(locale: string, days: number): string {
   }
   return f.format(-days, 'day');
 }
+
+const lists = new Map<string, Intl.ListFormat>();
+
+function listFormat(locale: string): Intl.ListFormat {
+  let f = lists.get(locale);
+  if (!f) {
+    f = new Intl.ListFormat(locale, { type: 'conjunction', style: 'long' });
+    lists.set(locale, f);
+  }
+  return f;
+}
+
+/** "A, B and C", "A、B、C", "A وB وC": a list of names as the language joins one. */
+export function formatListIn(locale: string, items: readonly string[]): string {
+  return listFormat(locale).format(items);
+}
+
+/**
+ * The same list as HTML: each item through `item` (the caller escapes and isolates it, so a
+ * Latin name in an Arabic sentence keeps its own direction), the language's words between.
+ */
+export function formatListHtmlIn(
+  locale: string,
+  items: readonly string[],
+  item: (text: string) => string,
+  literal: (text: string) => string,
+): string {
+  return listFormat(locale)
+    .formatToParts(items)
+    .map((p) => (p.type === 'element' ? item(p.value) : literal(p.value)))
+    .join('');
+}
