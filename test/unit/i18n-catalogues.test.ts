@@ -13,6 +13,7 @@ import {
 } from '../../worker/render/i18n/catalogue.ts';
 import { en } from '../../worker/render/i18n/messages/en.ts';
 import { messagePage } from '../../worker/render/message-pages.ts';
+import { renderSessionSwap } from '../../worker/render/session-swap.ts';
 import { skeletonPage } from '../../worker/render/skeleton.ts';
 import { CUSTOMER_WORD, maskedDemoPage, readableText } from '../support/i18n-pages.ts';
 
@@ -117,13 +118,14 @@ const SAME_IN_BOTH: Partial<Record<Language, string[]>> = {
     'page',
     'en',
     'organisation',
+    'session',
   ],
   es: ['api', 'atom', 'rss', 'no'],
   it: ['api', 'atom', 'rss', 'feed', 'link', 'in', 'all'],
   'pt-BR': ['api', 'atom', 'rss', 'feed', 'status', 'do', 'link', 'no'],
   nl: ['status', 'api', 'atom', 'rss', 'feed', 'in', 'is', 'link', 'of', 'open', 'over'],
   pl: ['status', 'api', 'atom', 'rss', 'do', 'link'],
-  sv: ['status', 'api', 'atom', 'rss', 'be', 'system'],
+  sv: ['status', 'api', 'atom', 'rss', 'be', 'system', 'session', 'in'],
   tr: ['api', 'atom', 'rss'],
   ja: ['api', 'atom', 'rss'],
   'zh-CN': ['api', 'atom', 'rss'],
@@ -175,6 +177,15 @@ describe('a page in every language', () => {
           async (k) => (await messagePage(k, l)).body,
         ),
       )),
+      (
+        await renderSessionSwap({
+          action: `/${l}/history`,
+          token: CUSTOMER_WORD,
+          swap: CUSTOMER_WORD,
+          keepUrl: `/${l}/history`,
+          language: { language: l, tag: l, dir: isRightToLeft(l) ? 'rtl' : 'ltr' },
+        })
+      ).body,
       skeletonText(
         (
           await skeletonPage({

@@ -217,6 +217,12 @@ describe('a KV miss', () => {
     expect(ar.res.headers.get('Content-Security-Policy')).toBe(
       own.res.headers.get('Content-Security-Policy'),
     );
+
+    // A document the page does not have: the 404 speaks the page's language too.
+    const missing = await visit('skel-de.example', '/incidents/nope');
+    expect(missing.res.status).toBe(404);
+    expect(missing.text).toContain('<html lang="de" dir="ltr">');
+    expect(missing.text).toContain('Hier gibt es keine Statusseite');
   });
 
   it('serves the skeleton script as a same-origin file', async () => {

@@ -53,6 +53,19 @@ describe('a token link over another valid session', () => {
     expect(switched.headers.get('Set-Cookie')).toContain(`${TOKEN_COOKIE}=${silver}`);
   });
 
+  it('asks in the language of the version the link opens', async () => {
+    const gold = await partner('gold');
+    const silver = await partner('silver');
+    const html = (await (await get(`${BASE}/ar/history?token=${silver}`, gold)).text()).replaceAll(
+      '&#x2F;',
+      '/',
+    );
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+    expect(html).toContain('<h1>أنت مسجّل الدخول بالفعل إلى صفحة الحالة هذه</h1>');
+    expect(html).toContain('<a href="/ar/history">الإبقاء على جلستي الحالية</a>');
+    expect(html).not.toContain('session');
+  });
+
   it('does not switch on a link that brings its own answer', async () => {
     const gold = await partner('gold');
     const silver = await partner('silver');

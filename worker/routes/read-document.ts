@@ -183,7 +183,7 @@ async function fromCoordinator(
 
   if (result === 'late') ctx.waitUntil(settled); // the render goes on; KV gets it next render
   if (result === 'late' || result === null) {
-    const response = html ? await skeletonResponse(skeletonLanguage(record, path)) : unavailable();
+    const response = html ? await skeletonResponse(languageAsked(record, path)) : unavailable();
     return { kind: 'response', response };
   }
   if (!result.found) return { kind: 'missing' };
@@ -191,8 +191,8 @@ async function fromCoordinator(
   return { kind: 'document', body: result.body, meta: result.meta, source: 'coordinator' };
 }
 
-/** The skeleton speaks the language asked for: the path's `/<lang>/`, else the page's own. */
-export function skeletonLanguage(record: HostRecord, path: string): SkeletonLanguage {
+/** The language a visitor asked for: the path's `/<lang>/`, else the page's own. */
+export function languageAsked(record: HostRecord, path: string): SkeletonLanguage {
   const language = pathLanguage(path);
   if (!language) return defaultVersion({ locale: record.locale });
   return {

@@ -2,6 +2,7 @@
 // cache, then one KV read, then the page's coordinator).
 import type { Context } from 'hono';
 import { type AccessDecision, decideAccess } from '../access/decide.ts';
+import type { Language } from '../domain/languages.ts';
 import type { Env } from '../env.ts';
 import { crossOriginHeaders } from '../http/cors.ts';
 import {
@@ -19,7 +20,7 @@ import { type MessageKind, messagePage } from '../render/message-pages.ts';
 import { renderSessionSwap } from '../render/session-swap.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import type { HostRecord } from '../store/keys.ts';
-import { readDocument } from './read-document.ts';
+import { languageAsked, readDocument } from './read-document.ts';
 import { documentPath, isApiPath, pathLanguage } from './visitor-paths.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
@@ -40,8 +41,9 @@ export async function refuse(
   pathname: string,
   kind: MessageKind,
   headers: Record<string, string> = {},
+  language: Language = pathLanguage(pathname) ?? 'en',
 ): Promise<Response> {
-  const page = await messagePage(kind, pathLanguage(pathname) ?? 'en');
+  const page = await messagePage(kind, language);
   if (isApiPath(pathname)) {
     return problemResponse({ title: PROBLEM_TITLES[kind], status: page.status }, headers);
   }
@@ -121,6 +123,8 @@ async function serveRecord(
       token: access.token,
       swap: access.swap,
       keepUrl: access.keep,
+      // Whoever holds a valid link may read the page, so its language tells them nothing new.
+      language: languageAsked(record, path),
     });
     return new Response(page.body, {
       status: 200,
@@ -157,7 +161,10 @@ async function serveRecord(
     variant: access.variant,
     path,
   });
-  if (doc.kind === 'missing') return refuse(url.pathname, 'not_found');
+  // Past the access check the viewer may read the page: its 404 speaks the page's language.
+  if (doc.kind === 'missing') {
+    return refuse(url.pathname, 'not_found', {}, languageAsked(record, path).language);
+  }
   if (doc.kind === 'response') {
     // The skeleton or a 503: no-store already, and still nobody else's to reuse.
     if (access.variant !== 'public') doc.response.headers.set('Vary', PERSONAL_VARY);

@@ -83,7 +83,7 @@ export const ar: Catalogue = {
   badRequestHeading: 'تعذّر فهم هذا الطلب',
   badRequestMessage: 'تحقق من العنوان وحاول مرة أخرى.',
   feedTitle: 'حالة {page} – سجل الأعطال',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'الحالة',
   skeletonLoading: 'جارٍ تحميل الحالة الحالية…',
   skeletonUpdating: 'يجري تحديث هذه الصفحة وستكتمل بعد لحظات.',
@@ -93,4 +93,10 @@ export const ar: Catalogue = {
   skeletonUnknown: 'الحالة غير معروفة',
   skeletonFailed: 'تعذّر تحميل الحالة الحالية.',
   skeletonRetry: 'حاول مرة أخرى',
+  swapTitle: 'هل تريد تبديل الجلسة؟',
+  swapHeading: 'أنت مسجّل الدخول بالفعل إلى صفحة الحالة هذه',
+  swapMessage:
+    'الرابط الذي فتحته يسجّل دخولك كزائر آخر. هل تريد التبديل إليه أم الإبقاء على جلستك الحالية؟',
+  swapSwitch: 'التبديل إلى جلسة الرابط',
+  swapKeep: 'الإبقاء على جلستي الحالية',
 };

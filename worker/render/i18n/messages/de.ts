@@ -81,7 +81,7 @@ export const de: Catalogue = {
   badRequestHeading: 'Diese Anfrage konnte nicht verstanden werden',
   badRequestMessage: 'Prüfen Sie die Adresse und versuchen Sie es erneut.',
   feedTitle: 'Status von {page} – Störungsverlauf',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Status',
   skeletonLoading: 'Aktueller Status wird geladen…',
   skeletonUpdating: 'Diese Seite wird gerade aktualisiert und ist gleich vollständig.',
@@ -91,4 +91,10 @@ export const de: Catalogue = {
   skeletonUnknown: 'Status unbekannt',
   skeletonFailed: 'Der aktuelle Status konnte nicht geladen werden.',
   skeletonRetry: 'Erneut versuchen',
+  swapTitle: 'Sitzung wechseln?',
+  swapHeading: 'Sie sind bei dieser Statusseite bereits angemeldet',
+  swapMessage:
+    'Der geöffnete Link meldet Sie als andere Person an. Möchten Sie zu dieser Anmeldung wechseln oder Ihre aktuelle Sitzung behalten?',
+  swapSwitch: 'Zur Sitzung des Links wechseln',
+  swapKeep: 'Aktuelle Sitzung behalten',
 };

@@ -89,7 +89,7 @@ export const en = {
   badRequestMessage: 'Check the address and try again.',
   // Feeds
   feedTitle: '{page} status - Incident history',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Status',
   skeletonLoading: 'Loading the current status…',
   skeletonUpdating: 'This page is being brought up to date and will be complete in a moment.',
@@ -99,4 +99,10 @@ export const en = {
   skeletonUnknown: 'Status unknown',
   skeletonFailed: 'The current status could not be loaded.',
   skeletonRetry: 'Try again',
+  swapTitle: 'Switch session?',
+  swapHeading: 'You are already signed in to this status page',
+  swapMessage:
+    'The link you opened signs you in as a different viewer. Switch to it, or keep your current session?',
+  swapSwitch: 'Switch to the link’s session',
+  swapKeep: 'Keep my current session',
 } as const;

@@ -80,7 +80,7 @@ export const es: Catalogue = {
   badRequestHeading: 'No se ha podido entender la solicitud',
   badRequestMessage: 'Comprueba la dirección e inténtalo de nuevo.',
   feedTitle: 'Estado de {page}: historial de incidentes',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Estado',
   skeletonLoading: 'Cargando el estado actual…',
   skeletonUpdating: 'Esta página se está actualizando y estará completa en un momento.',
@@ -90,4 +90,10 @@ export const es: Catalogue = {
   skeletonUnknown: 'Estado desconocido',
   skeletonFailed: 'No se ha podido cargar el estado actual.',
   skeletonRetry: 'Reintentar',
+  swapTitle: '¿Cambiar de sesión?',
+  swapHeading: 'Ya has iniciado sesión en esta página de estado',
+  swapMessage:
+    'El enlace que has abierto inicia sesión con otra identidad. ¿Quieres cambiar a esa sesión o mantener la actual?',
+  swapSwitch: 'Cambiar a la sesión del enlace',
+  swapKeep: 'Mantener mi sesión actual',
 };

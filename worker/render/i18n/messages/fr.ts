@@ -81,7 +81,7 @@ export const fr: Catalogue = {
   badRequestHeading: 'Cette requête n’a pas pu être comprise',
   badRequestMessage: 'Vérifiez l’adresse et réessayez.',
   feedTitle: 'État de {page} – Historique des incidents',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'État',
   skeletonLoading: 'Chargement de l’état actuel…',
   skeletonUpdating: 'Cette page est en cours de mise à jour et sera complète dans un instant.',
@@ -91,4 +91,10 @@ export const fr: Catalogue = {
   skeletonUnknown: 'État inconnu',
   skeletonFailed: 'Impossible de charger l’état actuel.',
   skeletonRetry: 'Réessayer',
+  swapTitle: 'Changer de session ?',
+  swapHeading: 'Vous êtes déjà connecté à cette page d’état',
+  swapMessage:
+    'Le lien que vous avez ouvert vous connecte sous une autre identité. Voulez-vous passer à celle-ci ou conserver votre session actuelle ?',
+  swapSwitch: 'Passer à la session du lien',
+  swapKeep: 'Conserver ma session actuelle',
 };

@@ -79,7 +79,7 @@ export const he: Catalogue = {
   badRequestHeading: 'לא ניתן היה להבין את הבקשה',
   badRequestMessage: 'יש לבדוק את הכתובת ולנסות שוב.',
   feedTitle: 'הסטטוס של {page} – היסטוריית תקלות',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'סטטוס',
   skeletonLoading: 'הסטטוס הנוכחי בטעינה…',
   skeletonUpdating: 'הדף מתעדכן כעת ויושלם בעוד רגע.',
@@ -89,4 +89,9 @@ export const he: Catalogue = {
   skeletonUnknown: 'הסטטוס אינו ידוע',
   skeletonFailed: 'לא ניתן היה לטעון את הסטטוס הנוכחי.',
   skeletonRetry: 'ניסיון חוזר',
+  swapTitle: 'להחליף התחברות?',
+  swapHeading: 'כבר התחברת לדף הסטטוס הזה',
+  swapMessage: 'הקישור שפתחת מחבר אותך כצופה אחר. לעבור אליו או להישאר בהתחברות הנוכחית?',
+  swapSwitch: 'מעבר להתחברות של הקישור',
+  swapKeep: 'להישאר בהתחברות הנוכחית',
 };

@@ -81,7 +81,7 @@ export const it: Catalogue = {
   badRequestHeading: 'Impossibile comprendere la richiesta',
   badRequestMessage: 'Controlla l’indirizzo e riprova.',
   feedTitle: 'Stato di {page}: cronologia degli incidenti',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Stato',
   skeletonLoading: 'Caricamento dello stato attuale…',
   skeletonUpdating: 'Questa pagina è in fase di aggiornamento e sarà completa tra un attimo.',
@@ -91,4 +91,10 @@ export const it: Catalogue = {
   skeletonUnknown: 'Stato sconosciuto',
   skeletonFailed: 'Impossibile caricare lo stato attuale.',
   skeletonRetry: 'Riprova',
+  swapTitle: 'Cambiare sessione?',
+  swapHeading: 'Hai già effettuato l’accesso a questa pagina di stato',
+  swapMessage:
+    'Il link che hai aperto ti fa accedere con un’altra identità. Vuoi passare a questa sessione o mantenere quella attuale?',
+  swapSwitch: 'Passa alla sessione del link',
+  swapKeep: 'Mantieni la sessione attuale',
 };

@@ -78,7 +78,7 @@ export const ja: Catalogue = {
   badRequestHeading: 'リクエストを理解できませんでした',
   badRequestMessage: 'アドレスを確認して、もう一度お試しください。',
   feedTitle: '{page} のステータス – 障害履歴',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'ステータス',
   skeletonLoading: '現在のステータスを読み込んでいます…',
   skeletonUpdating: 'このページは更新中です。まもなくすべて表示されます。',
@@ -88,4 +88,10 @@ export const ja: Catalogue = {
   skeletonUnknown: 'ステータス不明',
   skeletonFailed: '現在のステータスを読み込めませんでした。',
   skeletonRetry: '再試行',
+  swapTitle: 'セッションを切り替えますか？',
+  swapHeading: 'このステータスページには既にサインインしています',
+  swapMessage:
+    '開いたリンクでは別の閲覧者としてサインインします。そちらに切り替えますか？それとも現在のセッションを続けますか？',
+  swapSwitch: 'リンクのセッションに切り替える',
+  swapKeep: '現在のセッションを続ける',
 };

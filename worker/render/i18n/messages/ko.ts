@@ -76,7 +76,7 @@ export const ko: Catalogue = {
   badRequestHeading: '요청을 이해할 수 없습니다',
   badRequestMessage: '주소를 확인한 후 다시 시도하세요.',
   feedTitle: '{page} 상태 – 장애 기록',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: '상태',
   skeletonLoading: '현재 상태를 불러오는 중…',
   skeletonUpdating: '이 페이지를 업데이트하는 중이며 곧 모두 표시됩니다.',
@@ -86,4 +86,10 @@ export const ko: Catalogue = {
   skeletonUnknown: '상태 알 수 없음',
   skeletonFailed: '현재 상태를 불러오지 못했습니다.',
   skeletonRetry: '다시 시도',
+  swapTitle: '세션을 전환할까요?',
+  swapHeading: '이 상태 페이지에 이미 로그인되어 있습니다',
+  swapMessage:
+    '연 링크는 다른 사용자로 로그인합니다. 해당 세션으로 전환하시겠습니까, 아니면 현재 세션을 유지하시겠습니까?',
+  swapSwitch: '링크의 세션으로 전환',
+  swapKeep: '현재 세션 유지',
 };

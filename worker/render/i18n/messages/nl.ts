@@ -80,7 +80,7 @@ export const nl: Catalogue = {
   badRequestHeading: 'Dit verzoek is niet begrepen',
   badRequestMessage: 'Controleer het adres en probeer het opnieuw.',
   feedTitle: 'Status van {page} – storingsgeschiedenis',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Status',
   skeletonLoading: 'Huidige status laden…',
   skeletonUpdating: 'Deze pagina wordt bijgewerkt en is zo compleet.',
@@ -90,4 +90,10 @@ export const nl: Catalogue = {
   skeletonUnknown: 'Status onbekend',
   skeletonFailed: 'De huidige status kon niet worden geladen.',
   skeletonRetry: 'Opnieuw proberen',
+  swapTitle: 'Van sessie wisselen?',
+  swapHeading: 'U bent al aangemeld bij deze statuspagina',
+  swapMessage:
+    'De link die u hebt geopend, meldt u aan als een andere bezoeker. Wilt u daarnaar wisselen of uw huidige sessie behouden?',
+  swapSwitch: 'Naar de sessie van de link wisselen',
+  swapKeep: 'Mijn huidige sessie behouden',
 };

@@ -82,7 +82,7 @@ export const pl: Catalogue = {
   badRequestHeading: 'Nie udało się zrozumieć tego żądania',
   badRequestMessage: 'Sprawdź adres i spróbuj ponownie.',
   feedTitle: 'Status: {page} – historia incydentów',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Status',
   skeletonLoading: 'Wczytywanie bieżącego statusu…',
   skeletonUpdating: 'Ta strona jest właśnie aktualizowana i za chwilę będzie kompletna.',
@@ -92,4 +92,10 @@ export const pl: Catalogue = {
   skeletonUnknown: 'Status nieznany',
   skeletonFailed: 'Nie udało się wczytać bieżącego statusu.',
   skeletonRetry: 'Spróbuj ponownie',
+  swapTitle: 'Zmienić sesję?',
+  swapHeading: 'Jesteś już zalogowany na tej stronie statusu',
+  swapMessage:
+    'Otwarty link loguje Cię jako inną osobę. Przełączyć się na tę sesję czy zachować bieżącą?',
+  swapSwitch: 'Przełącz na sesję z linku',
+  swapKeep: 'Zachowaj bieżącą sesję',
 };

@@ -80,7 +80,7 @@ export const ptBR: Catalogue = {
   badRequestHeading: 'Não foi possível entender a solicitação',
   badRequestMessage: 'Confira o endereço e tente novamente.',
   feedTitle: 'Status de {page}: histórico de incidentes',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Status',
   skeletonLoading: 'Carregando o status atual…',
   skeletonUpdating: 'Esta página está sendo atualizada e ficará completa em instantes.',
@@ -90,4 +90,10 @@ export const ptBR: Catalogue = {
   skeletonUnknown: 'Status desconhecido',
   skeletonFailed: 'Não foi possível carregar o status atual.',
   skeletonRetry: 'Tentar novamente',
+  swapTitle: 'Trocar de sessão?',
+  swapHeading: 'Você já está conectado a esta página de status',
+  swapMessage:
+    'O link que você abriu conecta você com outra identidade. Deseja trocar para essa sessão ou manter a sessão atual?',
+  swapSwitch: 'Trocar para a sessão do link',
+  swapKeep: 'Manter minha sessão atual',
 };

@@ -80,7 +80,7 @@ export const sv: Catalogue = {
   badRequestHeading: 'Begäran kunde inte tolkas',
   badRequestMessage: 'Kontrollera adressen och försök igen.',
   feedTitle: 'Status för {page} – incidenthistorik',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Status',
   skeletonLoading: 'Hämtar aktuell status…',
   skeletonUpdating: 'Sidan håller på att uppdateras och är komplett om ett ögonblick.',
@@ -90,4 +90,10 @@ export const sv: Catalogue = {
   skeletonUnknown: 'Okänd status',
   skeletonFailed: 'Det gick inte att hämta aktuell status.',
   skeletonRetry: 'Försök igen',
+  swapTitle: 'Byta session?',
+  swapHeading: 'Du är redan inloggad på den här statussidan',
+  swapMessage:
+    'Länken du öppnade loggar in dig som en annan besökare. Vill du byta till den eller behålla din nuvarande session?',
+  swapSwitch: 'Byt till länkens session',
+  swapKeep: 'Behåll min nuvarande session',
 };

@@ -81,7 +81,7 @@ export const tr: Catalogue = {
   badRequestHeading: 'Bu istek anlaşılamadı',
   badRequestMessage: 'Adresi kontrol edip yeniden deneyin.',
   feedTitle: '{page} durumu – olay geçmişi',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: 'Durum',
   skeletonLoading: 'Güncel durum yükleniyor…',
   skeletonUpdating: 'Bu sayfa güncelleniyor, birazdan tamamlanacak.',
@@ -91,4 +91,10 @@ export const tr: Catalogue = {
   skeletonUnknown: 'Durum bilinmiyor',
   skeletonFailed: 'Güncel durum yüklenemedi.',
   skeletonRetry: 'Yeniden dene',
+  swapTitle: 'Oturum değiştirilsin mi?',
+  swapHeading: 'Bu durum sayfasında zaten oturum açmışsınız',
+  swapMessage:
+    'Açtığınız bağlantı sizi başka bir kullanıcı olarak oturum açtırıyor. Bu oturuma geçmek mi, yoksa mevcut oturumunuzu korumak mı istersiniz?',
+  swapSwitch: 'Bağlantının oturumuna geç',
+  swapKeep: 'Mevcut oturumumu koru',
 };

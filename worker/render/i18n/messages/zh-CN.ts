@@ -75,7 +75,7 @@ export const zhCN: Catalogue = {
   badRequestHeading: '无法理解该请求',
   badRequestMessage: '请检查网址后重试。',
   feedTitle: '{page} 状态 – 事件历史',
-  // skeleton page and its script (issue 17)
+  // skeleton page and its script, session switch page (issue 17)
   skeletonTitle: '状态',
   skeletonLoading: '正在加载当前状态…',
   skeletonUpdating: '此页面正在更新，稍后即可完整显示。',
@@ -85,4 +85,9 @@ export const zhCN: Catalogue = {
   skeletonUnknown: '状态未知',
   skeletonFailed: '无法加载当前状态。',
   skeletonRetry: '重试',
+  swapTitle: '切换会话？',
+  swapHeading: '你已登录此状态页面',
+  swapMessage: '你打开的链接会以另一位访问者的身份登录。要切换到该会话，还是保留当前会话？',
+  swapSwitch: '切换到该链接的会话',
+  swapKeep: '保留我当前的会话',
 };
