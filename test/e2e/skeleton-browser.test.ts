@@ -15,12 +15,18 @@ let bundle: WorkerBundle;
 let worker: LocalWorker;
 let browser: Browser;
 
-/** The demo page's events, as another page on another hostname. */
-function demoPageAs(pageId: string, host: string, now: Date): CoreEvent[] {
+/** The demo page's events, as another page on another hostname (in other languages). */
+function demoPageAs(
+  pageId: string,
+  host: string,
+  now: Date,
+  languages: { locale?: string; locales?: string[] } = {},
+): CoreEvent[] {
   return demoEvents({ now }).flatMap((e): CoreEvent[] => {
     if (e.type !== 'status_page.upserted') return [e];
     if (e.data.id !== 'page_demo') return [];
-    return [{ ...e, id: `${e.id}:${pageId}`, data: { ...e.data, id: pageId, hostnames: [host] } }];
+    const data = { ...e.data, id: pageId, hostnames: [host], ...languages };
+    return [{ ...e, id: `${e.id}:${pageId}`, data }];
   });
 }
 
@@ -33,10 +39,10 @@ async function rendered(pageId: string): Promise<void> {
 }
 
 /** KV as a location that has not seen the page's render yet (the coordinator thinks it has). */
-async function makeCold(pageId: string): Promise<void> {
+async function makeCold(pageId: string, paths = ['/', '/api/v2/summary.json']): Promise<void> {
   const kv = await worker.kv();
   const pointer = parsePointer(await kv.get(pointerKey(pageId)));
-  for (const path of ['/', '/api/v2/summary.json']) {
+  for (const path of paths) {
     const etag = pointer?.docs[slotOf('public', path)];
     if (etag === undefined) throw new Error(`${pageId} has no ${path} in its pointer`);
     await kv.delete(contentKey(pageId, 'public', path, etag));
@@ -50,8 +56,13 @@ beforeAll(async () => {
   const now = new Date();
   await worker.sync('page_skel_js', demoPageAs('page_skel_js', 'skeleton-js.localhost', now));
   await worker.sync('page_skel_nojs', demoPageAs('page_skel_nojs', 'skeleton-nojs.localhost', now));
+  await worker.sync(
+    'page_skel_de',
+    demoPageAs('page_skel_de', 'skeleton-de.localhost', now, { locale: 'de', locales: ['ar'] }),
+  );
   await rendered('page_skel_js');
   await rendered('page_skel_nojs');
+  await rendered('page_skel_de');
   await makeCold('page_skel_js');
   await makeCold('page_skel_nojs');
 }, 120_000);
@@ -104,5 +115,37 @@ describe('the skeleton page in Chromium', () => {
     await page.waitForSelector('ol.bars', { timeout: 15_000 });
     expect(await page.title()).toBe('Acme Cloud status');
     await context.close();
+  });
+
+  it('completes itself in the page’s language, right to left in Arabic', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    const origin = `http://skeleton-de.localhost:${worker.url.port}`;
+
+    await makeCold('page_skel_de', ['/']);
+    await page.goto(`${origin}/`);
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    await page.waitForSelector('#sk-root[data-complete="true"]', { timeout: 15_000 });
+    expect(await page.title()).toBe('Status von Acme Cloud');
+    expect(await page.textContent('#sk-banner')).toBe('Teilweiser Systemausfall');
+    expect(await page.locator('.svc').allTextContents()).toContain('Public APITeilweiser Ausfall');
+    const headings = await page.locator('h2').allTextContents();
+    expect(headings).toContain('Aktuelle Störungen');
+    expect(headings).toContain('Dienste');
+    expect(await page.textContent('#sk-note')).toContain('Angezeigt wird der aktuelle Status.');
+
+    await makeCold('page_skel_de', ['/ar/']);
+    await page.goto(`${origin}/ar/`);
+    expect(await page.getAttribute('html', 'dir')).toBe('rtl');
+    await page.waitForSelector('#sk-root[data-complete="true"]', { timeout: 15_000 });
+    expect(await page.textContent('#sk-banner')).toBe('انقطاع جزئي في النظام');
+    const incidentLinks = await page
+      .locator('main h3 a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(incidentLinks.length).toBeGreaterThan(0);
+    for (const href of incidentLinks) expect(href).toMatch(/^\/ar\/incidents\//);
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });
