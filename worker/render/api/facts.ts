@@ -14,8 +14,9 @@ export function pageUrl(snapshot: PageSnapshot): string {
   return host ? `https://${host}` : '';
 }
 
-export function incidentUrl(snapshot: PageSnapshot, incidentId: string): string {
-  return `${pageUrl(snapshot)}/incidents/${incidentId}`;
+/** `prefix`: a language version's path prefix (`/de`), `''` for the page's own language. */
+export function incidentUrl(snapshot: PageSnapshot, incidentId: string, prefix = ''): string {
+  return `${pageUrl(snapshot)}${prefix}/incidents/${incidentId}`;
 }
 
 function earliest(isos: Iterable<string | undefined | null>): string | null {

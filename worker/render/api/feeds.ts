@@ -13,7 +13,7 @@ import { pageLanguage, translator } from '../i18n/catalogue.ts';
 import { INCIDENT_STATUS_KEY } from '../labels.ts';
 import { ContentMemo, jsonOfIncident } from '../memo.ts';
 import { htmlEscape, xmlEscape } from '../xml.ts';
-import { type PageFacts, pageFacts } from './facts.ts';
+import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
 import { RECENT_LIMIT } from './statuspage.ts';
 
 export const ATOM_CONTENT_TYPE = 'application/atom+xml; charset=utf-8';
@@ -70,7 +70,7 @@ function entry(
   incident: Incident,
   prefix: string,
 ): FeedEntry {
-  const link = `${facts.url}${prefix}/incidents/${incident.id}`;
+  const link = incidentUrl(snapshot, incident.id, prefix);
   return {
     id: link,
     title: incident.name,

@@ -2,22 +2,31 @@
 // Memoised per locale: a huge page prints thousands of percentages.
 import type { Translator } from './catalogue.ts';
 
-const percents = new Map<string, { f: Intl.NumberFormat; memo: Map<number, string> }>();
+/** `make(locale)` once per locale: Intl formatters are costly to build and cheap to reuse. */
+function perLocale<T>(make: (locale: string) => T): (locale: string) => T {
+  const made = new Map<string, T>();
+  return (locale) => {
+    let value = made.get(locale);
+    if (value === undefined) {
+      value = make(locale);
+      made.set(locale, value);
+    }
+    return value;
+  };
+}
+
+const percents = perLocale((locale) => ({
+  f: new Intl.NumberFormat(locale, {
+    style: 'percent',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }),
+  memo: new Map<number, string>(),
+}));
 
 /** "99.98 %" in the locale: rounded down, so a day with any outage never reads as 100%. */
 export function formatPercentIn(locale: string, fraction: number): string {
-  let p = percents.get(locale);
-  if (!p) {
-    p = {
-      f: new Intl.NumberFormat(locale, {
-        style: 'percent',
-        minimumFractionDigits: 2,
-        maximumFractionDigits: 2,
-      }),
-      memo: new Map(),
-    };
-    percents.set(locale, p);
-  }
+  const p = percents(locale);
   const hundredths = Math.max(0, Math.floor(fraction * 10_000));
   let out = p.memo.get(hundredths);
   if (out === undefined) {
@@ -28,31 +37,16 @@ export function formatPercentIn(locale: string, fraction: number): string {
   return out;
 }
 
-const units = new Map<
-  string,
-  {
-    day: Intl.NumberFormat;
-    hour: Intl.NumberFormat;
-    minute: Intl.NumberFormat;
-    list: Intl.ListFormat;
-  }
->();
-
-function unitFormats(locale: string) {
-  let u = units.get(locale);
-  if (!u) {
-    const unit = (name: 'day' | 'hour' | 'minute') =>
-      new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short' });
-    u = {
-      day: unit('day'),
-      hour: unit('hour'),
-      minute: unit('minute'),
-      list: new Intl.ListFormat(locale, { type: 'unit', style: 'narrow' }),
-    };
-    units.set(locale, u);
-  }
-  return u;
-}
+const unitFormats = perLocale((locale) => {
+  const unit = (name: 'day' | 'hour' | 'minute') =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short' });
+  return {
+    day: unit('day'),
+    hour: unit('hour'),
+    minute: unit('minute'),
+    list: new Intl.ListFormat(locale, { type: 'unit', style: 'narrow' }),
+  };
+});
 
 /** "2 hr 5 min", "2 Std., 5 Min.", "2 時間 5 分": how long an incident lasted. */
 export function formatDurationIn(t: Translator, locale: string, ms: number): string {
@@ -69,28 +63,16 @@ export function formatDurationIn(t: Translator, locale: string, ms: number): str
   return u.list.format(parts);
 }
 
-const relative = new Map<string, Intl.RelativeTimeFormat>();
+const relative = perLocale((locale) => new Intl.RelativeTimeFormat(locale, { numeric: 'always' }));
 
 /** "90 days ago", "vor 90 Tagen", "قبل ٩٠ يومًا": the start of the uptime bars. */
 export function daysAgo(locale: string, days: number): string {
-  let f = relative.get(locale);
-  if (!f) {
-    f = new Intl.RelativeTimeFormat(locale, { numeric: 'always' });
-    relative.set(locale, f);
-  }
-  return f.format(-days, 'day');
+  return relative(locale).format(-days, 'day');
 }
 
-const lists = new Map<string, Intl.ListFormat>();
-
-function listFormat(locale: string): Intl.ListFormat {
-  let f = lists.get(locale);
-  if (!f) {
-    f = new Intl.ListFormat(locale, { type: 'conjunction', style: 'long' });
-    lists.set(locale, f);
-  }
-  return f;
-}
+const listFormat = perLocale(
+  (locale) => new Intl.ListFormat(locale, { type: 'conjunction', style: 'long' }),
+);
 
 /** "A, B and C", "A、B、C", "A وB وC": a list of names as the language joins one. */
 export function formatListIn(locale: string, items: readonly string[]): string {
