@@ -9,6 +9,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS } from './schema.ts';
 
 export const DATABASE_FILE = 'origin-sync.db';
+/** How long opening waits out another opener's momentary lock (see openDatabase). */
+const OPEN_WAIT_MS = 2000;
 
 /** Another process holds the database: this one must not serve. */
 export class StateDirInUse extends Error {}
@@ -47,13 +49,19 @@ export function openDatabase(dir: string, opts: OpenOptions = {}): DatabaseSync 
   chmodSync(path, 0o600);
   const db = new DatabaseSync(path);
   try {
-    db.exec('PRAGMA busy_timeout = 0');
+    // Two processes opening at the same instant both hold a shared lock for a moment while
+    // they read the header; without any wait each then finds the other's and both give up,
+    // so neither serves. A short wait lets the first to escalate win while SQLite answers the
+    // other BUSY at once (it never waits where waiting could deadlock); a process that holds
+    // the database for life still turns a newcomer away once this wait is over.
+    db.exec(`PRAGMA busy_timeout = ${OPEN_WAIT_MS}`);
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     // In exclusive mode the WAL index lives in this process's heap (no -shm file), and the
     // first write transaction below takes the lock that is then held until close.
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('BEGIN IMMEDIATE');
     db.exec('COMMIT');
+    db.exec('PRAGMA busy_timeout = 0');
   } catch (err) {
     db.close();
     if (isBusy(err)) {
