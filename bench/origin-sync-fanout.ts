@@ -3,16 +3,9 @@
 // is rows in the database (outbox + explorer steps, in time linear in pages); pushes run with
 // adaptive concurrency. Run standalone with `node bench/origin-sync-fanout.ts`, or from
 // bench/run.ts.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
-import {
-  ensureKeys,
-  freePort,
-  startOriginSyncProcess,
-} from '../scripts/lib/origin-sync-process.ts';
+import { startSystem } from '../scripts/lib/system.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
@@ -47,16 +40,13 @@ function service(id: string, version: number, name: string): CoreEvent {
 }
 
 export async function originSyncFanOut(): Promise<SectionRow[]> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'esp-bench-fanout-'));
-  await ensureKeys(stateDir);
   const edge = await acknowledgingEdge();
-  const origin = await startOriginSyncProcess({
-    stateDir,
-    port: await freePort(),
-    workerUrl: edge.url,
+  const system = await startSystem({
+    worker: false,
+    originSync: { workerUrl: edge.url, env: { LOG_LEVEL: 'warn' } },
     secret: BENCH_SECRET,
-    env: { LOG_LEVEL: 'warn' },
   });
+  const origin = system.originSync;
   const health = async () => (await (await fetch(`${origin.url}/healthz`)).json()) as Health;
   const drained = async () => {
     for (;;) {
@@ -120,9 +110,8 @@ export async function originSyncFanOut(): Promise<SectionRow[]> {
       },
     ];
   } finally {
-    await origin.stop();
+    await system.stop();
     await edge.close();
-    await rm(stateDir, { recursive: true, force: true });
   }
 }
 

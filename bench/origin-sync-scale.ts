@@ -9,12 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
-import {
-  ensureKeys,
-  freePort,
-  type OriginSyncProcess,
-  startOriginSyncProcess,
-} from '../scripts/lib/origin-sync-process.ts';
+import { type OriginSyncProcess, startSystem } from '../scripts/lib/system.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
@@ -95,21 +90,16 @@ export async function originSyncScale(): Promise<SectionRow[]> {
   const stateDir = resolve(import.meta.dirname, '..', '.data', `bench-scale-${PAGES}x${SERVICES}`);
   const built = existsSync(join(stateDir, 'origin-sync', 'origin-sync.db'));
   await mkdir(stateDir, { recursive: true });
-  await ensureKeys(stateDir);
   const edge = await acknowledgingEdge();
-  const port = await freePort();
-  const start = () =>
-    startOriginSyncProcess({
-      stateDir,
-      port,
-      workerUrl: edge.url,
-      secret: BENCH_SECRET,
-      env: { LOG_LEVEL: 'warn' },
-      startTimeoutMs: 120_000,
-    });
+  const system = await startSystem({
+    stateDir,
+    worker: false,
+    originSync: { workerUrl: edge.url, env: { LOG_LEVEL: 'warn' }, startTimeoutMs: 120_000 },
+    secret: BENCH_SECRET,
+  });
   const health = async (o: OriginSyncProcess) =>
     (await (await fetch(`${o.url}/healthz`)).json()) as Health;
-  let origin = await start();
+  let origin = system.originSync;
   try {
     let buildRate: number | null = null;
     if (!built) {
@@ -133,9 +123,9 @@ export async function originSyncScale(): Promise<SectionRow[]> {
     const rssBuild = await peakRss(origin.child.pid);
     const before = await health(origin);
 
-    await origin.kill();
+    await system.killOriginSync();
     const restarted = performance.now();
-    origin = await start();
+    origin = await system.startOriginSync();
     const probe = {
       id: `evt_sc_probe_${Date.now()}`,
       type: 'service.upserted' as const,
@@ -179,7 +169,7 @@ export async function originSyncScale(): Promise<SectionRow[]> {
       },
     ];
   } finally {
-    await origin.stop();
+    await system.stop();
     await edge.close();
   }
 }

@@ -4,16 +4,9 @@
 // the worker's). Also with the edge down (outbox growing, breaker open). Run standalone with
 // `node bench/origin-sync-throughput.ts`, or from bench/run.ts.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
-import {
-  ensureKeys,
-  freePort,
-  startOriginSyncProcess,
-} from '../scripts/lib/origin-sync-process.ts';
+import { startSystem } from '../scripts/lib/system.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
@@ -122,25 +115,24 @@ async function measure(url: string, senders: number): Promise<Phase> {
 }
 
 async function runPhase(edgeUp: boolean): Promise<Phase> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'esp-bench-sync-'));
-  await ensureKeys(stateDir);
   const edge = edgeUp ? await acknowledgingEdge() : null;
-  const origin = await startOriginSyncProcess({
-    stateDir,
-    port: await freePort(),
-    // Nothing listens on port 9 (discard): pushes fail fast and the breaker opens.
-    workerUrl: edge?.url ?? 'http://127.0.0.1:9',
+  const system = await startSystem({
+    worker: false,
+    originSync: {
+      // Nothing listens on port 9 (discard): pushes fail fast and the breaker opens.
+      workerUrl: edge?.url ?? 'http://127.0.0.1:9',
+      env: { LOG_LEVEL: 'warn' },
+    },
     secret: BENCH_SECRET,
-    env: { LOG_LEVEL: 'warn' },
   });
+  const origin = system.originSync;
   try {
     const setup = await post(origin.url, JSON.stringify({ events: setupEvents() }));
     if (setup !== 202) throw new Error(`setup refused: ${setup}`);
     return await measure(origin.url, SENDERS);
   } finally {
-    await origin.stop();
+    await system.stop();
     await edge?.close();
-    await rm(stateDir, { recursive: true, force: true });
   }
 }
 

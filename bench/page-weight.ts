@@ -8,7 +8,7 @@ const AREA = 'page weight';
 const TARGET_GZIP = 14 * 1024;
 
 export async function pageWeight(demo: DemoWorker): Promise<BenchRow[]> {
-  const res = await demo.runtime.fetchHost(DEMO_URL);
+  const res = await demo.worker.visit(DEMO_URL);
   const html = Buffer.from(await res.arrayBuffer());
   const text = html.toString('utf8');
   const gzip = gzipSync(html, { level: 9 }).length;

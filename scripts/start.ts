@@ -11,12 +11,8 @@ import { operatorTokenFile } from '../origin-sync/http/operator-auth.ts';
 import { sendAllCoreEvents } from './lib/core-client.ts';
 import { DEMO_HOST, demoEvents, PARTNERS_HOST, PRIVATE_HOST } from './lib/demo-events.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
-import {
-  ensureKeys,
-  type OriginSyncProcess,
-  startOriginSyncProcess,
-} from './lib/origin-sync-process.ts';
-import { buildWorker, startWorker, type WorkerRuntime } from './lib/worker-runtime.ts';
+import { type System, startSystem } from './lib/system.ts';
+import { waitFor } from './lib/wait.ts';
 
 const env = process.env;
 const port = (name: string, fallback: number) => {
@@ -33,15 +29,13 @@ const SECRET = env.CORE_SIGNING_SECRET || DEV_CORE_SIGNING_SECRET;
 const STATE_DIR = resolve(env.STATE_DIR || '.data');
 const DEMO = (env.DEMO ?? '1') !== '0';
 
-let worker: WorkerRuntime | null = null;
-let origin: OriginSyncProcess | null = null;
+let system: System | null = null;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    await origin?.stop('SIGTERM');
-    await worker?.stop();
+    await system?.stop();
   }
   process.exit(code);
 }
@@ -49,7 +43,7 @@ async function stopAll(code: number): Promise<never> {
 /**
  * Ctrl-C stops both cleanly. Miniflare installs SIGINT/SIGTERM handlers that exit at once
  * (its 'exit' hook still stops workerd); ours replace them, so origin-sync gets to drain
- * and snapshot before we exit. Called again after the worker starts.
+ * and snapshot before we exit. Called again after the system starts.
  */
 function handleSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -76,53 +70,37 @@ async function demoClock(): Promise<Date> {
   return now;
 }
 
-async function waitForPage(w: WorkerRuntime, url: string, timeoutMs = 60_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const res = await w.fetchHost(url).catch(() => null);
-    if (res?.status === 200) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
-
 async function main(): Promise<void> {
   // State files 0600 and directories 0700 (keys, journal, the edge's KV and Durable Objects):
   // the child processes inherit the mask.
   process.umask(0o077);
   await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
   await chmod(STATE_DIR, 0o700);
-  const keys = await ensureKeys(STATE_DIR);
+  console.log('Building the worker…');
+  const logFile = join(STATE_DIR, 'origin-sync.log');
+  system = await startSystem({
+    stateDir: STATE_DIR,
+    secret: SECRET,
+    build: { outDir: join(STATE_DIR, 'worker-bundle') },
+    worker: { port: WORKER_PORT },
+    originSync: {
+      port: SYNC_PORT,
+      logFile,
+      // OPERATOR_TOKEN if set; else the system generates one into STATE_DIR (0600) once.
+      ...(env.OPERATOR_TOKEN ? { env: { OPERATOR_TOKEN: env.OPERATOR_TOKEN } } : {}),
+      // The console shows what needs attention; everything is in the log file.
+      onLog: (line) => {
+        if (/"level":"(warn|error)"/.test(line) || !line.startsWith('{')) console.log(line);
+      },
+    },
+  });
+  handleSignals();
+  const { worker, originSync: origin, keys } = system;
   console.log(
     keys.created
       ? `Created keys under ${join(STATE_DIR, 'keys')}`
       : `Reusing ${STATE_DIR} (keys, journal, edge state)`,
   );
-
-  console.log('Building the worker…');
-  const bundle = await buildWorker(join(STATE_DIR, 'worker-bundle'));
-  worker = await startWorker({
-    bundle,
-    stateDir: join(STATE_DIR, 'edge'),
-    port: WORKER_PORT,
-    bindings: { SYNC_PUBLIC_KEY: JSON.stringify(keys.sync.publicJwk) },
-  });
-  handleSignals();
-
-  const logFile = join(STATE_DIR, 'origin-sync.log');
-  origin = await startOriginSyncProcess({
-    stateDir: STATE_DIR,
-    port: SYNC_PORT,
-    workerUrl: worker.url.origin,
-    secret: SECRET,
-    // OPERATOR_TOKEN if set; else the helper generates one into STATE_DIR (0600) once.
-    ...(env.OPERATOR_TOKEN ? { env: { OPERATOR_TOKEN: env.OPERATOR_TOKEN } } : {}),
-    logFile,
-    // The console shows what needs attention; everything is in the log file.
-    onLog: (line) => {
-      if (/"level":"(warn|error)"/.test(line) || !line.startsWith('{')) console.log(line);
-    },
-  });
   origin.exited.then((code) => {
     if (!stopping) {
       console.error(`origin-sync exited unexpectedly (${code}); see ${logFile}`);
@@ -136,11 +114,15 @@ async function main(): Promise<void> {
     const now = await demoClock();
     const jwks = { keys: [keys.demoIssuer.publicJwk as Record<string, unknown>] };
     const events = demoEvents({ now, jwks });
-    const sent = await sendAllCoreEvents({ url: origin.url, secret: SECRET }, events);
+    const sent = await sendAllCoreEvents(system.core, events);
     console.log(
       `Demo data: ${events.length} signed core events (${sent.accepted} new, ${sent.duplicates} already known)`,
     );
-    if (!(await waitForPage(worker, `http://${DEMO_HOST}/`))) {
+    const served = await waitFor(
+      async () => (await worker.visit(`http://${DEMO_HOST}/`)).status === 200,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    ).catch(() => false);
+    if (!served) {
       console.warn(`The demo page is not served yet; check ${origin.url}/healthz`);
     }
     const priv = keys.demoIssuer.privateJwk;

@@ -1,6 +1,6 @@
 // origin-sync started inside the test process (its real HTTP server on a free port), for
 // HTTP-level tests that need to look inside or tune retry timings. End-to-end tests start
-// the real process instead (test/e2e/support/system.ts).
+// the real process instead (scripts/lib/system.ts).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
