@@ -34,10 +34,6 @@ export class ApiGate {
     this.#options = options;
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   get consecutiveFailures(): number {
     return this.#consecutiveFailures;
   }
