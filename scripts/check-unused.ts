@@ -3,7 +3,11 @@
 // (tests included) imports or re-exports, found with the TypeScript checker rather than by name,
 // so a re-export, a rename on import or a type-only import all count as a use.
 //
-//   node scripts/check-unused.ts        # exits 1 and names each one when there is any
+//   node scripts/check-unused.ts          # exits 1 and names each one when there is any
+//   node scripts/check-unused.ts --local  # also lists the values exported but used only in
+//                                         # their own module (their `export` is spare, the code
+//                                         # is not dead; a type in an exported signature is not
+//                                         # listed, it is part of the module's face)
 //
 // An export may stay unused only when it is an entry point the runtime calls (the worker's
 // default export and its Durable Object classes, named in wrangler.toml) or it is marked with a
@@ -13,6 +17,7 @@ import { relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 const ROOT = resolve(import.meta.dirname, '..');
+const LIST_LOCAL = process.argv.includes('--local');
 const CHECKED = /^(worker|origin-sync|scripts|bench)\//;
 /** Called by the runtime, not imported: wrangler.toml's main, its Durable Object classes. */
 const ENTRIES = new Set([
@@ -114,10 +119,13 @@ for (const file of prog.getSourceFiles()) {
     if (!decl || decl.getSourceFile() !== file) continue; // a re-export: judged where it stands
     const line = file.getLineAndCharacterOfPosition(decl.getStart()).line;
     if (/\/\/ entry:/.test(lines[line - 1] ?? '')) continue;
-    // Used in its own file (a type in an exported signature, a helper): only the word `export`
-    // is spare, and an exported signature's types are part of the module's face. Not dead.
+    // Used in its own file: at most the word `export` is spare. Not dead code.
     const uses = text.match(new RegExp(`\\b${e.name}\\b`, 'g'))?.length ?? 0;
-    if (uses > 1) continue;
+    if (uses > 1) {
+      if (LIST_LOCAL && e.flags & ts.SymbolFlags.Value)
+        console.log(`local only: ${rel}:${line + 1} ${e.name}`);
+      continue;
+    }
     unused.push(`${rel}:${line + 1} ${e.name}`);
   }
 }
