@@ -6,37 +6,23 @@
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
 import { startSystem } from '../scripts/lib/system.ts';
+import { waitFor } from '../scripts/lib/wait.ts';
+import { pageEvent, serviceEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
 
 const PAGES = 5_000;
-const AT = new Date().toISOString();
+const AT = Date.now();
 
 function page(n: number): CoreEvent {
-  return {
-    id: `evt_fan_page_${n}`,
-    type: 'status_page.upserted',
-    occurredAt: AT,
-    version: 1,
-    data: {
-      id: `fan_${n}`,
-      name: `Fan ${n}`,
-      hostnames: [`fan${n}.bench.example`],
-      visibility: 'public',
-      serviceIds: ['shared', `own_${n}`],
-    },
-  };
+  const id = `fan_${n}`;
+  const hostnames = [`fan${n}.bench.example`];
+  return pageEvent({ id, name: `Fan ${n}`, hostnames, serviceIds: ['shared', `own_${n}`] }, 1, AT);
 }
 
 function service(id: string, version: number, name: string): CoreEvent {
-  return {
-    id: `evt_fan_${id}_${version}`,
-    type: 'service.upserted',
-    occurredAt: AT,
-    version,
-    data: { id, name, status: 'operational' },
-  };
+  return serviceEvent({ id, name }, version, AT);
 }
 
 export async function originSyncFanOut(): Promise<SectionRow[]> {
@@ -48,12 +34,11 @@ export async function originSyncFanOut(): Promise<SectionRow[]> {
   });
   const origin = system.originSync;
   const health = async () => (await (await fetch(`${origin.url}/healthz`)).json()) as Health;
-  const drained = async () => {
-    for (;;) {
-      if ((await health()).outbox.depth === 0) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const drained = () =>
+    waitFor(async () => (await health()).outbox.depth === 0, {
+      timeoutMs: 600_000,
+      what: 'the outbox to drain',
+    });
   try {
     for (let i = 0; i < PAGES; i += 500) {
       const events = Array.from({ length: 500 }, (_, k) => page(i + k));

@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
 import { type OriginSyncProcess, startSystem } from '../scripts/lib/system.ts';
+import { waitFor } from '../scripts/lib/wait.ts';
+import { pageEvent, serviceEvent, uptimeEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
@@ -18,7 +20,7 @@ const PAGES = Number(process.env.SCALE_PAGES ?? 1_000);
 const SERVICES = Number(process.env.SCALE_SERVICES ?? 2_000);
 const DAYS = 90;
 const SENDERS = 8;
-const AT = new Date().toISOString();
+const AT = Date.now();
 const MIB = 1024 * 1024;
 
 async function peakRss(pid: number | undefined): Promise<number> {
@@ -46,41 +48,14 @@ function* batches(): Generator<CoreEvent[]> {
       { length: perPage },
       (_, i) => `sc_${(p * perPage + i) % SERVICES}`,
     );
-    yield* push({
-      id: `evt_sc_page_${p}`,
-      type: 'status_page.upserted',
-      occurredAt: AT,
-      version: 1,
-      data: {
-        id: `sc_${p}`,
-        name: `Scale ${p}`,
-        hostnames: [`sc${p}.bench.example`],
-        visibility: 'public',
-        serviceIds,
-      },
-    });
+    const hostnames = [`sc${p}.bench.example`];
+    yield* push(pageEvent({ id: `sc_${p}`, name: `Scale ${p}`, hostnames, serviceIds }, 1, AT));
   }
   for (let s = 0; s < SERVICES; s++) {
-    yield* push({
-      id: `evt_sc_svc_${s}`,
-      type: 'service.upserted',
-      occurredAt: AT,
-      version: 1,
-      data: { id: `sc_${s}`, name: `Service ${s}`, status: 'operational' },
-    });
+    yield* push(serviceEvent({ id: `sc_${s}`, name: `Service ${s}` }, 1, AT));
     for (let d = 1; d <= DAYS; d++) {
-      yield* push({
-        id: `evt_sc_up_${s}_${d}`,
-        type: 'uptime.recorded',
-        occurredAt: AT,
-        version: 1,
-        data: {
-          serviceId: `sc_${s}`,
-          date: day(d),
-          partialOutageSeconds: s % 7,
-          majorOutageSeconds: 0,
-        },
-      });
+      const seconds = { partialOutageSeconds: s % 7, majorOutageSeconds: 0 };
+      yield* push(uptimeEvent(`sc_${s}`, day(d), 1, seconds, AT));
     }
   }
   if (batch.length > 0) yield batch;
@@ -126,16 +101,10 @@ export async function originSyncScale(): Promise<SectionRow[]> {
     await system.killOriginSync();
     const restarted = performance.now();
     origin = await system.startOriginSync();
-    const probe = {
-      id: `evt_sc_probe_${Date.now()}`,
-      type: 'service.upserted' as const,
-      occurredAt: AT,
-      version: Date.now(),
-      data: { id: 'sc_probe', name: 'Probe', status: 'operational' as const },
-    };
-    while ((await post(origin.url, JSON.stringify({ events: [probe] }))) !== 202) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const probe = serviceEvent({ id: 'sc_probe', name: 'Probe' }, Date.now());
+    const accepted = async () =>
+      (await post(origin.url, JSON.stringify({ events: [probe] }))) === 202;
+    await waitFor(accepted, { intervalMs: 10, timeoutMs: 120_000, what: 'an event accepted' });
     const restartMs = performance.now() - restarted;
     const after = await health(origin);
     const rssRestart = await peakRss(origin.child.pid);

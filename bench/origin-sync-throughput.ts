@@ -7,6 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
 import { startSystem } from '../scripts/lib/system.ts';
+import { pageEvent, serviceEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
@@ -17,7 +18,7 @@ const PAGES = 20;
 const SERVICES_PER_PAGE = 50;
 const WARMUP_MS = 2_000;
 const MEASURE_MS = 10_000;
-const AT = new Date().toISOString();
+const AT = Date.now();
 
 /** An edge stand-in that acknowledges every /_sync batch as applied, without checking, and
  * says every promised render is published when origin-sync asks. */
@@ -26,21 +27,20 @@ function serviceId(n: number): string {
 }
 
 function setupEvents(): CoreEvent[] {
-  return Array.from({ length: PAGES }, (_, p) => ({
-    id: `bench:page:${p}`,
-    type: 'status_page.upserted' as const,
-    occurredAt: AT,
-    version: 1,
-    data: {
-      id: `bench_p${p}`,
-      name: `Bench page ${p}`,
-      hostnames: [`bench${p}.example.com`],
-      visibility: 'public' as const,
-      serviceIds: Array.from({ length: SERVICES_PER_PAGE }, (_, i) =>
-        serviceId(p * SERVICES_PER_PAGE + i),
-      ),
-    },
-  }));
+  return Array.from({ length: PAGES }, (_, p) =>
+    pageEvent(
+      {
+        id: `bench_p${p}`,
+        name: `Bench page ${p}`,
+        hostnames: [`bench${p}.example.com`],
+        serviceIds: Array.from({ length: SERVICES_PER_PAGE }, (_, i) =>
+          serviceId(p * SERVICES_PER_PAGE + i),
+        ),
+      },
+      1,
+      AT,
+    ),
+  );
 }
 
 /** Sender `s`'s `k`-th batch: service updates, each a new version of one service. */
@@ -48,18 +48,18 @@ function batchBody(sender: number, k: number): string {
   const events: CoreEvent[] = [];
   for (let i = 0; i < BATCH; i++) {
     const n = (sender * 7919 + k * BATCH + i) % (PAGES * SERVICES_PER_PAGE);
-    events.push({
-      id: `bench:${sender}:${k}:${i}`,
-      type: 'service.upserted',
-      occurredAt: AT,
-      version: k * BATCH + i + 1,
-      data: {
-        id: serviceId(n),
-        name: `Service ${n}`,
-        description: 'Bench traffic',
-        status: i % 10 === 0 ? 'degraded_performance' : 'operational',
-      },
-    });
+    events.push(
+      serviceEvent(
+        {
+          id: serviceId(n),
+          name: `Service ${n}`,
+          description: 'Bench traffic',
+          status: i % 10 === 0 ? 'degraded_performance' : 'operational',
+        },
+        k * BATCH + i + 1,
+        AT,
+      ),
+    );
   }
   return JSON.stringify({ events });
 }
