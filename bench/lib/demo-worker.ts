@@ -51,6 +51,27 @@ export interface BaselineWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * A baseline: a script of a few lines on the same runtime as the real worker (Miniflare, the
+ * same compatibility date), listening on 127.0.0.1. Not the system (scripts/lib/system.ts):
+ * nothing of ours runs in it, which is the point of the comparison.
+ */
+async function baseline(
+  script: string,
+  extra: { kvNamespaces?: string[] } = {},
+): Promise<BaselineWorker & { mf: Miniflare }> {
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: '2026-07-01',
+    host: '127.0.0.1',
+    port: 0,
+    ...extra,
+  });
+  const url = await mf.ready;
+  return { url, mf, stop: () => mf.dispose() };
+}
+
 /** A worker that answers every request with fixed bytes and headers: routing, access and KV cost nothing. */
 export async function startConstantWorker(
   body: string,
@@ -59,15 +80,8 @@ export async function startConstantWorker(
   const script = `const BODY = ${JSON.stringify(body)};
 const HEADERS = ${JSON.stringify(headers)};
 export default { fetch() { return new Response(BODY, { headers: HEADERS }); } };`;
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: '2026-07-01',
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const url = await mf.ready;
-  return { url, stop: () => mf.dispose() };
+  const { url, stop } = await baseline(script);
+  return { url, stop };
 }
 
 /**
@@ -85,17 +99,9 @@ export default {
     return new Response(value, { headers: HEADERS });
   },
 };`;
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: '2026-07-01',
-    kvNamespaces: ['KV'],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const url = await mf.ready;
+  const { url, mf, stop } = await baseline(script, { kvNamespaces: ['KV'] });
   await (await mf.getKVNamespace('KV')).put('doc', body, { metadata: { etag: headers.etag } });
-  return { url, stop: () => mf.dispose() };
+  return { url, stop };
 }
 
 /**
@@ -121,15 +127,8 @@ export default {
     return new Response(hit.body, { headers: HEADERS });
   },
 };`;
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: '2026-07-01',
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const url = await mf.ready;
+  const { url, mf, stop } = await baseline(script);
   const put = await mf.dispatchFetch('http://doc.internal/', { method: 'PUT', body });
   if ((await put.text()) !== 'stored') throw new Error('could not seed the cache baseline');
-  return { url, stop: () => mf.dispose() };
+  return { url, stop };
 }

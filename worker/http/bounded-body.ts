@@ -1,11 +1,15 @@
-// Reads a request body while counting, and stops as soon as it passes the limit: an
-// oversized body is refused without ever being held in memory whole.
+// Reads a body while counting, and stops as soon as it passes the limit: an oversized body is
+// refused at the first chunk over it, without ever being held in memory whole. The one bounded
+// reader of the repository: /_sync (hashing as it reads), a page's remote key set, and
+// origin-sync's POST /v1/events all read through it. Plain Web streams: workerd and Node alike.
 
 export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false; reason: 'too_large' };
 
 export async function readBodyWithin(
   body: ReadableStream<Uint8Array> | null,
   maxBytes: number,
+  /** Sees each chunk as it arrives (e.g. a hash fed as the body streams). */
+  onChunk?: (chunk: Uint8Array) => Promise<void>,
 ): Promise<BodyRead> {
   if (!body) return { ok: true, bytes: new Uint8Array(0) };
   const reader = body.getReader();
@@ -20,6 +24,7 @@ export async function readBodyWithin(
       return { ok: false, reason: 'too_large' };
     }
     chunks.push(value);
+    await onChunk?.(value);
   }
   const out = new Uint8Array(length);
   let offset = 0;
