@@ -7,7 +7,6 @@
 // until the one event it refuses is found: that event alone is dead-lettered, the rest go on.
 // A batch leaves the outbox only when its acknowledgement (after the worker's 2xx) is
 // committed.
-import type { CryptoKey } from 'jose';
 import {
   MAX_SYNC_BYTES,
   MAX_SYNC_EVENTS,
@@ -16,7 +15,7 @@ import {
 } from '../../worker/sync/contract.ts';
 import { signSyncToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
-import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import { errorMessage, silentLogger } from '../log.ts';
 import type { AckRecord, FailRecord, OutboxItem } from '../store/outcomes.ts';
 import {
   type BreakerOptions,
@@ -25,32 +24,25 @@ import {
   DEFAULT_BREAKER,
 } from './backoff.ts';
 import { buildPageBatch, type PageBatch } from './batch-body.ts';
+import type { EdgeClientOptions } from './edge-client.ts';
 
 export interface PushQueue {
   pages(): string[];
   peek(pageId: string, max: number): OutboxItem[];
 }
 
-export interface PusherOptions {
-  workerUrl: string;
-  privateKey: CryptoKey;
+export interface PusherOptions extends EdgeClientOptions {
   queue: PushQueue;
   /** Commits what became of a push; resolves once durable. */
   record(record: AckRecord | FailRecord): Promise<unknown>;
-  /** Pages pushed at once to begin with; grows up to `maxConcurrency` while the edge keeps up. */
-  concurrency?: number;
+  /** `concurrency` grows up to this while the edge keeps up. */
   maxConcurrency?: number;
   /** An answer slower than this counts as the edge slowing down. */
   slowMs?: number;
   /** A page failing this long has its batch dead-lettered, so it cannot block the page forever. */
   deadLetterAfterMs?: number;
-  requestTimeoutMs?: number;
   retry?: BackoffPolicy;
   breaker?: BreakerOptions;
-  fetch?: typeof fetch;
-  now?: () => number;
-  random?: () => number;
-  log?: Logger;
 }
 
 export interface PushHealth {

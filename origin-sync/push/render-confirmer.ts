@@ -6,13 +6,13 @@
 // every promised version is published. What it learns is committed (`rendered`, and
 // `render_fail` when a version stays unpublished too long) in the store, so the explorer shows it after a
 // restart too, and a restart asks again for whatever was still waiting.
-import type { CryptoKey } from 'jose';
 import { PageRenderStatus, syncReadRequest, syncStatusPath } from '../../worker/sync/contract.ts';
 import { signSyncReadToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
-import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import { errorMessage, silentLogger } from '../log.ts';
 import type { RenderedRecord, RenderFailRecord } from '../store/outcomes.ts';
 import type { WatchSummary } from '../store/store.ts';
+import type { EdgeClientOptions } from './edge-client.ts';
 
 export interface RenderConfirmTiming {
   /** Between checks of a page: starts at about `initialMs` after a push, doubles up to `maxMs`. */
@@ -30,20 +30,12 @@ export const DEFAULT_CONFIRM_TIMING: RenderConfirmTiming = {
   giveUpMs: 60 * 60_000,
 };
 
-export interface RenderConfirmerOptions {
-  workerUrl: string;
-  privateKey: CryptoKey;
+export interface RenderConfirmerOptions extends EdgeClientOptions {
   /** What each page waits for (the store's render watch). */
   watch: { pages(): string[]; summary(pageId: string): WatchSummary | null };
   /** Commits what was learned; resolves once durable. */
   record(record: RenderedRecord | RenderFailRecord): Promise<unknown>;
   timing?: Partial<RenderConfirmTiming>;
-  concurrency?: number;
-  requestTimeoutMs?: number;
-  fetch?: typeof fetch;
-  now?: () => number;
-  random?: () => number;
-  log?: Logger;
 }
 
 export interface ConfirmHealth {
