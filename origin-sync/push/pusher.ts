@@ -25,6 +25,7 @@ import {
 } from './backoff.ts';
 import { buildPageBatch, type PageBatch } from './batch-body.ts';
 import type { EdgeClientOptions } from './edge-client.ts';
+import { WakeTimer } from './wake-timer.ts';
 
 export interface PushQueue {
   pages(): string[];
@@ -75,8 +76,10 @@ export class Pusher {
   readonly #failingSince = new Map<string, number>();
   #limit: number;
   readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | null = null;
-  #timerAt = 0;
+  readonly #timer = new WakeTimer(
+    () => this.#o.now(),
+    () => this.#pump(),
+  );
   #scheduled = false;
   #stopped = false;
   #cursor = 0;
@@ -143,7 +146,7 @@ export class Pusher {
   /** Starts nothing new, aborts what is in flight, and waits until it has been recorded. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer.cancel();
     this.#abort.abort(new Error('origin-sync is stopping'));
     await Promise.allSettled([...this.#inFlight.values()]);
   }
@@ -189,20 +192,7 @@ export class Pusher {
       this.#inFlight.set(pageId, push);
     }
     this.#cursor = pages.length > 0 ? (this.#cursor + 1) % pages.length : 0;
-    if (Number.isFinite(wakeAt)) this.#wakeAt(wakeAt);
-  }
-
-  #wakeAt(at: number): void {
-    if (this.#timer && this.#timerAt <= at) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = null;
-        this.#pump();
-      },
-      Math.max(0, at - this.#o.now()),
-    );
+    if (Number.isFinite(wakeAt)) this.#timer.wakeAt(wakeAt);
   }
 
   async #push(pageId: string, batch: PageBatch): Promise<void> {

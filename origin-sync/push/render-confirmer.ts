@@ -13,6 +13,7 @@ import { errorMessage, silentLogger } from '../log.ts';
 import type { RenderedRecord, RenderFailRecord } from '../store/outcomes.ts';
 import type { WatchSummary } from '../store/store.ts';
 import type { EdgeClientOptions } from './edge-client.ts';
+import { WakeTimer } from './wake-timer.ts';
 
 export interface RenderConfirmTiming {
   /** Between checks of a page: starts at about `initialMs` after a push, doubles up to `maxMs`. */
@@ -63,8 +64,11 @@ export class RenderConfirmer {
   /** What was last reported as failed per page, so an unchanged failure is recorded once. */
   readonly #reported = new Map<string, string>();
   readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | null = null;
-  #timerAt = 0;
+  readonly #timer = new WakeTimer(
+    () => this.#o.now(),
+    () => this.#pump(),
+    { unref: true },
+  );
   #stopped = false;
   #checks = 0;
   #failedChecks = 0;
@@ -115,7 +119,7 @@ export class RenderConfirmer {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer.cancel();
     this.#abort.abort(new Error('origin-sync is stopping'));
     await Promise.allSettled([...this.#inFlight.values()]);
   }
@@ -154,18 +158,7 @@ export class RenderConfirmer {
   }
 
   #wakeAt(at: number): void {
-    if (this.#stopped) return;
-    if (this.#timer && this.#timerAt <= at) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = null;
-        this.#pump();
-      },
-      Math.max(0, at - this.#o.now()),
-    );
-    this.#timer.unref();
+    if (!this.#stopped) this.#timer.wakeAt(at);
   }
 
   async #check(pageId: string, check: PageCheck): Promise<void> {
