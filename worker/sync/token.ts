@@ -6,10 +6,7 @@ import { sha256, toBase64 } from '../render/digest.ts';
 import { SYNC_ALG, SYNC_AUDIENCE, SYNC_ISSUER, SYNC_TOKEN_MAX_TTL_S } from './contract.ts';
 
 export async function bodyDigest(body: string): Promise<string> {
-  return toBase64(await sha256(body))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
+  return digestClaim(await sha256(body));
 }
 
 export async function importSyncKey(jwkJson: string | JWK): Promise<CryptoKey> {
