@@ -12,6 +12,7 @@ import { ensureNginx, type StaticServer, startNginx } from './lib/nginx.ts';
 import { type BenchRow, pendingRow } from './lib/rows.ts';
 import { ensureWrk, type LoadResult, wrkLoad } from './lib/wrk.ts';
 
+// Load knobs (their shape matches any block of constants, e.g. page-coordinator.ts's).
 const ROUNDS = 3;
 const SECONDS = 5;
 const WARMUP_SECONDS = 2;

@@ -104,6 +104,8 @@ export default {
   return { url, stop };
 }
 
+// Each baseline is a whole worker in a string, written out (the KV one has the same shape):
+// what it does must be readable at a glance, as the table's notes compare against it.
 /**
  * A worker that does nothing but one Cache API match of the document and answers with it:
  * the steady state of the hot path (L1 hit), without routing, hostname or access.

@@ -24,7 +24,7 @@ import {
   DEFAULT_BREAKER,
 } from './backoff.ts';
 import { buildPageBatch, type PageBatch } from './batch-body.ts';
-import type { EdgeClientOptions } from './edge-client.ts';
+import { type EdgeClientOptions, pageAnswer } from './edge-client.ts';
 import { WakeTimer } from './wake-timer.ts';
 
 export interface PushQueue {
@@ -218,7 +218,7 @@ export class Pusher {
     }
 
     if (status >= 200 && status < 300) {
-      const parsed = parseResult(answer, pageId);
+      const parsed = pageAnswer(SyncResult, answer, pageId);
       const at = this.#o.now();
       await this.#o.record({
         kind: 'ack',
@@ -337,15 +337,6 @@ export class Pusher {
       });
     }
     this.#o.log.warn('push failed', { pageId, error, attempt, retryInMs: delay });
-  }
-}
-
-function parseResult(text: string, pageId: string): SyncResult | null {
-  try {
-    const result = SyncResult.safeParse(JSON.parse(text));
-    return result.success && result.data.pageId === pageId ? result.data : null;
-  } catch {
-    return null;
   }
 }
 

@@ -12,7 +12,7 @@ import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, silentLogger } from '../log.ts';
 import type { RenderedRecord, RenderFailRecord } from '../store/outcomes.ts';
 import type { WatchSummary } from '../store/store.ts';
-import type { EdgeClientOptions } from './edge-client.ts';
+import { type EdgeClientOptions, pageAnswer } from './edge-client.ts';
 import { WakeTimer } from './wake-timer.ts';
 
 export interface RenderConfirmTiming {
@@ -242,7 +242,7 @@ export class RenderConfirmer {
       });
       const text = await res.text();
       if (res.status === 200) {
-        const parsed = parseStatus(text, pageId);
+        const parsed = pageAnswer(PageRenderStatus, text, pageId);
         if (parsed) return { status: parsed };
         error = 'the status answer was not a PageRenderStatus';
       } else if (res.status === 404) {
@@ -257,14 +257,5 @@ export class RenderConfirmer {
     this.#lastError = error;
     this.#o.log.debug('render check failed', { pageId, error });
     return { error };
-  }
-}
-
-function parseStatus(text: string, pageId: string): PageRenderStatus | null {
-  try {
-    const result = PageRenderStatus.safeParse(JSON.parse(text));
-    return result.success && result.data.pageId === pageId ? result.data : null;
-  } catch {
-    return null;
   }
 }

@@ -428,7 +428,7 @@ export class Store {
     }
   }
 
-  /** Takes in what a push or a render check learned. */
+  /** Takes in what a push or a render check learned (one case per kind: an exhaustive switch). */
   record(record: OutcomeRecord): void {
     switch (record.kind) {
       case 'ack':

@@ -97,7 +97,10 @@ export function signSyncReadToken(
   return sign(privateKey, { page: pageId, req: request }, ttlSeconds);
 }
 
-/** True only for a token that is ours, fresh, and bound to exactly this page and request. */
+/**
+ * True only for a token that is ours, fresh, and bound to exactly this page and request: the
+ * read token's twin of verifySyncToken, and the same lines but for the claim it binds.
+ */
 export async function verifySyncReadToken(
   publicKey: CryptoKey,
   token: string,
