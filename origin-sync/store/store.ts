@@ -635,10 +635,6 @@ export class Store {
 
   // ----- reads -----
 
-  hasSeen(eventId: string): boolean {
-    return this.#s('seen').get(eventId) !== undefined;
-  }
-
   page(pageId: string): StatusPage | null {
     const row = this.#s('entity').get(`status_page:${pageId}`) as EntityRow | undefined;
     return row ? livePage(JSON.parse(row.body) as CoreEvent) : null;
