@@ -32,7 +32,9 @@ function setupEvents(): CoreEvent[] {
       {
         id: `bench_p${p}`,
         name: `Bench page ${p}`,
-        hostnames: [`bench${p}.example.com`],
+        // No hostnames: with the edge down a hostname claim cannot be checked and the batch
+        // would be refused (503), and what is measured here is the service updates.
+        hostnames: [],
         serviceIds: Array.from({ length: SERVICES_PER_PAGE }, (_, i) =>
           serviceId(p * SERVICES_PER_PAGE + i),
         ),
