@@ -1,15 +1,9 @@
-// What the origin-sync benches share: a stand-in edge that acknowledges every push at once and
-// grants every hostname claim (so figures are origin-sync's, not the worker's) and a signed
-// POST of a core batch.
+// What the origin-sync benches share: a stand-in edge that acknowledges every push at once
+// (so figures are origin-sync's, not the worker's) and a signed POST of a core batch.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, signatureHeader } from '../../origin-sync/http/signature.ts';
-import {
-  HOSTNAMES_PATH,
-  type HostnameClaimsResult,
-  type PageRenderStatus,
-  type SyncResult,
-} from '../../worker/sync/contract.ts';
+import type { PageRenderStatus, SyncResult } from '../../worker/sync/contract.ts';
 
 export const BENCH_SECRET = 'bench-secret';
 
@@ -33,10 +27,10 @@ export async function acknowledgingEdge(): Promise<{ url: string; close(): Promi
         res.end(JSON.stringify(status));
         return;
       }
-      if (req.method === 'POST' && req.url === HOSTNAMES_PATH) {
-        const granted: HostnameClaimsResult = { conflicts: [] };
+      if (req.method === 'POST' && req.url === '/_sync/hostnames') {
+        // Hostname claims of page events (origin-sync/hostname-claims.ts): all granted here.
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(granted));
+        res.end(JSON.stringify({ conflicts: [] }));
         return;
       }
       const batch = JSON.parse(Buffer.concat(chunks).toString()) as {

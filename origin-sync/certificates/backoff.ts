@@ -34,6 +34,10 @@ export class ApiGate {
     this.#options = options;
   }
 
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   get consecutiveFailures(): number {
     return this.#consecutiveFailures;
   }

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { CoreEventBatch } from '../../worker/domain/schema.ts';
-import { readBodyWithin } from '../../worker/http/bounded-body.ts';
+import { readBodyWithin } from '../../worker/sync/read-body.ts';
 import { explorerLinks, explorerRoutes } from '../explorer/routes.ts';
 import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-claims.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
@@ -10,7 +10,7 @@ import { reservedHostnameErrors } from '../reserved-hostnames.ts';
 import type { OriginSync } from '../service.ts';
 import { deadLetterRoutes } from './dead-letters.ts';
 import { operatorAuth } from './operator-auth.ts';
-import { eventErrors, invalidQuery, problem } from './problem.ts';
+import { eventErrors, problem } from './problem.ts';
 import { noteBody, recordCoreRequests } from './record-requests.ts';
 import { requestRoutes } from './requests-route.ts';
 import {
@@ -212,7 +212,13 @@ export function createApp(opts: AppOptions): Hono {
 
   app.get('/v1/pages/:id/events', (c) => {
     const query = PageEventsQuery.safeParse(c.req.query());
-    if (!query.success) return invalidQuery('limit must be an integer from 1 to 10000.');
+    if (!query.success) {
+      return problem({
+        title: 'Invalid query',
+        status: 400,
+        detail: 'limit must be an integer from 1 to 10000.',
+      });
+    }
     const events = sync.pageTraces(c.req.param('id'), query.data.limit);
     return c.json({ events }, 200, { 'Cache-Control': 'no-store' });
   });

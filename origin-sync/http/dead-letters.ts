@@ -3,7 +3,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { OriginSync } from '../service.ts';
-import { invalidQuery, problem } from './problem.ts';
+import { problem } from './problem.ts';
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
@@ -16,7 +16,13 @@ const Params = z.object({
 export function deadLetterRoutes(app: Hono, sync: OriginSync): void {
   app.get('/v1/dead-letters', (c) => {
     const query = ListQuery.safeParse(c.req.query());
-    if (!query.success) return invalidQuery('limit must be an integer from 1 to 10000.');
+    if (!query.success) {
+      return problem({
+        title: 'Invalid query',
+        status: 400,
+        detail: 'limit must be an integer from 1 to 10000.',
+      });
+    }
     return c.json({ deadLetters: sync.deadLetters(query.data.limit) }, 200, {
       'Cache-Control': 'no-store',
     });

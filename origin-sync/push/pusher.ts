@@ -7,6 +7,7 @@
 // until the one event it refuses is found: that event alone is dead-lettered, the rest go on.
 // A batch leaves the outbox only when its acknowledgement (after the worker's 2xx) is
 // committed.
+import type { CryptoKey } from 'jose';
 import {
   MAX_SYNC_BYTES,
   MAX_SYNC_EVENTS,
@@ -15,7 +16,7 @@ import {
 } from '../../worker/sync/contract.ts';
 import { signSyncToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
-import { errorMessage, silentLogger } from '../log.ts';
+import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import type { AckRecord, FailRecord, OutboxItem } from '../store/outcomes.ts';
 import {
   type BreakerOptions,
@@ -24,26 +25,32 @@ import {
   DEFAULT_BREAKER,
 } from './backoff.ts';
 import { buildPageBatch, type PageBatch } from './batch-body.ts';
-import { type EdgeClientOptions, pageAnswer } from './edge-client.ts';
-import { WakeTimer } from './wake-timer.ts';
 
 export interface PushQueue {
   pages(): string[];
   peek(pageId: string, max: number): OutboxItem[];
 }
 
-export interface PusherOptions extends EdgeClientOptions {
+export interface PusherOptions {
+  workerUrl: string;
+  privateKey: CryptoKey;
   queue: PushQueue;
   /** Commits what became of a push; resolves once durable. */
   record(record: AckRecord | FailRecord): Promise<unknown>;
-  /** `concurrency` grows up to this while the edge keeps up. */
+  /** Pages pushed at once to begin with; grows up to `maxConcurrency` while the edge keeps up. */
+  concurrency?: number;
   maxConcurrency?: number;
   /** An answer slower than this counts as the edge slowing down. */
   slowMs?: number;
   /** A page failing this long has its batch dead-lettered, so it cannot block the page forever. */
   deadLetterAfterMs?: number;
+  requestTimeoutMs?: number;
   retry?: BackoffPolicy;
   breaker?: BreakerOptions;
+  fetch?: typeof fetch;
+  now?: () => number;
+  random?: () => number;
+  log?: Logger;
 }
 
 export interface PushHealth {
@@ -76,10 +83,8 @@ export class Pusher {
   readonly #failingSince = new Map<string, number>();
   #limit: number;
   readonly #abort = new AbortController();
-  readonly #timer = new WakeTimer(
-    () => this.#o.now(),
-    () => this.#pump(),
-  );
+  #timer: NodeJS.Timeout | null = null;
+  #timerAt = 0;
   #scheduled = false;
   #stopped = false;
   #cursor = 0;
@@ -146,7 +151,7 @@ export class Pusher {
   /** Starts nothing new, aborts what is in flight, and waits until it has been recorded. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#timer.cancel();
+    if (this.#timer) clearTimeout(this.#timer);
     this.#abort.abort(new Error('origin-sync is stopping'));
     await Promise.allSettled([...this.#inFlight.values()]);
   }
@@ -192,7 +197,20 @@ export class Pusher {
       this.#inFlight.set(pageId, push);
     }
     this.#cursor = pages.length > 0 ? (this.#cursor + 1) % pages.length : 0;
-    if (Number.isFinite(wakeAt)) this.#timer.wakeAt(wakeAt);
+    if (Number.isFinite(wakeAt)) this.#wakeAt(wakeAt);
+  }
+
+  #wakeAt(at: number): void {
+    if (this.#timer && this.#timerAt <= at) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#pump();
+      },
+      Math.max(0, at - this.#o.now()),
+    );
   }
 
   async #push(pageId: string, batch: PageBatch): Promise<void> {
@@ -218,7 +236,7 @@ export class Pusher {
     }
 
     if (status >= 200 && status < 300) {
-      const parsed = pageAnswer(SyncResult, answer, pageId);
+      const parsed = parseResult(answer, pageId);
       const at = this.#o.now();
       await this.#o.record({
         kind: 'ack',
@@ -282,8 +300,6 @@ export class Pusher {
     // Aborted by shutdown: the batch simply stays queued for the next start.
     if (this.#stopped) return;
     const eventIds = batch.items.map((i) => i.event.id);
-    const recordFail = (message: string, deadLetter: string | null) =>
-      this.#o.record({ kind: 'fail', at, pageId, eventIds, attempt, error: message, deadLetter });
     if (kind === 'refused') {
       // The worker is up and answering; it refuses something in this batch. Halve until the
       // one event it refuses is alone: that one is dead-lettered, its batch-mates delivered.
@@ -293,10 +309,15 @@ export class Pusher {
       const alone = eventIds.length === 1;
       if (alone) this.#maxBatch.delete(pageId);
       else this.#maxBatch.set(pageId, Math.ceil(eventIds.length / 2));
-      await recordFail(
-        alone ? error : `${error}; the batch of ${eventIds.length} goes again in halves`,
-        alone ? 'the worker refuses this event' : null,
-      );
+      await this.#o.record({
+        kind: 'fail',
+        at,
+        pageId,
+        eventIds,
+        attempt,
+        error: alone ? error : `${error}; the batch of ${eventIds.length} goes again in halves`,
+        deadLetter: alone ? 'the worker refuses this event' : null,
+      });
       this.#o.log[alone ? 'error' : 'warn'](
         alone ? 'push refused for good; event dead-lettered' : 'push refused; splitting the batch',
         { pageId, error, events: eventIds.length },
@@ -306,12 +327,17 @@ export class Pusher {
     const since = this.#failingSince.get(pageId) ?? at;
     this.#failingSince.set(pageId, since);
     const giveUp = at - since >= this.#o.deadLetterAfterMs;
-    await recordFail(
+    await this.#o.record({
+      kind: 'fail',
+      at,
+      pageId,
+      eventIds,
+      attempt,
       error,
-      giveUp
+      deadLetter: giveUp
         ? `failing for ${Math.round((at - since) / 1000)} s (longer than ${Math.round(this.#o.deadLetterAfterMs / 1000)} s)`
         : null,
-    );
+    });
     if (giveUp) {
       this.#failingSince.delete(pageId);
       this.#attempts.delete(pageId);
@@ -337,6 +363,15 @@ export class Pusher {
       });
     }
     this.#o.log.warn('push failed', { pageId, error, attempt, retryInMs: delay });
+  }
+}
+
+function parseResult(text: string, pageId: string): SyncResult | null {
+  try {
+    const result = SyncResult.safeParse(JSON.parse(text));
+    return result.success && result.data.pageId === pageId ? result.data : null;
+  } catch {
+    return null;
   }
 }
 

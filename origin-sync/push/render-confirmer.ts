@@ -6,14 +6,13 @@
 // every promised version is published. What it learns is committed (`rendered`, and
 // `render_fail` when a version stays unpublished too long) in the store, so the explorer shows it after a
 // restart too, and a restart asks again for whatever was still waiting.
+import type { CryptoKey } from 'jose';
 import { PageRenderStatus, syncReadRequest, syncStatusPath } from '../../worker/sync/contract.ts';
 import { signSyncReadToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
-import { errorMessage, silentLogger } from '../log.ts';
+import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import type { RenderedRecord, RenderFailRecord } from '../store/outcomes.ts';
 import type { WatchSummary } from '../store/store.ts';
-import { type EdgeClientOptions, pageAnswer } from './edge-client.ts';
-import { WakeTimer } from './wake-timer.ts';
 
 export interface RenderConfirmTiming {
   /** Between checks of a page: starts at about `initialMs` after a push, doubles up to `maxMs`. */
@@ -31,12 +30,20 @@ export const DEFAULT_CONFIRM_TIMING: RenderConfirmTiming = {
   giveUpMs: 60 * 60_000,
 };
 
-export interface RenderConfirmerOptions extends EdgeClientOptions {
+export interface RenderConfirmerOptions {
+  workerUrl: string;
+  privateKey: CryptoKey;
   /** What each page waits for (the store's render watch). */
   watch: { pages(): string[]; summary(pageId: string): WatchSummary | null };
   /** Commits what was learned; resolves once durable. */
   record(record: RenderedRecord | RenderFailRecord): Promise<unknown>;
   timing?: Partial<RenderConfirmTiming>;
+  concurrency?: number;
+  requestTimeoutMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+  random?: () => number;
+  log?: Logger;
 }
 
 export interface ConfirmHealth {
@@ -64,11 +71,8 @@ export class RenderConfirmer {
   /** What was last reported as failed per page, so an unchanged failure is recorded once. */
   readonly #reported = new Map<string, string>();
   readonly #abort = new AbortController();
-  readonly #timer = new WakeTimer(
-    () => this.#o.now(),
-    () => this.#pump(),
-    { unref: true },
-  );
+  #timer: NodeJS.Timeout | null = null;
+  #timerAt = 0;
   #stopped = false;
   #checks = 0;
   #failedChecks = 0;
@@ -119,7 +123,7 @@ export class RenderConfirmer {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#timer.cancel();
+    if (this.#timer) clearTimeout(this.#timer);
     this.#abort.abort(new Error('origin-sync is stopping'));
     await Promise.allSettled([...this.#inFlight.values()]);
   }
@@ -158,7 +162,18 @@ export class RenderConfirmer {
   }
 
   #wakeAt(at: number): void {
-    if (!this.#stopped) this.#timer.wakeAt(at);
+    if (this.#stopped) return;
+    if (this.#timer && this.#timerAt <= at) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#pump();
+      },
+      Math.max(0, at - this.#o.now()),
+    );
+    this.#timer.unref();
   }
 
   async #check(pageId: string, check: PageCheck): Promise<void> {
@@ -242,7 +257,7 @@ export class RenderConfirmer {
       });
       const text = await res.text();
       if (res.status === 200) {
-        const parsed = pageAnswer(PageRenderStatus, text, pageId);
+        const parsed = parseStatus(text, pageId);
         if (parsed) return { status: parsed };
         error = 'the status answer was not a PageRenderStatus';
       } else if (res.status === 404) {
@@ -257,5 +272,14 @@ export class RenderConfirmer {
     this.#lastError = error;
     this.#o.log.debug('render check failed', { pageId, error });
     return { error };
+  }
+}
+
+function parseStatus(text: string, pageId: string): PageRenderStatus | null {
+  try {
+    const result = PageRenderStatus.safeParse(JSON.parse(text));
+    return result.success && result.data.pageId === pageId ? result.data : null;
+  } catch {
+    return null;
   }
 }

@@ -36,7 +36,12 @@ import {
   type WorkerRuntime,
 } from './worker-runtime.ts';
 
-export type { OriginSyncProcess, SystemKeys, WorkerBundle };
+/**
+ * A further origin-sync process beside a system's own (a second replica on its own state dir,
+ * or another configuration taking over the same state); the system's own stays startSystem's.
+ */
+export { type OriginSyncProcessOptions, startOriginSyncProcess } from './origin-sync-process.ts';
+export type { OriginSyncProcess, SystemKeys, WorkerBundle, WorkerRuntime };
 export { buildWorker, ensureKeys, fetchWithHost, freePort };
 
 export interface WorkerOptions {

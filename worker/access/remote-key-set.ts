@@ -9,7 +9,7 @@
 //     cooldown.
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { readBodyWithin } from '../http/bounded-body.ts';
+import { readBodyWithin } from '../sync/read-body.ts';
 
 export const MAX_JWKS_BYTES = 64 * 1024;
 

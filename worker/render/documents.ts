@@ -338,7 +338,6 @@ async function planned(recipe: DocumentRecipe, build: string): Promise<PlannedDo
   };
 }
 
-/** The planned document's fields again (the same lines as planned's), with its body rendered. */
 function rendered(doc: PlannedDocument): RenderedDocument {
   return {
     path: doc.path,

@@ -1,7 +1,7 @@
 // A /_sync body read once, hashed while it streams (workerd's DigestStream), and never
-// buffered past the limit: an oversized body is refused at the first byte over it, or before
-// any byte when Content-Length already says so.
-import { readBodyWithin } from '../http/bounded-body.ts';
+// buffered past the limit (read-body.ts): an oversized body is refused at the first byte over
+// it, or before any byte when Content-Length already says so.
+import { readBodyWithin } from './read-body.ts';
 
 export type StreamedBody =
   | { ok: true; text: string; sha256: Uint8Array }

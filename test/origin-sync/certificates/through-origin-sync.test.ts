@@ -1,3 +1,8 @@
+// The certificate updater wired into origin-sync, driven only through origin-sync's HTTP API:
+// signed core events in, GET /v1/pages/:id/domains, the event explorer and /healthz out;
+// Cloudflare is the local stand-in, the edge the contract-faithful fake.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,27 +19,27 @@ import {
   WALK_TO_VALIDATION_TIMEOUT,
 } from '../../support/cloudflare-standin.ts';
 import { deletedEvent, pageEvent } from '../../support/events.ts';
-import type { FakeEdge } from '../../support/fake-edge.ts';
+import { type FakeEdge, startFakeEdge } from '../../support/fake-edge.ts';
 import {
   AS_OPERATOR,
-  type FakeEdgeRig,
-  fakeEdgeRig,
   type RunningOriginSync,
+  startOriginSync,
+  syncKeyPair,
   TEST_SECRET,
 } from '../../support/origin-sync-in-process.ts';
 import { waitFor } from '../../support/wait.ts';
 import { FAST } from './support.ts';
 
 let standin: CloudflareStandin;
-let _edge: FakeEdge;
+let edge: FakeEdge;
 let origin: RunningOriginSync;
-let rig: FakeEdgeRig;
+let dir: string;
 
 beforeAll(async () => {
   standin = await startCloudflareStandin();
-  rig = await fakeEdgeRig();
-  const { dir } = rig;
-  _edge = rig.edge;
+  const keys = await syncKeyPair();
+  edge = await startFakeEdge(keys.publicKey);
+  dir = await mkdtemp(join(tmpdir(), 'esp-certificates-'));
   const certificates = createCertificateExtension({
     config: {
       enabled: true,
@@ -47,12 +52,19 @@ beforeAll(async () => {
     timing: FAST,
     log: () => {},
   });
-  origin = await rig.start({ dir: join(dir, 'origin-sync'), extensions: [certificates] });
+  origin = await startOriginSync({
+    dir: join(dir, 'origin-sync'),
+    workerUrl: edge.url,
+    syncPrivateKey: keys.privateKey,
+    extensions: [certificates],
+  });
 });
 
 afterAll(async () => {
-  await rig?.close();
+  await origin?.stop();
+  await edge?.close();
   await standin?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function send(...events: CoreEvent[]): Promise<void> {
@@ -70,14 +82,14 @@ async function domainOf(pageId: string, hostname: string): Promise<DomainView | 
   return body.domains?.find((d) => d.hostname === hostname);
 }
 
-function until(pageId: string, hostname: string, state: string): Promise<DomainView> {
-  return waitFor(
-    async () => {
-      const d = await domainOf(pageId, hostname);
-      return d?.state === state ? d : null;
-    },
-    { timeoutMs: 10_000, intervalMs: 10, what: `${hostname} ${state}` },
-  );
+async function until(pageId: string, hostname: string, state: string): Promise<DomainView> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const d = await domainOf(pageId, hostname);
+    if (d?.state === state) return d;
+    if (Date.now() > deadline) throw new Error(`${hostname} never ${state} (${JSON.stringify(d)})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe('custom hostnames through origin-sync', () => {

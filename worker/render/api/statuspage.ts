@@ -293,15 +293,6 @@ function objectJson(fields: readonly (readonly [string, string])[]): string {
   return `{${fields.map(([k, v]) => `"${k}":${v}`).join(',')}}`;
 }
 
-/** `make` memoised per argument (by identity). */
-function once<K, V>(make: (key: K) => V): (key: K) => V {
-  const made = new Map<K, V>();
-  return (key) => {
-    if (!made.has(key)) made.set(key, make(key));
-    return made.get(key) as V;
-  };
-}
-
 /**
  * Every `/api/v2/*.json` document of one variant, by Statuspage's selection rules. The same
  * objects appear in several documents (every component in summary.json and components.json,
@@ -317,9 +308,24 @@ export function statuspageDocuments(
   const page = toJson(model.page);
   const status = toJson(model.status);
   const components = toJson(model.components);
-  // Each incident and window as JSON once, however many documents list it.
-  const incident = once((i: Incident) => toJson(model.incident(i)));
-  const maintenance = once((m: Maintenance) => toJson(model.maintenance(m)));
+  const incidents = new Map<Incident, string>();
+  const incident = (i: Incident) => {
+    let json = incidents.get(i);
+    if (json === undefined) {
+      json = toJson(model.incident(i));
+      incidents.set(i, json);
+    }
+    return json;
+  };
+  const maintenances = new Map<Maintenance, string>();
+  const maintenance = (m: Maintenance) => {
+    let json = maintenances.get(m);
+    if (json === undefined) {
+      json = toJson(model.maintenance(m));
+      maintenances.set(m, json);
+    }
+    return json;
+  };
   const list = (items: readonly string[]) => `[${items.join(',')}]`;
   const unresolved = list(activeIncidents(snapshot.incidents).map(incident));
   const active = activeMaintenances(snapshot.maintenances, now).map(maintenance);
