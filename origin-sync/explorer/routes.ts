@@ -14,6 +14,7 @@ import { SESSION_COOKIE, SESSION_TTL_MS, Sessions, sessionCookie } from './sessi
 import {
   eventView,
   findView,
+  type JsonLink,
   layout,
   type Nav,
   pageView,
@@ -76,17 +77,21 @@ export function explorerPathOf(path: string): string | null {
   if (m) return `/explorer/pages/${m[1]}`;
   m = /^\/v1\/requests\/([^/]+)$/.exec(path);
   if (m) return `/explorer/requests/${m[1]}`;
+  m = /^\/v1\/dead-letters\/([^/]+)\/[^/]+\/(retry|discard)$/.exec(path);
+  if (m) return `/explorer/pages/${m[1]}`;
   if (path === '/v1/requests') return '/explorer/requests';
-  if (path === '/v1/dead-letters') return '/explorer/system';
+  if (path === '/v1/dead-letters' || path === '/healthz') return '/explorer/system';
   return null;
 }
 
 export function explorerLinks(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    if (c.req.method !== 'GET') return;
+    // The core's own door answers the core, not an operator.
+    if (c.req.method === 'POST' && c.req.path === '/v1/events') return;
+    if (c.req.method !== 'GET' && c.req.method !== 'POST') return;
     const target = explorerPathOf(c.req.path);
-    if (!target || c.res.status !== 200) return;
+    if (!target || c.res.status >= 300) return;
     const query = c.req.path === '/v1/requests' ? new URL(c.req.url).search : '';
     const href = `${target}${query}`;
     const type = c.res.headers.get('Content-Type') ?? '';
@@ -99,7 +104,7 @@ export function explorerLinks(): MiddlewareHandler {
       body !== null && typeof body === 'object' && !Array.isArray(body)
         ? { ...body, explorer: href }
         : body;
-    c.res = new Response(JSON.stringify(linked), { status: 200, headers });
+    c.res = new Response(JSON.stringify(linked), { status: c.res.status, headers });
   };
 }
 
@@ -109,10 +114,11 @@ function page(
   title: string,
   nav: Nav,
   body: ReturnType<typeof html>,
-  json?: string,
+  json?: string | JsonLink[],
   signedIn = true,
 ) {
-  return c.body(layout({ title, nav, body, signedIn, ...(json ? { json } : {}) }), status, {
+  const links = typeof json === 'string' ? [{ href: json, label: 'This page as JSON' }] : json;
+  return c.body(layout({ title, nav, body, signedIn, ...(links ? { json: links } : {}) }), status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
     'Content-Security-Policy': CSP,
@@ -267,18 +273,6 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       `/v1/pages/${encodeURIComponent(pageId)}/domains`,
       opts.operatorToken,
     );
-    const pushes = traces.flatMap((t) => t.steps.filter((s) => s.pageId === pageId));
-    const lastPush =
-      pushes
-        .filter((s) => s.step === 'pushed')
-        .map((s) => s.at)
-        .sort()
-        .at(-1) ?? null;
-    const lastError =
-      pushes
-        .filter((s) => s.error)
-        .sort((a, b) => a.at.localeCompare(b.at))
-        .at(-1)?.error ?? null;
     const liveVersion = lastConfirmed(traces, pageId);
     const filter = Object.fromEntries(
       Object.entries(query.data).filter(([, v]) => v !== undefined),
@@ -299,9 +293,13 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
         actions: sync.requests.actions(pageId),
         liveVersion,
         outboxDepth: sync.outboxDepthOf(pageId),
-        push: { lastOkAt: lastPush, lastError },
+        push: sync.pagePush(pageId),
       }),
-      `/v1/pages/${encodeURIComponent(pageId)}/events`,
+      [
+        { href: `/v1/pages/${encodeURIComponent(pageId)}/events`, label: 'This page as JSON' },
+        { href: `/v1/pages/${encodeURIComponent(pageId)}/domains`, label: 'its domains' },
+        { href: '/v1/dead-letters', label: 'dead letters' },
+      ],
     );
   });
 
@@ -391,11 +389,15 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       systemView({
         health: sync.health(),
         minutes: sync.requests.perMinute(from),
-        from,
-        to,
+        system: sync.minutes(from, to),
         deadLetters: sync.deadLetters(50),
+        actions: sync.requests.actions(undefined, 20),
       }),
-      '/healthz',
+      [
+        { href: '/healthz', label: 'This page as JSON' },
+        { href: '/v1/dead-letters', label: 'dead letters' },
+        { href: '/v1/requests', label: 'recent requests' },
+      ],
     );
   });
 }

@@ -1,5 +1,8 @@
 // The explorer's pages as HTML (pure: data in, markup out). Every page names its JSON.
-import type { Health } from '../service.ts';
+
+import { z } from 'zod';
+import type { PagePush } from '../push/pusher.ts';
+import type { Health, SystemMinutes } from '../service.ts';
 import type { MinuteCount, OperatorAction, RecordedRequest } from '../store/requests.ts';
 import type { DeadLetter } from '../store/store.ts';
 import type { EventTrace, TraceStep } from '../store/trace.ts';
@@ -9,13 +12,20 @@ import { anchorOf, type PointedError, payloadView } from './payload-view.ts';
 
 export type Nav = 'find' | 'requests' | 'system' | 'none';
 
+/** A JSON answer of docs/contract.md §3 that a page shows; the first is the page's own. */
+export interface JsonLink {
+  href: string;
+  label: string;
+}
+
 export function layout(opts: {
   title: string;
   nav: Nav;
   body: Html;
-  json?: string;
+  json?: JsonLink[];
   signedIn: boolean;
 }): string {
+  const [own, ...more] = opts.json ?? [];
   const link = (href: string, label: string, key: Nav) =>
     html`<li><a href="${href}"${opts.nav === key ? new Html(' aria-current="page"') : ''}>${label}</a></li>`;
   return `<!doctype html>${html`<html lang="en">
@@ -25,7 +35,7 @@ export function layout(opts: {
 <meta name="color-scheme" content="light dark">
 <title>${opts.title} · Event explorer</title>
 <link rel="stylesheet" href="/explorer/explorer.css">
-${opts.json ? html`<link rel="alternate" type="application/json" href="${opts.json}">` : ''}
+${own ? html`<link rel="alternate" type="application/json" href="${own.href}">` : ''}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -40,7 +50,7 @@ ${
 </div></header>
 <main id="main">
 <h1>${opts.title}</h1>
-${opts.json ? html`<p class="json-link"><a href="${opts.json}">This page as JSON</a></p>` : ''}
+${own ? html`<p class="json-link"><a href="${own.href}" type="application/json">${own.label}</a>${more.map((l) => html` · <a href="${l.href}" type="application/json">${l.label}</a>`)}</p>` : ''}
 ${opts.body}
 </main>
 </body>
@@ -113,16 +123,44 @@ export function findView(q: string, results: Html | null): Html {
 ${results ?? html`<p class="muted">Or see the <a href="/explorer/requests?outcome=refused">refused requests</a>, <a href="/explorer/requests">all recent requests</a> or <a href="/explorer/system">the whole system</a>.</p>`}`;
 }
 
+/** What a step says in the timeline, and the class that gives its marker a colour. */
+function stepWords(s: TraceStep): { what: string; rest?: string; kind: string } {
+  switch (s.step) {
+    case 'rendered':
+      return {
+        what: s.renderVersion !== undefined ? `rendered as version ${s.renderVersion}` : 'rendered',
+        kind: 'ok',
+      };
+    case 'skipped':
+      return { what: `skipped · ${s.detail ?? ''}`, kind: 'warn' };
+    case 'applied':
+      return { what: 'applied', kind: 'ok' };
+    case 'failed':
+      return { what: 'failed', kind: 'bad' };
+    case 'notified':
+      return { what: 'notifications sent', kind: s.error ? 'bad' : 'ok' };
+    case 'certificate': {
+      // "<hostname>: <action>: <what Cloudflare says>" (certificates/updater.ts toExplorerStep)
+      const [host, action, ...rest] = (s.detail ?? '').split(': ');
+      return host && action
+        ? {
+            what: `certificate · ${host} · ${action}`,
+            kind: s.error ? 'bad' : 'cert',
+            ...(rest.length ? { rest: rest.join(': ') } : {}),
+          }
+        : { what: 'certificate', kind: s.error ? 'bad' : 'cert' };
+    }
+    default:
+      return { what: s.step.replace('_', ' '), kind: 'plain' };
+  }
+}
+
 function stepLine(s: TraceStep, prev: TraceStep | undefined): Html {
-  const what =
-    s.step === 'rendered' && s.renderVersion !== undefined
-      ? `rendered as version ${s.renderVersion}`
-      : s.step === 'skipped'
-        ? `skipped · ${s.detail ?? ''}`
-        : s.step.replace('_', ' ');
-  return html`<li><span class="step">${what}</span> <time datetime="${s.at}">${fmt(s.at)}</time>${prev ? html` <span class="delta">${ms(prev.at, s.at)}</span>` : ''}
+  const { what, rest, kind } = stepWords(s);
+  const detail = s.step === 'skipped' ? undefined : s.step === 'certificate' ? rest : s.detail;
+  return html`<li class="${`s-${kind}`}" data-step="${s.step}"><span class="step">${what}</span> <time datetime="${s.at}">${fmt(s.at)}</time>${prev ? html` <span class="delta">${ms(prev.at, s.at)}</span>` : ''}
 ${s.renderVersion !== undefined && s.step !== 'rendered' ? html`<br><span class="muted">render version ${s.renderVersion}</span>` : ''}
-${s.detail && s.step !== 'skipped' ? html`<br><span class="muted">${s.detail}</span>` : ''}
+${detail ? html`<br><span class="muted">${detail}</span>` : ''}
 ${s.error ? html`<br><span class="bad">${s.error}</span>` : ''}</li>`;
 }
 
@@ -161,7 +199,8 @@ export function pageView(opts: {
   actions: OperatorAction[];
   liveVersion: number | null;
   outboxDepth: number;
-  push: { lastOkAt?: string | null; lastError?: string | null } | null;
+  /** The pusher's own record of this page's last push (null: none since origin-sync started). */
+  push: PagePush | null;
 }): Html {
   const { pageId, traces, filter } = opts;
   const types = [...new Set(traces.map((t) => t.type))].sort();
@@ -189,14 +228,14 @@ export function pageView(opts: {
 <div class="cards">
 <div class="card"><strong>Live at the edge</strong><br>${opts.liveVersion === null ? 'no confirmed render yet' : `render version ${opts.liveVersion}`}${inLive.length ? html`<br><span class="muted">contains ${inLive.length} recent event(s)</span>` : ''}</div>
 <div class="card"><strong>Outbox</strong><br>${opts.outboxDepth} event(s) waiting</div>
-<div class="card"><strong>Push</strong><br>${opts.push?.lastOkAt ? html`last push <time datetime="${opts.push.lastOkAt}">${fmt(opts.push.lastOkAt)}</time>` : 'no push recorded'}${opts.push?.lastError ? html`<br><span class="bad">last error: ${opts.push.lastError}</span>` : ''}</div>
+<div class="card"><strong>Last push</strong><br>${pushCard(opts.push)}</div>
 </div>
 <h2>Hostnames</h2>
 ${
   opts.hostnames.length === 0
     ? html`<p class="muted">None.</p>`
     : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Hostnames table"><table><thead><tr><th scope="col">Hostname</th><th scope="col">Certificate and validation</th></tr></thead><tbody>
-${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<span class="muted">no certificate state</span>`}</td></tr>`)}
+${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<span class="muted">${domainsOff(opts.domains)}</span>`}</td></tr>`)}
 </tbody></table></div>`
 }
 <h2>Dead letters</h2>
@@ -213,11 +252,7 @@ ${opts.deadLetters.map(
 )}
 </tbody></table></div>`
 }
-${
-  opts.actions.length
-    ? html`<h2>Operator actions</h2><ul>${opts.actions.map((a) => html`<li><time datetime="${a.at}">${fmt(a.at)}</time>: ${a.who} — ${a.action} ${a.eventId ?? ''} (${a.result})</li>`)}</ul>`
-    : ''
-}
+${opts.actions.length ? html`<h2>Operator actions</h2>${actionList(opts.actions)}` : ''}
 <h2>Events</h2>
 <form method="get" class="filter" aria-label="Filter events">
 <label for="f-type">Type<select id="f-type" name="type"><option value="">any</option>${types.map((t) => html`<option value="${t}"${filter.type === t ? new Html(' selected') : ''}>${t}</option>`)}</select></label>
@@ -240,20 +275,71 @@ ${shown.map((t) => {
 }`;
 }
 
-/** Certificate state per hostname from GET /v1/pages/:id/domains, shown field by field. */
+function pushCard(p: PagePush | null): Html {
+  if (!p) return html`<span class="muted">none since origin-sync started</span>`;
+  const said = p.outcome === 'ok' ? 'ok' : p.outcome === 'refused' ? 'refused' : 'failed';
+  return html`<time datetime="${p.at}">${fmt(p.at)}</time> <span class="badge ${p.outcome === 'ok' ? 'ok' : 'bad'}">${said}${p.status ? ` ${p.status}` : ''}</span>
+<br><span class="muted">${p.events} event(s), attempt ${p.attempt}${p.renderVersion !== undefined ? `, promised version ${p.renderVersion}` : ''}</span>
+${p.error ? html`<br><span class="bad">${p.error}</span>` : ''}
+${p.outcome === 'ok' && p.lastError ? html`<br><span class="muted">earlier error (<time datetime="${p.lastFailureAt ?? ''}">${fmt(p.lastFailureAt ?? '')}</time>): ${p.lastError}</span>` : ''}
+${p.outcome !== 'ok' ? html`<br><span class="muted">last success: ${p.lastOkAt ? html`<time datetime="${p.lastOkAt}">${fmt(p.lastOkAt)}</time>` : 'none since origin-sync started'}</span>` : ''}`;
+}
+
+const Domain = z.object({
+  hostname: z.string(),
+  state: z.string(),
+  hostnameStatus: z.string().nullable().optional(),
+  certificateStatus: z.string().nullable().optional(),
+  validationRecords: z.array(z.record(z.string(), z.unknown())).optional(),
+  verificationErrors: z.array(z.string()).optional(),
+  validationErrors: z.array(z.string()).optional(),
+  lastError: z.object({ message: z.string() }).passthrough().nullable().optional(),
+  nextCheckAt: z.string().nullable().optional(),
+});
+const PageDomainsShape = z.object({
+  certificates: z.string().optional(),
+  domains: z.array(z.unknown()),
+});
+
+function domainsOff(domains: unknown): string {
+  const parsed = PageDomainsShape.safeParse(domains);
+  if (!parsed.success) return 'no certificate state (the certificate updater did not answer)';
+  return parsed.data.certificates === 'disabled'
+    ? 'certificate updater off (no Cloudflare zone and token)'
+    : 'no certificate state yet';
+}
+
+const STATE_CLASS: Record<string, string> = { active: 'ok', failed: 'bad', blocked: 'bad' };
+
+/** Certificate state and validation records per hostname, from GET /v1/pages/:id/domains. */
 function domainRows(domains: unknown): Map<string, Html> {
   const out = new Map<string, Html>();
-  const list = (domains as { domains?: unknown } | null)?.domains;
-  if (!Array.isArray(list)) return out;
-  for (const d of list) {
-    if (d === null || typeof d !== 'object') continue;
-    const entry = d as Record<string, unknown>;
-    const host = typeof entry.hostname === 'string' ? entry.hostname : undefined;
-    if (!host) continue;
-    const fields = Object.entries(entry).filter(([k]) => k !== 'hostname');
+  const parsed = PageDomainsShape.safeParse(domains);
+  if (!parsed.success) return out;
+  for (const raw of parsed.data.domains) {
+    const d = Domain.safeParse(raw);
+    if (!d.success) continue;
+    const v = d.data;
+    const records = v.validationRecords ?? [];
+    const errors = [...(v.verificationErrors ?? []), ...(v.validationErrors ?? [])];
     out.set(
-      host,
-      html`<dl class="facts">${fields.map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>`,
+      v.hostname,
+      html`<span class="badge ${STATE_CLASS[v.state] ?? 'warn'}">${v.state}</span>
+<dl class="facts">
+<dt>hostname</dt><dd><code>${v.hostnameStatus ?? '—'}</code></dd>
+<dt>certificate</dt><dd><code>${v.certificateStatus ?? '—'}</code></dd>
+${v.nextCheckAt ? html`<dt>next check</dt><dd><time datetime="${v.nextCheckAt}">${fmt(v.nextCheckAt)}</time></dd>` : ''}
+</dl>
+${
+  records.length
+    ? html`<p class="records-h">Validation records to publish</p><ul class="records">${records.map(
+        (r) =>
+          html`<li>${Object.entries(r).map(([k, x], i) => html`${i ? ' · ' : ''}<span class="muted">${k}</span> <code>${typeof x === 'string' ? x : JSON.stringify(x)}</code>`)}</li>`,
+      )}</ul>`
+    : ''
+}
+${errors.map((e) => html`<br><span class="bad">${e}</span>`)}
+${v.lastError ? html`<br><span class="bad">last error: ${v.lastError.message}</span>` : ''}`,
     );
   }
   return out;
@@ -338,25 +424,29 @@ function anchorFor(body: string, pointer: string): string {
 export function systemView(opts: {
   health: Health;
   minutes: MinuteCount[];
-  from: number;
-  to: number;
+  system: SystemMinutes;
   deadLetters: DeadLetter[];
+  actions: OperatorAction[];
 }): Html {
-  const { health } = opts;
-  const n = Math.max(1, Math.round((opts.to - opts.from) / 60_000));
+  const { health, system } = opts;
+  const { from, to } = system;
+  const n = Math.max(1, Math.round((to - from) / 60_000));
   const accepted = new Array<number>(n).fill(0);
   const refused = new Array<number>(n).fill(0);
   for (const m of opts.minutes) {
-    const i = Math.floor((m.minute - opts.from) / 60_000);
+    const i = Math.floor((m.minute - from) / 60_000);
     if (i >= 0 && i < n) {
       accepted[i] = m.accepted;
       refused[i] = m.refused;
     }
   }
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-  const push = health.push as unknown as Record<string, unknown>;
-  return html`<p>Status <span class="badge ${health.status === 'ok' ? 'ok' : 'bad'}">${health.status}</span>, up ${Math.round(health.uptimeS / 60)} min.</p>
-<div class="cards">
+  const max = (a: number[]) => a.reduce((x, y) => Math.max(x, y), 0);
+  const x: [string, string] = [`${n} min ago`, 'now'];
+  const push = health.push;
+  const oldestRender = health.renders.oldestAgeS;
+  return html`<p>Status <span class="badge ${health.status === 'ok' ? 'ok' : 'bad'}">${health.status}</span>, up ${Math.round(health.uptimeS / 60)} min. Each chart is the last ${n} minutes, one bar a minute.</p>
+<div class="cards charts">
 <div class="card">${barChart(
     'Core requests per minute',
     `${sum(accepted)} accepted, ${sum(refused)} refused in the last ${n} minutes`,
@@ -364,18 +454,45 @@ export function systemView(opts: {
       { label: 'accepted', className: 'accepted', values: accepted },
       { label: 'refused', className: 'refused', values: refused },
     ],
-    [`${n} min ago`, 'now'],
+    x,
   )}</div>
-<div class="card">${gauge('Outbox depth', health.outbox.depth, Math.max(100, health.outbox.depth), `event(s) on ${health.outbox.pages} page(s)`, 'fill')}
-<p class="muted">Oldest waiting: ${health.outbox.oldestAgeS === null ? 'none' : `${health.outbox.oldestAgeS} s`}</p></div>
-
-<div class="card">${gauge('Oldest unconfirmed render', health.renders.oldestAgeS ?? 0, Math.max(60, health.renders.oldestAgeS ?? 0), `s (${health.renders.waiting} event(s) waiting on ${health.renders.pages} page(s))`, 'fill')}</div>
+<div class="card">${barChart(
+    'Pushes to the edge per minute',
+    `${sum(system.pushed)} batches pushed, ${sum(system.pushFailed)} failed attempts; breaker ${push.breaker}`,
+    [
+      { label: 'pushed', className: 'accepted', values: system.pushed },
+      { label: 'failed', className: 'refused', values: system.pushFailed },
+    ],
+    x,
+  )}</div>
+<div class="card">${barChart(
+    'Outbox depth',
+    `${health.outbox.depth} event(s) waiting now on ${health.outbox.pages} page(s), oldest ${health.outbox.oldestAgeS === null ? 'none' : `${health.outbox.oldestAgeS} s`}; at most ${max(system.outboxDepth)} this hour`,
+    [{ label: 'depth', className: 'level', values: system.outboxDepth }],
+    x,
+  )}</div>
+<div class="card">${barChart(
+    'Oldest unconfirmed render',
+    `${oldestRender === null ? 'none waiting now' : `${oldestRender} s now (${health.renders.waiting} event(s) on ${health.renders.pages} page(s))`}; at most ${max(system.oldestUnconfirmedS)} s this hour`,
+    [{ label: 'age in seconds', className: 'level', values: system.oldestUnconfirmedS }],
+    x,
+  )}</div>
 </div>
-<h2>Push health</h2><dl class="facts push">${Object.entries(push).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>
+<h2>Push health</h2>
+<div class="cards">
+<div class="card">${gauge('Concurrency in use', push.inFlight, Math.max(1, push.concurrency), `of ${push.concurrency} pages at once`, 'level')}</div>
+</div>
+<dl class="facts push">${Object.entries(push).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>
 <h2>Dead letters</h2>
 ${
   opts.deadLetters.length === 0
     ? html`<p class="muted">None.</p>`
     : html`<ul>${opts.deadLetters.map((d) => html`<li><a href="/explorer/pages/${encodeURIComponent(d.pageId)}">${d.pageId}</a>: <a href="/explorer/events/${encodeURIComponent(d.eventId)}">${d.eventId}</a> — ${d.error}</li>`)}</ul>`
-}`;
+}
+<h2>Operator actions</h2>
+${opts.actions.length === 0 ? html`<p class="muted">None recorded.</p>` : actionList(opts.actions, true)}`;
+}
+
+export function actionList(actions: OperatorAction[], withPage = false): Html {
+  return html`<ul class="actions">${actions.map((a) => html`<li><time datetime="${a.at}">${fmt(a.at)}</time>: ${a.who} — ${a.action} ${a.eventId ?? ''}${withPage && a.pageId ? html` on <a href="/explorer/pages/${encodeURIComponent(a.pageId)}">${a.pageId}</a>` : ''} (${a.result})</li>`)}</ul>`;
 }
