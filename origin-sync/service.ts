@@ -12,6 +12,7 @@ import {
   type ConfirmHealth,
   RenderConfirmer,
   type RenderConfirmTiming,
+  type StatusAnswer,
 } from './push/render-confirmer.ts';
 import { CommitQueue } from './store/commit-queue.ts';
 import { openDatabase, setMaxPageCount } from './store/database.ts';
@@ -242,6 +243,11 @@ export class OriginSync {
   /** The last push to one page since this process started (the pusher's own record), or null. */
   pagePush(pageId: string): PagePush | null {
     return this.#pusher.pagePush(pageId);
+  }
+
+  /** What the edge has published for one page, asked now (GET /_sync/pages/:id/status). */
+  edgeStatus(pageId: string): Promise<StatusAnswer> {
+    return this.#confirmer.edgeStatus(pageId);
   }
 
   /** Pushes, outbox depth and unconfirmed renders per minute over [from, to). */

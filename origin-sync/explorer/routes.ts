@@ -273,7 +273,14 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       `/v1/pages/${encodeURIComponent(pageId)}/domains`,
       opts.operatorToken,
     );
-    const liveVersion = lastConfirmed(traces, pageId);
+    const confirmedVersion = lastConfirmed(traces, pageId);
+    // Asked of the edge itself, so the page says what visitors get now, not what was last heard.
+    const edge = await Promise.race([
+      sync.edgeStatus(pageId),
+      new Promise<{ error: string }>((r) =>
+        setTimeout(() => r({ error: 'the edge did not answer within 2 s' }), 2_000).unref(),
+      ),
+    ]);
     const filter = Object.fromEntries(
       Object.entries(query.data).filter(([, v]) => v !== undefined),
     );
@@ -291,7 +298,8 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
         filter,
         deadLetters,
         actions: sync.requests.actions(pageId),
-        liveVersion,
+        confirmedVersion,
+        edge,
         outboxDepth: sync.outboxDepthOf(pageId),
         push: sync.pagePush(pageId),
       }),

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import type { PagePush } from '../push/pusher.ts';
+import type { StatusAnswer } from '../push/render-confirmer.ts';
 import type { Health, SystemMinutes } from '../service.ts';
 import type { MinuteCount, OperatorAction, RecordedRequest } from '../store/requests.ts';
 import type { DeadLetter } from '../store/store.ts';
@@ -197,12 +198,16 @@ export function pageView(opts: {
   filter: PageFilter;
   deadLetters: DeadLetter[];
   actions: OperatorAction[];
-  liveVersion: number | null;
+  /** The highest render version origin-sync saw published (its `rendered` steps). */
+  confirmedVersion: number | null;
+  /** What the edge answered just now for this page. */
+  edge: StatusAnswer;
   outboxDepth: number;
   /** The pusher's own record of this page's last push (null: none since origin-sync started). */
   push: PagePush | null;
 }): Html {
-  const { pageId, traces, filter } = opts;
+  const { pageId, traces, filter, edge } = opts;
+  const liveVersion = 'status' in edge ? edge.status.publishedVersion : opts.confirmedVersion;
   const types = [...new Set(traces.map((t) => t.type))].sort();
   const shown = traces.filter((t) => {
     if (filter.type && t.type !== filter.type) return false;
@@ -212,7 +217,7 @@ export function pageView(opts: {
     return true;
   });
   const inLive =
-    opts.liveVersion === null
+    liveVersion === null
       ? []
       : traces.filter((t) =>
           t.steps.some(
@@ -220,13 +225,17 @@ export function pageView(opts: {
               s.pageId === pageId &&
               s.step === 'rendered' &&
               s.renderVersion !== undefined &&
-              s.renderVersion <= (opts.liveVersion ?? 0),
+              s.renderVersion <= liveVersion,
           ),
         );
   const domains = domainRows(opts.domains);
   return html`<p>${opts.name ? html`<strong>${opts.name}</strong>. ` : html`<span class="muted">Not a live page (deleted, or not known yet).</span> `}</p>
 <div class="cards">
-<div class="card"><strong>Live at the edge</strong><br>${opts.liveVersion === null ? 'no confirmed render yet' : `render version ${opts.liveVersion}`}${inLive.length ? html`<br><span class="muted">contains ${inLive.length} recent event(s)</span>` : ''}</div>
+<div class="card"><strong>Live at the edge</strong><br>${
+    'status' in edge
+      ? html`<span class="live-version">${edge.status.publishedVersion === 0 ? 'nothing published yet' : `render version ${edge.status.publishedVersion}`}</span>${edge.status.renderedAt ? html`<br><span class="muted">published <time datetime="${edge.status.renderedAt}">${fmt(edge.status.renderedAt)}</time>${edge.status.pending ? ', newer changes pending' : ''}</span>` : ''}${edge.status.lastError ? html`<br><span class="bad">${edge.status.lastError}</span>` : ''}`
+      : html`<span class="bad">the edge did not say: ${edge.error}</span><br><span class="muted">${opts.confirmedVersion === null ? 'no render confirmed yet' : `last confirmed: render version ${opts.confirmedVersion}`}</span>`
+  }${inLive.length ? html`<br><span class="muted">contains ${inLive.length} recent event(s)</span>` : ''}</div>
 <div class="card"><strong>Outbox</strong><br>${opts.outboxDepth} event(s) waiting</div>
 <div class="card"><strong>Last push</strong><br>${pushCard(opts.push)}</div>
 </div>
