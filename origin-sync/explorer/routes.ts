@@ -31,6 +31,7 @@ const CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const Id = z.string().min(1).max(256);
+const EVENTS_SHOWN = 25;
 const IsoMinute = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?$/)
@@ -53,6 +54,8 @@ const PageQuery = z.object({
     .union([z.literal(''), IsoMinute])
     .optional()
     .transform((s) => s || undefined),
+  /** How many of the matching events to list (the newest first). */
+  show: z.coerce.number().int().min(1).max(500).default(EVENTS_SHOWN),
 });
 const RequestsQuery = z.object({
   outcome: z.enum(['accepted', 'refused']).optional(),
@@ -233,12 +236,19 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
     const id = Id.safeParse(c.req.param('id'));
     const trace = id.success ? sync.trace(id.data) : undefined;
     if (!id.success || !trace) {
+      // Refused batches are recorded with the ids they carried: say where this one went.
+      const refused = id.success
+        ? sync.requests.list({ eventId: id.data, outcome: 'refused', limit: 20 })
+        : [];
       return page(
         c,
         404,
         'Unknown event',
         'find',
-        html`<p>No event with this id was accepted recently. <a href="/explorer/requests?outcome=refused">Was it refused?</a></p>`,
+        refused.length
+          ? html`<p>No event <code>${id.data ?? ''}</code> was accepted: the core sent it in ${refused.length === 1 ? 'a batch' : `${refused.length} batches`} that origin-sync refused.</p>
+<ul>${refused.map((r) => html`<li><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a>, ${r.status}: ${String(r.problem?.title ?? '')}</li>`)}</ul>`
+          : html`<p>No event ${id.success ? html`<code>${id.data}</code> ` : ''}was accepted recently, and no recorded request carried it. <a href="/explorer/requests?outcome=refused">See the refused requests</a>.</p>`,
       );
     }
     const requests = sync.requests.list({ eventId: id.data, limit: 20 });
@@ -281,13 +291,12 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
         setTimeout(() => r({ error: 'the edge did not answer within 2 s' }), 2_000).unref(),
       ),
     ]);
-    const filter = Object.fromEntries(
-      Object.entries(query.data).filter(([, v]) => v !== undefined),
-    );
+    const { show, ...rest } = query.data;
+    const filter = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     return page(
       c,
       200,
-      `Page ${pageId}`,
+      live ? `${live.name} · page ${pageId}` : `Page ${pageId}`,
       'find',
       pageView({
         pageId,
@@ -296,6 +305,7 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
         domains,
         traces,
         filter,
+        show,
         deadLetters,
         actions: sync.requests.actions(pageId),
         confirmedVersion,

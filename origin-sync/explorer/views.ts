@@ -7,7 +7,7 @@ import type { Health, SystemMinutes } from '../service.ts';
 import type { MinuteCount, OperatorAction, RecordedRequest } from '../store/requests.ts';
 import type { DeadLetter } from '../store/store.ts';
 import type { EventTrace, TraceStep } from '../store/trace.ts';
-import { barChart, gauge } from './charts.ts';
+import { barChart } from './charts.ts';
 import { Html, html, qs } from './html.ts';
 import { anchorOf, type PointedError, payloadView } from './payload-view.ts';
 
@@ -196,6 +196,8 @@ export function pageView(opts: {
   domains: unknown;
   traces: EventTrace[];
   filter: PageFilter;
+  /** How many matching events to list; a link offers more. */
+  show: number;
   deadLetters: DeadLetter[];
   actions: OperatorAction[];
   /** The highest render version origin-sync saw published (its `rendered` steps). */
@@ -229,7 +231,7 @@ export function pageView(opts: {
           ),
         );
   const domains = domainRows(opts.domains);
-  return html`<p>${opts.name ? html`<strong>${opts.name}</strong>. ` : html`<span class="muted">Not a live page (deleted, or not known yet).</span> `}</p>
+  return html`${opts.name ? '' : html`<p class="muted">Not a live page (deleted, or not known yet).</p>`}
 <div class="cards">
 <div class="card"><strong>Live at the edge</strong><br>${
     'status' in edge
@@ -274,13 +276,14 @@ ${
   shown.length === 0
     ? html`<p class="muted">No events match.</p>`
     : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Events table"><table><thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Received</th><th scope="col">Outcome</th><th scope="col">Render</th></tr></thead><tbody>
-${shown.map((t) => {
+${shown.slice(0, opts.show).map((t) => {
   const rendered = [...t.steps]
     .reverse()
     .find((s) => s.pageId === pageId && s.renderVersion !== undefined);
-  return html`<tr><td><a href="/explorer/events/${encodeURIComponent(t.id)}">${t.id}</a></td><td><code>${t.type}</code></td><td><time datetime="${t.receivedAt}">${fmt(t.receivedAt)}</time></td><td>${badge(outcomeOn(t, pageId))}</td><td>${rendered?.renderVersion !== undefined ? `v${rendered.renderVersion}` : ''}</td></tr>`;
+  return html`<tr><td><a href="/explorer/events/${encodeURIComponent(t.id)}">${t.id}</a></td><td><code>${t.type}</code></td><td><time datetime="${t.receivedAt}">${fmt(t.receivedAt)}</time></td><td>${badge(outcomeOn(t, pageId))}</td><td data-label="render">${rendered?.renderVersion !== undefined ? `v${rendered.renderVersion}` : ''}</td></tr>`;
 })}
-</tbody></table></div>`
+</tbody></table></div>
+<p class="muted">${shown.length > opts.show ? html`The newest ${opts.show} of ${shown.length} matching events. <a href="${`/explorer/pages/${encodeURIComponent(pageId)}${qs({ ...filter, show: Math.min(500, opts.show * 4) })}`}">Show ${Math.min(500, opts.show * 4)}</a>` : `${shown.length} matching event(s).`}</p>`
 }`;
 }
 
@@ -329,6 +332,10 @@ function domainRows(domains: unknown): Map<string, Html> {
     const d = Domain.safeParse(raw);
     if (!d.success) continue;
     const v = d.data;
+    if (v.state === 'disabled') {
+      out.set(v.hostname, html`<span class="muted">${domainsOff(domains)}</span>`);
+      continue;
+    }
     const records = v.validationRecords ?? [];
     const errors = [...(v.verificationErrors ?? []), ...(v.validationErrors ?? [])];
     out.set(
@@ -364,7 +371,7 @@ ${
     : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Requests table"><table><thead><tr><th scope="col">Request</th><th scope="col">Received</th><th scope="col">Answer</th><th scope="col">Why</th><th scope="col">Events</th></tr></thead><tbody>
 ${requests.map(
   (r) =>
-    html`<tr><td><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a></td><td><time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time></td><td><span class="badge ${r.outcome === 'accepted' ? 'ok' : 'bad'}">${r.status} ${r.outcome}</span></td><td>${problemSummary(r)}</td><td>${(r.eventIds ?? []).length}</td></tr>`,
+    html`<tr><td><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a></td><td><time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time></td><td><span class="badge ${r.outcome === 'accepted' ? 'ok' : 'bad'}">${r.status} ${r.outcome}</span></td><td>${problemSummary(r)}</td><td data-label="events">${(r.eventIds ?? []).length}</td></tr>`,
 )}
 </tbody></table></div>`
 }`;
@@ -488,10 +495,15 @@ export function systemView(opts: {
   )}</div>
 </div>
 <h2>Push health</h2>
-<div class="cards">
-<div class="card">${gauge('Concurrency in use', push.inFlight, Math.max(1, push.concurrency), `of ${push.concurrency} pages at once`, 'level')}</div>
-</div>
-<dl class="facts push">${Object.entries(push).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>
+<table class="facts-table"><tbody>
+<tr><th scope="row">Breaker</th><td><span class="badge ${push.breaker === 'closed' ? 'ok' : 'bad'}">${push.breaker}</span>${push.consecutiveFailures ? ` after ${push.consecutiveFailures} failure(s) in a row` : ''}</td></tr>
+<tr><th scope="row">Pages pushed at once</th><td>${push.inFlight} in flight, up to ${push.concurrency}</td></tr>
+<tr><th scope="row">Pages backing off</th><td>${push.pagesBackingOff}</td></tr>
+<tr><th scope="row">Since start</th><td>${push.batchesPushed} batches, ${push.eventsPushed} events pushed; ${push.failedAttempts} failed attempts</td></tr>
+<tr><th scope="row">Last success</th><td>${push.lastSuccessAt ? html`<time datetime="${push.lastSuccessAt}">${fmt(push.lastSuccessAt)}</time>` : 'none yet'}</td></tr>
+<tr><th scope="row">Last failure</th><td>${push.lastFailureAt ? html`<time datetime="${push.lastFailureAt}">${fmt(push.lastFailureAt)}</time>${push.lastError ? html`<br><span class="bad">${push.lastError}</span>` : ''}` : 'none'}</td></tr>
+<tr><th scope="row">Renders awaited</th><td>${health.renders.waiting} event(s) on ${health.renders.pages} page(s); ${health.renders.checks} status checks, ${health.renders.failedChecks} failed${health.renders.lastError ? html`<br><span class="muted">last: ${health.renders.lastError}</span>` : ''}</td></tr>
+</tbody></table>
 <h2>Dead letters</h2>
 ${
   opts.deadLetters.length === 0

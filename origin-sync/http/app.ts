@@ -126,7 +126,7 @@ export function createApp(opts: AppOptions): Hono {
     }
     const parsed = CoreEventBatch.safeParse(json);
     if (!parsed.success) {
-      const { errors, omitted } = eventErrors(parsed.error.issues);
+      const { errors, omitted } = eventErrors(parsed.error.issues, json);
       const bad = new Set(errors.flatMap((e) => (e.index === undefined ? [] : [e.index])));
       return refuse(
         'invalid events',

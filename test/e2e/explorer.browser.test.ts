@@ -258,6 +258,7 @@ const views = () => [
   ['event-certificates', `/explorer/events/${pageEventId}`],
   ['event-notified', `/explorer/events/${notifiedId}`],
   ['event-unknown', '/explorer/events/evt_never_sent'],
+  ['event-refused', `/explorer/events/${refusedEventId}`],
   ['page', `/explorer/pages/${PAGE_ID}`],
   ['page-filtered', `/explorer/pages/${PAGE_ID}?outcome=stale`],
   ['requests', '/explorer/requests?outcome=refused'],
@@ -401,7 +402,7 @@ describe('the explorer signed in (no JavaScript)', () => {
     await row.locator('a').first().click();
     await page.waitForURL(`${origin.url}/explorer/requests/${refusedRequestId}`);
     const errors = await page.locator('ul.errors').textContent();
-    expect(errors).toContain('events[0].data.impact');
+    expect(errors).toContain('events[0].data.impact: Missing: ');
     const payload = await page.locator('pre.payload').textContent();
     expect(payload).toContain(refusedEventId);
     expect(payload).toContain('"name": "Incident inc_missing"');
@@ -415,6 +416,11 @@ describe('the explorer signed in (no JavaScript)', () => {
     expect(await page.locator('ul.errors a').first().getAttribute('href')).toBe(
       '#at/events/0/data',
     );
+    // Looked up by its event id, the refused event leads to the request that carried it.
+    const byId = await page.goto(`${origin.url}/explorer/events/${refusedEventId}`);
+    expect(byId?.status()).toBe(404);
+    await page.click(`main a:text("${refusedRequestId}")`);
+    await page.waitForURL(`${origin.url}/explorer/requests/${refusedRequestId}`);
     const errorsBox = await page.locator('ul.errors').boundingBox();
     const payloadBox = await page.locator('pre.payload').boundingBox();
     expect(payloadBox?.x ?? 0).toBeGreaterThan((errorsBox?.x ?? 0) + (errorsBox?.width ?? 0) - 1);
@@ -606,7 +612,7 @@ describe('links between the JSON of docs/contract.md §3 and the explorer', () =
     }
     // And back: each view names its JSON (head and body), which answers 200 with the token.
     for (const [name, path] of views()) {
-      if (name === 'find' || name === 'find-results' || name === 'event-unknown') continue;
+      if (['find', 'find-results', 'event-unknown', 'event-refused'].includes(name ?? '')) continue;
       await page.goto(`${origin.url}${path}`);
       const head = await page.locator('link[rel=alternate][type="application/json"]').count();
       expect(head, name).toBe(1);
