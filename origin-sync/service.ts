@@ -108,6 +108,7 @@ export class OriginSync {
   #confirmer!: RenderConfirmer;
   #pruneTimer: NodeJS.Timeout | null = null;
   #sampleTimer: NodeJS.Timeout | null = null;
+  #sampledAt = 0;
   readonly #levels = new MinuteSeries(['outboxDepth', 'oldestUnconfirmedS'] as const, 'max');
   #acceptsInFlight = 0;
   #stopping = false;
@@ -202,7 +203,12 @@ export class OriginSync {
       const result = await this.#commits.run(() =>
         this.#store.accept(events, receivedAt, validatedAt, Date.now()),
       );
-      if (result.pages.length > 0) this.#pusher.kick();
+      if (result.pages.length > 0) {
+        this.#pusher.kick();
+        // A burst drains within seconds: sample right after it is queued (at most once a
+        // second) so the explorer's outbox chart sees it.
+        if (Date.now() - this.#sampledAt >= 1_000) this.#sampleLevels();
+      }
       for (const change of result.hostnames) {
         for (const ext of this.extensions) {
           try {
@@ -364,8 +370,15 @@ export class OriginSync {
 
   #sample(): void {
     if (this.#stopping) return;
+    this.#sampleLevels();
+    this.#sampleTimer = setTimeout(() => this.#sample(), SAMPLE_EVERY_MS);
+    this.#sampleTimer.unref();
+  }
+
+  #sampleLevels(): void {
     try {
       const now = Date.now();
+      this.#sampledAt = now;
       const outbox = this.#store.outboxStats();
       const watch = this.#store.watchStats();
       this.#levels.add(now, {
@@ -378,8 +391,6 @@ export class OriginSync {
     } catch (err) {
       this.#log.warn('explorer: could not sample the outbox', { error: errorMessage(err) });
     }
-    this.#sampleTimer = setTimeout(() => this.#sample(), SAMPLE_EVERY_MS);
-    this.#sampleTimer.unref();
   }
 
   #schedulePrune(): void {

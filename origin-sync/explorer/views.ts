@@ -145,7 +145,7 @@ function stepWords(s: TraceStep): { what: string; rest?: string; kind: string } 
       const [host, action, ...rest] = (s.detail ?? '').split(': ');
       return host && action
         ? {
-            what: `certificate · ${host} · ${action}`,
+            what: `certificate · ${action}`,
             kind: s.error ? 'bad' : 'cert',
             ...(rest.length ? { rest: rest.join(': ') } : {}),
           }
@@ -175,11 +175,30 @@ Carried by ${requests.length ? requests.map((r, i) => html`${i ? ', ' : ''}<a hr
 <ol class="timeline">${commonList}</ol>
 ${pages.length === 0 ? html`<p class="muted">Not fanned out to any page.</p>` : ''}
 ${pages.map((pageId) => {
-  const steps = trace.steps.filter((s) => s.pageId === pageId);
+  const onPage = trace.steps.filter((s) => s.pageId === pageId);
+  // The certificate updater works beside delivery, at its own pace: its steps are a timeline
+  // of their own per hostname, so that neither reads out of order.
+  const steps = onPage.filter((s) => s.step !== 'certificate');
+  const certificates = certificateSteps(onPage);
   const last = common[common.length - 1];
   return html`<h2>Page <a href="/explorer/pages/${encodeURIComponent(pageId)}">${pageId}</a> ${badge(outcomeOn(trace, pageId))}</h2>
-<ol class="timeline">${steps.map((s, i) => stepLine(s, steps[i - 1] ?? last))}</ol>`;
+<ol class="timeline">${steps.map((s, i) => stepLine(s, steps[i - 1] ?? last))}</ol>
+${[...certificates].map(
+  ([host, list]) => html`<h3>Certificate for ${host}</h3>
+<ol class="timeline">${list.map((s, i) => stepLine(s, list[i - 1] ?? onPage[0]))}</ol>`,
+)}`;
 })}`;
+}
+
+/** A page's certificate steps by hostname, in the order the updater took them. */
+function certificateSteps(steps: TraceStep[]): Map<string, TraceStep[]> {
+  const out = new Map<string, TraceStep[]>();
+  for (const s of steps) {
+    if (s.step !== 'certificate') continue;
+    const host = (s.detail ?? '').split(': ')[0] || 'a hostname';
+    out.set(host, [...(out.get(host) ?? []), s]);
+  }
+  return out;
 }
 
 export interface PageFilter {
@@ -245,7 +264,7 @@ export function pageView(opts: {
 ${
   opts.hostnames.length === 0
     ? html`<p class="muted">None.</p>`
-    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Hostnames table"><table><thead><tr><th scope="col">Hostname</th><th scope="col">Certificate and validation</th></tr></thead><tbody>
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Hostnames table"><table class="hosts"><thead><tr><th scope="col">Hostname</th><th scope="col">Certificate and validation</th></tr></thead><tbody>
 ${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<span class="muted">${domainsOff(opts.domains)}</span>`}</td></tr>`)}
 </tbody></table></div>`
 }
@@ -354,8 +373,8 @@ ${
       )}</ul>`
     : ''
 }
-${errors.map((e) => html`<br><span class="bad">${e}</span>`)}
-${v.lastError ? html`<br><span class="bad">last error: ${v.lastError.message}</span>` : ''}`,
+${errors.map((e) => html`<p class="bad tight">${e}</p>`)}
+${v.lastError ? html`<p class="bad tight">last error: ${v.lastError.message}</p>` : ''}`,
     );
   }
   return out;
