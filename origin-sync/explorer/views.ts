@@ -139,7 +139,7 @@ function stepWords(s: TraceStep): { what: string; rest?: string; kind: string } 
     case 'failed':
       return { what: 'failed', kind: 'bad' };
     case 'notified':
-      return { what: 'notifications sent', kind: s.error ? 'bad' : 'ok' };
+      return { what: 'notifications sent', kind: s.error ? 'warn' : 'ok' };
     case 'certificate': {
       // "<hostname>: <action>: <what Cloudflare says>" (certificates/updater.ts toExplorerStep)
       const [host, action, ...rest] = (s.detail ?? '').split(': ');
