@@ -369,7 +369,8 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       c,
       200,
       title,
-      'requests',
+      // The navigation's link is to the refused ones: it is marked only there.
+      outcome === 'refused' ? 'requests' : 'none',
       requestsView(requests, outcome),
       `/v1/requests${outcome ? `?outcome=${outcome}` : ''}`,
     );

@@ -423,27 +423,49 @@ function errorsOf(r: RecordedRequest): PointedError[] {
   });
 }
 
+/** Events listed in full up to this many; the rest behind a disclosure (works without script). */
+const EVENTS_LISTED = 12;
+
 export function requestView(r: RecordedRequest): Html {
   const errors = errorsOf(r);
-  return html`<p><span class="badge ${r.outcome === 'accepted' ? 'ok' : 'bad'}">${r.status} ${r.outcome}</span> received <time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time>${r.remote ? ` from ${r.remote}` : ''}.</p>
+  const ids = r.eventIds ?? [];
+  const eventLink = (id: string) =>
+    html`<li><a href="/explorer/events/${encodeURIComponent(id)}">${id}</a></li>`;
+  const refused = r.outcome === 'refused';
+  const payload = payloadView(r.body, errors);
+  return html`<p><span class="badge ${refused ? 'bad' : 'ok'}">${r.status} ${r.outcome}</span> received <time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time>${r.remote ? ` from ${r.remote}` : ''}.</p>
 ${r.problem ? html`<p class="notice"><strong>${String(r.problem.title ?? '')}</strong>${r.problem.detail ? html`: ${String(r.problem.detail)}` : ''}</p>` : ''}
 <div class="split">
-<section aria-labelledby="errors-h"><h2 id="errors-h">Errors by field</h2>
+<section aria-labelledby="facts-h"><h2 id="facts-h">${refused ? 'Errors by field' : 'Events it carried'}</h2>
 ${
-  errors.length === 0
-    ? html`<p class="muted">${r.outcome === 'accepted' ? 'None: the batch was accepted.' : 'No field errors (the whole request was refused).'}</p>`
-    : html`<ul class="errors">${errors.map((e) => html`<li><a href="#at${encodeURI(anchorFor(r.body, e.pointer))}"><code>${fieldName(e)}</code></a>: ${e.message}</li>`)}</ul>`
+  !refused
+    ? ''
+    : errors.length === 0
+      ? html`<p class="muted">No field errors (the whole request was refused).</p>`
+      : html`<ul class="errors">${errors.map((e) => html`<li><a href="#at${encodeURI(anchorFor(r.body, e.pointer))}"><code>${fieldName(e)}</code></a>: ${e.message}</li>`)}</ul>`
 }
+${refused && ids.length ? html`<h2>Events it carried</h2>` : ''}
 ${
-  (r.eventIds ?? []).length
-    ? html`<h2>Events it carried</h2><ul>${(r.eventIds ?? []).map((id) => html`<li><a href="/explorer/events/${encodeURIComponent(id)}">${id}</a></li>`)}</ul>`
-    : ''
+  ids.length === 0
+    ? refused
+      ? ''
+      : html`<p class="muted">None.</p>`
+    : html`<ul class="events">${ids.slice(0, EVENTS_LISTED).map(eventLink)}</ul>${
+        ids.length > EVENTS_LISTED
+          ? html`<details><summary>${ids.length - EVENTS_LISTED} more of ${ids.length}</summary><ul class="events">${ids.slice(EVENTS_LISTED).map(eventLink)}</ul></details>`
+          : ''
+      }`
 }
 <h2>Headers</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Headers table"><table class="kv"><tbody>${Object.entries(r.headers).map(([k, v]) => html`<tr><th scope="row"><code>${k}</code></th><td><code>${v}</code></td></tr>`)}</tbody></table></div>
 </section>
 <section aria-labelledby="body-h"><h2 id="body-h">Body as it arrived${r.bodyTruncated ? ' (first 64 KiB)' : ''}</h2>
-${payloadView(r.body, errors)}
+${
+  // A refused body is what the operator came for; an accepted one is there when asked.
+  refused
+    ? payload
+    : html`<details><summary>Show the body (${new TextEncoder().encode(r.body).length} bytes${r.bodyTruncated ? ', truncated' : ''})</summary>${payload}</details>`
+}
 </section>
 </div>`;
 }
