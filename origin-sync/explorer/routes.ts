@@ -103,8 +103,10 @@ export function explorerLinks(): MiddlewareHandler {
     const headers = new Headers(c.res.headers);
     headers.set('Link', `<${href}>; rel="alternate"; type="text/html"`);
     headers.delete('Content-Length');
+    // A body with an `explorer` of its own (/healthz counts the explorer's events there)
+    // keeps it: the Link header alone names the page.
     const linked =
-      body !== null && typeof body === 'object' && !Array.isArray(body)
+      body !== null && typeof body === 'object' && !Array.isArray(body) && !('explorer' in body)
         ? { ...body, explorer: href }
         : body;
     c.res = new Response(JSON.stringify(linked), { status: c.res.status, headers });
