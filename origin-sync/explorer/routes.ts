@@ -219,7 +219,21 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
   app.use('/explorer', gate);
   app.use('/explorer/*', gate);
 
-  app.get('/explorer', (c) => page(c, 200, 'Find', 'find', findView('', null)));
+  app.get('/explorer', (c) =>
+    page(
+      c,
+      200,
+      'Find',
+      'find',
+      findView('', null, {
+        pages: sync.directory
+          .pages()
+          .map((p) => ({ id: p.id, name: p.name, hostnames: p.hostnames }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+        refused: sync.requests.list({ outcome: 'refused', limit: 5 }),
+      }),
+    ),
+  );
 
   app.get('/explorer/find', (c) => {
     const q = (c.req.query('q') ?? '').trim().slice(0, 256);

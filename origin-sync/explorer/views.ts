@@ -116,12 +116,41 @@ function badge(o: EventOutcome): Html {
   return html`<span class="badge ${cls}">${text}</span>`;
 }
 
-export function findView(q: string, results: Html | null): Html {
+/** A live page as the find view lists it. */
+export interface PageEntry {
+  id: string;
+  name: string;
+  hostnames: string[];
+}
+
+const PAGES_LISTED = 50;
+
+export function findView(
+  q: string,
+  results: Html | null,
+  start?: { pages: PageEntry[]; refused: RecordedRequest[] },
+): Html {
   return html`<form method="get" action="/explorer/find" class="find" role="search">
 <label for="q">Event id, page id, hostname or request id<input id="q" name="q" value="${q}" required size="40"></label>
 <button type="submit">Find</button>
 </form>
-${results ?? html`<p class="muted">Or see the <a href="/explorer/requests?outcome=refused">refused requests</a>, <a href="/explorer/requests">all recent requests</a> or <a href="/explorer/system">the whole system</a>.</p>`}`;
+${results ?? html`<p class="muted">Or see the <a href="/explorer/requests?outcome=refused">refused requests</a>, <a href="/explorer/requests">all recent requests</a> or <a href="/explorer/system">the whole system</a>.</p>`}
+${
+  start
+    ? html`<div class="cards start">
+<section class="card" aria-labelledby="pages-h"><h2 id="pages-h">Pages</h2>${
+        start.pages.length === 0
+          ? html`<p class="muted">No live page yet: the core has sent no <code>status_page.upserted</code>.</p>`
+          : html`<ul class="plain">${start.pages.slice(0, PAGES_LISTED).map((p) => html`<li><a href="/explorer/pages/${encodeURIComponent(p.id)}">${p.name}</a> <span class="muted">${p.id}${p.hostnames.length ? ` · ${p.hostnames.join(', ')}` : ''}</span></li>`)}</ul>${start.pages.length > PAGES_LISTED ? html`<p class="muted">${start.pages.length - PAGES_LISTED} more: find them by id or hostname.</p>` : ''}`
+      }</section>
+<section class="card" aria-labelledby="refused-h"><h2 id="refused-h">Latest refused requests</h2>${
+        start.refused.length === 0
+          ? html`<p class="muted">None recorded: every request of the core was accepted.</p>`
+          : html`<ul class="plain">${start.refused.map((r) => html`<li><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a> <span class="muted"><time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time> · ${r.status} ${String(r.problem?.title ?? '')}</span></li>`)}</ul>`
+      }</section>
+</div>`
+    : ''
+}`;
 }
 
 /** What a step says in the timeline, and the class that gives its marker a colour. */

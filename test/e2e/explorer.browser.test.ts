@@ -383,6 +383,11 @@ describe('the explorer signed in (no JavaScript)', () => {
   it('finds an event by id, a page by hostname and a request by id', async () => {
     const context = await newContext();
     const page = await signIn(context);
+    // Where to start: the live pages (customer text escaped) and the latest refused requests.
+    expect(
+      await page.locator('#pages-h + ul a', { hasText: 'Acme <b>status</b>' }).getAttribute('href'),
+    ).toBe(`/explorer/pages/${PAGE_ID}`);
+    expect(await page.locator('#refused-h + ul').textContent()).toContain(refusedRequestId);
     await page.fill('#q', incidentId);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${origin.url}/explorer/events/${incidentId}`);
