@@ -11,6 +11,7 @@ import pageCss from '../../templates/page.css';
 import serviceRow from '../../templates/service-row.mustache';
 import statusPage from '../../templates/status-page.mustache';
 import { compileTemplate, flat } from './compiled-template.ts';
+import { LIVE_SCRIPT } from './live-script.ts';
 import { ContentMemo } from './memo.ts';
 import type { historyPageView, incidentPageView, statusPageView } from './view-model.ts';
 
@@ -20,13 +21,21 @@ export const TEMPLATES = {
   historyPage,
   incidentCard,
   incidentPage,
+  // Printed by `foot` as a partial; here so that the build id covers it like any template.
+  liveScript: LIVE_SCRIPT,
   maintenanceCard,
   messagePage,
   serviceRow,
   statusPage,
 } as const;
 
-const partials = { head, foot, incident: incidentCard, maintenance: maintenanceCard };
+const partials = {
+  head,
+  foot,
+  incident: incidentCard,
+  maintenance: maintenanceCard,
+  live: LIVE_SCRIPT,
+};
 
 type Token = [string, unknown, number, number, Token[]?, ...unknown[]];
 

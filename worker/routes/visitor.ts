@@ -16,6 +16,7 @@ import {
 import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
 import { wwwRedirect } from '../http/www-redirect.ts';
+import { liveScriptHashSource } from '../render/live-script.ts';
 import { type MessageKind, messagePage } from '../render/message-pages.ts';
 import { renderSessionSwap } from '../render/session-swap.ts';
 import { lookupHost } from '../store/host-lookup.ts';
@@ -182,7 +183,15 @@ async function serveRecord(
     ...(isPublic ? {} : { Vary: PERSONAL_VARY }),
   };
   if (metadata.contentType.startsWith('text/html')) {
-    headers['Content-Security-Policy'] = contentSecurityPolicy(metadata.styleSrc);
+    // Every rendered page carries the live script inline (foot.mustache); a document rendered
+    // by an older build with another script simply runs none and stays as it is.
+    headers['Content-Security-Policy'] = contentSecurityPolicy(
+      metadata.styleSrc,
+      await liveScriptHashSource(),
+    );
+    // The script's starting point: which content this is, to ask /_edge/live about. Headers
+    // are not readable by a page's script, Server-Timing is (PerformanceNavigationTiming).
+    headers['Server-Timing'] = `etag;desc=${metadata.etag.replace(/^W\//, '')}`;
   } else {
     headers['Content-Security-Policy'] = DATA_DOCUMENT_CSP;
     Object.assign(headers, crossOriginHeaders(record.visibility, access.variant, path));

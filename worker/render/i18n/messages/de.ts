@@ -97,4 +97,5 @@ export const de: Catalogue = {
     'Der geöffnete Link meldet Sie als andere Person an. Möchten Sie zu dieser Anmeldung wechseln oder Ihre aktuelle Sitzung behalten?',
   swapSwitch: 'Zur Sitzung des Links wechseln',
   swapKeep: 'Aktuelle Sitzung behalten',
+  liveUpdated: 'Diese Seite wurde auf den neuesten Stand gebracht.',
 };

@@ -105,4 +105,6 @@ export const en = {
     'The link you opened signs you in as a different viewer. Switch to it, or keep your current session?',
   swapSwitch: 'Switch to the link’s session',
   swapKeep: 'Keep my current session',
+  // an open page that brought itself up to date (live-script.txt), said politely
+  liveUpdated: 'This page has been updated with the latest status.',
 } as const;

@@ -96,4 +96,5 @@ export const es: Catalogue = {
     'El enlace que has abierto inicia sesión con otra identidad. ¿Quieres cambiar a esa sesión o mantener la actual?',
   swapSwitch: 'Cambiar a la sesión del enlace',
   swapKeep: 'Mantener mi sesión actual',
+  liveUpdated: 'Esta página se ha actualizado con el estado más reciente.',
 };

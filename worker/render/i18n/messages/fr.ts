@@ -97,4 +97,5 @@ export const fr: Catalogue = {
     'Le lien que vous avez ouvert vous connecte sous une autre identité. Voulez-vous passer à celle-ci ou conserver votre session actuelle ?',
   swapSwitch: 'Passer à la session du lien',
   swapKeep: 'Conserver ma session actuelle',
+  liveUpdated: 'Cette page a été mise à jour avec l’état le plus récent.',
 };

@@ -97,4 +97,5 @@ export const it: Catalogue = {
     'Il link che hai aperto ti fa accedere con un’altra identità. Vuoi passare a questa sessione o mantenere quella attuale?',
   swapSwitch: 'Passa alla sessione del link',
   swapKeep: 'Mantieni la sessione attuale',
+  liveUpdated: 'Questa pagina è stata aggiornata con lo stato più recente.',
 };

@@ -96,4 +96,5 @@ export const nl: Catalogue = {
     'De link die u hebt geopend, meldt u aan als een andere bezoeker. Wilt u daarnaar wisselen of uw huidige sessie behouden?',
   swapSwitch: 'Naar de sessie van de link wisselen',
   swapKeep: 'Mijn huidige sessie behouden',
+  liveUpdated: 'Deze pagina is bijgewerkt met de nieuwste status.',
 };

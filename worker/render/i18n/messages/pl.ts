@@ -98,4 +98,5 @@ export const pl: Catalogue = {
     'Otwarty link loguje Cię jako inną osobę. Przełączyć się na tę sesję czy zachować bieżącą?',
   swapSwitch: 'Przełącz na sesję z linku',
   swapKeep: 'Zachowaj bieżącą sesję',
+  liveUpdated: 'Ta strona została zaktualizowana o najnowszy stan.',
 };

@@ -96,4 +96,5 @@ export const ptBR: Catalogue = {
     'O link que você abriu conecta você com outra identidade. Deseja trocar para essa sessão ou manter a sessão atual?',
   swapSwitch: 'Trocar para a sessão do link',
   swapKeep: 'Manter minha sessão atual',
+  liveUpdated: 'Esta página foi atualizada com o status mais recente.',
 };

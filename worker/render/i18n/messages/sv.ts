@@ -96,4 +96,5 @@ export const sv: Catalogue = {
     'Länken du öppnade loggar in dig som en annan besökare. Vill du byta till den eller behålla din nuvarande session?',
   swapSwitch: 'Byt till länkens session',
   swapKeep: 'Behåll min nuvarande session',
+  liveUpdated: 'Sidan har uppdaterats med den senaste statusen.',
 };

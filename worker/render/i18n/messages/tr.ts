@@ -97,4 +97,5 @@ export const tr: Catalogue = {
     'Açtığınız bağlantı sizi başka bir kullanıcı olarak oturum açtırıyor. Bu oturuma geçmek mi, yoksa mevcut oturumunuzu korumak mı istersiniz?',
   swapSwitch: 'Bağlantının oturumuna geç',
   swapKeep: 'Mevcut oturumumu koru',
+  liveUpdated: 'Bu sayfa en son durumla güncellendi.',
 };

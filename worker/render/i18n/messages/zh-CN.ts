@@ -90,4 +90,5 @@ export const zhCN: Catalogue = {
   swapMessage: '你打开的链接会以另一位访问者的身份登录。要切换到该会话，还是保留当前会话？',
   swapSwitch: '切换到该链接的会话',
   swapKeep: '保留我当前的会话',
+  liveUpdated: '此页面已更新为最新状态。',
 };
