@@ -21,7 +21,8 @@ export const TEMPLATES = {
   historyPage,
   incidentCard,
   incidentPage,
-  // Printed by `foot` as a partial; here so that the build id covers it like any template.
+  // Printed by `foot` as `{{{liveScript}}}`; here so that the build id covers it like any
+  // template. Not a partial: Mustache.js indents a partial by the text before its tag.
   liveScript: LIVE_SCRIPT,
   maintenanceCard,
   messagePage,
@@ -34,7 +35,6 @@ const partials = {
   foot,
   incident: incidentCard,
   maintenance: maintenanceCard,
-  live: LIVE_SCRIPT,
 };
 
 type Token = [string, unknown, number, number, Token[]?, ...unknown[]];
@@ -89,7 +89,7 @@ function sectionHtml(section: StatusView['sections'][number]) {
 export function renderStatusPage(view: StatusView, style: string): string {
   return Mustache.render(
     statusPage,
-    { ...view, sections: view.sections.map(sectionHtml), style },
+    { ...view, sections: view.sections.map(sectionHtml), style, liveScript: LIVE_SCRIPT },
     partials,
   );
 }
@@ -98,11 +98,11 @@ export function renderIncidentPage(
   view: ReturnType<typeof incidentPageView>,
   style: string,
 ): string {
-  return Mustache.render(incidentPage, { ...view, style }, partials);
+  return Mustache.render(incidentPage, { ...view, style, liveScript: LIVE_SCRIPT }, partials);
 }
 
 export function renderHistoryPage(view: ReturnType<typeof historyPageView>, style: string): string {
-  return Mustache.render(historyPage, { ...view, style }, partials);
+  return Mustache.render(historyPage, { ...view, style, liveScript: LIVE_SCRIPT }, partials);
 }
 
 export interface MessagePage {

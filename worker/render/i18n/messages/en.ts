@@ -106,5 +106,5 @@ export const en = {
   swapSwitch: 'Switch to the link’s session',
   swapKeep: 'Keep my current session',
   // an open page that brought itself up to date (live-script.txt), said politely
-  liveUpdated: 'This page has been updated with the latest status.',
+  liveUpdated: 'Updated: this page now shows the latest status.',
 } as const;
