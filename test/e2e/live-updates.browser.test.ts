@@ -7,9 +7,15 @@
 // JavaScript, and axe finds nothing once the page has updated itself.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SERVICES, demoEvents, demoIncidents } from '../../scripts/lib/demo-events.ts';
+import {
+  DEMO_ISSUER,
+  DEMO_SERVICES,
+  demoEvents,
+  demoIncidents,
+} from '../../scripts/lib/demo-events.ts';
 import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
 import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
 import type { CoreEvent, Incident } from '../../worker/domain/schema.ts';
@@ -18,6 +24,9 @@ import { launchChromium } from '../support/browser.ts';
 const require = createRequire(import.meta.url);
 const PAGE_ID = 'page_live';
 const HOST = 'live.localhost';
+/** A private page (the demo's internal one, on its own hostname): tokens, then a cookie. */
+const PRIVATE_ID = 'page_live_private';
+const PRIVATE_HOST = 'live-private.localhost';
 /** The issue's promise: the new render shows within 5 s on an open page. */
 const WITHIN_MS = 5000;
 
@@ -26,6 +35,7 @@ let worker: LocalWorker;
 let browser: Browser;
 let origin: string;
 let incident: Incident;
+let privateToken: string;
 /** Entity versions: past the demo events' (their `now` in seconds). */
 let version = 0;
 
@@ -40,14 +50,24 @@ function demoPageAs(now: Date): CoreEvent[] {
   });
 }
 
-async function publishedVersion(): Promise<number> {
-  return (await worker.coordinatorStatus(PAGE_ID)).publishedVersion;
+/** The demo's private page as another page, its tokens verified with `jwks`. */
+function privatePageAs(now: Date, jwks: { keys: Record<string, unknown>[] }): CoreEvent[] {
+  return demoEvents({ now, jwks }).flatMap((e): CoreEvent[] => {
+    if (e.type !== 'status_page.upserted') return [e];
+    if (e.data.id !== 'page_internal') return [];
+    const data = { ...e.data, id: PRIVATE_ID, hostnames: [PRIVATE_HOST] };
+    return [{ ...e, id: `${e.id}:${PRIVATE_ID}`, data }];
+  });
+}
+
+async function publishedVersion(pageId = PAGE_ID): Promise<number> {
+  return (await worker.coordinatorStatus(pageId)).publishedVersion;
 }
 
 /** When the render containing `renderVersion` was published (Date.now() as the test saw it). */
-async function renderedAt(renderVersion: number): Promise<number> {
+async function renderedAt(renderVersion: number, pageId = PAGE_ID): Promise<number> {
   for (let i = 0; i < 400; i++) {
-    if ((await publishedVersion()) >= renderVersion) return Date.now();
+    if ((await publishedVersion(pageId)) >= renderVersion) return Date.now();
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`render ${renderVersion} was not published`);
@@ -61,6 +81,7 @@ async function postUpdate(
   body: string,
   extra: Partial<Incident> = {},
   also: CoreEvent[] = [],
+  pageId = PAGE_ID,
 ): Promise<number> {
   version += 1;
   incident = {
@@ -76,7 +97,7 @@ async function postUpdate(
       },
     ],
   };
-  const result = await worker.sync(PAGE_ID, [
+  const result = await worker.sync(pageId, [
     {
       id: `live:inc:${version}`,
       type: 'incident.upserted',
@@ -87,7 +108,7 @@ async function postUpdate(
     ...also,
   ]);
   expect(result.results.map((r) => r.outcome)).toEqual(result.results.map(() => 'applied'));
-  return renderedAt(result.renderVersion);
+  return renderedAt(result.renderVersion, pageId);
 }
 
 /** Counts the page's navigations and marks its window: a reload would lose the mark. */
@@ -108,6 +129,25 @@ async function watchNavigations(page: Page): Promise<() => Promise<number>> {
   };
 }
 
+/** Resolves once the page shows `text` (Playwright watches the DOM; no reload involved). */
+function shows(page: Page, text: string): Promise<void> {
+  return page.getByText(text).first().waitFor({ timeout: 15_000 });
+}
+
+/** The browser's globals the tests read, typed just enough (the tests compile without DOM). */
+type InPage = {
+  document: {
+    hidden: boolean;
+    documentElement: { setAttribute(name: string, value: string): void };
+    getElementById(id: string): { textContent: string | null } | null;
+    dispatchEvent(event: unknown): boolean;
+  };
+  performance: {
+    getEntriesByType(type: string): { serverTiming: { name: string; description: string }[] }[];
+  };
+  Event: new (type: string) => unknown;
+};
+
 function problemsOf(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -125,9 +165,21 @@ beforeAll(async () => {
   const now = new Date();
   version = Math.floor(now.getTime() / 1000);
   incident = demoIncidents(now.getTime()).find((i) => i.id === 'inc_api_errors')!;
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'live' }] };
+  privateToken = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: 'live' })
+    .setIssuer(DEMO_ISSUER)
+    .setAudience(PRIVATE_ID)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
   await worker.sync(PAGE_ID, demoPageAs(now));
-  for (let i = 0; i < 200 && (await publishedVersion()) === 0; i++) {
-    await new Promise((r) => setTimeout(r, 50));
+  await worker.sync(PRIVATE_ID, privatePageAs(now, jwks));
+  for (const pageId of [PAGE_ID, PRIVATE_ID]) {
+    for (let i = 0; i < 200 && (await publishedVersion(pageId)) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   // Past the leading edge's quiet period, so the next change renders at once.
   await new Promise((r) => setTimeout(r, 2500));
@@ -149,9 +201,9 @@ describe('an open status page in Chromium', () => {
     // The script knows which content it shows from the navigation's Server-Timing.
     const told = await page.evaluate(
       () =>
-        (
-          performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
-        ).serverTiming.find((e) => e.name === 'etag')?.description,
+        (globalThis as unknown as InPage).performance
+          .getEntriesByType('navigation')[0]
+          ?.serverTiming.find((e) => e.name === 'etag')?.description,
     );
     expect(`"${told}"`).toBe(res?.headers().etag);
     expect(await page.textContent('#live-status')).toBe('');
@@ -168,10 +220,7 @@ describe('an open status page in Chromium', () => {
       data: { ...api, status: 'major_outage' },
     } as CoreEvent;
     const at = await postUpdate(text, { status: 'identified' }, [outage]);
-    await page.waitForFunction((t) => document.body.textContent?.includes(t), text, {
-      timeout: 15_000,
-      polling: 50,
-    });
+    await shows(page, text);
     const tookMs = Date.now() - at;
     expect(tookMs).toBeLessThan(WITHIN_MS);
     // Said a moment after the swap, so that a screen reader takes it as a change.
@@ -198,10 +247,7 @@ describe('an open status page in Chromium', () => {
     const navigations = await watchNavigations(page);
     const text = 'Live-Prüfung: Die Behebung ist überall ausgerollt.';
     const at = await postUpdate(text);
-    await page.waitForFunction((t) => document.body.textContent?.includes(t), text, {
-      timeout: 15_000,
-      polling: 50,
-    });
+    await shows(page, text);
     expect(Date.now() - at).toBeLessThan(WITHIN_MS);
     // Still the German incident page: its heading, its language, no status page parts.
     expect(await page.getAttribute('html', 'lang')).toBe('de');
@@ -215,6 +261,35 @@ describe('an open status page in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('on a private page, polls with the viewer’s cookie and updates as the public one', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = problemsOf(page);
+    const polls: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/_edge/live')) polls.push(r.status());
+    });
+    const privateOrigin = `http://${PRIVATE_HOST}:${worker.url.port}`;
+    // The token link becomes a cookie on the clean URL (303); the script's polls carry it.
+    await page.goto(`${privateOrigin}/?token=${privateToken}`);
+    expect(page.url()).toBe(`${privateOrigin}/`);
+    const navigations = await watchNavigations(page);
+    const text = 'Live check: private viewers see this too.';
+    const at = await postUpdate(text, {}, [], PRIVATE_ID);
+    await shows(page, text);
+    expect(Date.now() - at).toBeLessThan(WITHIN_MS);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls.every((s) => s === 200 || s === 304)).toBe(true);
+    expect(await navigations()).toBe(0);
+    // The same poll from a browser without the cookie is refused and tells nothing.
+    const res = await worker.get(PRIVATE_HOST, '/_edge/live?path=%2F');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
+    expect(await res.text()).not.toContain('Acme');
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('stays as it is with data-live="off", and does not ask again', async () => {
     const page = await browser.newPage();
     const polls: string[] = [];
@@ -222,7 +297,9 @@ describe('an open status page in Chromium', () => {
       if (r.url().includes('/_edge/live')) polls.push(r.url());
     });
     await page.goto(`${origin}/`);
-    await page.evaluate(() => document.documentElement.setAttribute('data-live', 'off'));
+    await page.evaluate(() =>
+      (globalThis as unknown as InPage).document.documentElement.setAttribute('data-live', 'off'),
+    );
     const before = polls.length;
     const text = 'Live check: this one must not appear by itself.';
     await postUpdate(text);
@@ -232,6 +309,34 @@ describe('an open status page in Chromium', () => {
     expect(polls.length - before).toBeLessThanOrEqual(1);
     await page.reload();
     expect(await page.textContent('body')).toContain(text);
+    await page.close();
+  }, 60_000);
+
+  it('stops asking while the tab is hidden, and asks at once when it is shown', async () => {
+    const page = await browser.newPage();
+    const polls: number[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/_edge/live')) polls.push(Date.now());
+    });
+    await page.goto(`${origin}/`);
+    await expect.poll(() => polls.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    // What the browser does when the visitor switches tabs: hidden, then visibilitychange.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        const w = globalThis as unknown as InPage;
+        Object.defineProperty(w.document, 'hidden', { configurable: true, get: () => h });
+        w.document.dispatchEvent(new w.Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    const hiddenAt = Date.now();
+    await new Promise((r) => setTimeout(r, 6000));
+    // A poll already under way may finish; none starts in six seconds (visible: about three).
+    expect(polls.filter((t) => t > hiddenAt + 500)).toEqual([]);
+    const shownAt = Date.now();
+    await setHidden(false);
+    await expect
+      .poll(() => polls.filter((t) => t >= shownAt).length, { timeout: 1500, interval: 50 })
+      .toBeGreaterThan(0);
     await page.close();
   }, 60_000);
 
@@ -266,10 +371,8 @@ describe('an open status page in Chromium', () => {
     await page.goto(`${origin}/`);
     const text = 'Live check: accessibility after the swap.';
     await postUpdate(text);
-    await page.waitForFunction((t) => document.body.textContent?.includes(t), text, {
-      timeout: 15_000,
-    });
-    await page.waitForFunction(() => document.getElementById('live-status')?.textContent !== '');
+    await shows(page, text);
+    await expect.poll(() => page.textContent('#live-status'), { timeout: 5000 }).not.toBe('');
     expect(await page.locator('.live-new').count()).toBe(0);
     await page.addScriptTag({ content: axeSource });
     const violations = await page.evaluate(async () => {
@@ -283,7 +386,7 @@ describe('an open status page in Chromium', () => {
           };
         }
       ).axe;
-      const result = await axe.run(document, {
+      const result = await axe.run((globalThis as unknown as InPage).document, {
         runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
       });
       return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
