@@ -340,6 +340,27 @@ describe('an open status page in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('backs off while the live document fails, and catches up once it answers', async () => {
+    const page = await browser.newPage();
+    const polls: number[] = [];
+    let failing = true;
+    await page.route('**/_edge/live?*', (route) => {
+      polls.push(Date.now());
+      return failing ? route.fulfill({ status: 503, body: '' }) : route.continue();
+    });
+    await page.goto(`${origin}/`);
+    const start = Date.now();
+    await new Promise((r) => setTimeout(r, 10_000));
+    // Every 2 s that would be five polls; doubling after each failure (2, 4, 8 s) is two or three.
+    expect(polls.length).toBeGreaterThanOrEqual(1);
+    expect(polls.filter((t) => t - start < 10_000).length).toBeLessThanOrEqual(3);
+    failing = false;
+    const text = 'Live check: shown once the live document answers again.';
+    await postUpdate(text);
+    await page.getByText(text).first().waitFor({ timeout: 20_000 });
+    await page.close();
+  }, 60_000);
+
   it('without JavaScript, is the full page as before and never changes by itself', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
