@@ -17,6 +17,7 @@ import {
 } from '../http/headers.ts';
 import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
+import { wwwRedirect } from '../http/www-redirect.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import { slotOf } from '../store/pointer.ts';
 import { isolatePointers } from '../store/pointer-memo.ts';
@@ -55,7 +56,8 @@ export async function serveLive(c: AppContext): Promise<Response> {
   }
   const hostname = requestHostname(c.req.url);
   const record = hostname ? await lookupHost(c.env.PAGES_KV, hostname) : null;
-  if (!hostname || !record || record.redirectTo || !path || isOpenDataPath(path)) {
+  // A hostname that redirects to another serves no page itself: the open page is on the other.
+  if (!hostname || !record || wwwRedirect(c.req.url, record) || !path || isOpenDataPath(path)) {
     return problem(404, 'Not found', {});
   }
   const personal = record.visibility !== 'public' || record.access !== undefined;
