@@ -23,6 +23,7 @@ import { slotOf } from '../store/pointer.ts';
 import { isolatePointers } from '../store/pointer-memo.ts';
 import { currentPointer } from './current-pointer.ts';
 import { locationOf } from './read-location.ts';
+import { PERSONAL_VARY, REALM } from './visitor.ts';
 import { documentPath, isOpenDataPath, pathLanguage } from './visitor-paths.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
@@ -32,9 +33,6 @@ type AppContext = Context<{ Bindings: Env }>;
  * a shared cache may answer for a second, as long as a location takes the pointer as current.
  */
 export const LIVE_PUBLIC_CACHE_CONTROL = 'public, max-age=0, s-maxage=1';
-const PERSONAL_VARY = 'Cookie, Authorization';
-/** The realm every page's 401 names (visitor.ts): nothing that tells whose page it is. */
-const REALM = 'status page';
 
 /** The one parameter: the path of the page the script runs in, as `location.pathname` says it. */
 const liveQuery = z.object({ path: z.string().min(1).max(512).startsWith('/') }).strict();
@@ -49,11 +47,11 @@ function problem(status: 400 | 401 | 403 | 404, title: string, headers: Record<s
 export async function serveLive(c: AppContext): Promise<Response> {
   const url = new URL(c.req.url);
   const query = liveQuery.safeParse(Object.fromEntries(url.searchParams));
-  // Only the HTML documents have a live script: the API, feeds and badge are not asked about.
-  const path = query.success ? documentPath(query.data.path) : null;
   if (!query.success || url.searchParams.getAll('path').length !== 1) {
     return problem(400, 'Bad request', {});
   }
+  // Only the HTML documents have a live script: the API, feeds and badge are not asked about.
+  const path = documentPath(query.data.path);
   const hostname = requestHostname(c.req.url);
   const record = hostname ? await lookupHost(c.env.PAGES_KV, hostname) : null;
   // A hostname that redirects to another serves no page itself: the open page is on the other.

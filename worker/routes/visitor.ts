@@ -27,8 +27,8 @@ import { documentPath, isApiPath, pathLanguage } from './visitor-paths.ts';
 type AppContext = Context<{ Bindings: Env }>;
 
 /** The same realm for every page: naming the page would tell a stranger whose page it is. */
-const REALM = 'status page';
-const PERSONAL_VARY = 'Cookie, Authorization';
+export const REALM = 'status page';
+export const PERSONAL_VARY = 'Cookie, Authorization';
 
 const PROBLEM_TITLES: Record<MessageKind, string> = {
   not_found: 'Not found',
