@@ -2,9 +2,8 @@
 import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { SECURITY_HEADERS } from './http/headers.ts';
-import { LIVE_PATH } from './render/live-script.ts';
 import { SKELETON_SCRIPT, SKELETON_SCRIPT_PATH } from './render/skeleton.ts';
-import { serveLive } from './routes/live.ts';
+import { LIVE_PATH, serveLive } from './routes/live.ts';
 import { robots } from './routes/robots.ts';
 import { handleSync, handleSyncStatus } from './routes/sync.ts';
 import { handleHostnameClaims } from './routes/sync-hostnames.ts';

@@ -18,6 +18,7 @@ import {
 import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
 import { wwwRedirect } from '../http/www-redirect.ts';
+import { LIVE_PATH } from '../render/live-script.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import { slotOf } from '../store/pointer.ts';
 import { isolatePointers } from '../store/pointer-memo.ts';
@@ -25,6 +26,8 @@ import { currentPointer } from './current-pointer.ts';
 import { locationOf } from './read-location.ts';
 import { PERSONAL_VARY, REALM } from './visitor.ts';
 import { documentPath, isOpenDataPath, pathLanguage } from './visitor-paths.ts';
+
+export { LIVE_PATH };
 
 type AppContext = Context<{ Bindings: Env }>;
 
