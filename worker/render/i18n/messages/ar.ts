@@ -20,6 +20,7 @@ export const ar: Catalogue = {
   updates: 'التحديثات',
   noUpdates: 'لا توجد تحديثات بعد.',
   lastUpdated: 'آخر تحديث: {time}',
+  liveUpdated: 'حُدِّثت هذه الصفحة بأحدث حالة.',
   activeIncidents: 'الأعطال الجارية',
   maintenance: 'الصيانة',
   services: 'الخدمات',
@@ -99,5 +100,4 @@ export const ar: Catalogue = {
     'الرابط الذي فتحته يسجّل دخولك كزائر آخر. هل تريد التبديل إليه أم الإبقاء على جلستك الحالية؟',
   swapSwitch: 'التبديل إلى جلسة الرابط',
   swapKeep: 'الإبقاء على جلستي الحالية',
-  liveUpdated: 'حُدِّثت هذه الصفحة بأحدث حالة.',
 };

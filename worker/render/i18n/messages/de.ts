@@ -20,6 +20,7 @@ export const de: Catalogue = {
   updates: 'Aktualisierungen',
   noUpdates: 'Noch keine Aktualisierungen.',
   lastUpdated: 'Zuletzt aktualisiert: {time}',
+  liveUpdated: 'Diese Seite wurde auf den neuesten Stand gebracht.',
   activeIncidents: 'Aktuelle Störungen',
   maintenance: 'Wartungsarbeiten',
   services: 'Dienste',
@@ -97,5 +98,4 @@ export const de: Catalogue = {
     'Der geöffnete Link meldet Sie als andere Person an. Möchten Sie zu dieser Anmeldung wechseln oder Ihre aktuelle Sitzung behalten?',
   swapSwitch: 'Zur Sitzung des Links wechseln',
   swapKeep: 'Aktuelle Sitzung behalten',
-  liveUpdated: 'Diese Seite wurde auf den neuesten Stand gebracht.',
 };

@@ -22,6 +22,7 @@ export const en = {
   updates: 'Updates',
   noUpdates: 'No updates yet.',
   lastUpdated: 'Last updated {time}',
+  liveUpdated: 'Updated: this page now shows the latest status.',
   activeIncidents: 'Active incidents',
   maintenance: 'Maintenance',
   services: 'Services',
@@ -105,6 +106,4 @@ export const en = {
     'The link you opened signs you in as a different viewer. Switch to it, or keep your current session?',
   swapSwitch: 'Switch to the link’s session',
   swapKeep: 'Keep my current session',
-  // an open page that brought itself up to date (live-script.txt), said politely
-  liveUpdated: 'Updated: this page now shows the latest status.',
 } as const;

@@ -20,6 +20,7 @@ export const es: Catalogue = {
   updates: 'Actualizaciones',
   noUpdates: 'Aún no hay actualizaciones.',
   lastUpdated: 'Última actualización: {time}',
+  liveUpdated: 'Esta página se ha actualizado con el estado más reciente.',
   activeIncidents: 'Incidentes activos',
   maintenance: 'Mantenimiento',
   services: 'Servicios',
@@ -96,5 +97,4 @@ export const es: Catalogue = {
     'El enlace que has abierto inicia sesión con otra identidad. ¿Quieres cambiar a esa sesión o mantener la actual?',
   swapSwitch: 'Cambiar a la sesión del enlace',
   swapKeep: 'Mantener mi sesión actual',
-  liveUpdated: 'Esta página se ha actualizado con el estado más reciente.',
 };

@@ -20,6 +20,7 @@ export const fr: Catalogue = {
   updates: 'Mises à jour',
   noUpdates: 'Pas encore de mise à jour.',
   lastUpdated: 'Dernière mise à jour : {time}',
+  liveUpdated: 'Cette page a été mise à jour avec l’état le plus récent.',
   activeIncidents: 'Incidents en cours',
   maintenance: 'Maintenance',
   services: 'Services',
@@ -97,5 +98,4 @@ export const fr: Catalogue = {
     'Le lien que vous avez ouvert vous connecte sous une autre identité. Voulez-vous passer à celle-ci ou conserver votre session actuelle ?',
   swapSwitch: 'Passer à la session du lien',
   swapKeep: 'Conserver ma session actuelle',
-  liveUpdated: 'Cette page a été mise à jour avec l’état le plus récent.',
 };

@@ -20,6 +20,7 @@ export const he: Catalogue = {
   updates: 'עדכונים',
   noUpdates: 'אין עדכונים עדיין.',
   lastUpdated: 'עודכן לאחרונה: {time}',
+  liveUpdated: 'הדף עודכן למצב העדכני ביותר.',
   activeIncidents: 'תקלות פעילות',
   maintenance: 'תחזוקה',
   services: 'שירותים',
@@ -94,5 +95,4 @@ export const he: Catalogue = {
   swapMessage: 'הקישור שפתחת מחבר אותך כצופה אחר. לעבור אליו או להישאר בהתחברות הנוכחית?',
   swapSwitch: 'מעבר להתחברות של הקישור',
   swapKeep: 'להישאר בהתחברות הנוכחית',
-  liveUpdated: 'הדף עודכן למצב העדכני ביותר.',
 };

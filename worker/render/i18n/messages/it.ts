@@ -20,6 +20,7 @@ export const it: Catalogue = {
   updates: 'Aggiornamenti',
   noUpdates: 'Ancora nessun aggiornamento.',
   lastUpdated: 'Ultimo aggiornamento: {time}',
+  liveUpdated: 'Questa pagina è stata aggiornata con lo stato più recente.',
   activeIncidents: 'Incidenti in corso',
   maintenance: 'Manutenzione',
   services: 'Servizi',
@@ -97,5 +98,4 @@ export const it: Catalogue = {
     'Il link che hai aperto ti fa accedere con un’altra identità. Vuoi passare a questa sessione o mantenere quella attuale?',
   swapSwitch: 'Passa alla sessione del link',
   swapKeep: 'Mantieni la sessione attuale',
-  liveUpdated: 'Questa pagina è stata aggiornata con lo stato più recente.',
 };

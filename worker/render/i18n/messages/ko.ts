@@ -20,6 +20,7 @@ export const ko: Catalogue = {
   updates: '업데이트',
   noUpdates: '아직 업데이트가 없습니다.',
   lastUpdated: '마지막 업데이트: {time}',
+  liveUpdated: '이 페이지가 최신 상태로 업데이트되었습니다.',
   activeIncidents: '진행 중인 장애',
   maintenance: '점검',
   services: '서비스',
@@ -92,5 +93,4 @@ export const ko: Catalogue = {
     '연 링크는 다른 사용자로 로그인합니다. 해당 세션으로 전환하시겠습니까, 아니면 현재 세션을 유지하시겠습니까?',
   swapSwitch: '링크의 세션으로 전환',
   swapKeep: '현재 세션 유지',
-  liveUpdated: '이 페이지가 최신 상태로 업데이트되었습니다.',
 };

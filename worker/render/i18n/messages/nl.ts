@@ -20,6 +20,7 @@ export const nl: Catalogue = {
   updates: 'Berichten',
   noUpdates: 'Nog geen berichten.',
   lastUpdated: 'Laatst bijgewerkt: {time}',
+  liveUpdated: 'Deze pagina is bijgewerkt met de nieuwste status.',
   activeIncidents: 'Actuele storingen',
   maintenance: 'Onderhoud',
   services: 'Diensten',
@@ -96,5 +97,4 @@ export const nl: Catalogue = {
     'De link die u hebt geopend, meldt u aan als een andere bezoeker. Wilt u daarnaar wisselen of uw huidige sessie behouden?',
   swapSwitch: 'Naar de sessie van de link wisselen',
   swapKeep: 'Mijn huidige sessie behouden',
-  liveUpdated: 'Deze pagina is bijgewerkt met de nieuwste status.',
 };

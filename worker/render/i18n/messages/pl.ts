@@ -20,6 +20,7 @@ export const pl: Catalogue = {
   updates: 'Aktualizacje',
   noUpdates: 'Brak aktualizacji.',
   lastUpdated: 'Ostatnia aktualizacja: {time}',
+  liveUpdated: 'Ta strona została zaktualizowana o najnowszy stan.',
   activeIncidents: 'Trwające incydenty',
   maintenance: 'Prace serwisowe',
   services: 'Usługi',
@@ -98,5 +99,4 @@ export const pl: Catalogue = {
     'Otwarty link loguje Cię jako inną osobę. Przełączyć się na tę sesję czy zachować bieżącą?',
   swapSwitch: 'Przełącz na sesję z linku',
   swapKeep: 'Zachowaj bieżącą sesję',
-  liveUpdated: 'Ta strona została zaktualizowana o najnowszy stan.',
 };

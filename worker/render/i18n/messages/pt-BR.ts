@@ -20,6 +20,7 @@ export const ptBR: Catalogue = {
   updates: 'Atualizações',
   noUpdates: 'Ainda não há atualizações.',
   lastUpdated: 'Última atualização: {time}',
+  liveUpdated: 'Esta página foi atualizada com o status mais recente.',
   activeIncidents: 'Incidentes ativos',
   maintenance: 'Manutenção',
   services: 'Serviços',
@@ -96,5 +97,4 @@ export const ptBR: Catalogue = {
     'O link que você abriu conecta você com outra identidade. Deseja trocar para essa sessão ou manter a sessão atual?',
   swapSwitch: 'Trocar para a sessão do link',
   swapKeep: 'Manter minha sessão atual',
-  liveUpdated: 'Esta página foi atualizada com o status mais recente.',
 };

@@ -20,6 +20,7 @@ export const sv: Catalogue = {
   updates: 'Uppdateringar',
   noUpdates: 'Inga uppdateringar ännu.',
   lastUpdated: 'Senast uppdaterad {time}',
+  liveUpdated: 'Sidan har uppdaterats med den senaste statusen.',
   activeIncidents: 'Pågående incidenter',
   maintenance: 'Underhåll',
   services: 'Tjänster',
@@ -96,5 +97,4 @@ export const sv: Catalogue = {
     'Länken du öppnade loggar in dig som en annan besökare. Vill du byta till den eller behålla din nuvarande session?',
   swapSwitch: 'Byt till länkens session',
   swapKeep: 'Behåll min nuvarande session',
-  liveUpdated: 'Sidan har uppdaterats med den senaste statusen.',
 };

@@ -20,6 +20,7 @@ export const tr: Catalogue = {
   updates: 'Güncellemeler',
   noUpdates: 'Henüz güncelleme yok.',
   lastUpdated: 'Son güncelleme: {time}',
+  liveUpdated: 'Bu sayfa en son durumla güncellendi.',
   activeIncidents: 'Devam eden olaylar',
   maintenance: 'Bakım',
   services: 'Hizmetler',
@@ -97,5 +98,4 @@ export const tr: Catalogue = {
     'Açtığınız bağlantı sizi başka bir kullanıcı olarak oturum açtırıyor. Bu oturuma geçmek mi, yoksa mevcut oturumunuzu korumak mı istersiniz?',
   swapSwitch: 'Bağlantının oturumuna geç',
   swapKeep: 'Mevcut oturumumu koru',
-  liveUpdated: 'Bu sayfa en son durumla güncellendi.',
 };

@@ -20,6 +20,7 @@ export const zhCN: Catalogue = {
   updates: '更新',
   noUpdates: '暂无更新。',
   lastUpdated: '最后更新：{time}',
+  liveUpdated: '此页面已更新为最新状态。',
   activeIncidents: '进行中的事件',
   maintenance: '维护',
   services: '服务',
@@ -90,5 +91,4 @@ export const zhCN: Catalogue = {
   swapMessage: '你打开的链接会以另一位访问者的身份登录。要切换到该会话，还是保留当前会话？',
   swapSwitch: '切换到该链接的会话',
   swapKeep: '保留我当前的会话',
-  liveUpdated: '此页面已更新为最新状态。',
 };
