@@ -12,6 +12,9 @@ export const LIVE_SCRIPT = liveScriptSource
   .filter((line) => line !== '' && !line.startsWith('//'))
   .join('\n');
 
+/** The element as pages print it; a view without it prints nothing (no empty script). */
+export const LIVE_SCRIPT_ELEMENT = `<script>${LIVE_SCRIPT}</script>`;
+
 /** Where an open page asks whether what it shows is still current (routes/live.ts). */
 export const LIVE_PATH = '/_edge/live';
 
