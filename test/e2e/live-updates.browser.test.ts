@@ -234,6 +234,15 @@ describe('an open status page in Chromium', () => {
     // The whole page is what a reload would show: the incident's card with the new update.
     const card = page.locator('[data-live-region="now"] article', { hasText: incident.name });
     expect(await card.textContent()).toContain(text);
+    // A second update that changes the incident only: the services region, tinted by the first
+    // swap, is not replaced again (the same element stays in the page).
+    const services = (await page.$('[data-live-region="services"]'))!;
+    const second = 'Live check: a second update, services unchanged.';
+    await postUpdate(second);
+    await shows(page, second);
+    expect(
+      await services.evaluate((e) => (e as unknown as { isConnected: boolean }).isConnected),
+    ).toBe(true);
     expect(await navigations()).toBe(0);
     expect(problems).toEqual([]);
     console.log(`live update shown ${tookMs} ms after the render was published`);
