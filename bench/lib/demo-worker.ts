@@ -33,7 +33,7 @@ export async function startDemoWorker(bundle?: WorkerBundle): Promise<DemoWorker
     async () => {
       const res = await worker.visit(DEMO_URL);
       const html = await res.text();
-      return res.status === 200 && html.includes('Acme Cloud') && !html.includes('<script');
+      return res.status === 200 && html.includes('Acme Cloud') && !html.includes('id="sk-root"');
     },
     { what: 'the demo page to render' },
   );

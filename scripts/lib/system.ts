@@ -113,6 +113,8 @@ export interface SystemWorker {
 export interface System {
   stateDir: string;
   keys: SystemKeys;
+  /** The /_sync signing key as a CryptoKey (for an origin-sync started in a test's own process). */
+  syncPrivateKey: CryptoKey;
   /** Where and how to send signed core events (scripts/lib/core-client.ts). */
   core: CoreClientOptions;
   /** The running worker; throws when it is left out or stopped. */
@@ -200,6 +202,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   return {
     stateDir,
     keys,
+    syncPrivateKey: syncKey,
     core: { url: syncUrl, secret },
     workerUrl,
     syncUrl,
