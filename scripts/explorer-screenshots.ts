@@ -66,6 +66,7 @@ const events = (await json<{ events: Trace[] }>(`/v1/pages/${pageId}/events?limi
 const incident = events.find((e) => e.type === 'incident.upserted');
 const pageEvent = events.find((e) => e.type === 'status_page.upserted');
 
+// One row per view, written out (the rows look alike, the views do not): name, path.
 const views: [string, string][] = [
   ['find', '/explorer'],
   ['find-results', '/explorer/find?q=nothing-here'],
