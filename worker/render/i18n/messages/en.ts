@@ -119,7 +119,7 @@ export const en = {
   subscribeFollowIncident: 'Only this incident: {incident}',
   subscribeSubmit: 'Subscribe',
   formErrors: 'Please correct the following:',
-  errorEmail: 'Enter a valid email address, such as name@example.com.',
+  errorEmail: 'Enter a valid email address, such as name@example.org.',
   errorWebhook: 'Enter a web address that starts with https://.',
   errorComponent: 'Choose services from the list.',
   errorIncident: 'This incident cannot be followed.',
@@ -149,7 +149,7 @@ export const en = {
   manageLink: 'Manage your subscription',
   badLinkTitle: 'This link does not work',
   badLinkMessage:
-    'It is wrong, has been replaced or has expired. You can subscribe again on the status page.',
+    'It is wrong, replaced by a newer one or expired. You can subscribe again on the status page.',
   tooManyTitle: 'Too many requests',
   tooManyMessage: 'Please wait a few minutes, then try again.',
   backToPage: 'Back to the status page',
