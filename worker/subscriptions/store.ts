@@ -590,14 +590,16 @@ export class SubscriptionStore {
       n,
       r.leaseId,
     );
-    const current = String(d.state) === 'leased' && str(d.lease_id) === r.leaseId;
+    // The latest attempt's lease is current; an earlier one has lapsed into it.
+    const current = num(attemptRow.attempt) === num(d.attempt);
+    const state = String(d.state);
     const subscriberN = num(d.subscriber_n);
     const notification = this.sql
       .exec<Row>('SELECT kind FROM notifications WHERE n = ?', num(d.notification_n))
       .toArray()[0];
     const kind = String(notification?.kind ?? '') as NotificationKind;
     if (r.outcome === 'delivered') {
-      if (String(d.state) !== 'delivered') {
+      if (state !== 'delivered') {
         this.sql.exec("UPDATE deliveries SET state = 'delivered', lease_id = NULL WHERE n = ?", n);
       }
       if (!isPersonalKind(kind)) {
@@ -609,6 +611,8 @@ export class SubscriptionStore {
       return current ? 'recorded' : 'lapsed';
     }
     if (!current) return 'lapsed';
+    // Delivered already (under an earlier lease), or no longer wanted: nothing to retry.
+    if (state !== 'leased') return 'recorded';
     this.fail(
       n,
       subscriberN,
