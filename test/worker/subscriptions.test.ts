@@ -2,9 +2,18 @@
 // coordinator deciding notifications in the transaction that applies an event, and the
 // delivery queue origin-sync leases from (worker/sync/deliveries-contract.ts).
 import { runInDurableObject } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { PageCoordinator } from '../../worker/coordinator/page-coordinator.ts';
-import { incidentEvent, serviceEvent } from '../support/events.ts';
+import { syncReadRequest } from '../../worker/sync/contract.ts';
+import {
+  NotificationDeliveries,
+  notificationPath,
+  SubscriptionsOverview,
+  subscriptionsPath,
+} from '../../worker/sync/deliveries-contract.ts';
+import { signSyncReadToken } from '../../worker/sync/token.ts';
+import { incidentEvent, maintenanceEvent, serviceEvent } from '../support/events.ts';
 import {
   confirmPath,
   lease,
@@ -16,6 +25,7 @@ import {
   T0,
   visit,
 } from './support/subscriptions.ts';
+import { SYNC_ORIGIN, syncPrivateKey } from './support/sync-client.ts';
 
 describe('subscribing', () => {
   it('confirms only by POST, then tells the subscriber of a new incident exactly once', async () => {
@@ -410,5 +420,97 @@ describe('the form', () => {
     expect((await visit(`http://${host}/fr/subscribe`)).status).toBe(404);
     const status = (await (await visit(`http://${host}/de/`)).text()).replaceAll('&#x2F;', '/');
     expect(status).toContain('href="/de/subscribe"');
+  });
+});
+
+describe('maintenance', () => {
+  it('is told when scheduled, then when the clock starts and completes it, once each', async () => {
+    const host = 'subs-maint.example';
+    const page = await subscribablePage('page_subs_maint', host);
+    await subscribeConfirmed(host, [['email', 'm@example.org']]);
+    const start = T0 + 60 * 60 * 1000;
+    const end = start + 2 * 60 * 60 * 1000;
+    const window = {
+      id: 'mnt_1',
+      serviceIds: ['api'],
+      scheduledFor: new Date(start).toISOString(),
+      scheduledUntil: new Date(end).toISOString(),
+    };
+    await page.sync([maintenanceEvent(window, 1, page.now)]);
+    const scheduled = await lease();
+    expect(scheduled.map((d) => d.kind)).toEqual(['maintenance_scheduled']);
+    if (scheduled[0]?.channel !== 'email') throw new Error('expected an email');
+    expect(scheduled[0].email.subject).toContain('Maintenance scheduled');
+    await report(scheduled);
+    await page.render();
+
+    await page.setClock(start + 1_000);
+    await page.runAlarm();
+    const started = await lease();
+    expect(started.map((d) => d.kind)).toEqual(['maintenance_started']);
+    await report(started);
+    // The core saying so too, a moment later, tells nothing new.
+    await page.sync([maintenanceEvent({ ...window, status: 'in_progress' }, 2, page.now)]);
+    expect(await lease()).toEqual([]);
+
+    await page.setClock(end + 1_000);
+    await page.runAlarm();
+    const completed = await lease();
+    expect(completed.map((d) => d.kind)).toEqual(['maintenance_completed']);
+  });
+});
+
+describe('the operator’s view', () => {
+  it('counts subscribers by state and lists every attempt of one notification', async () => {
+    const host = 'subs-ops.example';
+    const page = await subscribablePage('page_subs_ops', host);
+    await subscribeConfirmed(host, [['email', 'op@example.org']]);
+    await postForm(`http://${host}/subscribe`, [['email', 'pending@example.org']], {
+      'CF-Connecting-IP': '192.0.2.200',
+    });
+    await report(await lease());
+    await page.sync([incidentEvent({ id: 'inc_ops', serviceIds: ['api'] }, 1, T0)]);
+    const leased = await lease();
+    await report(leased, 'retry');
+
+    const key = await syncPrivateKey();
+    const read = async (path: string) => {
+      const token = await signSyncReadToken(key, 'page_subs_ops', syncReadRequest('GET', path));
+      return exports.default.fetch(
+        new Request(`${SYNC_ORIGIN}${path}`, { headers: { Authorization: `Bearer ${token}` } }),
+      );
+    };
+    const overviewRes = await read(subscriptionsPath('page_subs_ops'));
+    expect(overviewRes.status).toBe(200);
+    const overview = SubscriptionsOverview.parse(await overviewRes.json());
+    expect(overview.subscribers).toEqual({
+      pending: 1,
+      confirmed: 1,
+      quarantined: 0,
+      unsubscribed: 0,
+    });
+    const n = overview.notifications.find((x) => x.kind === 'incident_created');
+    expect(n).toMatchObject({ recipients: 1, queued: 1, sent: 0, failed: 0 });
+
+    const detailRes = await read(notificationPath('page_subs_ops', n!.id));
+    expect(detailRes.status).toBe(200);
+    const detail = NotificationDeliveries.parse(await detailRes.json());
+    expect(detail.deliveries).toHaveLength(1);
+    expect(detail.deliveries[0]).toMatchObject({
+      id: leased[0]!.id,
+      recipient: 'op@example.org',
+      state: 'queued',
+      attempts: [{ attempt: 1, consumer: 'test-consumer', outcome: 'retry', status: 500 }],
+    });
+
+    // A token for another path is refused.
+    const wrong = await signSyncReadToken(key, 'page_subs_ops', syncReadRequest('GET', '/x'));
+    const refused = await exports.default.fetch(
+      new Request(`${SYNC_ORIGIN}${subscriptionsPath('page_subs_ops')}`, {
+        headers: { Authorization: `Bearer ${wrong}` },
+      }),
+    );
+    expect(refused.status).toBe(401);
+    expect((await read(notificationPath('page_subs_ops', 'nope'))).status).toBe(404);
   });
 });
