@@ -470,6 +470,12 @@ export class SubscriptionStore {
     }
   }
 
+  /** Nothing queued goes out any more (the page was deleted). */
+  dropAll(): void {
+    this.sql.exec("UPDATE deliveries SET state = 'dropped' WHERE state IN ('queued', 'leased')");
+    this.sql.exec('UPDATE notifications SET expanded = 1 WHERE expanded = 0');
+  }
+
   /** When this page next has work for a consumer (null: none). */
   nextDueAt(now: number): number | null {
     if (this.sql.exec('SELECT 1 FROM notifications WHERE expanded = 0 LIMIT 1').toArray().length) {
