@@ -110,6 +110,65 @@ describe('who hears what', () => {
     ]);
   });
 
+  it('lets a visitor follow one incident from its page, and tells them of that one only', async () => {
+    const host = 'subs-follow.example';
+    const page = await subscribablePage('page_subs_follow', host);
+    await subscribeConfirmed(host, [['email', 'everything@example.org']]);
+    await page.sync([incidentEvent({ id: 'inc_f', serviceIds: ['api'], name: 'Slow API' }, 1, T0)]);
+    await report(await lease());
+    await page.render();
+    const incidentPage = (await (await visit(`http://${host}/incidents/inc_f`)).text()).replaceAll(
+      '&#x2F;',
+      '/',
+    );
+    expect(incidentPage).toContain('href="/subscribe?incident=inc_f"');
+    const form = await (await visit(`http://${host}/subscribe?incident=inc_f`)).text();
+    expect(form).toContain('name="incident" value="inc_f"');
+    expect(form).toContain('Slow API');
+    await subscribeConfirmed(host, [
+      ['email', 'follower@example.org'],
+      ['incident', 'inc_f'],
+    ]);
+    await page.sync([incidentEvent({ id: 'inc_other', serviceIds: ['api'] }, 1, T0)]);
+    const other = await lease();
+    expect(other.map((d) => d.channel === 'email' && d.email.to)).toEqual([
+      'everything@example.org',
+    ]);
+    await report(other);
+    const u2 = {
+      id: 'inc_f_u2',
+      status: 'identified' as const,
+      body: 'Found',
+      createdAt: new Date(T0 + 1).toISOString(),
+    };
+    await page.sync([
+      incidentEvent(
+        {
+          id: 'inc_f',
+          serviceIds: ['api'],
+          name: 'Slow API',
+          status: 'identified',
+          updates: [
+            {
+              id: 'inc_f_u1',
+              status: 'investigating',
+              body: 'Looking into it.',
+              createdAt: new Date(T0).toISOString(),
+            },
+            u2,
+          ],
+        },
+        2,
+        T0,
+      ),
+    ]);
+    const followed = await lease();
+    expect(followed.map((d) => d.channel === 'email' && d.email.to).sort()).toEqual([
+      'everything@example.org',
+      'follower@example.org',
+    ]);
+  });
+
   it('tells of each new update once, and of nothing for a typo fixed in an old one', async () => {
     const host = 'subs-updates.example';
     const page = await subscribablePage('page_subs_updates', host);
