@@ -397,6 +397,27 @@ describe('the queue', () => {
   });
 });
 
+describe('keeping records', () => {
+  it('forgets a month-old notification once all its deliveries are final, and it is told no second time', async () => {
+    const host = 'subs-prune.example';
+    const page = await subscribablePage('page_subs_prune', host);
+    await subscribeConfirmed(host, [['email', 'p@example.org']]);
+    const event = incidentEvent({ id: 'inc_p', serviceIds: ['api'] }, 1, T0);
+    await page.sync([event]);
+    await report(await lease());
+    await page.render();
+    const before = await page.stub.subscriptionsOverview();
+    expect(before?.notifications.map((n) => n.kind)).toEqual(['incident_created']);
+    await page.advance(31 * 24 * 60 * 60 * 1000);
+    await page.runAlarm();
+    const after = await page.stub.subscriptionsOverview();
+    expect(after?.notifications).toEqual([]);
+    // A replay a month later is stale, and its update is no news: nothing is told again.
+    await page.sync([event]);
+    expect(await lease()).toEqual([]);
+  });
+});
+
 describe('the form', () => {
   it('answers bad input with a readable 400 page and stores nothing', async () => {
     const host = 'subs-bad.example';

@@ -384,9 +384,10 @@ export class PageCoordinator extends DurableObject<Env> {
     const now = this.clock();
     // The clock opening or closing a maintenance window is news too (the alarm is set at
     // each such boundary); keys shared with the event path tell it once.
-    const clockNotified = this.ctx.storage.transactionSync(() =>
-      this.subscriptions.record(this.subscriptions.clockDrafts(now), now),
-    );
+    const clockNotified = this.ctx.storage.transactionSync(() => {
+      this.subscriptions.store.prune(now);
+      return this.subscriptions.record(this.subscriptions.clockDrafts(now), now);
+    });
     // Also the index's safety net: a page whose last mark was lost is listed again here.
     if (clockNotified > 0 || this.subscriptions.store.nextDueAt(now) !== null) {
       await this.markDeliveries();

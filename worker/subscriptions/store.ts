@@ -30,6 +30,8 @@ export const QUARANTINE_SPAN_MS = 60 * 60 * 1000;
 export const MAX_EMAIL_ATTEMPTS = 12;
 /** A confirmation link works this long. */
 export const CONFIRM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Notifications and their delivery records are kept this long for the operator's view. */
+export const KEEP_MS = 30 * 24 * 60 * 60 * 1000;
 const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_CAP_MS = 60 * 60 * 1000;
 
@@ -467,6 +469,37 @@ export class SubscriptionStore {
         done ? 1 : 0,
         notification.n,
       );
+    }
+  }
+
+  /**
+   * Forgets notifications decided more than KEEP_MS ago whose deliveries are all final, with
+   * their deliveries and attempts: at most `limit` deliveries per call, so a page with
+   * 100,000 subscribers is pruned over several alarms, never in one giant transaction.
+   */
+  prune(now: number, limit = 5000): void {
+    const old = this.sql
+      .exec<Row>(
+        `SELECT n FROM notifications WHERE created_at < ? AND expanded = 1
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_n = notifications.n
+                           AND d.state IN ('queued', 'leased'))
+         ORDER BY n LIMIT 20`,
+        now - KEEP_MS,
+      )
+      .toArray();
+    let left = limit;
+    for (const r of old) {
+      const n = num(r.n);
+      const rows = this.sql
+        .exec<Row>('SELECT n FROM deliveries WHERE notification_n = ? LIMIT ?', n, left)
+        .toArray();
+      for (const d of rows) {
+        this.sql.exec('DELETE FROM delivery_attempts WHERE delivery_n = ?', num(d.n));
+        this.sql.exec('DELETE FROM deliveries WHERE n = ?', num(d.n));
+      }
+      left -= rows.length;
+      if (left <= 0) return;
+      this.sql.exec('DELETE FROM notifications WHERE n = ?', n);
     }
   }
 
