@@ -5,6 +5,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { PageCoordinator } from '../../worker/coordinator/page-coordinator.ts';
+import { linkOrigin } from '../../worker/routes/subscribe.ts';
 import { syncReadRequest } from '../../worker/sync/contract.ts';
 import {
   NotificationDeliveries,
@@ -79,7 +80,7 @@ describe('subscribing', () => {
     expect(d.email.html).toContain('API &lt;errors&gt;');
     expect(d.email.html).not.toContain('API <errors>');
     expect(d.email.headers['List-Unsubscribe']).toMatch(
-      new RegExp(`^<http://${host.replace('.', '\\.')}/subscribe/unsubscribe/[0-9a-f]{32}\\.`),
+      new RegExp(`^<https://${host.replace('.', '\\.')}/subscribe/unsubscribe/[0-9a-f]{32}\\.`),
     );
     expect(d.email.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(d.email.headers['List-Id']).toContain(host);
@@ -254,7 +255,7 @@ describe('who hears what', () => {
     expect(body).toMatchObject({
       id: d.id,
       type: 'component_updated',
-      meta: { unsubscribe: expect.stringContaining(`http://${host}/subscribe/unsubscribe/`) },
+      meta: { unsubscribe: expect.stringContaining(`https://${host}/subscribe/unsubscribe/`) },
       page: {
         id: 'page_subs_hook',
         status_indicator: 'critical',
@@ -419,6 +420,15 @@ describe('keeping records', () => {
 });
 
 describe('the form', () => {
+  it('puts https links to the hostname in emails, the origin as asked only on local names', () => {
+    expect(linkOrigin(new URL('http://status.acme.example:6666/subscribe'))).toBe(
+      'https://status.acme.example',
+    );
+    expect(linkOrigin(new URL('http://demo.localhost:8787/subscribe'))).toBe(
+      'http://demo.localhost:8787',
+    );
+  });
+
   it('answers bad input with a readable 400 page and stores nothing', async () => {
     const host = 'subs-bad.example';
     const page = await subscribablePage('page_subs_bad', host);
