@@ -295,7 +295,7 @@ describe('unsubscribing', () => {
     const [d] = await lease();
     if (d?.channel !== 'email') throw new Error('expected an email');
     await report([d]);
-    const url = /^<(.+)>$/.exec(d.email.headers['List-Unsubscribe']!)?.[1]!;
+    const url = /^<(.+)>$/.exec(d.email.headers['List-Unsubscribe'] ?? '')?.[1] ?? '';
     expect((await visit(url)).status).toBe(200);
     await page.sync([incidentEvent({ id: 'inc_b', serviceIds: ['api'] }, 1, T0)]);
     const still = await lease();
@@ -326,7 +326,7 @@ describe('unsubscribing', () => {
     await markDue(page);
     expect(await lease()).toEqual([]);
     const found = await runInDurableObject(page.stub, (instance: PageCoordinator) =>
-      instance['ctx'].storage.sql
+      instance.storage.sql
         .exec("SELECT COUNT(*) AS c FROM subscribers WHERE email = 'gone@example.org'")
         .one(),
     );

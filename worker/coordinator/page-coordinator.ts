@@ -253,8 +253,8 @@ export class PageCoordinator extends DurableObject<Env> {
   // --- subscriptions (worker/subscriptions/) ------------------------------------------
 
   /** Tells the delivery index when this page next has work (best effort: a lease or the
-   * next alarm tells it again). */
-  private async markDeliveries(): Promise<void> {
+   * next alarm tells it again). Public for tests that move this object's clock. */
+  async markDeliveries(): Promise<void> {
     const pageId = this.storage.state().pageId;
     if (pageId === null) return;
     try {

@@ -133,7 +133,7 @@ export async function subscribeConfirmed(
 /** Tells the delivery index that a page's due work is due now (the test moved its clock). */
 export async function markDue(page: TestPage): Promise<void> {
   await runInDurableObject(page.stub, async (instance: PageCoordinator) => {
-    await instance['markDeliveries']();
+    await instance.markDeliveries();
   });
 }
 
@@ -146,26 +146,25 @@ export async function confirmedSubscribers(
 ): Promise<void> {
   await runInDurableObject(page.stub, (instance: PageCoordinator) => {
     const store = instance.subscriptions.store;
-    instance['ctx'].storage.transactionSync(() => {
-      for (let i = 0; i < count; i++) {
-        const s = store.addPending(
-          {
-            email: `${prefix}${i}@example.org`,
-            webhookUrl: null,
-            components: null,
-            incidentId: null,
-            variant: 'public',
-            language: 'en',
-            origin: `http://${host}`,
-          },
-          page.now,
-        );
-        store.confirm(s.id, page.now);
-      }
-      // Their confirmation emails are not what these tests look at.
-      instance['ctx'].storage.sql.exec(
-        "UPDATE deliveries SET state = 'delivered' WHERE notification_n IN (SELECT n FROM notifications WHERE kind = 'subscription_confirm')",
+    // No await in here: the runtime commits these writes together.
+    for (let i = 0; i < count; i++) {
+      const s = store.addPending(
+        {
+          email: `${prefix}${i}@example.org`,
+          webhookUrl: null,
+          components: null,
+          incidentId: null,
+          variant: 'public',
+          language: 'en',
+          origin: `http://${host}`,
+        },
+        page.now,
       );
-    });
+      store.confirm(s.id, page.now);
+    }
+    // Their confirmation emails are not what these tests look at.
+    instance.storage.sql.exec(
+      "UPDATE deliveries SET state = 'delivered' WHERE notification_n IN (SELECT n FROM notifications WHERE kind = 'subscription_confirm')",
+    );
   });
 }
