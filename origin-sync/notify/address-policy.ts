@@ -25,12 +25,13 @@ const NOT_GLOBAL_V4: readonly [string, number][] = [
 const NOT_GLOBAL_V6: readonly [string, number][] = [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
-  ['::ffff:0:0', 96], // IPv4-mapped: checked as the IPv4 address instead (below)
+  // IPv4-mapped (::ffff:0:0/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses are
+  // checked as the IPv4 address they carry (checkAddress). The mapped prefix must not be listed:
+  // BlockList matches every IPv4 address against it.
   ['64:ff9b:1::', 48], // local-use IPv4/IPv6 translation
   ['100::', 64], // discard-only
   ['2001::', 23], // IETF protocol assignments (Teredo, ORCHID, benchmarking, …)
   ['2001:db8::', 32], // documentation
-  ['2002::', 16], // 6to4: the IPv4 address inside is checked instead (below)
   ['3fff::', 20], // documentation
   ['5f00::', 16], // segment routing SIDs
   ['fc00::', 7], // unique local (private)
