@@ -51,10 +51,15 @@ describe('npm start', () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'esp-start-'));
     const workerPort = await freePort();
     const syncPort = await freePort();
+    const smtpPort = await freePort();
+    const inboxPort = await freePort();
     const env = {
       STATE_DIR: stateDir,
       WORKER_PORT: String(workerPort),
       SYNC_PORT: String(syncPort),
+      LOCAL_SMTP_PORT: String(smtpPort),
+      LOCAL_INBOX_PORT: String(inboxPort),
+      SMTP_URL: '',
       CORE_SIGNING_SECRET: 'npm-start-test-secret',
     };
     const worker = new URL(`http://127.0.0.1:${workerPort}`);
@@ -122,6 +127,14 @@ describe('npm start', () => {
     expect((await fetch(explorer)).status).toBe(401);
     const asOperator = { headers: { Authorization: `Bearer ${operator}` } };
     expect((await fetch(explorer, asOperator)).status).toBe(200);
+
+    // Without SMTP_URL, a local inbox takes the notification email and shows it on a web page.
+    expect(out).toContain(`Local inbox        http://127.0.0.1:${inboxPort}/`);
+    const inbox = await fetch(`http://127.0.0.1:${inboxPort}/`, {
+      headers: { Accept: 'text/html' },
+    });
+    expect(inbox.status).toBe(200);
+    expect(await inbox.text()).toMatch(/MailDev/i);
 
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
