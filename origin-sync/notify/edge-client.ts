@@ -23,12 +23,12 @@ import { errorMessage } from '../log.ts';
 
 /** The edge answered, but not with what the contract promises; or it did not answer at all. */
 export class EdgeError extends Error {
-  constructor(
-    message: string,
-    /** HTTP status, 0 when the worker was not reached. */
-    readonly status: number,
-  ) {
+  /** HTTP status, 0 when the worker was not reached. */
+  readonly status: number;
+
+  constructor(message: string, status: number) {
     super(message);
+    this.status = status;
   }
 }
 

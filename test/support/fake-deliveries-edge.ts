@@ -19,9 +19,11 @@ import {
 import { verifySyncToken } from '../../worker/sync/token.ts';
 
 /** A delivery as queued: what a lease hands out, without the lease's own fields. */
-export type QueuedDelivery =
-  | Omit<Extract<LeasedDelivery, { channel: 'email' }>, 'attempt' | 'leaseId' | 'leaseExpiresAt'>
-  | Omit<Extract<LeasedDelivery, { channel: 'webhook' }>, 'attempt' | 'leaseId' | 'leaseExpiresAt'>;
+export type QueuedDelivery = LeasedDelivery extends infer D
+  ? D extends LeasedDelivery
+    ? Omit<D, 'attempt' | 'leaseId' | 'leaseExpiresAt'>
+    : never
+  : never;
 
 interface Slot {
   delivery: QueuedDelivery;
