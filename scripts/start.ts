@@ -10,6 +10,7 @@ import { DEV_CORE_SIGNING_SECRET } from '../origin-sync/config.ts';
 import { operatorTokenFile } from '../origin-sync/http/operator-auth.ts';
 import { sendAllCoreEvents } from './lib/core-client.ts';
 import { DEMO_HOST, demoEvents, PARTNERS_HOST, PRIVATE_HOST } from './lib/demo-events.ts';
+import { addDemoSubscribers, DEMO_SUBSCRIBERS } from './lib/demo-subscribers.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
 import { type LocalInbox, startLocalInbox } from './lib/local-inbox.ts';
 import {
@@ -80,6 +81,25 @@ async function demoClock(): Promise<Date> {
   const now = new Date();
   await writeFile(file, JSON.stringify({ now: now.toISOString() }));
   return now;
+}
+
+/** Subscribers are made once, on the first run with a local inbox (they are kept after). */
+async function demoSubscribers(w: WorkerRuntime, inboxUrl: string): Promise<string> {
+  const file = join(STATE_DIR, 'demo.json');
+  const saved = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<
+    string,
+    unknown
+  >;
+  if (saved.subscribers)
+    return `${DEMO_SUBSCRIBERS.length} demo subscribers (kept from the first run)`;
+  const confirmed = await addDemoSubscribers(w, DEMO_HOST, inboxUrl).catch((err: unknown) => {
+    console.warn(`Demo subscribers not made: ${err instanceof Error ? err.message : err}`);
+    return 0;
+  });
+  if (confirmed === DEMO_SUBSCRIBERS.length) {
+    await writeFile(file, JSON.stringify({ ...saved, subscribers: true }));
+  }
+  return `${confirmed} demo subscribers confirmed through POST /subscribe (${DEMO_SUBSCRIBERS.map((s) => s.email).join(', ')})`;
 }
 
 async function waitForPage(w: WorkerRuntime, url: string, timeoutMs = 60_000): Promise<boolean> {
@@ -163,6 +183,7 @@ async function main(): Promise<void> {
     if (!(await waitForPage(worker, `http://${DEMO_HOST}/`))) {
       console.warn(`The demo page is not served yet; check ${origin.url}/healthz`);
     }
+    if (inbox) console.log(await demoSubscribers(worker, inbox.webUrl));
     const priv = keys.demoIssuer.privateJwk;
     const privateToken = await mintDemoToken(priv, 'page_internal');
     const gold = await mintDemoToken(priv, 'page_partners', { audience: 'gold' });

@@ -135,6 +135,14 @@ describe('npm start', () => {
     });
     expect(inbox.status).toBe(200);
     expect(await inbox.text()).toMatch(/MailDev/i);
+    // The demo page's subscribers came through the real path: sign-up, email, confirmation.
+    expect(out).toMatch(/3 demo subscribers confirmed through POST \/subscribe/);
+    const mails = (await (await fetch(`http://127.0.0.1:${inboxPort}/api/email`)).json()) as {
+      to: { address: string }[];
+    }[];
+    expect(mails.map((m) => m.to[0]?.address).sort()).toEqual(
+      expect.arrayContaining(['alex@example.com', 'kim@example.com', 'sam@example.com']),
+    );
 
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
@@ -145,6 +153,7 @@ describe('npm start', () => {
     const second = npmStart(env);
     await second.ready;
     expect(second.output()).toContain('Reusing');
+    expect(second.output()).toContain('3 demo subscribers (kept from the first run)');
     expect(second.output()).toMatch(
       /Demo data: (\d+) signed core events \(0 new, \1 already known\)/,
     );
