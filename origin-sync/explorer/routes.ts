@@ -267,6 +267,12 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       `/v1/pages/${encodeURIComponent(pageId)}/domains`,
       opts.operatorToken,
     );
+    // Subscribers and notifications live at the edge; the notifier's route asks it.
+    const subscriptions = await internalJson(
+      app,
+      `/v1/pages/${encodeURIComponent(pageId)}/subscriptions`,
+      opts.operatorToken,
+    );
     const pushes = traces.flatMap((t) => t.steps.filter((s) => s.pageId === pageId));
     const lastPush =
       pushes
@@ -293,6 +299,7 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
         name: live?.name ?? null,
         hostnames: live?.hostnames ?? [],
         domains,
+        subscriptions,
         traces,
         filter,
         deadLetters,

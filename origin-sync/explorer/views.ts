@@ -1,4 +1,5 @@
 // The explorer's pages as HTML (pure: data in, markup out). Every page names its JSON.
+import { SubscriptionsOverview } from '../../worker/sync/deliveries-contract.ts';
 import type { Health } from '../service.ts';
 import type { MinuteCount, OperatorAction, RecordedRequest } from '../store/requests.ts';
 import type { DeadLetter } from '../store/store.ts';
@@ -155,6 +156,8 @@ export function pageView(opts: {
   name: string | null;
   hostnames: string[];
   domains: unknown;
+  /** GET /v1/pages/:id/subscriptions (SubscriptionsOverview), or null when unknown. */
+  subscriptions?: unknown;
   traces: EventTrace[];
   filter: PageFilter;
   deadLetters: DeadLetter[];
@@ -199,6 +202,7 @@ ${
 ${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<span class="muted">no certificate state</span>`}</td></tr>`)}
 </tbody></table></div>`
 }
+${subscriptionsSection(opts.subscriptions)}
 <h2>Dead letters</h2>
 ${
   opts.deadLetters.length === 0
@@ -236,6 +240,26 @@ ${shown.map((t) => {
     .find((s) => s.pageId === pageId && s.renderVersion !== undefined);
   return html`<tr><td><a href="/explorer/events/${encodeURIComponent(t.id)}">${t.id}</a></td><td><code>${t.type}</code></td><td><time datetime="${t.receivedAt}">${fmt(t.receivedAt)}</time></td><td>${badge(outcomeOn(t, pageId))}</td><td>${rendered?.renderVersion !== undefined ? `v${rendered.renderVersion}` : ''}</td></tr>`;
 })}
+</tbody></table></div>`
+}`;
+}
+
+/** Subscribers by state and the recent notifications, from the worker's overview. */
+function subscriptionsSection(overview: unknown): Html {
+  const parsed = SubscriptionsOverview.safeParse(overview);
+  if (!parsed.success) {
+    return html`<h2>Subscriptions</h2><p class="muted">The edge did not say (no subscriptions yet, or it did not answer).</p>`;
+  }
+  const o = parsed.data;
+  const states = ['pending', 'confirmed', 'quarantined', 'unsubscribed'] as const;
+  return html`<h2>Subscriptions</h2>
+<p class="muted">Every delivery of one notification: <code>GET /v1/pages/${o.pageId}/notifications/&lt;id&gt;</code>.</p>
+<p>${states.map((s, i) => html`${i ? ', ' : ''}${o.subscribers[s] ?? 0} ${s}`)}</p>
+${
+  o.notifications.length === 0
+    ? html`<p class="muted">No notifications yet.</p>`
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Notifications table"><table><thead><tr><th scope="col">Notification</th><th scope="col">Kind</th><th scope="col">Created</th><th scope="col">Recipients</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col">Failed</th></tr></thead><tbody>
+${o.notifications.map((n) => html`<tr><td><code>${n.id}</code></td><td><code>${n.kind}</code></td><td><time datetime="${n.createdAt}">${fmt(n.createdAt)}</time></td><td>${n.recipients}</td><td>${n.queued}</td><td>${n.sent}</td><td>${n.failed ? html`<span class="bad">${n.failed}</span>` : '0'}</td></tr>`)}
 </tbody></table></div>`
 }`;
 }

@@ -3,6 +3,7 @@
 // real SMTP server (smtp-server, every message parsed by mailparser) and a real webhook
 // endpoint (node:http) receive. Everything a subscriber does goes through the page's
 // hostname: POST /subscribe, the confirmation link's POST, the one-click unsubscribe.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncKeyFiles } from '../../origin-sync/config.ts';
@@ -14,7 +15,10 @@ import {
 } from '../../scripts/lib/origin-sync-process.ts';
 import { fetchWithHost } from '../../scripts/lib/worker-runtime.ts';
 import type { CoreEvent, Incident } from '../../worker/domain/schema.ts';
-import type { SubscriptionsOverview } from '../../worker/sync/deliveries-contract.ts';
+import type {
+  NotificationDeliveries,
+  SubscriptionsOverview,
+} from '../../worker/sync/deliveries-contract.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type MailSink, type ReceivedMail, startMailSink } from '../support/mail-sink.ts';
 import { waitFor } from '../support/wait.ts';
@@ -370,4 +374,61 @@ describe('a crash in the middle of delivering to 1,000 subscribers', () => {
     );
     expect(extra).toBeLessThanOrEqual(8);
   }, 900_000);
+});
+
+describe('production webhook policy and the operators’ view', () => {
+  it('refuses a webhook to 127.0.0.1 in production mode, quarantines it, and shows every attempt', async () => {
+    // The same origin-sync state, restarted in production mode (loopback refused).
+    await system.killOriginSync();
+    const production = await startOriginSyncProcess({
+      stateDir: system.stateDir,
+      port: Number(new URL(system.syncUrl).port),
+      workerUrl: system.workerUrl.origin,
+      secret: system.core.secret,
+      env: { ...originEnv({ WEBHOOK_ALLOW_LOOPBACK: '0' }), OPERATOR_TOKEN: system.operatorToken },
+      logFile: join(system.stateDir, 'origin-sync.log'),
+    });
+    try {
+      const refused = await startWebhookReceiver();
+      try {
+        await subscribe('prod-hooks@example.com', [['webhook', `${refused.url}/internal`]]);
+        await sent([
+          incidentEvent({ id: 'inc_prod', name: 'Production policy check', serviceIds: ['api'] }),
+        ]);
+        const notice = await waitFor(() => mailsTo('prod-hooks@example.com')[1], {
+          what: 'the quarantine notice to the contact',
+          timeoutMs: 90_000,
+        });
+        expect(notice.parsed.subject).toBeTruthy();
+        expect(refused.hooks).toHaveLength(0);
+
+        const overview = (await (
+          await operatorGet(`/v1/pages/${PAGE_ID}/subscriptions`)
+        ).json()) as SubscriptionsOverview;
+        expect(overview.subscribers.quarantined).toBeGreaterThanOrEqual(1);
+        const withFailure = overview.notifications.find((n) => n.failed > 0);
+        expect(withFailure).toBeDefined();
+        const res = await operatorGet(
+          `/v1/pages/${PAGE_ID}/notifications/${encodeURIComponent(withFailure?.id ?? '')}`,
+        );
+        expect(res.status).toBe(200);
+        const detail = (await res.json()) as NotificationDeliveries;
+        const hook = detail.deliveries.find((d) => d.channel === 'webhook' && d.attempts.length);
+        expect(hook?.attempts[0]).toMatchObject({ outcome: 'failed_permanently' });
+        expect(hook?.attempts[0]?.error).toMatch(/refused/);
+        expect((await fetch(`${system.syncUrl}/v1/pages/${PAGE_ID}/subscriptions`)).status).toBe(
+          401,
+        );
+        // No address or webhook URL in origin-sync's log.
+        const log = await readFile(join(system.stateDir, 'origin-sync.log'), 'utf8');
+        expect(log).not.toMatch(/@example\.(com|org)/);
+        expect(log).not.toContain(`${refused.url}/internal`);
+      } finally {
+        await refused.close();
+      }
+    } finally {
+      await production.stop();
+      await system.startOriginSync();
+    }
+  }, 240_000);
 });
