@@ -302,6 +302,36 @@ describe('the notifier', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
+  it('stops cleanly: a send in flight finishes, is receipted and reported before stop returns', async () => {
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let arrived = false;
+    const server = createServer((req, res) => {
+      arrived = true;
+      req.resume();
+      void held.then(() => res.end('ok'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const d = webhook(`http://127.0.0.1:${port}/`, {});
+    edge.enqueue(d);
+    const origin = await start();
+    await waitFor(() => arrived, { what: 'the send in flight' });
+    const stopped = origin.stop();
+    running.splice(running.indexOf(origin), 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(edge.reports.some((r) => r.id === d.id)).toBe(false);
+    release();
+    await stopped;
+    expect(edge.state(d.id)).toBe('delivered');
+    const db = openDatabase(dir);
+    expect(new Receipts(db).get(d.id)).toMatchObject({ id: d.id, status: 200 });
+    db.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
   it('proxies the subscriptions overview to operators only', async () => {
     const origin = await start();
     const anonymous = await fetch(`${origin.url}/v1/pages/page_a/subscriptions`);
