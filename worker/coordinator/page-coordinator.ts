@@ -344,6 +344,12 @@ export class PageCoordinator extends DurableObject<Env> {
     const pageId = this.storage.state().pageId;
     if (pageId === null) return { deliveries: [], nextDueAt: null };
     const now = this.clock();
+    if (this.storage.livePage() === null) {
+      // The page is gone: nobody is told anything more of it.
+      this.ctx.storage.transactionSync(() => this.subscriptions.store.dropAll());
+      await this.markDeliveries();
+      return { deliveries: [], nextDueAt: null };
+    }
     const rows = this.ctx.storage.transactionSync(() =>
       this.subscriptions.leaseRows(consumer, max, leaseMs, now),
     );
@@ -378,10 +384,14 @@ export class PageCoordinator extends DurableObject<Env> {
     const now = this.clock();
     // The clock opening or closing a maintenance window is news too (the alarm is set at
     // each such boundary); keys shared with the event path tell it once.
-    const clockNotified = this.ctx.storage.transactionSync(() =>
-      this.subscriptions.record(this.subscriptions.clockDrafts(now), now),
-    );
-    if (clockNotified > 0) await this.markDeliveries();
+    const clockNotified = this.ctx.storage.transactionSync(() => {
+      this.subscriptions.store.prune(now);
+      return this.subscriptions.record(this.subscriptions.clockDrafts(now), now);
+    });
+    // Also the index's safety net: a page whose last mark was lost is listed again here.
+    if (clockNotified > 0 || this.subscriptions.store.nextDueAt(now) !== null) {
+      await this.markDeliveries();
+    }
     const s = this.storage.state();
     const collectAt = this.retired.nextDueAt();
     const schedule = scheduleOf(s, collectAt);

@@ -121,6 +121,17 @@ function languageOfPath(
   return null;
 }
 
+/**
+ * Where the links in a subscriber's emails go: `https://<hostname>` on a real hostname, whatever
+ * scheme or port the sign-up came in on (a Host header's port must not end up in emails);
+ * the origin as asked on local names, where `npm start` serves pages on http://<host>:8787.
+ */
+export function linkOrigin(url: URL): string {
+  const host = url.hostname;
+  const local = host === 'localhost' || host.endsWith('.localhost') || LOOPBACK.has(host);
+  return local ? url.origin : `https://${host}`;
+}
+
 async function readForm(request: Request): Promise<URLSearchParams | null> {
   const type = request.headers.get('Content-Type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return null;
@@ -245,7 +256,7 @@ async function serveForm(
     incidentId: parsed.data.incident,
     variant: access.variant,
     language,
-    origin: url.origin,
+    origin: linkOrigin(url),
     clientKey: await hashKey(`${record.pageId}\n${ip}`),
     emailKey: await hashKey(`${record.pageId}\n${parsed.data.email}`),
   });

@@ -30,6 +30,8 @@ export const QUARANTINE_SPAN_MS = 60 * 60 * 1000;
 export const MAX_EMAIL_ATTEMPTS = 12;
 /** A confirmation link works this long. */
 export const CONFIRM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Notifications and their delivery records are kept this long for the operator's view. */
+export const KEEP_MS = 30 * 24 * 60 * 60 * 1000;
 const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_CAP_MS = 60 * 60 * 1000;
 
@@ -470,6 +472,43 @@ export class SubscriptionStore {
     }
   }
 
+  /**
+   * Forgets notifications decided more than KEEP_MS ago whose deliveries are all final, with
+   * their deliveries and attempts: at most `limit` deliveries per call, so a page with
+   * 100,000 subscribers is pruned over several alarms, never in one giant transaction.
+   */
+  prune(now: number, limit = 5000): void {
+    const old = this.sql
+      .exec<Row>(
+        `SELECT n FROM notifications WHERE created_at < ? AND expanded = 1
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_n = notifications.n
+                           AND d.state IN ('queued', 'leased'))
+         ORDER BY n LIMIT 20`,
+        now - KEEP_MS,
+      )
+      .toArray();
+    let left = limit;
+    for (const r of old) {
+      const n = num(r.n);
+      const rows = this.sql
+        .exec<Row>('SELECT n FROM deliveries WHERE notification_n = ? LIMIT ?', n, left)
+        .toArray();
+      for (const d of rows) {
+        this.sql.exec('DELETE FROM delivery_attempts WHERE delivery_n = ?', num(d.n));
+        this.sql.exec('DELETE FROM deliveries WHERE n = ?', num(d.n));
+      }
+      left -= rows.length;
+      if (left <= 0) return;
+      this.sql.exec('DELETE FROM notifications WHERE n = ?', n);
+    }
+  }
+
+  /** Nothing queued goes out any more (the page was deleted). */
+  dropAll(): void {
+    this.sql.exec("UPDATE deliveries SET state = 'dropped' WHERE state IN ('queued', 'leased')");
+    this.sql.exec('UPDATE notifications SET expanded = 1 WHERE expanded = 0');
+  }
+
   /** When this page next has work for a consumer (null: none). */
   nextDueAt(now: number): number | null {
     if (this.sql.exec('SELECT 1 FROM notifications WHERE expanded = 0 LIMIT 1').toArray().length) {
@@ -590,14 +629,16 @@ export class SubscriptionStore {
       n,
       r.leaseId,
     );
-    const current = String(d.state) === 'leased' && str(d.lease_id) === r.leaseId;
+    // The latest attempt's lease is current; an earlier one has lapsed into it.
+    const current = num(attemptRow.attempt) === num(d.attempt);
+    const state = String(d.state);
     const subscriberN = num(d.subscriber_n);
     const notification = this.sql
       .exec<Row>('SELECT kind FROM notifications WHERE n = ?', num(d.notification_n))
       .toArray()[0];
     const kind = String(notification?.kind ?? '') as NotificationKind;
     if (r.outcome === 'delivered') {
-      if (String(d.state) !== 'delivered') {
+      if (state !== 'delivered') {
         this.sql.exec("UPDATE deliveries SET state = 'delivered', lease_id = NULL WHERE n = ?", n);
       }
       if (!isPersonalKind(kind)) {
@@ -609,6 +650,8 @@ export class SubscriptionStore {
       return current ? 'recorded' : 'lapsed';
     }
     if (!current) return 'lapsed';
+    // Delivered already (under an earlier lease), or no longer wanted: nothing to retry.
+    if (state !== 'leased') return 'recorded';
     this.fail(
       n,
       subscriberN,

@@ -1,7 +1,9 @@
 // Helpers for the subscription tests: a page with hostnames on a test clock, the visitor's
 // form posts, and origin-sync's side of the deliveries contract (lease and report, signed).
+import { runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import type { PageCoordinator } from '../../../worker/coordinator/page-coordinator.ts';
 import type { CoreEvent } from '../../../worker/domain/schema.ts';
 import { forgetHosts } from '../../../worker/store/host-lookup.ts';
 import {
@@ -126,4 +128,44 @@ export async function subscribeConfirmed(
   if (!confirm) throw new Error(`no confirmation for ${email}`);
   const done = await postForm(`http://${host}${confirmPath(confirm)}`, []);
   expect(done.status).toBe(200);
+}
+
+/** Tells the delivery index that a page's due work is due now (the test moved its clock). */
+export async function markDue(page: TestPage): Promise<void> {
+  await runInDurableObject(page.stub, async (instance: PageCoordinator) => {
+    await instance['markDeliveries']();
+  });
+}
+
+/** Subscribers made straight in the page's storage, confirmed: for tests of scale. */
+export async function confirmedSubscribers(
+  page: TestPage,
+  host: string,
+  count: number,
+  prefix = 'user',
+): Promise<void> {
+  await runInDurableObject(page.stub, (instance: PageCoordinator) => {
+    const store = instance.subscriptions.store;
+    instance['ctx'].storage.transactionSync(() => {
+      for (let i = 0; i < count; i++) {
+        const s = store.addPending(
+          {
+            email: `${prefix}${i}@example.org`,
+            webhookUrl: null,
+            components: null,
+            incidentId: null,
+            variant: 'public',
+            language: 'en',
+            origin: `http://${host}`,
+          },
+          page.now,
+        );
+        store.confirm(s.id, page.now);
+      }
+      // Their confirmation emails are not what these tests look at.
+      instance['ctx'].storage.sql.exec(
+        "UPDATE deliveries SET state = 'delivered' WHERE notification_n IN (SELECT n FROM notifications WHERE kind = 'subscription_confirm')",
+      );
+    });
+  });
 }

@@ -100,6 +100,7 @@ export const ar: Catalogue = {
   swapSwitch: 'التبديل إلى جلسة الرابط',
   swapKeep: 'الإبقاء على جلستي الحالية',
   // Subscriptions (issue 15)
+  followIncident: 'متابعة هذا العطل',
   subscribeToUpdates: 'الاشتراك في التنبيهات',
   subscribeIntro:
     'تلقَّ رسالة بريد إلكتروني عندما تُبلغ {page} عن عطل أو تحدّثه أو تحلّه، وعندما تُجدوَل صيانة أو تبدأ أو تنتهي.',

@@ -98,6 +98,7 @@ export const de: Catalogue = {
   swapSwitch: 'Zur Sitzung des Links wechseln',
   swapKeep: 'Aktuelle Sitzung behalten',
   // Subscriptions (issue 15)
+  followIncident: 'Dieser Störung folgen',
   subscribeToUpdates: 'Benachrichtigungen abonnieren',
   subscribeIntro:
     'Erhalten Sie eine E-Mail, wenn {page} eine Störung meldet, aktualisiert oder behebt und wenn eine Wartung geplant wird, beginnt oder endet.',

@@ -107,6 +107,7 @@ export const en = {
   swapKeep: 'Keep my current session',
   // Subscriptions (issue 15): the footer link, the form and its answers, the pages of the
   // links in emails, and the emails themselves
+  followIncident: 'Follow this incident',
   subscribeToUpdates: 'Subscribe to updates',
   subscribeIntro:
     'Get an email when {page} reports an incident, updates or resolves it, and when maintenance is scheduled, starts or ends.',

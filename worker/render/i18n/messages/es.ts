@@ -97,6 +97,7 @@ export const es: Catalogue = {
   swapSwitch: 'Cambiar a la sesión del enlace',
   swapKeep: 'Mantener mi sesión actual',
   // Subscriptions (issue 15)
+  followIncident: 'Seguir esta incidencia',
   subscribeToUpdates: 'Suscribirse a los avisos',
   subscribeIntro:
     'Reciba un correo cuando {page} informe de una incidencia, la actualice o la resuelva, y cuando se programe, empiece o termine un mantenimiento.',

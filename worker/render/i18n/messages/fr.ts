@@ -98,6 +98,7 @@ export const fr: Catalogue = {
   swapSwitch: 'Passer à la session du lien',
   swapKeep: 'Conserver ma session actuelle',
   // Subscriptions (issue 15)
+  followIncident: 'Suivre cet incident',
   subscribeToUpdates: 'S’abonner aux notifications',
   subscribeIntro:
     'Recevez un e-mail quand {page} signale un incident, le met à jour ou le résout, et quand une maintenance est planifiée, commence ou se termine.',

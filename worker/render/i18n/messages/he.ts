@@ -95,6 +95,7 @@ export const he: Catalogue = {
   swapSwitch: 'מעבר להתחברות של הקישור',
   swapKeep: 'להישאר בהתחברות הנוכחית',
   // Subscriptions (issue 15)
+  followIncident: 'מעקב אחרי התקלה הזו',
   subscribeToUpdates: 'הרשמה לעדכונים',
   subscribeIntro:
     'קבלו דוא״ל כש־{page} מדווח על תקלה, מעדכן או פותר אותה, וכשתחזוקה מתוכננת, מתחילה או מסתיימת.',

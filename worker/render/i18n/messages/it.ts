@@ -98,6 +98,7 @@ export const it: Catalogue = {
   swapSwitch: 'Passa alla sessione del link',
   swapKeep: 'Mantieni la sessione attuale',
   // Subscriptions (issue 15)
+  followIncident: 'Segui questo incidente',
   subscribeToUpdates: 'Iscriviti agli avvisi',
   subscribeIntro:
     'Ricevi un’e-mail quando {page} segnala un incidente, lo aggiorna o lo risolve, e quando una manutenzione viene pianificata, inizia o termina.',

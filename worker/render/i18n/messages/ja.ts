@@ -95,6 +95,7 @@ export const ja: Catalogue = {
   swapSwitch: 'リンクのセッションに切り替える',
   swapKeep: '現在のセッションを続ける',
   // Subscriptions (issue 15)
+  followIncident: 'この障害をフォロー',
   subscribeToUpdates: '更新情報を受け取る',
   subscribeIntro:
     '{page} が障害を報告・更新・解決したときや、メンテナンスが予定・開始・終了したときにメールでお知らせします。',

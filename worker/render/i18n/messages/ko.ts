@@ -93,6 +93,7 @@ export const ko: Catalogue = {
   swapSwitch: '링크의 세션으로 전환',
   swapKeep: '현재 세션 유지',
   // Subscriptions (issue 15)
+  followIncident: '이 장애 팔로우하기',
   subscribeToUpdates: '업데이트 알림 받기',
   subscribeIntro:
     '{page}에서 장애를 보고·업데이트·해결할 때, 그리고 점검이 예정·시작·종료될 때 이메일로 알려 드립니다.',

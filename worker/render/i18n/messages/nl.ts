@@ -97,6 +97,7 @@ export const nl: Catalogue = {
   swapSwitch: 'Naar de sessie van de link wisselen',
   swapKeep: 'Mijn huidige sessie behouden',
   // Subscriptions (issue 15)
+  followIncident: 'Deze storing volgen',
   subscribeToUpdates: 'Abonneren op meldingen',
   subscribeIntro:
     'Ontvang een e-mail wanneer {page} een storing meldt, bijwerkt of oplost, en wanneer onderhoud gepland wordt, begint of eindigt.',

@@ -99,6 +99,7 @@ export const pl: Catalogue = {
   swapSwitch: 'Przełącz na sesję z linku',
   swapKeep: 'Zachowaj bieżącą sesję',
   // Subscriptions (issue 15)
+  followIncident: 'Obserwuj tę awarię',
   subscribeToUpdates: 'Subskrybuj powiadomienia',
   subscribeIntro:
     'Otrzymuj e-mail, gdy {page} zgłosi awarię, zaktualizuje ją lub rozwiąże oraz gdy prace serwisowe zostaną zaplanowane, rozpoczną się lub zakończą.',

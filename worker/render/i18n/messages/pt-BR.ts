@@ -97,6 +97,7 @@ export const ptBR: Catalogue = {
   swapSwitch: 'Trocar para a sessão do link',
   swapKeep: 'Manter minha sessão atual',
   // Subscriptions (issue 15)
+  followIncident: 'Acompanhar este incidente',
   subscribeToUpdates: 'Receber notificações',
   subscribeIntro:
     'Receba um e-mail quando {page} informar um incidente, atualizá-lo ou resolvê-lo, e quando uma manutenção for agendada, começar ou terminar.',

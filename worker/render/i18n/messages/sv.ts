@@ -97,6 +97,7 @@ export const sv: Catalogue = {
   swapSwitch: 'Byt till länkens session',
   swapKeep: 'Behåll min nuvarande session',
   // Subscriptions (issue 15)
+  followIncident: 'Följ den här störningen',
   subscribeToUpdates: 'Prenumerera på aviseringar',
   subscribeIntro:
     'Få ett mejl när {page} rapporterar en störning, uppdaterar eller åtgärdar den, och när underhåll planeras, börjar eller avslutas.',

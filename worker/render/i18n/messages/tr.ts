@@ -98,6 +98,7 @@ export const tr: Catalogue = {
   swapSwitch: 'Bağlantının oturumuna geç',
   swapKeep: 'Mevcut oturumumu koru',
   // Subscriptions (issue 15)
+  followIncident: 'Bu olayı takip et',
   subscribeToUpdates: 'Bildirimlere abone ol',
   subscribeIntro:
     '{page} bir olay bildirdiğinde, güncellediğinde ya da çözdüğünde ve bir bakım planlandığında, başladığında ya da bittiğinde e-posta alın.',

@@ -91,6 +91,7 @@ export const zhCN: Catalogue = {
   swapSwitch: '切换到该链接的会话',
   swapKeep: '保留我当前的会话',
   // Subscriptions (issue 15)
+  followIncident: '关注此故障',
   subscribeToUpdates: '订阅更新通知',
   subscribeIntro: '当 {page} 报告、更新或解决故障，以及维护计划、开始或结束时，通过邮件通知您。',
   subscribeEmailLabel: '电子邮件地址',
