@@ -25,11 +25,16 @@ export interface EmailSenderOptions {
 export function poolOptions(o: EmailSenderOptions): SMTPPool.Options {
   const u = new URL(o.url);
   const secure = u.protocol === 'smtps:';
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
   return {
     pool: true,
-    host: u.hostname.replace(/^\[|\]$/g, ''),
+    host,
     port: u.port ? Number(u.port) : secure ? 465 : 587,
     secure,
+    // Credentials never cross the network in the clear: smtp:// with a login must upgrade
+    // with STARTTLS (or the send fails and is retried), except to a relay on this machine.
+    ...(!secure && u.username && !loopback ? { requireTLS: true } : {}),
     ...(u.username
       ? {
           auth: {

@@ -42,6 +42,9 @@ describe('notifier settings', () => {
       logger: false,
     });
     expect(pool('smtp://relay.example')).toMatchObject({ port: 587, secure: false });
+    expect(pool('smtp://u:p@relay.example').requireTLS).toBe(true);
+    expect(pool('smtp://u:p@127.0.0.1:2525').requireTLS).toBeUndefined();
+    expect(pool('smtps://u:p@relay.example').requireTLS).toBeUndefined();
     expect(pool('smtp://127.0.0.1:2525')).toMatchObject({ host: '127.0.0.1', port: 2525 });
     expect(pool('smtp://relay.example').auth).toBeUndefined();
   });
