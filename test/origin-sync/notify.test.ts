@@ -332,6 +332,25 @@ describe('the notifier', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
+  it('sends nothing whose lease is nearly over, and sends it once leased with time to spare', async () => {
+    // 20 s leases: no send starts with less than 5 s left. The worker hands out 2 s leases.
+    edge.leaseMsOverride = 2_000;
+    const d = email('fay@example.com');
+    edge.enqueue(d);
+    const origin = await start();
+    await waitFor(() => edge.attempts(d.id) >= 2, { what: 'a lapsed lease leased again' });
+    expect(smtp.mails).toHaveLength(0);
+    expect(
+      (origin.sync.health() as unknown as { notify: { leftToLapse: number } }).notify.leftToLapse,
+    ).toBeGreaterThanOrEqual(1);
+    edge.leaseMsOverride = null;
+    await waitFor(() => edge.state(d.id) === 'delivered', {
+      what: 'the delivery',
+      timeoutMs: 30_000,
+    });
+    expect(smtp.mails).toHaveLength(1);
+  });
+
   it('proxies the subscriptions overview to operators only', async () => {
     const origin = await start();
     const anonymous = await fetch(`${origin.url}/v1/pages/page_a/subscriptions`);

@@ -47,6 +47,8 @@ export interface FakeDeliveriesEdge {
   failWith: number | null;
   /** Delay before a retry is due again (ms). */
   retryDelayMs: number;
+  /** Lease for this long whatever was asked (a worker whose clock runs ahead), or null. */
+  leaseMsOverride: number | null;
   leaseRequests: number;
   reportRequests: number;
   close(): Promise<void>;
@@ -75,6 +77,7 @@ export async function startFakeDeliveriesEdge(publicKey: CryptoKey): Promise<Fak
     attempts: (id) => slots.get(id)?.attempt ?? 0,
     failWith: null,
     retryDelayMs: 0,
+    leaseMsOverride: null,
     leaseRequests: 0,
     reportRequests: 0,
     close: () =>
@@ -115,7 +118,7 @@ export async function startFakeDeliveriesEdge(publicKey: CryptoKey): Promise<Fak
           slot.attempt++;
           slot.state = 'leased';
           slot.leaseId = `lease_${++leaseSeq}`;
-          slot.leaseUntil = now + parsed.data.leaseMs;
+          slot.leaseUntil = now + (edge.leaseMsOverride ?? parsed.data.leaseMs);
           out.push({
             ...slot.delivery,
             attempt: slot.attempt,
