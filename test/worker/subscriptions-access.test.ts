@@ -87,3 +87,42 @@ describe('an audience page', () => {
     expect(leased[0].email.to).toBe('api@example.org');
   });
 });
+
+describe('a private page', () => {
+  it('takes sign-ups only from a viewer with access, and HEAD answers like GET', async () => {
+    const host = 'subs-private.example';
+    const priv = new TestPage('page_subs_priv', T0);
+    await priv.setClock(T0);
+    await priv.sync([
+      pageEvent(
+        {
+          id: 'page_subs_priv',
+          hostnames: [host],
+          visibility: 'private',
+          serviceIds: ['api'],
+          access: { jwt: { issuer: ISSUER, jwks: { keys: [signer.publicJwk as never] } } },
+        },
+        1,
+        T0,
+      ),
+      serviceEvent({ id: 'api', name: 'Public API' }, 1, T0),
+    ]);
+    await priv.render();
+    forgetHosts(host);
+    expect((await visit(`http://${host}/subscribe`)).status).toBe(401);
+    expect((await postForm(`http://${host}/subscribe`, [['email', 'p@example.org']])).status).toBe(
+      401,
+    );
+    const token = await signToken(signer, { iss: ISSUER, aud: 'page_subs_priv' });
+    const auth = { Authorization: `Bearer ${token}` };
+    const head = await visit(`http://${host}/subscribe`, { method: 'HEAD', headers: auth });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('Cache-Control')).toBe('private, no-store');
+    expect(
+      (await postForm(`http://${host}/subscribe`, [['email', 'p@example.org']], auth)).status,
+    ).toBe(303);
+    const [confirm] = await lease();
+    expect(confirm?.pageId).toBe('page_subs_priv');
+    await report([confirm!]);
+  });
+});

@@ -492,6 +492,10 @@ describe('the form', () => {
       ),
     );
     expect(many.filter((s) => s === 303)).toHaveLength(200);
+    // Every accepted sign-up queued its confirmation (the other tests lease from the same queue).
+    const confirmations = await lease(500);
+    expect(confirmations.filter((d) => d.kind === 'subscription_confirm')).toHaveLength(210);
+    await report(confirmations);
   });
 
   it('speaks the language of its path, and the status page links to it', async () => {

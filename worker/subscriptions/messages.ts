@@ -51,9 +51,13 @@ export function languageFor(tag: string): Language {
 
 function formatTime(iso: string, language: Language, timeZone: string | null): string {
   try {
+    // dateStyle cannot be combined with timeZoneName: the parts are named one by one.
     return new Intl.DateTimeFormat(language, {
-      dateStyle: 'medium',
-      timeStyle: 'short',
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
       timeZone: timeZone ?? 'UTC',
       timeZoneName: 'short',
     }).format(new Date(iso));
