@@ -10,8 +10,10 @@ import { DEV_CORE_SIGNING_SECRET } from '../origin-sync/config.ts';
 import { operatorTokenFile } from '../origin-sync/http/operator-auth.ts';
 import { sendAllCoreEvents } from './lib/core-client.ts';
 import { DEMO_HOST, demoEvents, PARTNERS_HOST, PRIVATE_HOST } from './lib/demo-events.ts';
+import { addDemoSubscribers, DEMO_SUBSCRIBERS } from './lib/demo-subscribers.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
-import { type System, startSystem } from './lib/system.ts';
+import { type LocalInbox, startLocalInbox } from './lib/local-inbox.ts';
+import { type System, type SystemWorker, startSystem } from './lib/system.ts';
 import { waitFor } from './lib/wait.ts';
 
 const env = process.env;
@@ -28,14 +30,19 @@ const SYNC_PORT = port('SYNC_PORT', 8788);
 const SECRET = env.CORE_SIGNING_SECRET || DEV_CORE_SIGNING_SECRET;
 const STATE_DIR = resolve(env.STATE_DIR || '.data');
 const DEMO = (env.DEMO ?? '1') !== '0';
+const LOCAL_SMTP_PORT = port('LOCAL_SMTP_PORT', 2525);
+const LOCAL_INBOX_PORT = port('LOCAL_INBOX_PORT', 1080);
+const MAIL_FROM = env.MAIL_FROM || 'status@demo.localhost';
 
 let system: System | null = null;
+let inbox: LocalInbox | null = null;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     await system?.stop();
+    await inbox?.stop().catch(() => {});
   }
   process.exit(code);
 }
@@ -70,12 +77,39 @@ async function demoClock(): Promise<Date> {
   return now;
 }
 
+/** Subscribers are made once, on the first run with a local inbox (they are kept after). */
+async function demoSubscribers(w: SystemWorker, inboxUrl: string): Promise<string> {
+  const file = join(STATE_DIR, 'demo.json');
+  const saved = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<
+    string,
+    unknown
+  >;
+  if (saved.subscribers)
+    return `${DEMO_SUBSCRIBERS.length} demo subscribers (kept from the first run)`;
+  const confirmed = await addDemoSubscribers(w, DEMO_HOST, inboxUrl).catch((err: unknown) => {
+    console.warn(`Demo subscribers not made: ${err instanceof Error ? err.message : err}`);
+    return 0;
+  });
+  if (confirmed === DEMO_SUBSCRIBERS.length) {
+    await writeFile(file, JSON.stringify({ ...saved, subscribers: true }));
+  }
+  return `${confirmed} demo subscribers confirmed through POST /subscribe (${DEMO_SUBSCRIBERS.map((s) => s.email).join(', ')})`;
+}
+
 async function main(): Promise<void> {
   // State files 0600 and directories 0700 (keys, journal, the edge's KV and Durable Objects):
   // the child processes inherit the mask.
   process.umask(0o077);
   await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
   await chmod(STATE_DIR, 0o700);
+  // Without SMTP_URL, notification email goes to a local inbox with a web page to read it.
+  if (!env.SMTP_URL) {
+    inbox = await startLocalInbox({
+      smtpPort: LOCAL_SMTP_PORT,
+      webPort: LOCAL_INBOX_PORT,
+      mailDirectory: join(STATE_DIR, 'inbox'),
+    });
+  }
   console.log('Building the worker…');
   const logFile = join(STATE_DIR, 'origin-sync.log');
   system = await startSystem({
@@ -86,8 +120,14 @@ async function main(): Promise<void> {
     originSync: {
       port: SYNC_PORT,
       logFile,
-      // OPERATOR_TOKEN if set; else the system generates one into STATE_DIR (0600) once.
-      ...(env.OPERATOR_TOKEN ? { env: { OPERATOR_TOKEN: env.OPERATOR_TOKEN } } : {}),
+      env: {
+        // OPERATOR_TOKEN if set; else the system generates one into STATE_DIR (0600) once.
+        ...(env.OPERATOR_TOKEN ? { OPERATOR_TOKEN: env.OPERATOR_TOKEN } : {}),
+        SMTP_URL: env.SMTP_URL || (inbox?.smtpUrl ?? ''),
+        MAIL_FROM,
+        // Development: webhooks to a receiver on this machine (http://127.0.0.1:…) are sent.
+        WEBHOOK_ALLOW_LOOPBACK: '1',
+      },
       // The console shows what needs attention; everything is in the log file.
       onLog: (line) => {
         if (/"level":"(warn|error)"/.test(line) || !line.startsWith('{')) console.log(line);
@@ -125,6 +165,7 @@ async function main(): Promise<void> {
     if (!served) {
       console.warn(`The demo page is not served yet; check ${origin.url}/healthz`);
     }
+    if (inbox) console.log(await demoSubscribers(worker, inbox.webUrl));
     const priv = keys.demoIssuer.privateJwk;
     const privateToken = await mintDemoToken(priv, 'page_internal');
     const gold = await mintDemoToken(priv, 'page_partners', { audience: 'gold' });
@@ -153,6 +194,9 @@ async function main(): Promise<void> {
       '',
       ...lines,
       `  Health             ${origin.url}/healthz`,
+      inbox
+        ? `  Local inbox        ${inbox.webUrl}   (SMTP ${inbox.smtpUrl.replace('smtp://', '')}; every notification email lands here)`
+        : `  Email              sent through SMTP_URL, From ${MAIL_FROM}`,
       '',
       `Operator token (${env.OPERATOR_TOKEN ? 'OPERATOR_TOKEN' : operatorTokenFile(STATE_DIR)}), for every operator endpoint:`,
       `  curl -H 'Authorization: Bearer ${origin.operatorToken}' ${origin.url}/v1/pages/page_demo/events`,
