@@ -1,7 +1,11 @@
 // The coordinator's own location does not wait for KV (coordinator/publish.ts): a public page's
 // new render is served there as soon as it is rendered, while its KV writes are still going;
 // a private page's never enters a shared cache, so its readers wait for KV as everywhere.
-import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { kvWriter } from '../../worker/coordinator/kv-writer.ts';
