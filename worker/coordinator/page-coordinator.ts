@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { CoreEvent } from '../domain/schema.ts';
 import { type PageSnapshot, variantIds } from '../domain/snapshot.ts';
 import { nextMidnight } from '../domain/time.ts';
-import { nextTimelineBoundary } from '../domain/timeline.ts';
+import { nextTimelineBoundary, PAST_INCIDENT_DAYS } from '../domain/timeline.ts';
 import type { Env } from '../env.ts';
 import { log } from '../log.ts';
 import {
@@ -12,7 +12,6 @@ import {
   type RenderOptions,
   renderDocument,
 } from '../render/documents.ts';
-import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
 import { isolateDocuments } from '../store/isolate-cache.ts';
 import { type DocumentMeta, docKey } from '../store/keys.ts';
 import { pointerOf, type RenderPointer } from '../store/pointer.ts';

@@ -2,6 +2,8 @@
 // Each document comes as a recipe: its ETag from what it reads (fingerprint.ts), known before
 // rendering, and its render, run only for documents that must be written or served. Pure apart
 // from hashing; the coordinator decides which of these changed and writes them.
+
+import { jsonOfIncident } from '../domain/incident-json.ts';
 import { overallStatus } from '../domain/indicator.ts';
 import type { Incident } from '../domain/schema.ts';
 import {
@@ -10,8 +12,8 @@ import {
   shownServices,
   sliceForAudience,
 } from '../domain/snapshot.ts';
-import { activeIncidents, pastIncidents } from '../domain/timeline.ts';
-import { API_PATHS } from '../routes/visitor-paths.ts';
+import { activeIncidents, PAST_INCIDENT_DAYS, pastIncidents } from '../domain/timeline.ts';
+import { API_PATHS } from '../domain/visitor-paths.ts';
 import { badgeDocument, SVG_CONTENT_TYPE } from './api/badge.ts';
 import { type PageFacts, pageFacts } from './api/facts.ts';
 import { ATOM_CONTENT_TYPE, feedDocuments, RSS_CONTENT_TYPE } from './api/feeds.ts';
@@ -21,13 +23,11 @@ import { buildId, digestHex, fingerprintEtag, formattingProbe, joinParts } from 
 import { PAGE_CSS, renderHistoryPage, renderIncidentPage, renderStatusPage } from './html.ts';
 import { languageInput } from './i18n/fingerprint-input.ts';
 import { type LanguageVersion, languageVersions, renderLanguage } from './i18n/page-language.ts';
-import { jsonOfIncident } from './memo.ts';
 import { themeCss } from './theme.ts';
 import {
   affectedNames,
   historyPageView,
   incidentPageView,
-  PAST_INCIDENT_DAYS,
   type RenderContext,
   serviceSections,
   statusPageView,

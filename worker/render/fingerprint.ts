@@ -17,8 +17,9 @@
 // - Intl output (dates, months, offsets) comes from the runtime's ICU data, which can change
 //   under a deployed worker: a probe of the page's locale and zone at fixed instants is an
 //   input of every document that formats dates.
+
+import { sha256, toHex } from '../domain/sha256.ts';
 import { formatBarDay, formatDateTime, formatDay, formatMonth, isoInZone } from '../domain/time.ts';
-import { sha256, toHex } from './digest.ts';
 import { PAGE_CSS, TEMPLATES } from './html.ts';
 import { ContentMemo } from './memo.ts';
 

@@ -33,7 +33,7 @@ import {
   allIncidentsNewestFirst,
   upcomingMaintenances,
 } from '../../domain/timeline.ts';
-import type { API_PATHS } from '../../routes/visitor-paths.ts';
+import type { API_PATHS } from '../../domain/visitor-paths.ts';
 import type { DocumentSource } from '../documents.ts';
 import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
 
