@@ -95,6 +95,15 @@ export interface PublishProgress {
   shownEarly: RenderPointer | null;
 }
 
+const decoder = new TextDecoder();
+
+/** The bodies as text, for the caches that hold text. */
+function asText(bodies: ReadonlyMap<string, string | Uint8Array>): Map<string, string> {
+  return new Map(
+    [...bodies].map(([key, body]) => [key, typeof body === 'string' ? body : decoder.decode(body)]),
+  );
+}
+
 /** What the pointer will name once the plan is written, from what was written before. */
 function pointerAfter(work: PublishWork): RenderPointer {
   const next = new Map(work.written);
@@ -105,42 +114,44 @@ function pointerAfter(work: PublishWork): RenderPointer {
 
 /**
  * The render's documents and pointer in the coordinator's own location, before KV: only for a
- * public page (nothing else may enter a shared cache). Best effort: a reader that misses them
- * falls back to KV, then to the coordinator, as for any key KV does not show yet.
- * Returns the pointer offered there (null: none).
+ * public page (nothing else may enter a shared cache). This isolate's memory takes them at
+ * once; the location's Cache API (for its other isolates) while KV is written, the pointer
+ * after the documents it names. Best effort: a reader that misses them falls back to KV, then
+ * to the coordinator, as for any key KV does not show yet. Returns the pointer offered (null:
+ * none) and the Cache API's writes.
  */
-async function showInOwnLocation(
+function showInOwnLocation(
   own: OwnLocation,
   work: PublishWork,
   bodies: ReadonlyMap<string, string>,
   renderedAt: string,
-): Promise<RenderPointer | null> {
-  if (work.page?.visibility !== 'public' || work.docs.put.length === 0) return null;
+): { pointer: RenderPointer | null; cached: Promise<unknown> } {
+  if (work.page?.visibility !== 'public' || work.docs.put.length === 0)
+    return { pointer: null, cached: Promise.resolve() };
   const now = own.now();
+  const hostnames = work.page.hostnames;
   const puts: Promise<void>[] = [];
   for (const doc of work.docs.put) {
     const key = contentKeyOf(doc.key, doc.etag);
     const body = bodies.get(doc.key)!;
     const meta = metaOf(doc, work.version, renderedAt);
     own.documents.remember(key, body, meta, now);
-    if (own.cache) {
-      for (const host of work.page.hostnames)
+    if (own.cache)
+      for (const host of hostnames)
         puts.push(putCached(own.cache, host, doc.path, key, body, meta));
-    }
   }
-  const settled = await Promise.allSettled(puts);
-  // A document the location's cache did not take would be read from KV, which may not have it
-  // yet: then the location's readers get the pointer with KV's, not before.
-  if (settled.some((r) => r.status === 'rejected')) return null;
   const pointer = pointerAfter(work);
-  const known = own.pointers.offer(work.pageId, { pointer, at: own.now() }, true);
-  if (own.cache) {
-    const cache = own.cache;
-    await Promise.allSettled(
-      work.page.hostnames.map((host) => putPointer(cache, host, work.pageId, known)),
-    );
-  }
-  return pointer;
+  const known = own.pointers.offer(work.pageId, { pointer, at: now }, true);
+  const cache = own.cache;
+  const cached = (async () => {
+    if (!cache) return;
+    const settled = await Promise.allSettled(puts);
+    // A document the cache did not take would be read from KV, which may not have it yet:
+    // the location's other isolates then learn the pointer from the coordinator, after KV.
+    if (settled.some((r) => r.status === 'rejected')) return;
+    await Promise.allSettled(hostnames.map((host) => putPointer(cache, host, work.pageId, known)));
+  })();
+  return { pointer, cached };
 }
 
 /**
@@ -153,13 +164,36 @@ export async function publishRender(
   work: PublishWork,
   counts: PublishProgress,
 ): Promise<RenderPointer> {
+  const renderedAt = new Date(work.now).toISOString();
+  // Every changed document is rendered before the first write: the render is needed anyway,
+  // and the own location can show all of it at once. A document that has its bytes made in
+  // pieces (the status page) goes to KV as those bytes.
+  const bodies = new Map<string, string | Uint8Array>(
+    work.docs.put.map((doc) => [doc.key, doc.bytes ? doc.bytes() : doc.render()]),
+  );
+  const own =
+    deps.own && work.page?.visibility === 'public'
+      ? showInOwnLocation(deps.own, work, asText(bodies), renderedAt)
+      : null;
+  counts.shownEarly = own?.pointer ?? null;
+  try {
+    await writeToKv(deps, work, bodies, counts);
+  } finally {
+    await own?.cached;
+  }
+  return pointerOf(work.pageId, work.version, deps.storage.writtenDocs());
+}
+
+/** The KV writes, in their order (see the top of this file). */
+async function writeToKv(
+  deps: PublishDeps,
+  work: PublishWork,
+  bodies: ReadonlyMap<string, string | Uint8Array>,
+  counts: PublishProgress,
+): Promise<void> {
   const { env, kv, storage, retired } = deps;
   const { pageId, version, now, written } = work;
   const renderedAt = new Date(now).toISOString();
-  // Every changed document is rendered before the first write: the render is needed anyway,
-  // and the own location can show all of it at once.
-  const bodies = new Map(work.docs.put.map((doc) => [doc.key, doc.render()]));
-  if (deps.own) counts.shownEarly = await showInOwnLocation(deps.own, work, bodies, renderedAt);
 
   await inBatches(work.docs.put, async (doc) => {
     const key = contentKeyOf(doc.key, doc.etag);
@@ -205,5 +239,4 @@ export async function publishRender(
     if (await registryOf(env, host).unpublish(host, pageId)) counts.deletes += 1;
     storage.forgetHost(host);
   });
-  return pointer;
 }

@@ -20,7 +20,13 @@ import { ATOM_CONTENT_TYPE, feedDocuments, RSS_CONTENT_TYPE } from './api/feeds.
 import { JSON_CONTENT_TYPE, statuspageDocuments } from './api/statuspage.ts';
 import { styleHashSource } from './digest.ts';
 import { buildId, digestHex, fingerprintEtag, formattingProbe, joinParts } from './fingerprint.ts';
-import { PAGE_CSS, renderHistoryPage, renderIncidentPage, renderStatusPage } from './html.ts';
+import {
+  PAGE_CSS,
+  renderHistoryPage,
+  renderIncidentPage,
+  renderStatusPage,
+  renderStatusPageBytes,
+} from './html.ts';
 import { languageInput } from './i18n/fingerprint-input.ts';
 import { type LanguageVersion, languageVersions, renderLanguage } from './i18n/page-language.ts';
 import { themeCss } from './theme.ts';
@@ -61,6 +67,8 @@ export interface DocumentRecipe {
   /** Its strong ETag for a build: a hash of the build id and everything the document reads. */
   etag(build: string): Promise<string>;
   render(): string;
+  /** Its UTF-8 bytes, where they are cheaper to make than by encoding `render()`. */
+  bytes?(): Uint8Array;
 }
 
 /** A recipe with its ETag worked out: what the coordinator compares with what KV holds. */
@@ -70,6 +78,8 @@ export interface PlannedDocument {
   styleSrc?: string;
   etag: string;
   render(): string;
+  /** Its UTF-8 bytes, where they are cheaper to make than by encoding `render()`. */
+  bytes?(): Uint8Array;
 }
 
 export interface RenderOptions {
@@ -199,18 +209,23 @@ async function languageRecipes(
       ]),
     ),
   );
-  const feedsDigest = once(async () =>
-    digestHex(
+  // Feeds read the incidents and their times (derived from the incidents alone), and the
+  // page's latest change only when they have no entry (api/feeds.ts `newest`).
+  const feedsDigest = once(async () => {
+    const f = facts();
+    return digestHex(
       JSON.stringify([
         page.name,
         page.locale ?? null,
         probe(),
         languageInput(version, versions),
-        factsInput(),
+        f.url,
+        f.timeZone,
+        slice.incidents.length === 0 ? f.updatedAt : null,
         await incidentsDigest(),
       ]),
-    ),
-  );
+    );
+  });
 
   const status = once(() => statusPageView(ctx));
   const history = once(() => historyPageView(ctx));
@@ -221,6 +236,7 @@ async function languageRecipes(
     inputs: () => Promise<readonly string[]>,
     render: () => string,
     unique = false,
+    bytes?: () => Uint8Array,
   ): DocumentRecipe => {
     const path = `${base}${docPath}`;
     return {
@@ -229,6 +245,7 @@ async function languageRecipes(
       styleSrc,
       etag: async (build) => fingerprintEtag(build, [path, ...(await inputs())], unique),
       render,
+      ...(bytes ? { bytes } : {}),
     };
   };
   const fromSet = (
@@ -271,6 +288,7 @@ async function languageRecipes(
       () => renderStatusPage(status(), style),
       // The render time is an input: these never come again.
       true,
+      () => renderStatusPageBytes(status(), style),
     ),
     html(
       '/history',
@@ -335,6 +353,7 @@ async function planned(recipe: DocumentRecipe, build: string): Promise<PlannedDo
     ...(recipe.styleSrc ? { styleSrc: recipe.styleSrc } : {}),
     etag: await recipe.etag(build),
     render: recipe.render,
+    ...(recipe.bytes ? { bytes: recipe.bytes } : {}),
   };
 }
 

@@ -28,7 +28,7 @@ import { ContentMemo } from './memo.ts';
  * changes what any document says for the same inputs. A deployment's version id covers this
  * in production too; this keeps local state and tests honest.
  */
-export const RENDER_REVISION = 3;
+export const RENDER_REVISION = 4;
 
 /** What a build of the renderer is made of: its templates, its stylesheet, its revision. */
 export interface BuildParts {
