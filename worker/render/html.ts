@@ -86,12 +86,21 @@ function sectionHtml(section: StatusView['sections'][number]) {
   };
 }
 
-export function renderStatusPage(view: StatusView, style: string): string {
+/** The status page's template filled with `sections` (the rows' markup, or markers for it). */
+function statusPageShell(
+  view: StatusView,
+  style: string,
+  sections: readonly { name: string | null; rowsHtml: string }[],
+): string {
   return Mustache.render(
     statusPage,
-    { ...view, sections: view.sections.map(sectionHtml), style, liveScript: LIVE_SCRIPT_ELEMENT },
+    { ...view, sections, style, liveScript: LIVE_SCRIPT_ELEMENT },
     partials,
   );
+}
+
+export function renderStatusPage(view: StatusView, style: string): string {
+  return statusPageShell(view, style, view.sections.map(sectionHtml));
 }
 
 const encoder = new TextEncoder();
@@ -115,7 +124,7 @@ export function renderStatusPageBytes(view: StatusView, style: string): Uint8Arr
     name: section.name,
     rowsHtml: `${mark0}${i}\u0000`,
   }));
-  const shell = Mustache.render(statusPage, { ...view, sections, style }, partials);
+  const shell = statusPageShell(view, style, sections);
   const pieces: Uint8Array[] = [];
   let at = 0;
   for (let i = 0; i < view.sections.length; i++) {
