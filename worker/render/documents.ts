@@ -19,7 +19,14 @@ import { type PageFacts, pageFacts } from './api/facts.ts';
 import { ATOM_CONTENT_TYPE, feedDocuments, RSS_CONTENT_TYPE } from './api/feeds.ts';
 import { JSON_CONTENT_TYPE, statuspageDocuments } from './api/statuspage.ts';
 import { styleHashSource } from './digest.ts';
-import { buildId, digestHex, fingerprintEtag, formattingProbe, joinParts } from './fingerprint.ts';
+import {
+  buildId,
+  digestHex,
+  fingerprintEtag,
+  formattingProbe,
+  joinParts,
+  memoDigestHex,
+} from './fingerprint.ts';
 import {
   PAGE_CSS,
   renderHistoryPage,
@@ -179,7 +186,7 @@ async function languageRecipes(
   const services = once(() => JSON.stringify(slice.services));
   const maintenances = once(() => JSON.stringify(slice.maintenances));
   const incidents = once(() => slice.incidents.map(jsonOfIncident).join(','));
-  const incidentsDigest = once(() => digestHex(incidents()));
+  const incidentsDigest = once(() => memoDigestHex(incidents()));
   /** The incidents the status page shows: the unresolved ones and those of its past days. */
   const shownIncidents = once(() =>
     [
@@ -213,7 +220,7 @@ async function languageRecipes(
   // page's latest change only when they have no entry (api/feeds.ts `newest`).
   const feedsDigest = once(async () => {
     const f = facts();
-    return digestHex(
+    return memoDigestHex(
       JSON.stringify([
         page.name,
         page.locale ?? null,

@@ -56,6 +56,17 @@ export async function digestHex(text: string): Promise<string> {
   return toHex(await sha256(text));
 }
 
+// Digests of large inputs that most publishes repeat (every incident of the page, the feeds'
+// inputs): a lookup by the text costs a comparison, the hash a pass of SHA-256 over it.
+const digests = new ContentMemo<Promise<string>>(64);
+
+/** `digestHex`, remembered for texts seen lately. */
+export function memoDigestHex(text: string): Promise<string> {
+  const digest = digests.get(text, () => digestHex(text));
+  digest.catch(() => digests.delete(text));
+  return digest;
+}
+
 /** The build id: a hash of everything in `BuildParts`. */
 export function buildIdOf(parts: BuildParts): Promise<string> {
   const names = Object.keys(parts.templates).sort();
