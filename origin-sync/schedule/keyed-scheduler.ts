@@ -1,0 +1,254 @@
+// One scheduler for "a due time per key, a concurrency limit": the pusher (key: a page), the
+// render confirmer (a page) and the certificate updater (a hostname) each used to keep their
+// own due map, in-flight map, wake timer and stop logic, three copies drifting apart. Here:
+//   - `DueTimes` is the pure part: which keys may start now, and when to look again;
+//   - `KeyedScheduler` is the shell around it: one wake timer, the runs in flight, abort, drain.
+// A key runs at most once at a time; a key scheduled while it runs runs again after it ends.
+// Keys due at the same time start in the order they were scheduled, so a key that just ran
+// goes behind the others (round robin). The clock is injectable: tests drive time by hand.
+// docs/architecture.md ("One scheduler") says how to use it.
+
+export interface Clock {
+  now(): number;
+  /** Calls `fn` after `ms`; returns what cancels it. `keepAlive`: holds the process open. */
+  timer(fn: () => void, ms: number, keepAlive?: boolean): () => void;
+}
+
+/** Longest delay setTimeout takes (about 24.8 days); a later due time is looked at again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const systemClock: Clock = {
+  now: Date.now,
+  timer(fn, ms, keepAlive = false) {
+    const t = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    // A scheduler waiting for its next due time must not keep the process alive by itself.
+    if (!keepAlive) t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
+/** Due times by key, in scheduling order. Pure: time is passed in. */
+export class DueTimes<K> {
+  readonly #due = new Map<K, number>();
+
+  get size(): number {
+    return this.#due.size;
+  }
+
+  at(key: K): number | undefined {
+    return this.#due.get(key);
+  }
+
+  keys(): K[] {
+    return [...this.#due.keys()];
+  }
+
+  /** The key is due at `at`, whatever it was due at before; it goes behind the others. */
+  set(key: K, at: number): void {
+    this.#due.delete(key);
+    this.#due.set(key, at);
+  }
+
+  /** The key is due no later than `at`: an earlier due time stays (and keeps its place). */
+  expedite(key: K, at: number): void {
+    const was = this.#due.get(key);
+    if (was === undefined || at < was) this.set(key, at);
+  }
+
+  delete(key: K): boolean {
+    return this.#due.delete(key);
+  }
+
+  /** How many keys are due after `now` (waiting out a backoff). */
+  later(now: number): number {
+    let n = 0;
+    for (const at of this.#due.values()) if (at > now) n++;
+    return n;
+  }
+
+  /**
+   * Takes (removes) up to `free` keys due at `now`, skipping `busy` ones, in scheduling order.
+   * `wakeAt`: when to look again, or null when every free slot was filled (the end of a run
+   * looks again) or nothing is scheduled. Nothing starts before `holdUntil` (a global hold).
+   */
+  take(now: number, free: number, busy: (key: K) => boolean, holdUntil = 0): Taken<K> {
+    const keys: K[] = [];
+    let wakeAt: number | null = Number.POSITIVE_INFINITY;
+    const held = holdUntil > now;
+    for (const [key, at] of this.#due) {
+      if (keys.length >= free) {
+        wakeAt = null;
+        break;
+      }
+      if (busy(key)) continue;
+      if (held || at > now) wakeAt = Math.min(wakeAt, held ? Math.max(at, holdUntil) : at);
+      else keys.push(key);
+    }
+    for (const key of keys) this.#due.delete(key);
+    return { keys, wakeAt: wakeAt !== null && Number.isFinite(wakeAt) ? wakeAt : null };
+  }
+}
+
+export interface Taken<K> {
+  keys: K[];
+  wakeAt: number | null;
+}
+
+export interface KeyedSchedulerOptions<K> {
+  /** The work for one key. It may schedule its own key again (a retry, the next poll). */
+  run(key: K, signal: AbortSignal): Promise<void>;
+  /** Runs at once, at most; a function when it adapts (read before each start). */
+  concurrency: number | (() => number);
+  /** Until when nothing may start (a breaker open, an API rate limit); ≤ now: not held. */
+  holdUntil?: () => number;
+  /** A run that rejected (runs should catch what they expect themselves). */
+  onError?: (key: K, err: unknown) => void;
+  clock?: Clock;
+}
+
+export class KeyedScheduler<K> {
+  readonly #o: KeyedSchedulerOptions<K>;
+  readonly #clock: Clock;
+  readonly #due = new DueTimes<K>();
+  readonly #running = new Map<K, Promise<void>>();
+  readonly #abort = new AbortController();
+  readonly #idle = new Set<() => void>();
+  #cancelTimer: (() => void) | null = null;
+  #timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(options: KeyedSchedulerOptions<K>) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Aborted by `stop()`; also passed to every run. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Keys with a due time (a running key only when it is to run again). */
+  get scheduled(): number {
+    return this.#due.size;
+  }
+
+  /** Scheduled keys due later than now. */
+  waiting(): number {
+    return this.#due.later(this.#clock.now());
+  }
+
+  keys(): K[] {
+    return this.#due.keys();
+  }
+
+  /** When the key is due (undefined: not scheduled, though it may be running). */
+  dueAt(key: K): number | undefined {
+    return this.#due.at(key);
+  }
+
+  /** Whether the key has a due time or is running. */
+  has(key: K): boolean {
+    return this.#due.at(key) !== undefined || this.#running.has(key);
+  }
+
+  isRunning(key: K): boolean {
+    return this.#running.has(key);
+  }
+
+  /** The key is due at `at` (replacing any due time it had). */
+  schedule(key: K, at: number): void {
+    if (this.#abort.signal.aborted) return;
+    this.#due.set(key, at);
+    if (!this.#running.has(key)) this.#wakeAt(at);
+  }
+
+  /** The key is due no later than `at`. */
+  expedite(key: K, at: number): void {
+    if (this.#abort.signal.aborted) return;
+    this.#due.expedite(key, at);
+    if (!this.#running.has(key)) this.#wakeAt(this.#due.at(key) ?? at);
+  }
+
+  /** Forgets the key's due time (a run in flight goes on). */
+  cancel(key: K): void {
+    this.#due.delete(key);
+    this.#checkIdle();
+  }
+
+  /** Looks again now: the concurrency limit grew, or a hold was lifted. */
+  wake(): void {
+    this.#wakeAt(this.#clock.now());
+  }
+
+  /** Resolves true once nothing is scheduled or running, false after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.#isIdle()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (idle: boolean) => {
+        this.#idle.delete(onIdle);
+        cancel();
+        resolve(idle);
+      };
+      const onIdle = () => done(true);
+      // Held open: a process stopping waits for its drain, not only for its sockets.
+      const cancel = this.#clock.timer(() => done(false), timeoutMs, true);
+      this.#idle.add(onIdle);
+    });
+  }
+
+  /** Starts nothing more, aborts the runs in flight, and resolves once they have ended. */
+  async stop(): Promise<void> {
+    this.#abort.abort(new Error('origin-sync is stopping'));
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    await Promise.allSettled([...this.#running.values()]);
+  }
+
+  #isIdle(): boolean {
+    return this.#due.size === 0 && this.#running.size === 0;
+  }
+
+  #checkIdle(): void {
+    if (this.#isIdle()) for (const resolve of [...this.#idle]) resolve();
+  }
+
+  #wakeAt(at: number): void {
+    if (this.#abort.signal.aborted || at >= this.#timerAt) return;
+    this.#cancelTimer?.();
+    this.#timerAt = at;
+    this.#cancelTimer = this.#clock.timer(() => {
+      this.#cancelTimer = null;
+      this.#timerAt = Number.POSITIVE_INFINITY;
+      this.#pump();
+    }, at - this.#clock.now());
+  }
+
+  #pump(): void {
+    if (this.#abort.signal.aborted) return;
+    const limit =
+      typeof this.#o.concurrency === 'number' ? this.#o.concurrency : this.#o.concurrency();
+    const { keys, wakeAt } = this.#due.take(
+      this.#clock.now(),
+      limit - this.#running.size,
+      (key) => this.#running.has(key),
+      this.#o.holdUntil?.() ?? 0,
+    );
+    for (const key of keys) this.#start(key);
+    if (wakeAt !== null) this.#wakeAt(wakeAt);
+  }
+
+  #start(key: K): void {
+    const run = this.#o
+      .run(key, this.#abort.signal)
+      .catch((err: unknown) => this.#o.onError?.(key, err))
+      .finally(() => {
+        this.#running.delete(key);
+        this.#checkIdle();
+        this.#pump();
+      });
+    this.#running.set(key, run);
+  }
+}
