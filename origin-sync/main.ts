@@ -12,7 +12,7 @@ import { startRefusal } from './fail-closed.ts';
 import { edgeHostnameClaimer } from './hostname-claims.ts';
 import { createApp } from './http/app.ts';
 import { operatorTokenFile, readOperatorToken } from './http/operator-auth.ts';
-import { createLogger, errorMessage } from './log.ts';
+import { createLogger, errorMessage, withFields } from './log.ts';
 import { OriginSync, originSyncDir } from './service.ts';
 
 // A parent that reads our logs may exit first: losing log lines must not stop a clean shutdown.
@@ -53,9 +53,9 @@ async function main(): Promise<void> {
   // CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN) is one: it gets
   // every page's hostnames at start, each change after, and adds GET /v1/pages/:id/domains.
   const certificates = createCertificateExtension({
-    env: process.env,
+    config: config.certificates,
     stateDir: config.stateDir,
-    log: ({ level, msg, ...fields }) => log[level](msg, { component: 'certificates', ...fields }),
+    log: withFields(log, { component: 'certificates' }),
   });
   const extensions: OriginSyncExtension[] = [certificates];
 

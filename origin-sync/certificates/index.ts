@@ -3,13 +3,16 @@
 //
 // WIRING (done in origin-sync/main.ts)
 //
-//   const certificates = createCertificateExtension({ stateDir: config.stateDir, log });
-//   const extensions: OriginSyncExtension[] = [certificates];
+//   const certificates = createCertificateExtension({
+//     config: config.certificates,           // origin-sync/config.ts reads CLOUDFLARE_*
+//     stateDir: config.stateDir,
+//     log: withFields(log, { component: 'certificates' }),
+//   });
 //
 // As an OriginSyncExtension (origin-sync/extensions.ts) it is:
-//   - started after the journal replay, with the page directory and the explorer's trace sink:
-//     it loads <STATE_DIR>/certificates.json, reconciles against every live page (changes a
-//     crash or a replay never announced), says in one log line whether it is on or off, and
+//   - started once the database is open, with the page directory and the explorer's trace
+//     sink: it loads <STATE_DIR>/certificates.json, reconciles against every live page
+//     (changes a crash never announced), says in one log line whether it is on or off, and
 //     resumes following pending hostnames;
 //   - told of each page's hostname change (status_page.upserted / .deleted, newer versions
 //     only) with the event id and version; it saves the change and answers at once, API calls
@@ -24,27 +27,27 @@
 // Without origin-sync, the pieces are usable alone: `CertificateUpdater` (start, stop,
 // pageHostnamesChanged, reconcile, domains, health) and `domainsRoute(updater)`.
 
-export type { CertificateConfig } from './config.ts';
-export { certificateConfigFromEnv, DEFAULT_CLOUDFLARE_API_BASE_URL } from './config.ts';
+export {
+  type CertificateConfig,
+  type CertificateTiming,
+  certificateConfigFromEnv,
+  DEFAULT_CLOUDFLARE_API_BASE_URL,
+  DEFAULT_TIMING,
+} from './config.ts';
 export { type DomainsRouteOptions, domainsRoute } from './domains-route.ts';
 export {
   CERTIFICATE_STATE_FILE,
   type CertificateExtension,
   type CertificateExtensionOptions,
   createCertificateExtension,
-  type HostnamesChangeLike,
-  type PageDirectoryLike,
+  type PageHostnamesDirectory,
 } from './extension.ts';
 export type { HostnamePhase, LastError, ValidationRecordView } from './hostname-state.ts';
 export {
   type CertificateStep,
-  type CertificateTiming,
   CertificateUpdater,
   type CertificateUpdaterOptions,
-  DEFAULT_TIMING,
   type DomainView,
-  type HostnamesChange,
-  type LogEntry,
   type PageDomains,
   toExplorerStep,
 } from './updater.ts';
