@@ -41,13 +41,6 @@ export interface ChangeOutcome {
   invalid: Array<{ pageId: string; hostname: string }>;
 }
 
-export interface PageHostnames {
-  pageId: string;
-  hostnames: readonly string[];
-  eventId?: string | undefined;
-  version?: number | undefined;
-}
-
 /**
  * A page now claims exactly `page.hostnames` (mutating `state`). `reconciling`: at start or
  * after a replay, when a failed or timed-out hostname is not restarted (saving a page again
@@ -55,7 +48,7 @@ export interface PageHostnames {
  */
 export function applyPageHostnames(
   state: DesiredState,
-  page: PageHostnames,
+  page: { pageId: string; hostnames: readonly string[]; eventId?: string; version?: number },
   ctx: ChangeContext,
   reconciling: boolean,
 ): ChangeOutcome {
@@ -76,7 +69,7 @@ export function applyPageHostnames(
   ].sort();
   const { now, enabled } = ctx;
   const at = new Date(now).toISOString();
-  const steps: Array<[HostnameState, StepDraft]> = [];
+  const steps: ChangeOutcome['steps'] = [];
   const moved = (from: string): StepDraft => ({
     action: 'moved',
     detail: `moved from page ${from}; custom hostname and certificate kept`,
@@ -87,15 +80,10 @@ export function applyPageHostnames(
     if (!record) {
       const fresh = newHostnameState(hostname, pageId, now, enabled, eventId);
       state.records.set(hostname, fresh);
-      steps.push([
-        fresh,
-        {
-          action: 'requested',
-          detail: enabled
-            ? 'new hostname: a custom hostname and certificate will be requested'
-            : 'new hostname (certificates disabled: nothing requested)',
-        },
-      ]);
+      const detail = enabled
+        ? 'new hostname: a custom hostname and certificate will be requested'
+        : 'new hostname (certificates disabled: nothing requested)';
+      steps.push([fresh, { action: 'requested', detail }]);
       continue;
     }
     if (eventId !== undefined) record.eventId = eventId;
@@ -138,15 +126,9 @@ export function applyPageHostnames(
     record.desired = 'absent';
     record.phase = 'removing';
     record.nextAttemptAt = now + ctx.removalGraceMs;
-    steps.push([
-      record,
-      {
-        action: 'removal_scheduled',
-        detail: `removed from the page; the custom hostname is deleted after ${Math.round(
-          ctx.removalGraceMs / 1000,
-        )} s unless a page claims it`,
-      },
-    ]);
+    const grace = Math.round(ctx.removalGraceMs / 1000);
+    const detail = `removed from the page; the custom hostname is deleted after ${grace} s unless a page claims it`;
+    steps.push([record, { action: 'removal_scheduled', detail }]);
   }
 
   const version = page.version ?? known?.version;

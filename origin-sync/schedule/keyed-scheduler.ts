@@ -1,12 +1,10 @@
 // One scheduler for "a due time per key, a concurrency limit": the pusher (key: a page), the
 // render confirmer (a page) and the certificate updater (a hostname) each used to keep their
-// own due map, in-flight map, wake timer and stop logic, three copies drifting apart. Here:
-//   - `DueTimes` is the pure part: which keys may start now, and when to look again;
-//   - `KeyedScheduler` is the shell around it: one wake timer, the runs in flight, abort, drain.
-// A key runs at most once at a time; a key scheduled while it runs runs again after it ends.
-// Keys due at the same time start in the order they were scheduled, so a key that just ran
-// goes behind the others (round robin). The clock is injectable: tests drive time by hand.
-// docs/architecture.md ("One scheduler") says how to use it.
+// own due map, in-flight map, wake timer and stop logic. `DueTimes` is the pure part (which
+// keys may start now, when to look again); `KeyedScheduler` the shell: one wake timer, the
+// runs in flight, abort, drain. A key runs at most once at a time; a key scheduled while it
+// runs runs again after. Keys due together start in the order they were scheduled, so a key
+// that just ran goes behind the others. docs/architecture.md ("One scheduler") shows its use.
 
 export interface Clock {
   now(): number;
@@ -14,14 +12,12 @@ export interface Clock {
   timer(fn: () => void, ms: number, keepAlive?: boolean): () => void;
 }
 
-/** Longest delay setTimeout takes (about 24.8 days); a later due time is looked at again then. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export const systemClock: Clock = {
   now: Date.now,
   timer(fn, ms, keepAlive = false) {
-    const t = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
-    // A scheduler waiting for its next due time must not keep the process alive by itself.
+    // setTimeout's longest delay is about 24.8 days; a later due time is looked at again then.
+    const t = setTimeout(fn, Math.min(Math.max(0, ms), 2 ** 31 - 1));
+    // Waiting for the next due time must not keep the process alive by itself.
     if (!keepAlive) t.unref();
     return () => clearTimeout(t);
   },
@@ -67,9 +63,9 @@ export class DueTimes<K> {
   }
 
   /**
-   * Takes (removes) up to `free` keys due at `now`, skipping `busy` ones, in scheduling order.
-   * `wakeAt`: when to look again, or null when every free slot was filled (the end of a run
-   * looks again) or nothing is scheduled. Nothing starts before `holdUntil` (a global hold).
+   * Takes up to `free` keys due at `now`, skipping `busy` ones, in scheduling order. `wakeAt`:
+   * when to look again, or null when every free slot was filled (the end of a run looks again)
+   * or nothing waits. Nothing starts before `holdUntil` (a global hold).
    */
   take(now: number, free: number, busy: (key: K) => boolean, holdUntil = 0): Taken<K> {
     const keys: K[] = [];
@@ -130,16 +126,12 @@ export class KeyedScheduler<K> {
     return this.#running.size;
   }
 
-  /** Keys with a due time (a running key only when it is to run again). */
-  get scheduled(): number {
-    return this.#due.size;
-  }
-
   /** Scheduled keys due later than now. */
   waiting(): number {
     return this.#due.later(this.#clock.now());
   }
 
+  /** Keys with a due time (a running key only when it is to run again). */
   keys(): K[] {
     return this.#due.keys();
   }
@@ -154,22 +146,18 @@ export class KeyedScheduler<K> {
     return this.#due.at(key) !== undefined || this.#running.has(key);
   }
 
-  isRunning(key: K): boolean {
-    return this.#running.has(key);
-  }
-
   /** The key is due at `at` (replacing any due time it had). */
   schedule(key: K, at: number): void {
     if (this.#abort.signal.aborted) return;
     this.#due.set(key, at);
-    if (!this.#running.has(key)) this.#wakeAt(at);
+    this.#wakeAt(at);
   }
 
   /** The key is due no later than `at`. */
   expedite(key: K, at: number): void {
     if (this.#abort.signal.aborted) return;
     this.#due.expedite(key, at);
-    if (!this.#running.has(key)) this.#wakeAt(this.#due.at(key) ?? at);
+    this.#wakeAt(at);
   }
 
   /** Forgets the key's due time (a run in flight goes on). */
@@ -185,7 +173,7 @@ export class KeyedScheduler<K> {
 
   /** Resolves true once nothing is scheduled or running, false after `timeoutMs`. */
   drain(timeoutMs: number): Promise<boolean> {
-    if (this.#isIdle()) return Promise.resolve(true);
+    if (this.#due.size === 0 && this.#running.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (idle: boolean) => {
         this.#idle.delete(onIdle);
@@ -203,24 +191,20 @@ export class KeyedScheduler<K> {
   async stop(): Promise<void> {
     this.#abort.abort(new Error('origin-sync is stopping'));
     this.#cancelTimer?.();
-    this.#cancelTimer = null;
     await Promise.allSettled([...this.#running.values()]);
   }
 
-  #isIdle(): boolean {
-    return this.#due.size === 0 && this.#running.size === 0;
-  }
-
   #checkIdle(): void {
-    if (this.#isIdle()) for (const resolve of [...this.#idle]) resolve();
+    if (this.#due.size > 0 || this.#running.size > 0) return;
+    for (const resolve of [...this.#idle]) resolve();
   }
 
+  /** One timer, for the earliest time anything may start; a running key's end looks again. */
   #wakeAt(at: number): void {
     if (this.#abort.signal.aborted || at >= this.#timerAt) return;
     this.#cancelTimer?.();
     this.#timerAt = at;
     this.#cancelTimer = this.#clock.timer(() => {
-      this.#cancelTimer = null;
       this.#timerAt = Number.POSITIVE_INFINITY;
       this.#pump();
     }, at - this.#clock.now());
@@ -228,27 +212,25 @@ export class KeyedScheduler<K> {
 
   #pump(): void {
     if (this.#abort.signal.aborted) return;
-    const limit =
-      typeof this.#o.concurrency === 'number' ? this.#o.concurrency : this.#o.concurrency();
+    const { concurrency } = this.#o;
+    const limit = typeof concurrency === 'number' ? concurrency : concurrency();
     const { keys, wakeAt } = this.#due.take(
       this.#clock.now(),
       limit - this.#running.size,
       (key) => this.#running.has(key),
       this.#o.holdUntil?.() ?? 0,
     );
-    for (const key of keys) this.#start(key);
+    for (const key of keys) {
+      const run = this.#o
+        .run(key, this.#abort.signal)
+        .catch((err: unknown) => this.#o.onError?.(key, err))
+        .finally(() => {
+          this.#running.delete(key);
+          this.#checkIdle();
+          this.#pump();
+        });
+      this.#running.set(key, run);
+    }
     if (wakeAt !== null) this.#wakeAt(wakeAt);
-  }
-
-  #start(key: K): void {
-    const run = this.#o
-      .run(key, this.#abort.signal)
-      .catch((err: unknown) => this.#o.onError?.(key, err))
-      .finally(() => {
-        this.#running.delete(key);
-        this.#checkIdle();
-        this.#pump();
-      });
-    this.#running.set(key, run);
   }
 }
