@@ -110,6 +110,15 @@ export class Pusher {
       // While the worker is unreachable nothing starts: one timer waits out the breaker.
       holdUntil: () => this.#breaker.heldUntil,
       run: (pageId, signal) => this.#pushPage(pageId, signal),
+      onError: (pageId, err) => {
+        // Only the store can fail here (a full disk): the batch stays queued and goes again,
+        // after a pause rather than at once, so a full disk does not turn into a push loop.
+        this.#scheduler.schedule(pageId, this.#o.now() + 1_000);
+        this.#o.log.error('push: could not record the outcome', {
+          pageId,
+          error: errorMessage(err),
+        });
+      },
       clock: { ...systemClock, now: this.#o.now },
     });
   }
@@ -180,18 +189,7 @@ export class Pusher {
       this.#scheduler.schedule(pageId, this.#breaker.retryAt || now + 100);
       return;
     }
-    try {
-      await this.#push(pageId, batch, signal);
-    } catch (err) {
-      // Only the store can fail here (a full disk): the batch stays queued and goes again,
-      // after a pause rather than at once, so a full disk does not turn into a push loop.
-      this.#scheduler.schedule(pageId, this.#o.now() + 1_000);
-      this.#o.log.error('push: could not record the outcome', {
-        pageId,
-        error: errorMessage(err),
-      });
-      return;
-    }
+    await this.#push(pageId, batch, signal);
     // What is left (the rest of a deep queue, the halves of a refused batch) goes again,
     // behind the other pages; a backoff the push set stays.
     const more = this.#o.queue.peek(pageId, 1).length > 0;

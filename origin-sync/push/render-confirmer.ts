@@ -88,12 +88,15 @@ export class RenderConfirmer {
     this.#scheduler = new KeyedScheduler({
       concurrency: this.#o.concurrency,
       run: (pageId, signal) => this.#check(pageId, signal),
-      // Only the store can fail here (a full disk): the next check records it again.
-      onError: (pageId, err) =>
+      onError: (pageId, err) => {
         this.#o.log.error('render check: could not record the outcome', {
           pageId,
           error: errorMessage(err),
-        }),
+        });
+        // Only the store can fail here (a full disk): the next check records it again.
+        const check = this.#checks.get(pageId);
+        if (check) this.#scheduler.expedite(pageId, this.#o.now() + this.#delay(++check.attempt));
+      },
       clock: { ...systemClock, now: this.#o.now },
     });
   }
