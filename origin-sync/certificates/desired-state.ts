@@ -10,6 +10,7 @@ import {
   type HostnamePhase,
   type HostnameState,
   newHostnameState,
+  restartFollowing,
   type StepDraft,
 } from './hostname-state.ts';
 
@@ -103,11 +104,8 @@ export function applyPageHostnames(
     } else if (previousOwner !== pageId) {
       steps.push([record, moved(previousOwner)]);
     } else if (!reconciling && (record.phase === 'failed' || record.phase === 'timed_out')) {
-      record.phase = record.customHostnameId ? 'pending' : 'provisioning';
       record.revalidate = certificateNeedsRevalidation(record.certificateStatus);
-      record.polls = 0;
-      record.followingSince = now;
-      record.nextAttemptAt = now;
+      restartFollowing(record, record.customHostnameId ? 'pending' : 'provisioning', now);
       steps.push([record, { action: 'restarted', detail: 'page saved again: following anew' }]);
     }
   }
