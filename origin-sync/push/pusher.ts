@@ -109,7 +109,7 @@ export class Pusher {
       concurrency: () => this.#limit,
       // While the worker is unreachable nothing starts: one timer waits out the breaker.
       holdUntil: () => this.#breaker.heldUntil,
-      run: (pageId, signal) => this.#pushPage(pageId, signal),
+      run: (pageId) => this.#pushPage(pageId),
       onError: (pageId, err) => {
         // Only the store can fail here (a full disk): the batch stays queued and goes again,
         // after a pause rather than at once, so a full disk does not turn into a push loop.
@@ -125,7 +125,7 @@ export class Pusher {
 
   /** Something was queued (or time passed): start whatever pushes may start. */
   kick(): void {
-    if (this.#kicked || this.#scheduler.signal.aborted) return;
+    if (this.#kicked || this.#stopped) return;
     this.#kicked = true;
     setImmediate(() => {
       this.#kicked = false;
@@ -168,6 +168,10 @@ export class Pusher {
     return this.#scheduler.stop();
   }
 
+  get #stopped(): boolean {
+    return this.#scheduler.signal.aborted;
+  }
+
   /** Every page with something queued is scheduled; one backing off keeps its due time. */
   #enqueue(): void {
     const now = this.#o.now();
@@ -176,7 +180,7 @@ export class Pusher {
     }
   }
 
-  async #pushPage(pageId: string, signal: AbortSignal): Promise<void> {
+  async #pushPage(pageId: string): Promise<void> {
     const max = this.#maxBatch.get(pageId) ?? MAX_SYNC_EVENTS;
     const batch = buildPageBatch(pageId, this.#o.queue.peek(pageId, max), {
       maxEvents: max,
@@ -189,7 +193,7 @@ export class Pusher {
       this.#scheduler.schedule(pageId, this.#breaker.retryAt || now + 100);
       return;
     }
-    await this.#push(pageId, batch, signal);
+    await this.#push(pageId, batch);
     // What is left (the rest of a deep queue, the halves of a refused batch) goes again,
     // behind the other pages; a backoff the push set stays.
     const more = this.#o.queue.peek(pageId, 1).length > 0;
@@ -198,7 +202,7 @@ export class Pusher {
     }
   }
 
-  async #push(pageId: string, batch: PageBatch, signal: AbortSignal): Promise<void> {
+  async #push(pageId: string, batch: PageBatch): Promise<void> {
     const attempt = (this.#attempts.get(pageId) ?? 0) + 1;
     const pushedAt = this.#o.now();
     let status = 0;
@@ -209,7 +213,10 @@ export class Pusher {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         body: batch.body,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.#o.requestTimeoutMs)]),
+        signal: AbortSignal.any([
+          this.#scheduler.signal,
+          AbortSignal.timeout(this.#o.requestTimeoutMs),
+        ]),
       });
       status = res.status;
       answer = await res.text();
@@ -279,7 +286,7 @@ export class Pusher {
     this.#lastFailureAt = at;
     this.#lastError = error;
     // Aborted by shutdown: the batch simply stays queued for the next start.
-    if (this.#scheduler.signal.aborted) return;
+    if (this.#stopped) return;
     const eventIds = batch.items.map((i) => i.event.id);
     if (kind === 'refused') {
       // The worker is up and answering; it refuses something in this batch. Halve until the

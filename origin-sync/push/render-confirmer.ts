@@ -66,11 +66,11 @@ type StatusAnswer = { status: PageRenderStatus } | { error: string };
 export class RenderConfirmer {
   readonly #o: Required<Omit<RenderConfirmerOptions, 'timing'>>;
   readonly #timing: RenderConfirmTiming;
-  readonly #checks = new Map<string, PageCheck>();
+  readonly #watched = new Map<string, PageCheck>();
   readonly #scheduler: KeyedScheduler<string>;
   /** What was last reported as failed per page, so an unchanged failure is recorded once. */
   readonly #reported = new Map<string, string>();
-  #checked = 0;
+  #checks = 0;
   #failedChecks = 0;
   #lastError: string | null = null;
 
@@ -94,7 +94,7 @@ export class RenderConfirmer {
           error: errorMessage(err),
         });
         // Only the store can fail here (a full disk): the next check records it again.
-        const check = this.#checks.get(pageId);
+        const check = this.#watched.get(pageId);
         if (check) this.#scheduler.expedite(pageId, this.#o.now() + this.#delay(++check.attempt));
       },
       clock: { ...systemClock, now: this.#o.now },
@@ -108,21 +108,21 @@ export class RenderConfirmer {
 
   /** A push to the page was acknowledged with a promise: check soon, then back off again. */
   watch(pageId: string): void {
-    const check = this.#checks.get(pageId);
+    const check = this.#watched.get(pageId);
     if (check) {
       check.attempt = 0;
       check.renewed = true;
     } else {
-      this.#checks.set(pageId, { attempt: 0, renewed: false });
+      this.#watched.set(pageId, { attempt: 0, renewed: false });
     }
     this.#scheduler.expedite(pageId, this.#o.now() + this.#delay(1));
   }
 
   health(): ConfirmHealth {
     return {
-      pagesChecking: this.#checks.size,
+      pagesChecking: this.#watched.size,
       inFlight: this.#scheduler.running,
-      checks: this.#checked,
+      checks: this.#checks,
       failedChecks: this.#failedChecks,
       lastError: this.#lastError,
     };
@@ -137,7 +137,7 @@ export class RenderConfirmer {
   }
 
   async #check(pageId: string, signal: AbortSignal): Promise<void> {
-    const check = this.#checks.get(pageId);
+    const check = this.#watched.get(pageId);
     if (!check) return;
     check.renewed = false;
     const waiting = this.#o.watch.summary(pageId);
@@ -145,7 +145,7 @@ export class RenderConfirmer {
       this.#forget(pageId);
       return;
     }
-    const answer = await this.#ask(pageId, signal);
+    const answer = await this.#ask(pageId);
     if (signal.aborted) return;
     const now = this.#o.now();
     let progressed = false;
@@ -186,7 +186,7 @@ export class RenderConfirmer {
   }
 
   #forget(pageId: string): void {
-    this.#checks.delete(pageId);
+    this.#watched.delete(pageId);
     this.#scheduler.cancel(pageId);
     this.#reported.delete(pageId);
   }
@@ -201,8 +201,8 @@ export class RenderConfirmer {
     })`;
   }
 
-  async #ask(pageId: string, signal: AbortSignal): Promise<StatusAnswer> {
-    this.#checked++;
+  async #ask(pageId: string): Promise<StatusAnswer> {
+    this.#checks++;
     const path = syncStatusPath(pageId);
     let error: string;
     try {
@@ -213,7 +213,10 @@ export class RenderConfirmer {
       );
       const res = await this.#o.fetch(new URL(path, this.#o.workerUrl), {
         headers: { Authorization: `Bearer ${token}` },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.#o.requestTimeoutMs)]),
+        signal: AbortSignal.any([
+          this.#scheduler.signal,
+          AbortSignal.timeout(this.#o.requestTimeoutMs),
+        ]),
       });
       const text = await res.text();
       if (res.status === 200) {
