@@ -5,12 +5,14 @@ import type { CryptoKey } from 'jose';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import type { OriginSyncExtension, PageDirectory } from './extensions.ts';
 import { errorMessage, type Logger, silentLogger } from './log.ts';
+import { MinuteSeries } from './minute-series.ts';
 import type { BackoffPolicy, BreakerOptions } from './push/backoff.ts';
-import { Pusher, type PushHealth } from './push/pusher.ts';
+import { type PagePush, Pusher, type PushHealth } from './push/pusher.ts';
 import {
   type ConfirmHealth,
   RenderConfirmer,
   type RenderConfirmTiming,
+  type StatusAnswer,
 } from './push/render-confirmer.ts';
 import { CommitQueue } from './store/commit-queue.ts';
 import { openDatabase, setMaxPageCount } from './store/database.ts';
@@ -78,6 +80,20 @@ export interface Health {
 
 /** How often retention runs (bounded work each time). */
 const PRUNE_EVERY_MS = 60_000;
+/** How often the outbox and the render watch are sampled for the explorer's hour of charts. */
+const SAMPLE_EVERY_MS = 5_000;
+
+/** The last hour, per minute, for the explorer's system charts. */
+export interface SystemMinutes {
+  from: number;
+  to: number;
+  pushed: number[];
+  pushFailed: number[];
+  /** Highest outbox depth seen in each minute. */
+  outboxDepth: number[];
+  /** Highest age (s) of the oldest unconfirmed render seen in each minute. */
+  oldestUnconfirmedS: number[];
+}
 
 export class OriginSync {
   readonly directory: PageDirectory;
@@ -91,6 +107,9 @@ export class OriginSync {
   #pusher!: Pusher;
   #confirmer!: RenderConfirmer;
   #pruneTimer: NodeJS.Timeout | null = null;
+  #sampleTimer: NodeJS.Timeout | null = null;
+  #sampledAt = 0;
+  readonly #levels = new MinuteSeries(['outboxDepth', 'oldestUnconfirmedS'] as const, 'max');
   #acceptsInFlight = 0;
   #stopping = false;
   #storageError: string | null = null;
@@ -164,6 +183,7 @@ export class OriginSync {
     sync.#pusher.kick();
     sync.#confirmer.start();
     sync.#schedulePrune();
+    sync.#sample();
     return sync;
   }
 
@@ -183,7 +203,12 @@ export class OriginSync {
       const result = await this.#commits.run(() =>
         this.#store.accept(events, receivedAt, validatedAt, Date.now()),
       );
-      if (result.pages.length > 0) this.#pusher.kick();
+      if (result.pages.length > 0) {
+        this.#pusher.kick();
+        // A burst drains within seconds: sample right after it is queued (at most once a
+        // second) so the explorer's outbox chart sees it.
+        if (Date.now() - this.#sampledAt >= 1_000) this.#sampleLevels();
+      }
       for (const change of result.hostnames) {
         for (const ext of this.extensions) {
           try {
@@ -219,6 +244,30 @@ export class OriginSync {
       .prepare('SELECT count(*) AS n FROM outbox WHERE page_id = ?')
       .get(pageId) as { n: number };
     return Number(row.n);
+  }
+
+  /** The last push to one page since this process started (the pusher's own record), or null. */
+  pagePush(pageId: string): PagePush | null {
+    return this.#pusher.pagePush(pageId);
+  }
+
+  /** What the edge has published for one page, asked now (GET /_sync/pages/:id/status). */
+  edgeStatus(pageId: string): Promise<StatusAnswer> {
+    return this.#confirmer.edgeStatus(pageId);
+  }
+
+  /** Pushes, outbox depth and unconfirmed renders per minute over [from, to). */
+  minutes(from: number, to: number): SystemMinutes {
+    const push = this.#pusher.minutes.series(from, to);
+    const levels = this.#levels.series(from, to);
+    return {
+      from,
+      to,
+      pushed: push.pushed,
+      pushFailed: push.failed,
+      outboxDepth: levels.outboxDepth,
+      oldestUnconfirmedS: levels.oldestUnconfirmedS,
+    };
   }
 
   trace(eventId: string): EventTrace | undefined {
@@ -300,6 +349,7 @@ export class OriginSync {
     if (this.#stopping) return;
     this.#stopping = true;
     if (this.#pruneTimer) clearTimeout(this.#pruneTimer);
+    if (this.#sampleTimer) clearTimeout(this.#sampleTimer);
     while (this.#acceptsInFlight > 0) await new Promise((r) => setTimeout(r, 5));
     const drained = await this.#pusher.drain(opts.drainMs ?? 2_000);
     await this.#pusher.stop();
@@ -316,6 +366,31 @@ export class OriginSync {
     // The worker promised a render version: find out when it is published.
     if (record.kind === 'ack' && record.renderVersion !== null)
       this.#confirmer.watch(record.pageId);
+  }
+
+  #sample(): void {
+    if (this.#stopping) return;
+    this.#sampleLevels();
+    this.#sampleTimer = setTimeout(() => this.#sample(), SAMPLE_EVERY_MS);
+    this.#sampleTimer.unref();
+  }
+
+  #sampleLevels(): void {
+    try {
+      const now = Date.now();
+      this.#sampledAt = now;
+      const outbox = this.#store.outboxStats();
+      const watch = this.#store.watchStats();
+      this.#levels.add(now, {
+        outboxDepth: outbox.depth,
+        oldestUnconfirmedS:
+          watch.oldestSince === null
+            ? 0
+            : Math.max(0, Math.round((now - watch.oldestSince) / 1000)),
+      });
+    } catch (err) {
+      this.#log.warn('explorer: could not sample the outbox', { error: errorMessage(err) });
+    }
   }
 
   #schedulePrune(): void {

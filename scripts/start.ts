@@ -153,10 +153,14 @@ async function main(): Promise<void> {
       `  Partners (gold)    http://${PARTNERS_HOST}:${WORKER_PORT}/?token=${gold}`,
       `  Partners (silver)  http://${PARTNERS_HOST}:${WORKER_PORT}/?token=${silver}`,
       '',
-      `  Event explorer     ${origin.url}/v1/pages/page_demo/events`,
+      `  Event explorer     ${origin.url}/explorer/pages/page_demo   (sign in with the operator token below)`,
+      `  Its JSON           ${origin.url}/v1/pages/page_demo/events`,
     );
   } else {
-    lines.push('  No demo data (DEMO=0): send signed core events to POST /v1/events.');
+    lines.push(
+      '  No demo data (DEMO=0): send signed core events to POST /v1/events.',
+      `  Event explorer     ${origin.url}/explorer   (sign in with the operator token below)`,
+    );
   }
   console.log(
     [

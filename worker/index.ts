@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { SECURITY_HEADERS } from './http/headers.ts';
 import { SKELETON_SCRIPT, SKELETON_SCRIPT_PATH } from './render/skeleton.ts';
+import { LIVE_PATH, serveLive } from './routes/live.ts';
 import { robots } from './routes/robots.ts';
 import { handleSync, handleSyncStatus } from './routes/sync.ts';
 import { handleHostnameClaims } from './routes/sync-hostnames.ts';
@@ -37,6 +38,9 @@ app.get(
       },
     }),
 );
+
+// What an open page's live script asks every few seconds (routes/live.ts).
+app.get(LIVE_PATH, serveLive);
 
 // Hono answers HEAD with the GET handler's headers and no body.
 app.get('*', serveVisitor);

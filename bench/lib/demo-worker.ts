@@ -28,7 +28,7 @@ export async function startDemoWorker(bundle?: WorkerBundle): Promise<DemoWorker
   for (;;) {
     const res = await local.runtime.fetchHost(DEMO_URL);
     const html = await res.text();
-    if (res.status === 200 && html.includes('Acme Cloud') && !html.includes('<script')) break;
+    if (res.status === 200 && html.includes('Acme Cloud') && !html.includes('id="sk-root"')) break;
     if (Date.now() > deadline) throw new Error(`the demo page did not render (${res.status})`);
     await new Promise((r) => setTimeout(r, 50));
   }

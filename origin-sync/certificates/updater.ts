@@ -498,18 +498,20 @@ export class CertificateUpdater {
 }
 
 /**
- * The event explorer's step (docs/contract.md §3) for a certificate step: `certificate` for
- * progress, `failed` when something went wrong, the hostname leading the detail.
+ * The event explorer's step (docs/contract.md §3) for a certificate step: always `certificate`,
+ * with `error` when something went wrong, the hostname and action leading the detail. Not
+ * `failed`: that step means the event did not reach the page, and a certificate still pending
+ * validation says nothing about whether the page shows the event.
  */
 export function toExplorerStep(step: CertificateStep): {
-  step: 'certificate' | 'failed';
+  step: 'certificate';
   at: string;
   pageId: string;
   detail: string;
   error?: string;
 } {
   return {
-    step: step.error ? 'failed' : 'certificate',
+    step: 'certificate',
     at: step.at,
     pageId: step.pageId,
     detail: `${step.hostname}: ${step.action}: ${step.detail}`,

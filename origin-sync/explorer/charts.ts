@@ -40,13 +40,22 @@ export function barChart(
       base += h;
     }
   }
+  const peak = Math.max(
+    0,
+    ...Array.from({ length: n }, (_, i) => series.reduce((t, s) => t + (s.values[i] ?? 0), 0)),
+  );
   return html`<figure class="chart">
+<figcaption><strong>${title}</strong><br>${summary}</figcaption>
+<div class="plot">
+<span class="peak" aria-hidden="true">${peak === 0 ? '' : `peak ${peak}`}</span>
 <svg viewBox="0 0 ${width} ${height}" width="100%" height="${height}" role="img" aria-label="${`${title}: ${summary}`}" preserveAspectRatio="none">
 <line class="axis" x1="0" y1="${height - 0.5}" x2="${width}" y2="${height - 0.5}"></line>
 ${bars}
 </svg>
-<figcaption><strong>${title}</strong> — ${summary}<span class="axis-labels"><span>${xLabels[0]}</span><span>${xLabels[1]}</span></span>
-${series.length > 1 ? html`<span class="legend">${series.map((s) => html`<span class="key ${s.className}-key">${s.label}</span> `)}</span>` : ''}</figcaption>
+${peak === 0 ? html`<span class="empty" aria-hidden="true">nothing in this hour</span>` : ''}
+</div>
+<div class="axis-labels" aria-hidden="true"><span>${xLabels[0]}</span><span>${xLabels[1]}</span></div>
+${series.length > 1 ? html`<div class="legend" aria-hidden="true">${series.map((s) => html`<span class="key ${s.className}-key">${s.label}</span> `)}</div>` : ''}
 </figure>`;
 }
 

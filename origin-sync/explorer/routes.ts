@@ -14,6 +14,7 @@ import { SESSION_COOKIE, SESSION_TTL_MS, Sessions, sessionCookie } from './sessi
 import {
   eventView,
   findView,
+  type JsonLink,
   layout,
   type Nav,
   pageView,
@@ -30,6 +31,7 @@ const CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const Id = z.string().min(1).max(256);
+const EVENTS_SHOWN = 25;
 const IsoMinute = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?$/)
@@ -52,6 +54,8 @@ const PageQuery = z.object({
     .union([z.literal(''), IsoMinute])
     .optional()
     .transform((s) => s || undefined),
+  /** How many of the matching events to list (the newest first). */
+  show: z.coerce.number().int().min(1).max(500).default(EVENTS_SHOWN),
 });
 const RequestsQuery = z.object({
   outcome: z.enum(['accepted', 'refused']).optional(),
@@ -76,17 +80,21 @@ export function explorerPathOf(path: string): string | null {
   if (m) return `/explorer/pages/${m[1]}`;
   m = /^\/v1\/requests\/([^/]+)$/.exec(path);
   if (m) return `/explorer/requests/${m[1]}`;
+  m = /^\/v1\/dead-letters\/([^/]+)\/[^/]+\/(retry|discard)$/.exec(path);
+  if (m) return `/explorer/pages/${m[1]}`;
   if (path === '/v1/requests') return '/explorer/requests';
-  if (path === '/v1/dead-letters') return '/explorer/system';
+  if (path === '/v1/dead-letters' || path === '/healthz') return '/explorer/system';
   return null;
 }
 
 export function explorerLinks(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    if (c.req.method !== 'GET') return;
+    // The core's own door answers the core, not an operator.
+    if (c.req.method === 'POST' && c.req.path === '/v1/events') return;
+    if (c.req.method !== 'GET' && c.req.method !== 'POST') return;
     const target = explorerPathOf(c.req.path);
-    if (!target || c.res.status !== 200) return;
+    if (!target || c.res.status >= 300) return;
     const query = c.req.path === '/v1/requests' ? new URL(c.req.url).search : '';
     const href = `${target}${query}`;
     const type = c.res.headers.get('Content-Type') ?? '';
@@ -95,11 +103,13 @@ export function explorerLinks(): MiddlewareHandler {
     const headers = new Headers(c.res.headers);
     headers.set('Link', `<${href}>; rel="alternate"; type="text/html"`);
     headers.delete('Content-Length');
+    // A body with an `explorer` of its own (/healthz counts the explorer's events there)
+    // keeps it: the Link header alone names the page.
     const linked =
-      body !== null && typeof body === 'object' && !Array.isArray(body)
+      body !== null && typeof body === 'object' && !Array.isArray(body) && !('explorer' in body)
         ? { ...body, explorer: href }
         : body;
-    c.res = new Response(JSON.stringify(linked), { status: 200, headers });
+    c.res = new Response(JSON.stringify(linked), { status: c.res.status, headers });
   };
 }
 
@@ -109,10 +119,11 @@ function page(
   title: string,
   nav: Nav,
   body: ReturnType<typeof html>,
-  json?: string,
+  json?: string | JsonLink[],
   signedIn = true,
 ) {
-  return c.body(layout({ title, nav, body, signedIn, ...(json ? { json } : {}) }), status, {
+  const links = typeof json === 'string' ? [{ href: json, label: 'This page as JSON' }] : json;
+  return c.body(layout({ title, nav, body, signedIn, ...(links ? { json: links } : {}) }), status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
     'Content-Security-Policy': CSP,
@@ -208,7 +219,21 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
   app.use('/explorer', gate);
   app.use('/explorer/*', gate);
 
-  app.get('/explorer', (c) => page(c, 200, 'Find', 'find', findView('', null)));
+  app.get('/explorer', (c) =>
+    page(
+      c,
+      200,
+      'Find',
+      'find',
+      findView('', null, {
+        pages: sync.directory
+          .pages()
+          .map((p) => ({ id: p.id, name: p.name, hostnames: p.hostnames }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+        refused: sync.requests.list({ outcome: 'refused', limit: 5 }),
+      }),
+    ),
+  );
 
   app.get('/explorer/find', (c) => {
     const q = (c.req.query('q') ?? '').trim().slice(0, 256);
@@ -227,12 +252,19 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
     const id = Id.safeParse(c.req.param('id'));
     const trace = id.success ? sync.trace(id.data) : undefined;
     if (!id.success || !trace) {
+      // Refused batches are recorded with the ids they carried: say where this one went.
+      const refused = id.success
+        ? sync.requests.list({ eventId: id.data, outcome: 'refused', limit: 20 })
+        : [];
       return page(
         c,
         404,
         'Unknown event',
         'find',
-        html`<p>No event with this id was accepted recently. <a href="/explorer/requests?outcome=refused">Was it refused?</a></p>`,
+        refused.length
+          ? html`<p>No event <code>${id.data ?? ''}</code> was accepted: the core sent it in ${refused.length === 1 ? 'a batch' : `${refused.length} batches`} that origin-sync refused.</p>
+<ul>${refused.map((r) => html`<li><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a>, ${r.status}: ${String(r.problem?.title ?? '')}</li>`)}</ul>`
+          : html`<p>No event ${id.success ? html`<code>${id.data}</code> ` : ''}was accepted recently, and no recorded request carried it. <a href="/explorer/requests?outcome=refused">See the refused requests</a>.</p>`,
       );
     }
     const requests = sync.requests.list({ eventId: id.data, limit: 20 });
@@ -267,26 +299,20 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       `/v1/pages/${encodeURIComponent(pageId)}/domains`,
       opts.operatorToken,
     );
-    const pushes = traces.flatMap((t) => t.steps.filter((s) => s.pageId === pageId));
-    const lastPush =
-      pushes
-        .filter((s) => s.step === 'pushed')
-        .map((s) => s.at)
-        .sort()
-        .at(-1) ?? null;
-    const lastError =
-      pushes
-        .filter((s) => s.error)
-        .sort((a, b) => a.at.localeCompare(b.at))
-        .at(-1)?.error ?? null;
-    const liveVersion = lastConfirmed(traces, pageId);
-    const filter = Object.fromEntries(
-      Object.entries(query.data).filter(([, v]) => v !== undefined),
-    );
+    const confirmedVersion = lastConfirmed(traces, pageId);
+    // Asked of the edge itself, so the page says what visitors get now, not what was last heard.
+    const edge = await Promise.race([
+      sync.edgeStatus(pageId),
+      new Promise<{ error: string }>((r) =>
+        setTimeout(() => r({ error: 'the edge did not answer within 2 s' }), 2_000).unref(),
+      ),
+    ]);
+    const { show, ...rest } = query.data;
+    const filter = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     return page(
       c,
       200,
-      `Page ${pageId}`,
+      live ? `${live.name} · page ${pageId}` : `Page ${pageId}`,
       'find',
       pageView({
         pageId,
@@ -295,13 +321,19 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
         domains,
         traces,
         filter,
+        show,
         deadLetters,
         actions: sync.requests.actions(pageId),
-        liveVersion,
+        confirmedVersion,
+        edge,
         outboxDepth: sync.outboxDepthOf(pageId),
-        push: { lastOkAt: lastPush, lastError },
+        push: sync.pagePush(pageId),
       }),
-      `/v1/pages/${encodeURIComponent(pageId)}/events`,
+      [
+        { href: `/v1/pages/${encodeURIComponent(pageId)}/events`, label: 'This page as JSON' },
+        { href: `/v1/pages/${encodeURIComponent(pageId)}/domains`, label: 'its domains' },
+        { href: '/v1/dead-letters', label: 'dead letters' },
+      ],
     );
   });
 
@@ -353,7 +385,8 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       c,
       200,
       title,
-      'requests',
+      // The navigation's link is to the refused ones: it is marked only there.
+      outcome === 'refused' ? 'requests' : 'none',
       requestsView(requests, outcome),
       `/v1/requests${outcome ? `?outcome=${outcome}` : ''}`,
     );
@@ -391,11 +424,15 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       systemView({
         health: sync.health(),
         minutes: sync.requests.perMinute(from),
-        from,
-        to,
+        system: sync.minutes(from, to),
         deadLetters: sync.deadLetters(50),
+        actions: sync.requests.actions(undefined, 20),
       }),
-      '/healthz',
+      [
+        { href: '/healthz', label: 'This page as JSON' },
+        { href: '/v1/dead-letters', label: 'dead letters' },
+        { href: '/v1/requests', label: 'recent requests' },
+      ],
     );
   });
 }

@@ -1,21 +1,32 @@
 // The explorer's pages as HTML (pure: data in, markup out). Every page names its JSON.
-import type { Health } from '../service.ts';
+
+import { z } from 'zod';
+import type { PagePush } from '../push/pusher.ts';
+import type { StatusAnswer } from '../push/render-confirmer.ts';
+import type { Health, SystemMinutes } from '../service.ts';
 import type { MinuteCount, OperatorAction, RecordedRequest } from '../store/requests.ts';
 import type { DeadLetter } from '../store/store.ts';
 import type { EventTrace, TraceStep } from '../store/trace.ts';
-import { barChart, gauge } from './charts.ts';
+import { barChart } from './charts.ts';
 import { Html, html, qs } from './html.ts';
 import { anchorOf, type PointedError, payloadView } from './payload-view.ts';
 
 export type Nav = 'find' | 'requests' | 'system' | 'none';
 
+/** A JSON answer of docs/contract.md §3 that a page shows; the first is the page's own. */
+export interface JsonLink {
+  href: string;
+  label: string;
+}
+
 export function layout(opts: {
   title: string;
   nav: Nav;
   body: Html;
-  json?: string;
+  json?: JsonLink[];
   signedIn: boolean;
 }): string {
+  const [own, ...more] = opts.json ?? [];
   const link = (href: string, label: string, key: Nav) =>
     html`<li><a href="${href}"${opts.nav === key ? new Html(' aria-current="page"') : ''}>${label}</a></li>`;
   return `<!doctype html>${html`<html lang="en">
@@ -25,7 +36,7 @@ export function layout(opts: {
 <meta name="color-scheme" content="light dark">
 <title>${opts.title} · Event explorer</title>
 <link rel="stylesheet" href="/explorer/explorer.css">
-${opts.json ? html`<link rel="alternate" type="application/json" href="${opts.json}">` : ''}
+${own ? html`<link rel="alternate" type="application/json" href="${own.href}">` : ''}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -40,7 +51,7 @@ ${
 </div></header>
 <main id="main">
 <h1>${opts.title}</h1>
-${opts.json ? html`<p class="json-link"><a href="${opts.json}">This page as JSON</a></p>` : ''}
+${own ? html`<p class="json-link"><a href="${own.href}" type="application/json">${own.label}</a>${more.map((l) => html` · <a href="${l.href}" type="application/json">${l.label}</a>`)}</p>` : ''}
 ${opts.body}
 </main>
 </body>
@@ -105,24 +116,81 @@ function badge(o: EventOutcome): Html {
   return html`<span class="badge ${cls}">${text}</span>`;
 }
 
-export function findView(q: string, results: Html | null): Html {
+/** A live page as the find view lists it. */
+export interface PageEntry {
+  id: string;
+  name: string;
+  hostnames: string[];
+}
+
+const PAGES_LISTED = 50;
+
+export function findView(
+  q: string,
+  results: Html | null,
+  start?: { pages: PageEntry[]; refused: RecordedRequest[] },
+): Html {
   return html`<form method="get" action="/explorer/find" class="find" role="search">
 <label for="q">Event id, page id, hostname or request id<input id="q" name="q" value="${q}" required size="40"></label>
 <button type="submit">Find</button>
 </form>
-${results ?? html`<p class="muted">Or see the <a href="/explorer/requests?outcome=refused">refused requests</a>, <a href="/explorer/requests">all recent requests</a> or <a href="/explorer/system">the whole system</a>.</p>`}`;
+${results ?? html`<p class="muted">Or see the <a href="/explorer/requests?outcome=refused">refused requests</a>, <a href="/explorer/requests">all recent requests</a> or <a href="/explorer/system">the whole system</a>.</p>`}
+${
+  start
+    ? html`<div class="cards start">
+<section class="card" aria-labelledby="pages-h"><h2 id="pages-h">Pages</h2>${
+        start.pages.length === 0
+          ? html`<p class="muted">No live page yet: the core has sent no <code>status_page.upserted</code>.</p>`
+          : html`<ul class="plain">${start.pages.slice(0, PAGES_LISTED).map((p) => html`<li><a href="/explorer/pages/${encodeURIComponent(p.id)}">${p.name}</a> <span class="muted">${p.id}${p.hostnames.length ? ` · ${p.hostnames.join(', ')}` : ''}</span></li>`)}</ul>${start.pages.length > PAGES_LISTED ? html`<p class="muted">${start.pages.length - PAGES_LISTED} more: find them by id or hostname.</p>` : ''}`
+      }</section>
+<section class="card" aria-labelledby="refused-h"><h2 id="refused-h">Latest refused requests</h2>${
+        start.refused.length === 0
+          ? html`<p class="muted">None recorded: every request of the core was accepted.</p>`
+          : html`<ul class="plain">${start.refused.map((r) => html`<li><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a> <span class="muted"><time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time> · ${r.status} ${String(r.problem?.title ?? '')}</span></li>`)}</ul>`
+      }</section>
+</div>`
+    : ''
+}`;
+}
+
+/** What a step says in the timeline, and the class that gives its marker a colour. */
+function stepWords(s: TraceStep): { what: string; rest?: string; kind: string } {
+  switch (s.step) {
+    case 'rendered':
+      return {
+        what: s.renderVersion !== undefined ? `rendered as version ${s.renderVersion}` : 'rendered',
+        kind: 'ok',
+      };
+    case 'skipped':
+      return { what: `skipped · ${s.detail ?? ''}`, kind: 'warn' };
+    case 'applied':
+      return { what: 'applied', kind: 'ok' };
+    case 'failed':
+      return { what: 'failed', kind: 'bad' };
+    case 'notified':
+      return { what: 'notifications sent', kind: s.error ? 'warn' : 'ok' };
+    case 'certificate': {
+      // "<hostname>: <action>: <what Cloudflare says>" (certificates/updater.ts toExplorerStep)
+      const [host, action, ...rest] = (s.detail ?? '').split(': ');
+      return host && action
+        ? {
+            what: `certificate · ${action}`,
+            kind: s.error ? 'bad' : 'cert',
+            ...(rest.length ? { rest: rest.join(': ') } : {}),
+          }
+        : { what: 'certificate', kind: s.error ? 'bad' : 'cert' };
+    }
+    default:
+      return { what: s.step.replace('_', ' '), kind: 'plain' };
+  }
 }
 
 function stepLine(s: TraceStep, prev: TraceStep | undefined): Html {
-  const what =
-    s.step === 'rendered' && s.renderVersion !== undefined
-      ? `rendered as version ${s.renderVersion}`
-      : s.step === 'skipped'
-        ? `skipped · ${s.detail ?? ''}`
-        : s.step.replace('_', ' ');
-  return html`<li><span class="step">${what}</span> <time datetime="${s.at}">${fmt(s.at)}</time>${prev ? html` <span class="delta">${ms(prev.at, s.at)}</span>` : ''}
+  const { what, rest, kind } = stepWords(s);
+  const detail = s.step === 'skipped' ? undefined : s.step === 'certificate' ? rest : s.detail;
+  return html`<li class="${`s-${kind}`}" data-step="${s.step}"><span class="step">${what}</span> <time datetime="${s.at}">${fmt(s.at)}</time>${prev ? html` <span class="delta">${ms(prev.at, s.at)}</span>` : ''}
 ${s.renderVersion !== undefined && s.step !== 'rendered' ? html`<br><span class="muted">render version ${s.renderVersion}</span>` : ''}
-${s.detail && s.step !== 'skipped' ? html`<br><span class="muted">${s.detail}</span>` : ''}
+${detail ? html`<br><span class="muted">${detail}</span>` : ''}
 ${s.error ? html`<br><span class="bad">${s.error}</span>` : ''}</li>`;
 }
 
@@ -136,11 +204,30 @@ Carried by ${requests.length ? requests.map((r, i) => html`${i ? ', ' : ''}<a hr
 <ol class="timeline">${commonList}</ol>
 ${pages.length === 0 ? html`<p class="muted">Not fanned out to any page.</p>` : ''}
 ${pages.map((pageId) => {
-  const steps = trace.steps.filter((s) => s.pageId === pageId);
+  const onPage = trace.steps.filter((s) => s.pageId === pageId);
+  // The certificate updater works beside delivery, at its own pace: its steps are a timeline
+  // of their own per hostname, so that neither reads out of order.
+  const steps = onPage.filter((s) => s.step !== 'certificate');
+  const certificates = certificateSteps(onPage);
   const last = common[common.length - 1];
   return html`<h2>Page <a href="/explorer/pages/${encodeURIComponent(pageId)}">${pageId}</a> ${badge(outcomeOn(trace, pageId))}</h2>
-<ol class="timeline">${steps.map((s, i) => stepLine(s, steps[i - 1] ?? last))}</ol>`;
+<ol class="timeline">${steps.map((s, i) => stepLine(s, steps[i - 1] ?? last))}</ol>
+${[...certificates].map(
+  ([host, list]) => html`<h3>Certificate for ${host}</h3>
+<ol class="timeline">${list.map((s, i) => stepLine(s, list[i - 1] ?? onPage[0]))}</ol>`,
+)}`;
 })}`;
+}
+
+/** A page's certificate steps by hostname, in the order the updater took them. */
+function certificateSteps(steps: TraceStep[]): Map<string, TraceStep[]> {
+  const out = new Map<string, TraceStep[]>();
+  for (const s of steps) {
+    if (s.step !== 'certificate') continue;
+    const host = (s.detail ?? '').split(': ')[0] || 'a hostname';
+    out.set(host, [...(out.get(host) ?? []), s]);
+  }
+  return out;
 }
 
 export interface PageFilter {
@@ -157,13 +244,20 @@ export function pageView(opts: {
   domains: unknown;
   traces: EventTrace[];
   filter: PageFilter;
+  /** How many matching events to list; a link offers more. */
+  show: number;
   deadLetters: DeadLetter[];
   actions: OperatorAction[];
-  liveVersion: number | null;
+  /** The highest render version origin-sync saw published (its `rendered` steps). */
+  confirmedVersion: number | null;
+  /** What the edge answered just now for this page. */
+  edge: StatusAnswer;
   outboxDepth: number;
-  push: { lastOkAt?: string | null; lastError?: string | null } | null;
+  /** The pusher's own record of this page's last push (null: none since origin-sync started). */
+  push: PagePush | null;
 }): Html {
-  const { pageId, traces, filter } = opts;
+  const { pageId, traces, filter, edge } = opts;
+  const liveVersion = 'status' in edge ? edge.status.publishedVersion : opts.confirmedVersion;
   const types = [...new Set(traces.map((t) => t.type))].sort();
   const shown = traces.filter((t) => {
     if (filter.type && t.type !== filter.type) return false;
@@ -173,7 +267,7 @@ export function pageView(opts: {
     return true;
   });
   const inLive =
-    opts.liveVersion === null
+    liveVersion === null
       ? []
       : traces.filter((t) =>
           t.steps.some(
@@ -181,22 +275,26 @@ export function pageView(opts: {
               s.pageId === pageId &&
               s.step === 'rendered' &&
               s.renderVersion !== undefined &&
-              s.renderVersion <= (opts.liveVersion ?? 0),
+              s.renderVersion <= liveVersion,
           ),
         );
   const domains = domainRows(opts.domains);
-  return html`<p>${opts.name ? html`<strong>${opts.name}</strong>. ` : html`<span class="muted">Not a live page (deleted, or not known yet).</span> `}</p>
+  return html`${opts.name ? '' : html`<p class="muted">Not a live page (deleted, or not known yet).</p>`}
 <div class="cards">
-<div class="card"><strong>Live at the edge</strong><br>${opts.liveVersion === null ? 'no confirmed render yet' : `render version ${opts.liveVersion}`}${inLive.length ? html`<br><span class="muted">contains ${inLive.length} recent event(s)</span>` : ''}</div>
+<div class="card"><strong>Live at the edge</strong><br>${
+    'status' in edge
+      ? html`<span class="live-version">${edge.status.publishedVersion === 0 ? 'nothing published yet' : `render version ${edge.status.publishedVersion}`}</span>${edge.status.renderedAt ? html`<br><span class="muted">published <time datetime="${edge.status.renderedAt}">${fmt(edge.status.renderedAt)}</time>${edge.status.pending ? ', newer changes pending' : ''}</span>` : ''}${edge.status.lastError ? html`<br><span class="bad">${edge.status.lastError}</span>` : ''}`
+      : html`<span class="bad">the edge did not say: ${edge.error}</span><br><span class="muted">${opts.confirmedVersion === null ? 'no render confirmed yet' : `last confirmed: render version ${opts.confirmedVersion}`}</span>`
+  }${inLive.length ? html`<br><span class="muted">contains ${inLive.length} recent event(s)</span>` : ''}</div>
 <div class="card"><strong>Outbox</strong><br>${opts.outboxDepth} event(s) waiting</div>
-<div class="card"><strong>Push</strong><br>${opts.push?.lastOkAt ? html`last push <time datetime="${opts.push.lastOkAt}">${fmt(opts.push.lastOkAt)}</time>` : 'no push recorded'}${opts.push?.lastError ? html`<br><span class="bad">last error: ${opts.push.lastError}</span>` : ''}</div>
+<div class="card"><strong>Last push</strong><br>${pushCard(opts.push)}</div>
 </div>
 <h2>Hostnames</h2>
 ${
   opts.hostnames.length === 0
     ? html`<p class="muted">None.</p>`
-    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Hostnames table"><table><thead><tr><th scope="col">Hostname</th><th scope="col">Certificate and validation</th></tr></thead><tbody>
-${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<span class="muted">no certificate state</span>`}</td></tr>`)}
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Hostnames table"><table class="hosts"><thead><tr><th scope="col">Hostname</th><th scope="col">Certificate and validation</th></tr></thead><tbody>
+${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<span class="muted">${domainsOff(opts.domains)}</span>`}</td></tr>`)}
 </tbody></table></div>`
 }
 <h2>Dead letters</h2>
@@ -213,11 +311,7 @@ ${opts.deadLetters.map(
 )}
 </tbody></table></div>`
 }
-${
-  opts.actions.length
-    ? html`<h2>Operator actions</h2><ul>${opts.actions.map((a) => html`<li><time datetime="${a.at}">${fmt(a.at)}</time>: ${a.who} — ${a.action} ${a.eventId ?? ''} (${a.result})</li>`)}</ul>`
-    : ''
-}
+${opts.actions.length ? html`<h2>Operator actions</h2>${actionList(opts.actions)}` : ''}
 <h2>Events</h2>
 <form method="get" class="filter" aria-label="Filter events">
 <label for="f-type">Type<select id="f-type" name="type"><option value="">any</option>${types.map((t) => html`<option value="${t}"${filter.type === t ? new Html(' selected') : ''}>${t}</option>`)}</select></label>
@@ -230,30 +324,86 @@ ${
   shown.length === 0
     ? html`<p class="muted">No events match.</p>`
     : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Events table"><table><thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Received</th><th scope="col">Outcome</th><th scope="col">Render</th></tr></thead><tbody>
-${shown.map((t) => {
+${shown.slice(0, opts.show).map((t) => {
   const rendered = [...t.steps]
     .reverse()
     .find((s) => s.pageId === pageId && s.renderVersion !== undefined);
-  return html`<tr><td><a href="/explorer/events/${encodeURIComponent(t.id)}">${t.id}</a></td><td><code>${t.type}</code></td><td><time datetime="${t.receivedAt}">${fmt(t.receivedAt)}</time></td><td>${badge(outcomeOn(t, pageId))}</td><td>${rendered?.renderVersion !== undefined ? `v${rendered.renderVersion}` : ''}</td></tr>`;
+  return html`<tr><td><a href="/explorer/events/${encodeURIComponent(t.id)}">${t.id}</a></td><td><code>${t.type}</code></td><td><time datetime="${t.receivedAt}">${fmt(t.receivedAt)}</time></td><td>${badge(outcomeOn(t, pageId))}</td><td data-label="render">${rendered?.renderVersion !== undefined ? `v${rendered.renderVersion}` : ''}</td></tr>`;
 })}
-</tbody></table></div>`
+</tbody></table></div>
+<p class="muted">${shown.length > opts.show ? html`The newest ${opts.show} of ${shown.length} matching events. <a href="${`/explorer/pages/${encodeURIComponent(pageId)}${qs({ ...filter, show: Math.min(500, opts.show * 4) })}`}">Show ${Math.min(500, opts.show * 4)}</a>` : `${shown.length} matching event(s).`}</p>`
 }`;
 }
 
-/** Certificate state per hostname from GET /v1/pages/:id/domains, shown field by field. */
+function pushCard(p: PagePush | null): Html {
+  if (!p) return html`<span class="muted">none since origin-sync started</span>`;
+  const said = p.outcome === 'ok' ? 'ok' : p.outcome === 'refused' ? 'refused' : 'failed';
+  return html`<time datetime="${p.at}">${fmt(p.at)}</time> <span class="badge ${p.outcome === 'ok' ? 'ok' : 'bad'}">${said}${p.status ? ` ${p.status}` : ''}</span>
+<br><span class="muted">${p.events} event(s), attempt ${p.attempt}${p.renderVersion !== undefined ? `, promised version ${p.renderVersion}` : ''}</span>
+${p.error ? html`<br><span class="bad">${p.error}</span>` : ''}
+${p.outcome === 'ok' && p.lastError ? html`<br><span class="muted">earlier error (<time datetime="${p.lastFailureAt ?? ''}">${fmt(p.lastFailureAt ?? '')}</time>): ${p.lastError}</span>` : ''}
+${p.outcome !== 'ok' ? html`<br><span class="muted">last success: ${p.lastOkAt ? html`<time datetime="${p.lastOkAt}">${fmt(p.lastOkAt)}</time>` : 'none since origin-sync started'}</span>` : ''}`;
+}
+
+const Domain = z.object({
+  hostname: z.string(),
+  state: z.string(),
+  hostnameStatus: z.string().nullable().optional(),
+  certificateStatus: z.string().nullable().optional(),
+  validationRecords: z.array(z.record(z.string(), z.unknown())).optional(),
+  verificationErrors: z.array(z.string()).optional(),
+  validationErrors: z.array(z.string()).optional(),
+  lastError: z.object({ message: z.string() }).passthrough().nullable().optional(),
+  nextCheckAt: z.string().nullable().optional(),
+});
+const PageDomainsShape = z.object({
+  certificates: z.string().optional(),
+  domains: z.array(z.unknown()),
+});
+
+function domainsOff(domains: unknown): string {
+  const parsed = PageDomainsShape.safeParse(domains);
+  if (!parsed.success) return 'no certificate state (the certificate updater did not answer)';
+  return parsed.data.certificates === 'disabled'
+    ? 'certificate updater off (no Cloudflare zone and token)'
+    : 'no certificate state yet';
+}
+
+const STATE_CLASS: Record<string, string> = { active: 'ok', failed: 'bad', blocked: 'bad' };
+
+/** Certificate state and validation records per hostname, from GET /v1/pages/:id/domains. */
 function domainRows(domains: unknown): Map<string, Html> {
   const out = new Map<string, Html>();
-  const list = (domains as { domains?: unknown } | null)?.domains;
-  if (!Array.isArray(list)) return out;
-  for (const d of list) {
-    if (d === null || typeof d !== 'object') continue;
-    const entry = d as Record<string, unknown>;
-    const host = typeof entry.hostname === 'string' ? entry.hostname : undefined;
-    if (!host) continue;
-    const fields = Object.entries(entry).filter(([k]) => k !== 'hostname');
+  const parsed = PageDomainsShape.safeParse(domains);
+  if (!parsed.success) return out;
+  for (const raw of parsed.data.domains) {
+    const d = Domain.safeParse(raw);
+    if (!d.success) continue;
+    const v = d.data;
+    if (v.state === 'disabled') {
+      out.set(v.hostname, html`<span class="muted">${domainsOff(domains)}</span>`);
+      continue;
+    }
+    const records = v.validationRecords ?? [];
+    const errors = [...(v.verificationErrors ?? []), ...(v.validationErrors ?? [])];
     out.set(
-      host,
-      html`<dl class="facts">${fields.map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>`,
+      v.hostname,
+      html`<span class="badge ${STATE_CLASS[v.state] ?? 'warn'}">${v.state}</span>
+<dl class="facts">
+<dt>hostname</dt><dd><code>${v.hostnameStatus ?? '—'}</code></dd>
+<dt>certificate</dt><dd><code>${v.certificateStatus ?? '—'}</code></dd>
+${v.nextCheckAt ? html`<dt>next check</dt><dd><time datetime="${v.nextCheckAt}">${fmt(v.nextCheckAt)}</time></dd>` : ''}
+</dl>
+${
+  records.length
+    ? html`<p class="records-h">Validation records to publish</p><ul class="records">${records.map(
+        (r) =>
+          html`<li>${Object.entries(r).map(([k, x], i) => html`${i ? ' · ' : ''}<span class="muted">${k}</span> <code>${typeof x === 'string' ? x : JSON.stringify(x)}</code>`)}</li>`,
+      )}</ul>`
+    : ''
+}
+${errors.map((e) => html`<p class="bad tight">${e}</p>`)}
+${v.lastError ? html`<p class="bad tight">last error: ${v.lastError.message}</p>` : ''}`,
     );
   }
   return out;
@@ -269,7 +419,7 @@ ${
     : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Requests table"><table><thead><tr><th scope="col">Request</th><th scope="col">Received</th><th scope="col">Answer</th><th scope="col">Why</th><th scope="col">Events</th></tr></thead><tbody>
 ${requests.map(
   (r) =>
-    html`<tr><td><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a></td><td><time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time></td><td><span class="badge ${r.outcome === 'accepted' ? 'ok' : 'bad'}">${r.status} ${r.outcome}</span></td><td>${problemSummary(r)}</td><td>${(r.eventIds ?? []).length}</td></tr>`,
+    html`<tr><td><a href="/explorer/requests/${encodeURIComponent(r.id)}">${r.id}</a></td><td><time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time></td><td><span class="badge ${r.outcome === 'accepted' ? 'ok' : 'bad'}">${r.status} ${r.outcome}</span></td><td>${problemSummary(r)}</td><td data-label="events">${(r.eventIds ?? []).length}</td></tr>`,
 )}
 </tbody></table></div>`
 }`;
@@ -302,27 +452,49 @@ function errorsOf(r: RecordedRequest): PointedError[] {
   });
 }
 
+/** Events listed in full up to this many; the rest behind a disclosure (works without script). */
+const EVENTS_LISTED = 12;
+
 export function requestView(r: RecordedRequest): Html {
   const errors = errorsOf(r);
-  return html`<p><span class="badge ${r.outcome === 'accepted' ? 'ok' : 'bad'}">${r.status} ${r.outcome}</span> received <time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time>${r.remote ? ` from ${r.remote}` : ''}.</p>
+  const ids = r.eventIds ?? [];
+  const eventLink = (id: string) =>
+    html`<li><a href="/explorer/events/${encodeURIComponent(id)}">${id}</a></li>`;
+  const refused = r.outcome === 'refused';
+  const payload = payloadView(r.body, errors);
+  return html`<p><span class="badge ${refused ? 'bad' : 'ok'}">${r.status} ${r.outcome}</span> received <time datetime="${r.receivedAt}">${fmt(r.receivedAt)}</time>${r.remote ? ` from ${r.remote}` : ''}.</p>
 ${r.problem ? html`<p class="notice"><strong>${String(r.problem.title ?? '')}</strong>${r.problem.detail ? html`: ${String(r.problem.detail)}` : ''}</p>` : ''}
 <div class="split">
-<section aria-labelledby="errors-h"><h2 id="errors-h">Errors by field</h2>
+<section aria-labelledby="facts-h"><h2 id="facts-h">${refused ? 'Errors by field' : 'Events it carried'}</h2>
 ${
-  errors.length === 0
-    ? html`<p class="muted">${r.outcome === 'accepted' ? 'None: the batch was accepted.' : 'No field errors (the whole request was refused).'}</p>`
-    : html`<ul class="errors">${errors.map((e) => html`<li><a href="#at${encodeURI(anchorFor(r.body, e.pointer))}"><code>${fieldName(e)}</code></a>: ${e.message}</li>`)}</ul>`
+  !refused
+    ? ''
+    : errors.length === 0
+      ? html`<p class="muted">No field errors (the whole request was refused).</p>`
+      : html`<ul class="errors">${errors.map((e) => html`<li><a href="#at${encodeURI(anchorFor(r.body, e.pointer))}"><code>${fieldName(e)}</code></a>: ${e.message}</li>`)}</ul>`
 }
+${refused && ids.length ? html`<h2>Events it carried</h2>` : ''}
 ${
-  (r.eventIds ?? []).length
-    ? html`<h2>Events it carried</h2><ul>${(r.eventIds ?? []).map((id) => html`<li><a href="/explorer/events/${encodeURIComponent(id)}">${id}</a></li>`)}</ul>`
-    : ''
+  ids.length === 0
+    ? refused
+      ? ''
+      : html`<p class="muted">None.</p>`
+    : html`<ul class="events">${ids.slice(0, EVENTS_LISTED).map(eventLink)}</ul>${
+        ids.length > EVENTS_LISTED
+          ? html`<details><summary>${ids.length - EVENTS_LISTED} more of ${ids.length}</summary><ul class="events">${ids.slice(EVENTS_LISTED).map(eventLink)}</ul></details>`
+          : ''
+      }`
 }
 <h2>Headers</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Headers table"><table class="kv"><tbody>${Object.entries(r.headers).map(([k, v]) => html`<tr><th scope="row"><code>${k}</code></th><td><code>${v}</code></td></tr>`)}</tbody></table></div>
 </section>
 <section aria-labelledby="body-h"><h2 id="body-h">Body as it arrived${r.bodyTruncated ? ' (first 64 KiB)' : ''}</h2>
-${payloadView(r.body, errors)}
+${
+  // A refused body is what the operator came for; an accepted one is there when asked.
+  refused
+    ? payload
+    : html`<details><summary>Show the body (${new TextEncoder().encode(r.body).length} bytes${r.bodyTruncated ? ', truncated' : ''})</summary>${payload}</details>`
+}
 </section>
 </div>`;
 }
@@ -338,25 +510,29 @@ function anchorFor(body: string, pointer: string): string {
 export function systemView(opts: {
   health: Health;
   minutes: MinuteCount[];
-  from: number;
-  to: number;
+  system: SystemMinutes;
   deadLetters: DeadLetter[];
+  actions: OperatorAction[];
 }): Html {
-  const { health } = opts;
-  const n = Math.max(1, Math.round((opts.to - opts.from) / 60_000));
+  const { health, system } = opts;
+  const { from, to } = system;
+  const n = Math.max(1, Math.round((to - from) / 60_000));
   const accepted = new Array<number>(n).fill(0);
   const refused = new Array<number>(n).fill(0);
   for (const m of opts.minutes) {
-    const i = Math.floor((m.minute - opts.from) / 60_000);
+    const i = Math.floor((m.minute - from) / 60_000);
     if (i >= 0 && i < n) {
       accepted[i] = m.accepted;
       refused[i] = m.refused;
     }
   }
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-  const push = health.push as unknown as Record<string, unknown>;
-  return html`<p>Status <span class="badge ${health.status === 'ok' ? 'ok' : 'bad'}">${health.status}</span>, up ${Math.round(health.uptimeS / 60)} min.</p>
-<div class="cards">
+  const max = (a: number[]) => a.reduce((x, y) => Math.max(x, y), 0);
+  const x: [string, string] = [`${n} min ago`, 'now'];
+  const push = health.push;
+  const oldestRender = health.renders.oldestAgeS;
+  return html`<p>Status <span class="badge ${health.status === 'ok' ? 'ok' : 'bad'}">${health.status}</span>, up ${Math.round(health.uptimeS / 60)} min. Each chart is the last ${n} minutes, one bar a minute.</p>
+<div class="cards charts">
 <div class="card">${barChart(
     'Core requests per minute',
     `${sum(accepted)} accepted, ${sum(refused)} refused in the last ${n} minutes`,
@@ -364,18 +540,50 @@ export function systemView(opts: {
       { label: 'accepted', className: 'accepted', values: accepted },
       { label: 'refused', className: 'refused', values: refused },
     ],
-    [`${n} min ago`, 'now'],
+    x,
   )}</div>
-<div class="card">${gauge('Outbox depth', health.outbox.depth, Math.max(100, health.outbox.depth), `event(s) on ${health.outbox.pages} page(s)`, 'fill')}
-<p class="muted">Oldest waiting: ${health.outbox.oldestAgeS === null ? 'none' : `${health.outbox.oldestAgeS} s`}</p></div>
-
-<div class="card">${gauge('Oldest unconfirmed render', health.renders.oldestAgeS ?? 0, Math.max(60, health.renders.oldestAgeS ?? 0), `s (${health.renders.waiting} event(s) waiting on ${health.renders.pages} page(s))`, 'fill')}</div>
+<div class="card">${barChart(
+    'Pushes to the edge per minute',
+    `${sum(system.pushed)} batches pushed, ${sum(system.pushFailed)} failed attempts; breaker ${push.breaker}`,
+    [
+      { label: 'pushed', className: 'accepted', values: system.pushed },
+      { label: 'failed', className: 'refused', values: system.pushFailed },
+    ],
+    x,
+  )}</div>
+<div class="card">${barChart(
+    'Outbox depth',
+    `${health.outbox.depth} event(s) waiting now on ${health.outbox.pages} page(s), oldest ${health.outbox.oldestAgeS === null ? 'none' : `${health.outbox.oldestAgeS} s`}; at most ${max(system.outboxDepth)} this hour`,
+    [{ label: 'depth', className: 'level', values: system.outboxDepth }],
+    x,
+  )}</div>
+<div class="card">${barChart(
+    'Oldest unconfirmed render',
+    `${oldestRender === null ? 'none waiting now' : `${oldestRender} s now (${health.renders.waiting} event(s) on ${health.renders.pages} page(s))`}; at most ${max(system.oldestUnconfirmedS)} s this hour`,
+    [{ label: 'age in seconds', className: 'level', values: system.oldestUnconfirmedS }],
+    x,
+  )}</div>
 </div>
-<h2>Push health</h2><dl class="facts push">${Object.entries(push).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>
+<h2>Push health</h2>
+<table class="facts-table"><tbody>
+<tr><th scope="row">Breaker</th><td><span class="badge ${push.breaker === 'closed' ? 'ok' : 'bad'}">${push.breaker}</span>${push.consecutiveFailures ? ` after ${push.consecutiveFailures} failure(s) in a row` : ''}</td></tr>
+<tr><th scope="row">Pages pushed at once</th><td>${push.inFlight} in flight, up to ${push.concurrency}</td></tr>
+<tr><th scope="row">Pages backing off</th><td>${push.pagesBackingOff}</td></tr>
+<tr><th scope="row">Since start</th><td>${push.batchesPushed} batches, ${push.eventsPushed} events pushed; ${push.failedAttempts} failed attempts</td></tr>
+<tr><th scope="row">Last success</th><td>${push.lastSuccessAt ? html`<time datetime="${push.lastSuccessAt}">${fmt(push.lastSuccessAt)}</time>` : 'none yet'}</td></tr>
+<tr><th scope="row">Last failure</th><td>${push.lastFailureAt ? html`<time datetime="${push.lastFailureAt}">${fmt(push.lastFailureAt)}</time>${push.lastError ? html`<br><span class="bad">${push.lastError}</span>` : ''}` : 'none'}</td></tr>
+<tr><th scope="row">Renders awaited</th><td>${health.renders.waiting} event(s) on ${health.renders.pages} page(s); ${health.renders.checks} status checks, ${health.renders.failedChecks} failed${health.renders.lastError ? html`<br><span class="muted">last: ${health.renders.lastError}</span>` : ''}</td></tr>
+</tbody></table>
 <h2>Dead letters</h2>
 ${
   opts.deadLetters.length === 0
     ? html`<p class="muted">None.</p>`
     : html`<ul>${opts.deadLetters.map((d) => html`<li><a href="/explorer/pages/${encodeURIComponent(d.pageId)}">${d.pageId}</a>: <a href="/explorer/events/${encodeURIComponent(d.eventId)}">${d.eventId}</a> — ${d.error}</li>`)}</ul>`
-}`;
+}
+<h2>Operator actions</h2>
+${opts.actions.length === 0 ? html`<p class="muted">None recorded.</p>` : actionList(opts.actions, true)}`;
+}
+
+export function actionList(actions: OperatorAction[], withPage = false): Html {
+  return html`<ul class="actions">${actions.map((a) => html`<li><time datetime="${a.at}">${fmt(a.at)}</time>: ${a.who} — ${a.action} ${a.eventId ?? ''}${withPage && a.pageId ? html` on <a href="/explorer/pages/${encodeURIComponent(a.pageId)}">${a.pageId}</a>` : ''} (${a.result})</li>`)}</ul>`;
 }

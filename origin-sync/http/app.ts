@@ -55,6 +55,7 @@ export function createApp(opts: AppOptions): Hono {
   const maxBytes = opts.maxBodyBytes ?? MAX_CORE_BODY_BYTES;
   const app = new Hono();
   app.use('/v1/*', explorerLinks());
+  app.use('/healthz', explorerLinks());
   app.use('/v1/events', async (c, next) =>
     c.req.method === 'POST' ? recordCoreRequests(sync, log, now, maxBytes)(c, next) : next(),
   );
@@ -125,7 +126,7 @@ export function createApp(opts: AppOptions): Hono {
     }
     const parsed = CoreEventBatch.safeParse(json);
     if (!parsed.success) {
-      const { errors, omitted } = eventErrors(parsed.error.issues);
+      const { errors, omitted } = eventErrors(parsed.error.issues, json);
       const bad = new Set(errors.flatMap((e) => (e.index === undefined ? [] : [e.index])));
       return refuse(
         'invalid events',
@@ -228,7 +229,7 @@ export function createApp(opts: AppOptions): Hono {
     return c.json(health, health.ok ? 200 : 503, { 'Cache-Control': 'no-store' });
   });
 
-  deadLetterRoutes(app, sync);
+  deadLetterRoutes(app, sync, { now, log });
   requestRoutes(app, sync);
   for (const ext of sync.extensions) ext.routes?.(app, sync.directory);
 

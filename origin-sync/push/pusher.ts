@@ -17,6 +17,7 @@ import {
 import { signSyncToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import { MinuteSeries } from '../minute-series.ts';
 import { KeyedScheduler, systemClock } from '../schedule/keyed-scheduler.ts';
 import type { AckRecord, FailRecord, OutboxItem } from '../store/outcomes.ts';
 import {
@@ -68,6 +69,26 @@ export interface PushHealth {
   lastError: string | null;
 }
 
+/** The last push of one page, as the pusher saw it (the explorer's page view). */
+export interface PagePush {
+  /** When the last attempt's answer came (or the network gave up). */
+  at: string;
+  outcome: 'ok' | 'failed' | 'refused';
+  /** The worker's HTTP status; absent when it was not reached. */
+  status?: number;
+  events: number;
+  attempt: number;
+  renderVersion?: number;
+  error?: string;
+  lastOkAt: string | null;
+  lastFailureAt: string | null;
+  /** The error of the last failed attempt, even when a later one went well. */
+  lastError: string | null;
+}
+
+/** Pages whose last push is remembered; the least recently pushed are forgotten first. */
+const MAX_PAGES_REMEMBERED = 10_000;
+
 /** Answers that mean "this batch will never be taken": resending the same bytes cannot help. */
 const PERMANENT = new Set([400, 413, 422]);
 /** Answers that mean the worker itself is not there (not one page's trouble): the breaker's. */
@@ -88,6 +109,9 @@ export class Pusher {
   #lastSuccessAt: number | null = null;
   #lastFailureAt: number | null = null;
   #lastError: string | null = null;
+  readonly #pages = new Map<string, PagePush>();
+  /** Batches pushed and failed attempts per minute, for the explorer's push chart. */
+  readonly minutes = new MinuteSeries(['pushed', 'failed'] as const, 'sum');
 
   constructor(options: PusherOptions) {
     this.#o = {
@@ -148,6 +172,34 @@ export class Pusher {
       lastFailureAt: iso(this.#lastFailureAt),
       lastError: this.#lastError,
     };
+  }
+
+  /** The last push of one page since this process started, or null. */
+  pagePush(pageId: string): PagePush | null {
+    return this.#pages.get(pageId) ?? null;
+  }
+
+  #remember(
+    pageId: string,
+    at: number,
+    push: Omit<PagePush, 'at' | 'lastOkAt' | 'lastFailureAt' | 'lastError'>,
+  ): void {
+    const before = this.#pages.get(pageId);
+    const iso = new Date(at).toISOString();
+    const ok = push.outcome === 'ok';
+    this.#pages.delete(pageId);
+    this.#pages.set(pageId, {
+      at: iso,
+      ...push,
+      lastOkAt: ok ? iso : (before?.lastOkAt ?? null),
+      lastFailureAt: ok ? (before?.lastFailureAt ?? null) : iso,
+      lastError: ok ? (before?.lastError ?? null) : (push.error ?? null),
+    });
+    if (this.#pages.size > MAX_PAGES_REMEMBERED) {
+      const oldest = this.#pages.keys().next().value;
+      if (oldest !== undefined) this.#pages.delete(oldest);
+    }
+    this.minutes.add(at, ok ? { pushed: 1 } : { failed: 1 });
   }
 
   /** Resolves when nothing is queued and nothing is in flight, or after `timeoutMs`. */
@@ -221,7 +273,14 @@ export class Pusher {
       status = res.status;
       answer = await res.text();
     } catch (err) {
-      return this.#failed(pageId, batch, attempt, `network: ${errorMessage(err)}`, 'unreachable');
+      return this.#failed(
+        pageId,
+        batch,
+        attempt,
+        `network: ${errorMessage(err)}`,
+        'unreachable',
+        0,
+      );
     }
 
     if (status >= 200 && status < 300) {
@@ -243,6 +302,13 @@ export class Pusher {
       this.#stats.batches++;
       this.#stats.events += batch.items.length;
       this.#lastSuccessAt = at;
+      this.#remember(pageId, at, {
+        outcome: 'ok',
+        status,
+        events: batch.items.length,
+        attempt,
+        ...(parsed ? { renderVersion: parsed.renderVersion } : {}),
+      });
       if (this.#breaker.success() === 'closed') {
         // The worker is back: every page waiting out its own backoff may go now.
         for (const page of this.#scheduler.keys()) this.#scheduler.expedite(page, at);
@@ -264,7 +330,7 @@ export class Pusher {
       : UNREACHABLE.has(status)
         ? 'unreachable'
         : 'page';
-    return this.#failed(pageId, batch, attempt, error, kind);
+    return this.#failed(pageId, batch, attempt, error, kind, status);
   }
 
   /** Additive increase while answers are quick, halving when the edge slows or fails. */
@@ -280,6 +346,7 @@ export class Pusher {
     attempt: number,
     error: string,
     kind: 'refused' | 'unreachable' | 'page',
+    status: number,
   ): Promise<void> {
     const at = this.#o.now();
     this.#stats.failures++;
@@ -287,6 +354,13 @@ export class Pusher {
     this.#lastError = error;
     // Aborted by shutdown: the batch simply stays queued for the next start.
     if (this.#stopped) return;
+    this.#remember(pageId, at, {
+      outcome: kind === 'refused' ? 'refused' : 'failed',
+      ...(status > 0 ? { status } : {}),
+      events: batch.items.length,
+      attempt,
+      error,
+    });
     const eventIds = batch.items.map((i) => i.event.id);
     if (kind === 'refused') {
       // The worker is up and answering; it refuses something in this batch. Halve until the

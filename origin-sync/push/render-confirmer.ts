@@ -61,7 +61,7 @@ interface PageCheck {
   renewed: boolean;
 }
 
-type StatusAnswer = { status: PageRenderStatus } | { error: string };
+export type StatusAnswer = { status: PageRenderStatus } | { error: string };
 
 export class RenderConfirmer {
   readonly #o: Required<Omit<RenderConfirmerOptions, 'timing'>>;
@@ -199,6 +199,11 @@ export class RenderConfirmer {
     return `render version ${left.lowest} not published (published: ${status.publishedVersion}${
       status.pending ? ', changes pending' : ''
     })`;
+  }
+
+  /** What the edge says it has published for one page now (the explorer's page view). */
+  edgeStatus(pageId: string): Promise<StatusAnswer> {
+    return this.#ask(pageId);
   }
 
   async #ask(pageId: string): Promise<StatusAnswer> {

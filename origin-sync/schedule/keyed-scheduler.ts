@@ -67,7 +67,12 @@ export class DueTimes<K> {
    * when to look again, or null when every free slot was filled (the end of a run looks again)
    * or nothing waits. Nothing starts before `holdUntil` (a global hold).
    */
-  take(now: number, free: number, busy: (key: K) => boolean, holdUntil = 0): Taken<K> {
+  take(
+    now: number,
+    free: number,
+    busy: (key: K) => boolean,
+    holdUntil = 0,
+  ): { keys: K[]; wakeAt: number | null } {
     const keys: K[] = [];
     let wakeAt: number | null = Number.POSITIVE_INFINITY;
     const held = holdUntil > now;
@@ -83,11 +88,6 @@ export class DueTimes<K> {
     for (const key of keys) this.#due.delete(key);
     return { keys, wakeAt: wakeAt !== null && Number.isFinite(wakeAt) ? wakeAt : null };
   }
-}
-
-export interface Taken<K> {
-  keys: K[];
-  wakeAt: number | null;
 }
 
 export interface KeyedSchedulerOptions<K> {

@@ -141,6 +141,7 @@ export class RequestLog {
         'INSERT INTO operator_actions (at, who, action, page_id, event_id, result) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       pageActions: p('SELECT * FROM operator_actions WHERE page_id = ? ORDER BY id DESC LIMIT ?'),
+      recentActions: p('SELECT * FROM operator_actions ORDER BY id DESC LIMIT ?'),
       perMinute: p(
         `SELECT (received_at / 60000) * 60000 AS minute,
            sum(outcome = 'accepted') AS accepted, sum(outcome = 'refused') AS refused
@@ -183,8 +184,11 @@ export class RequestLog {
     );
   }
 
-  actions(pageId: string, limit = 50): OperatorAction[] {
-    const rows = this.#s.pageActions!.all(pageId, limit) as unknown as {
+  /** One page's operator actions (or every page's, without a page id), newest first. */
+  actions(pageId?: string, limit = 50): OperatorAction[] {
+    const rows = (pageId === undefined
+      ? this.#s.recentActions!.all(limit)
+      : this.#s.pageActions!.all(pageId, limit)) as unknown as {
       at: number;
       who: string;
       action: string;

@@ -37,7 +37,8 @@ beforeAll(async () => {
   await seedKv(kv, snapshotFromEvents(events, 'page_internal'), now);
   axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   browser = await launchChromium();
-  // The pages' CSP allows no script at all; axe is injected by the test, not by the page.
+  // The pages' CSP allows only their own live script, by its hash; axe is injected by the
+  // test, not by the page. (live-updates.browser.test.ts runs axe after a live update.)
   context = await browser.newContext({ bypassCSP: true });
 }, 60_000);
 

@@ -122,6 +122,12 @@ describe('npm start', () => {
     expect((await fetch(explorer)).status).toBe(401);
     const asOperator = { headers: { Authorization: `Bearer ${operator}` } };
     expect((await fetch(explorer, asOperator)).status).toBe(200);
+    // The explorer for people is printed too, and shows its sign-in page to a stranger.
+    const printed = /Event explorer\s+(\S+)/.exec(out)?.[1] ?? '';
+    expect(printed).toBe(`http://127.0.0.1:${syncPort}/explorer/pages/page_demo`);
+    const signIn = await fetch(printed);
+    expect(signIn.status).toBe(401);
+    expect(await signIn.text()).toContain('Operator token');
 
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);

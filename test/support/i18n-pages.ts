@@ -36,10 +36,15 @@ export function maskedDemoPage(now: Date, locale: string, locales?: Language[]):
 
 /** What a reader gets of a document: its text and the text of its attributes people read. */
 export function readableText(html: string): string {
-  const attrs = [...html.matchAll(/\s(?:title|aria-label|alt|content)="([^"]*)"/g)].map(
-    (m) => m[1],
-  );
-  const text = html.replace(/<style>[\s\S]*?<\/style>/g, ' ').replace(/<[^>]+>/g, ' ');
+  // data-message: what the live script says to screen readers (live-script.txt).
+  const attrs = [
+    ...html.matchAll(/\s(?:title|aria-label|alt|content|data-message)="([^"]*)"/g),
+  ].map((m) => m[1]);
+  // Code is not text a reader sees: the inline style, and the scripts (their words come as data).
+  const text = html
+    .replace(/<style>[\s\S]*?<\/style>/g, ' ')
+    .replace(/<script>[\s\S]*?<\/script>/g, ' ')
+    .replace(/<[^>]+>/g, ' ');
   return decode(`${text} ${attrs.join(' ')}`).replace(/\s+/g, ' ');
 }
 

@@ -1,14 +1,18 @@
 // Response headers every answer carries, and the cache policy per kind of page.
 
-/** The CSP for our HTML: no script, one hashed inline style, images from anywhere https. */
-export function contentSecurityPolicy(styleSrc: string | undefined): string {
+/**
+ * The CSP for our HTML: one hashed inline style, images from anywhere https, and at most one
+ * script: `scriptSrc`, the hash of the page's own live-update script (render/live-script.ts).
+ * Without it no script can run (script-src falls back to default-src 'none').
+ */
+export function contentSecurityPolicy(styleSrc: string | undefined, scriptSrc?: string): string {
   return [
     "default-src 'none'",
     `style-src ${styleSrc ?? "'none'"}`,
+    ...(scriptSrc ? [`script-src ${scriptSrc}`] : []),
     'img-src https: data:',
-    // No script can run (script-src falls back to 'none'), so this permits nothing a visitor
-    // could notice; it lets tools that fetch in the page's context, as Lighthouse fetches
-    // /robots.txt, read the page's own origin.
+    // The live script's poll and page fetch (same origin only); it also lets tools that fetch
+    // in the page's context, as Lighthouse fetches /robots.txt, read the page's own origin.
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",

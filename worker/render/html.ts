@@ -11,6 +11,7 @@ import pageCss from '../../templates/page.css';
 import serviceRow from '../../templates/service-row.mustache';
 import statusPage from '../../templates/status-page.mustache';
 import { compileTemplate, flat } from './compiled-template.ts';
+import { LIVE_SCRIPT, LIVE_SCRIPT_ELEMENT } from './live-script.ts';
 import { ContentMemo } from './memo.ts';
 import type { historyPageView, incidentPageView, statusPageView } from './view-model.ts';
 
@@ -20,13 +21,21 @@ export const TEMPLATES = {
   historyPage,
   incidentCard,
   incidentPage,
+  // Printed by `foot` as `{{{liveScript}}}` (its element); here so that the build id covers it like any
+  // template. Not a partial: Mustache.js indents a partial by the text before its tag.
+  liveScript: LIVE_SCRIPT,
   maintenanceCard,
   messagePage,
   serviceRow,
   statusPage,
 } as const;
 
-const partials = { head, foot, incident: incidentCard, maintenance: maintenanceCard };
+const partials = {
+  head,
+  foot,
+  incident: incidentCard,
+  maintenance: maintenanceCard,
+};
 
 type Token = [string, unknown, number, number, Token[]?, ...unknown[]];
 
@@ -80,7 +89,7 @@ function sectionHtml(section: StatusView['sections'][number]) {
 export function renderStatusPage(view: StatusView, style: string): string {
   return Mustache.render(
     statusPage,
-    { ...view, sections: view.sections.map(sectionHtml), style },
+    { ...view, sections: view.sections.map(sectionHtml), style, liveScript: LIVE_SCRIPT_ELEMENT },
     partials,
   );
 }
@@ -89,11 +98,19 @@ export function renderIncidentPage(
   view: ReturnType<typeof incidentPageView>,
   style: string,
 ): string {
-  return Mustache.render(incidentPage, { ...view, style }, partials);
+  return Mustache.render(
+    incidentPage,
+    { ...view, style, liveScript: LIVE_SCRIPT_ELEMENT },
+    partials,
+  );
 }
 
 export function renderHistoryPage(view: ReturnType<typeof historyPageView>, style: string): string {
-  return Mustache.render(historyPage, { ...view, style }, partials);
+  return Mustache.render(
+    historyPage,
+    { ...view, style, liveScript: LIVE_SCRIPT_ELEMENT },
+    partials,
+  );
 }
 
 export interface MessagePage {

@@ -16,6 +16,7 @@ import {
 import { requestHostname } from '../http/hostname.ts';
 import { problemResponse } from '../http/problem.ts';
 import { wwwRedirect } from '../http/www-redirect.ts';
+import { liveScriptHashSource } from '../render/live-script.ts';
 import { type MessageKind, messagePage } from '../render/message-pages.ts';
 import { renderSessionSwap } from '../render/session-swap.ts';
 import { lookupHost } from '../store/host-lookup.ts';
@@ -26,8 +27,8 @@ import { documentPath, isApiPath, pathLanguage } from './visitor-paths.ts';
 type AppContext = Context<{ Bindings: Env }>;
 
 /** The same realm for every page: naming the page would tell a stranger whose page it is. */
-const REALM = 'status page';
-const PERSONAL_VARY = 'Cookie, Authorization';
+export const REALM = 'status page';
+export const PERSONAL_VARY = 'Cookie, Authorization';
 
 const PROBLEM_TITLES: Record<MessageKind, string> = {
   not_found: 'Not found',
@@ -182,7 +183,15 @@ async function serveRecord(
     ...(isPublic ? {} : { Vary: PERSONAL_VARY }),
   };
   if (metadata.contentType.startsWith('text/html')) {
-    headers['Content-Security-Policy'] = contentSecurityPolicy(metadata.styleSrc);
+    // Every rendered page carries the live script inline (foot.mustache); a document rendered
+    // by an older build with another script simply runs none and stays as it is.
+    headers['Content-Security-Policy'] = contentSecurityPolicy(
+      metadata.styleSrc,
+      await liveScriptHashSource(),
+    );
+    // The script's starting point: which content this is, to ask /_edge/live about. Headers
+    // are not readable by a page's script, Server-Timing is (PerformanceNavigationTiming).
+    headers['Server-Timing'] = `etag;desc=${metadata.etag.replace(/^W\//, '')}`;
   } else {
     headers['Content-Security-Policy'] = DATA_DOCUMENT_CSP;
     Object.assign(headers, crossOriginHeaders(record.visibility, access.variant, path));

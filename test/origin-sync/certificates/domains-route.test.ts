@@ -77,7 +77,7 @@ describe('GET /v1/pages/:id/domains', () => {
 });
 
 describe('certificate steps in the event explorer', () => {
-  it('maps progress to a "certificate" step and errors to "failed"', () => {
+  it('maps progress and errors to a "certificate" step, the error beside it (not "failed": the event still reached the page)', () => {
     const base = { at: '2026-11-21T10:00:00.000Z', pageId: 'p1', hostname: 'status.acme.com' };
     expect(toExplorerStep({ ...base, action: 'active', detail: 'certificate active' })).toEqual({
       step: 'certificate',
@@ -87,7 +87,7 @@ describe('certificate steps in the event explorer', () => {
     });
     expect(
       toExplorerStep({ ...base, action: 'failed', detail: 'x', error: 'validation_timed_out' }),
-    ).toMatchObject({ step: 'failed', error: 'validation_timed_out' });
+    ).toMatchObject({ step: 'certificate', error: 'validation_timed_out' });
   });
 });
 

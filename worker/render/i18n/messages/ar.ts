@@ -20,6 +20,7 @@ export const ar: Catalogue = {
   updates: 'التحديثات',
   noUpdates: 'لا توجد تحديثات بعد.',
   lastUpdated: 'آخر تحديث: {time}',
+  liveUpdated: 'حُدِّثت هذه الصفحة بأحدث حالة.',
   activeIncidents: 'الأعطال الجارية',
   maintenance: 'الصيانة',
   services: 'الخدمات',

@@ -20,6 +20,7 @@ export const de: Catalogue = {
   updates: 'Aktualisierungen',
   noUpdates: 'Noch keine Aktualisierungen.',
   lastUpdated: 'Zuletzt aktualisiert: {time}',
+  liveUpdated: 'Diese Seite wurde auf den neuesten Stand gebracht.',
   activeIncidents: 'Aktuelle Störungen',
   maintenance: 'Wartungsarbeiten',
   services: 'Dienste',

@@ -22,6 +22,7 @@ export const en = {
   updates: 'Updates',
   noUpdates: 'No updates yet.',
   lastUpdated: 'Last updated {time}',
+  liveUpdated: 'Updated: this page now shows the latest status.',
   activeIncidents: 'Active incidents',
   maintenance: 'Maintenance',
   services: 'Services',

@@ -20,6 +20,7 @@ export const es: Catalogue = {
   updates: 'Actualizaciones',
   noUpdates: 'Aún no hay actualizaciones.',
   lastUpdated: 'Última actualización: {time}',
+  liveUpdated: 'Esta página se ha actualizado con el estado más reciente.',
   activeIncidents: 'Incidentes activos',
   maintenance: 'Mantenimiento',
   services: 'Servicios',

@@ -20,6 +20,7 @@ export const fr: Catalogue = {
   updates: 'Mises à jour',
   noUpdates: 'Pas encore de mise à jour.',
   lastUpdated: 'Dernière mise à jour : {time}',
+  liveUpdated: 'Cette page a été mise à jour avec l’état le plus récent.',
   activeIncidents: 'Incidents en cours',
   maintenance: 'Maintenance',
   services: 'Services',

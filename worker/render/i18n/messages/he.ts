@@ -20,6 +20,7 @@ export const he: Catalogue = {
   updates: 'עדכונים',
   noUpdates: 'אין עדכונים עדיין.',
   lastUpdated: 'עודכן לאחרונה: {time}',
+  liveUpdated: 'הדף עודכן למצב העדכני ביותר.',
   activeIncidents: 'תקלות פעילות',
   maintenance: 'תחזוקה',
   services: 'שירותים',

@@ -20,6 +20,7 @@ export const it: Catalogue = {
   updates: 'Aggiornamenti',
   noUpdates: 'Ancora nessun aggiornamento.',
   lastUpdated: 'Ultimo aggiornamento: {time}',
+  liveUpdated: 'Questa pagina è stata aggiornata con lo stato più recente.',
   activeIncidents: 'Incidenti in corso',
   maintenance: 'Manutenzione',
   services: 'Servizi',

@@ -20,6 +20,7 @@ export const ja: Catalogue = {
   updates: '更新情報',
   noUpdates: 'まだ更新はありません。',
   lastUpdated: '最終更新: {time}',
+  liveUpdated: 'このページは最新の状況に更新されました。',
   activeIncidents: '発生中の障害',
   maintenance: 'メンテナンス',
   services: 'サービス',

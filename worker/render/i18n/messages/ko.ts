@@ -20,6 +20,7 @@ export const ko: Catalogue = {
   updates: '업데이트',
   noUpdates: '아직 업데이트가 없습니다.',
   lastUpdated: '마지막 업데이트: {time}',
+  liveUpdated: '이 페이지가 최신 상태로 업데이트되었습니다.',
   activeIncidents: '진행 중인 장애',
   maintenance: '점검',
   services: '서비스',

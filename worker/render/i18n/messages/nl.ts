@@ -20,6 +20,7 @@ export const nl: Catalogue = {
   updates: 'Berichten',
   noUpdates: 'Nog geen berichten.',
   lastUpdated: 'Laatst bijgewerkt: {time}',
+  liveUpdated: 'Deze pagina is bijgewerkt met de nieuwste status.',
   activeIncidents: 'Actuele storingen',
   maintenance: 'Onderhoud',
   services: 'Diensten',

@@ -20,6 +20,7 @@ export const pl: Catalogue = {
   updates: 'Aktualizacje',
   noUpdates: 'Brak aktualizacji.',
   lastUpdated: 'Ostatnia aktualizacja: {time}',
+  liveUpdated: 'Ta strona została zaktualizowana o najnowszy stan.',
   activeIncidents: 'Trwające incydenty',
   maintenance: 'Prace serwisowe',
   services: 'Usługi',

@@ -20,6 +20,7 @@ export const ptBR: Catalogue = {
   updates: 'Atualizações',
   noUpdates: 'Ainda não há atualizações.',
   lastUpdated: 'Última atualização: {time}',
+  liveUpdated: 'Esta página foi atualizada com o status mais recente.',
   activeIncidents: 'Incidentes ativos',
   maintenance: 'Manutenção',
   services: 'Serviços',

@@ -20,6 +20,7 @@ export const sv: Catalogue = {
   updates: 'Uppdateringar',
   noUpdates: 'Inga uppdateringar ännu.',
   lastUpdated: 'Senast uppdaterad {time}',
+  liveUpdated: 'Sidan har uppdaterats med den senaste statusen.',
   activeIncidents: 'Pågående incidenter',
   maintenance: 'Underhåll',
   services: 'Tjänster',

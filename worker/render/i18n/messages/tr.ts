@@ -20,6 +20,7 @@ export const tr: Catalogue = {
   updates: 'Güncellemeler',
   noUpdates: 'Henüz güncelleme yok.',
   lastUpdated: 'Son güncelleme: {time}',
+  liveUpdated: 'Bu sayfa en son durumla güncellendi.',
   activeIncidents: 'Devam eden olaylar',
   maintenance: 'Bakım',
   services: 'Hizmetler',

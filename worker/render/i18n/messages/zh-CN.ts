@@ -20,6 +20,7 @@ export const zhCN: Catalogue = {
   updates: '更新',
   noUpdates: '暂无更新。',
   lastUpdated: '最后更新：{time}',
+  liveUpdated: '此页面已更新为最新状态。',
   activeIncidents: '进行中的事件',
   maintenance: '维护',
   services: '服务',
