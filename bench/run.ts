@@ -62,6 +62,9 @@ await section('origin-sync fan-out', 'origin-sync', () =>
 await section('origin-sync scale', 'origin-sync', () =>
   externalBench('origin-sync-scale.ts', 'origin-sync scale'),
 );
+await section('notifications', 'notifications', () =>
+  externalBench('notifications.ts', 'notifications'),
+);
 
 const table = markdownTable(rows);
 const missed = rows.filter((r) => r.met === false).map((r) => `${r.area} · ${r.name}`);

@@ -13,6 +13,7 @@ import { edgeHostnameClaimer } from './hostname-claims.ts';
 import { createApp } from './http/app.ts';
 import { operatorTokenFile, readOperatorToken } from './http/operator-auth.ts';
 import { createLogger, errorMessage, withFields } from './log.ts';
+import { createNotifyExtension } from './notify/index.ts';
 import { OriginSync, originSyncDir } from './service.ts';
 
 // A parent that reads our logs may exit first: losing log lines must not stop a clean shutdown.
@@ -57,7 +58,15 @@ async function main(): Promise<void> {
     stateDir: config.stateDir,
     log: withFields(log, { component: 'certificates' }),
   });
-  const extensions: OriginSyncExtension[] = [certificates];
+  // The notifier (origin-sync/notify/, SMTP_URL and MAIL_FROM): leases the deliveries the
+  // worker decided, sends them by email and webhook, reports back.
+  const notify = createNotifyExtension({
+    env: process.env,
+    workerUrl: config.workerUrl,
+    privateKey: syncPrivateKey,
+    log: withFields(log, { component: 'notify' }),
+  });
+  const extensions: OriginSyncExtension[] = [certificates, notify];
 
   const sync = await OriginSync.start({
     dir: originSyncDir(config.stateDir),

@@ -177,7 +177,8 @@ export class OriginSync {
     const trace = (eventId: string, step: TraceStep) => {
       sync.#commits.run(() => store.addStep(eventId, step)).catch(() => {});
     };
-    for (const ext of sync.extensions) await ext.start?.(sync.directory, trace);
+    const storage = { db, commit: <T>(work: () => T) => sync.#commits.run(work) };
+    for (const ext of sync.extensions) await ext.start?.(sync.directory, trace, storage);
     const outbox = store.outboxStats();
     log.info('origin-sync: ready', { outboxDepth: outbox.depth, pages: outbox.pages });
     sync.#pusher.kick();
@@ -366,6 +367,22 @@ export class OriginSync {
     // The worker promised a render version: find out when it is published.
     if (record.kind === 'ack' && record.renderVersion !== null)
       this.#confirmer.watch(record.pageId);
+    if (record.kind === 'ack') {
+      const applied = record.results.filter((r) => r.outcome === 'applied').map((r) => r.id);
+      if (applied.length > 0) {
+        for (const ext of this.extensions) {
+          try {
+            ext.applied?.(record.pageId, applied);
+          } catch (err) {
+            this.#log.error('extension failed on applied events', {
+              extension: ext.name,
+              pageId: record.pageId,
+              error: errorMessage(err),
+            });
+          }
+        }
+      }
+    }
   }
 
   #sample(): void {

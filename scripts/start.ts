@@ -10,7 +10,9 @@ import { DEV_CORE_SIGNING_SECRET } from '../origin-sync/config.ts';
 import { operatorTokenFile } from '../origin-sync/http/operator-auth.ts';
 import { sendAllCoreEvents } from './lib/core-client.ts';
 import { DEMO_HOST, demoEvents, PARTNERS_HOST, PRIVATE_HOST } from './lib/demo-events.ts';
+import { addDemoSubscribers, DEMO_SUBSCRIBERS } from './lib/demo-subscribers.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
+import { type LocalInbox, startLocalInbox } from './lib/local-inbox.ts';
 import {
   ensureKeys,
   type OriginSyncProcess,
@@ -32,9 +34,13 @@ const SYNC_PORT = port('SYNC_PORT', 8788);
 const SECRET = env.CORE_SIGNING_SECRET || DEV_CORE_SIGNING_SECRET;
 const STATE_DIR = resolve(env.STATE_DIR || '.data');
 const DEMO = (env.DEMO ?? '1') !== '0';
+const LOCAL_SMTP_PORT = port('LOCAL_SMTP_PORT', 2525);
+const LOCAL_INBOX_PORT = port('LOCAL_INBOX_PORT', 1080);
+const MAIL_FROM = env.MAIL_FROM || 'status@demo.localhost';
 
 let worker: WorkerRuntime | null = null;
 let origin: OriginSyncProcess | null = null;
+let inbox: LocalInbox | null = null;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
@@ -42,6 +48,7 @@ async function stopAll(code: number): Promise<never> {
     stopping = true;
     await origin?.stop('SIGTERM');
     await worker?.stop();
+    await inbox?.stop().catch(() => {});
   }
   process.exit(code);
 }
@@ -74,6 +81,25 @@ async function demoClock(): Promise<Date> {
   const now = new Date();
   await writeFile(file, JSON.stringify({ now: now.toISOString() }));
   return now;
+}
+
+/** Subscribers are made once, on the first run with a local inbox (they are kept after). */
+async function demoSubscribers(w: WorkerRuntime, inboxUrl: string): Promise<string> {
+  const file = join(STATE_DIR, 'demo.json');
+  const saved = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<
+    string,
+    unknown
+  >;
+  if (saved.subscribers)
+    return `${DEMO_SUBSCRIBERS.length} demo subscribers (kept from the first run)`;
+  const confirmed = await addDemoSubscribers(w, DEMO_HOST, inboxUrl).catch((err: unknown) => {
+    console.warn(`Demo subscribers not made: ${err instanceof Error ? err.message : err}`);
+    return 0;
+  });
+  if (confirmed === DEMO_SUBSCRIBERS.length) {
+    await writeFile(file, JSON.stringify({ ...saved, subscribers: true }));
+  }
+  return `${confirmed} demo subscribers confirmed through POST /subscribe (${DEMO_SUBSCRIBERS.map((s) => s.email).join(', ')})`;
 }
 
 async function waitForPage(w: WorkerRuntime, url: string, timeoutMs = 60_000): Promise<boolean> {
@@ -109,14 +135,28 @@ async function main(): Promise<void> {
   });
   handleSignals();
 
+  // Without SMTP_URL, notification email goes to a local inbox with a web page to read it.
+  if (!env.SMTP_URL) {
+    inbox = await startLocalInbox({
+      smtpPort: LOCAL_SMTP_PORT,
+      webPort: LOCAL_INBOX_PORT,
+      mailDirectory: join(STATE_DIR, 'inbox'),
+    });
+  }
   const logFile = join(STATE_DIR, 'origin-sync.log');
   origin = await startOriginSyncProcess({
     stateDir: STATE_DIR,
     port: SYNC_PORT,
     workerUrl: worker.url.origin,
     secret: SECRET,
-    // OPERATOR_TOKEN if set; else the helper generates one into STATE_DIR (0600) once.
-    ...(env.OPERATOR_TOKEN ? { env: { OPERATOR_TOKEN: env.OPERATOR_TOKEN } } : {}),
+    env: {
+      // OPERATOR_TOKEN if set; else the helper generates one into STATE_DIR (0600) once.
+      ...(env.OPERATOR_TOKEN ? { OPERATOR_TOKEN: env.OPERATOR_TOKEN } : {}),
+      SMTP_URL: env.SMTP_URL || (inbox?.smtpUrl ?? ''),
+      MAIL_FROM,
+      // Development: webhooks to a receiver on this machine (http://127.0.0.1:…) are sent.
+      WEBHOOK_ALLOW_LOOPBACK: '1',
+    },
     logFile,
     // The console shows what needs attention; everything is in the log file.
     onLog: (line) => {
@@ -143,6 +183,7 @@ async function main(): Promise<void> {
     if (!(await waitForPage(worker, `http://${DEMO_HOST}/`))) {
       console.warn(`The demo page is not served yet; check ${origin.url}/healthz`);
     }
+    if (inbox) console.log(await demoSubscribers(worker, inbox.webUrl));
     const priv = keys.demoIssuer.privateJwk;
     const privateToken = await mintDemoToken(priv, 'page_internal');
     const gold = await mintDemoToken(priv, 'page_partners', { audience: 'gold' });
@@ -171,6 +212,9 @@ async function main(): Promise<void> {
       '',
       ...lines,
       `  Health             ${origin.url}/healthz`,
+      inbox
+        ? `  Local inbox        ${inbox.webUrl}   (SMTP ${inbox.smtpUrl.replace('smtp://', '')}; every notification email lands here)`
+        : `  Email              sent through SMTP_URL, From ${MAIL_FROM}`,
       '',
       `Operator token (${env.OPERATOR_TOKEN ? 'OPERATOR_TOKEN' : operatorTokenFile(STATE_DIR)}), for every operator endpoint:`,
       `  curl -H 'Authorization: Bearer ${origin.operatorToken}' ${origin.url}/v1/pages/page_demo/events`,

@@ -5,12 +5,20 @@ import { SECURITY_HEADERS } from './http/headers.ts';
 import { SKELETON_SCRIPT, SKELETON_SCRIPT_PATH } from './render/skeleton.ts';
 import { LIVE_PATH, serveLive } from './routes/live.ts';
 import { robots } from './routes/robots.ts';
+import { serveSubscription, subscriptionRoute } from './routes/subscribe.ts';
 import { handleSync, handleSyncStatus } from './routes/sync.ts';
+import {
+  handleDeliveryLease,
+  handleDeliveryReport,
+  handleNotificationDeliveries,
+  handleSubscriptionsOverview,
+} from './routes/sync-deliveries.ts';
 import { handleHostnameClaims } from './routes/sync-hostnames.ts';
 import { refuse, serveVisitor } from './routes/visitor.ts';
 
 export { HostnameRegistry } from './coordinator/hostname-registry.ts';
 export { PageCoordinator } from './coordinator/page-coordinator.ts';
+export { DeliveryIndex } from './subscriptions/delivery-index.ts';
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -26,6 +34,18 @@ app.get('/robots.txt', robots);
 app.post('/_sync/hostnames', handleHostnameClaims);
 app.post('/_sync/pages/:pageId', handleSync);
 app.get('/_sync/pages/:pageId/status', handleSyncStatus);
+// origin-sync ↔ the subscription queues (worker/sync/deliveries-contract.ts).
+app.post('/_sync/deliveries/lease', handleDeliveryLease);
+app.post('/_sync/deliveries/report', handleDeliveryReport);
+app.get('/_sync/pages/:pageId/subscriptions', handleSubscriptionsOverview);
+app.get('/_sync/pages/:pageId/notifications/:notificationId', handleNotificationDeliveries);
+
+// The subscription pages (routes/subscribe.ts), on every page hostname and language prefix.
+app.use(async (c, next) => {
+  const route = subscriptionRoute(new URL(c.req.url).pathname);
+  if (!route) return next();
+  return serveSubscription(c, route);
+});
 
 // The script of the skeleton page (read-document.ts), the same on every hostname.
 app.get(

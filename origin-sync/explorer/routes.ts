@@ -299,6 +299,12 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
       `/v1/pages/${encodeURIComponent(pageId)}/domains`,
       opts.operatorToken,
     );
+    // Subscribers and notifications live at the edge; the notifier's route asks it.
+    const subscriptions = await internalJson(
+      app,
+      `/v1/pages/${encodeURIComponent(pageId)}/subscriptions`,
+      opts.operatorToken,
+    );
     const confirmedVersion = lastConfirmed(traces, pageId);
     // Asked of the edge itself, so the page says what visitors get now, not what was last heard.
     const edge = await Promise.race([
@@ -319,6 +325,7 @@ export function explorerRoutes(app: Hono, opts: ExplorerOptions): void {
         name: live?.name ?? null,
         hostnames: live?.hostnames ?? [],
         domains,
+        subscriptions,
         traces,
         filter,
         show,

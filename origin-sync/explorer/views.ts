@@ -1,6 +1,7 @@
 // The explorer's pages as HTML (pure: data in, markup out). Every page names its JSON.
 
 import { z } from 'zod';
+import { SubscriptionsOverview } from '../../worker/sync/deliveries-contract.ts';
 import type { PagePush } from '../push/pusher.ts';
 import type { StatusAnswer } from '../push/render-confirmer.ts';
 import type { Health, SystemMinutes } from '../service.ts';
@@ -242,6 +243,8 @@ export function pageView(opts: {
   name: string | null;
   hostnames: string[];
   domains: unknown;
+  /** GET /v1/pages/:id/subscriptions (SubscriptionsOverview), or null when unknown. */
+  subscriptions?: unknown;
   traces: EventTrace[];
   filter: PageFilter;
   /** How many matching events to list; a link offers more. */
@@ -297,6 +300,7 @@ ${
 ${opts.hostnames.map((h) => html`<tr><td>${h}</td><td>${domains.get(h) ?? html`<span class="muted">${domainsOff(opts.domains)}</span>`}</td></tr>`)}
 </tbody></table></div>`
 }
+${subscriptionsSection(opts.subscriptions)}
 <h2>Dead letters</h2>
 ${
   opts.deadLetters.length === 0
@@ -332,6 +336,26 @@ ${shown.slice(0, opts.show).map((t) => {
 })}
 </tbody></table></div>
 <p class="muted">${shown.length > opts.show ? html`The newest ${opts.show} of ${shown.length} matching events. <a href="${`/explorer/pages/${encodeURIComponent(pageId)}${qs({ ...filter, show: Math.min(500, opts.show * 4) })}`}">Show ${Math.min(500, opts.show * 4)}</a>` : `${shown.length} matching event(s).`}</p>`
+}`;
+}
+
+/** Subscribers by state and the recent notifications, from the worker's overview. */
+function subscriptionsSection(overview: unknown): Html {
+  const parsed = SubscriptionsOverview.safeParse(overview);
+  if (!parsed.success) {
+    return html`<h2>Subscriptions</h2><p class="muted">The edge did not say (no subscriptions yet, or it did not answer).</p>`;
+  }
+  const o = parsed.data;
+  const states = ['pending', 'confirmed', 'quarantined', 'unsubscribed'] as const;
+  return html`<h2>Subscriptions</h2>
+<p class="muted">Every delivery of one notification: <code>GET /v1/pages/${o.pageId}/notifications/&lt;id&gt;</code>.</p>
+<p>${states.map((s, i) => html`${i ? ', ' : ''}${o.subscribers[s] ?? 0} ${s}`)}</p>
+${
+  o.notifications.length === 0
+    ? html`<p class="muted">No notifications yet.</p>`
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Notifications table"><table><thead><tr><th scope="col">Notification</th><th scope="col">Kind</th><th scope="col">Created</th><th scope="col">Recipients</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col">Failed</th></tr></thead><tbody>
+${o.notifications.map((n) => html`<tr><td><code>${n.id}</code></td><td><code>${n.kind}</code></td><td><time datetime="${n.createdAt}">${fmt(n.createdAt)}</time></td><td>${n.recipients}</td><td>${n.queued}</td><td>${n.sent}</td><td>${n.failed ? html`<span class="bad">${n.failed}</span>` : '0'}</td></tr>`)}
+</tbody></table></div>`
 }`;
 }
 

@@ -1,6 +1,7 @@
 // The database's schema, as migrations applied in order (`PRAGMA user_version` is how many
 // have run). Never edit a released migration: add the next one. docs/origin-sync-storage.md
 // explains each table. Times are epoch milliseconds.
+import { RECEIPTS_MIGRATION } from './receipts.ts';
 import { REQUESTS_MIGRATION } from './requests.ts';
 
 export const MIGRATIONS: readonly string[] = [
@@ -103,4 +104,6 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // The core's requests as they arrived (origin-sync/store/requests.ts).
   REQUESTS_MIGRATION,
+  // Notification delivery receipts (origin-sync/store/receipts.ts, origin-sync/notify/).
+  RECEIPTS_MIGRATION,
 ];

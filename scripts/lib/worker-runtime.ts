@@ -99,6 +99,7 @@ export async function startWorker(opts: WorkerRuntimeOptions): Promise<WorkerRun
     durableObjects: {
       PAGE_COORDINATOR: { className: 'PageCoordinator', useSQLite: true },
       HOSTNAME_REGISTRY: { className: 'HostnameRegistry', useSQLite: true },
+      DELIVERY_INDEX: { className: 'DeliveryIndex', useSQLite: true },
     },
     bindings: { SYNC_PUBLIC_KEY: '', ...opts.bindings },
     kvPersist: persist('kv'),

@@ -8,6 +8,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../scripts/lib/demo-events.ts';
 import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
+import { renderSubscriptionPage } from '../../worker/subscriptions/pages.ts';
 import { launchChromium } from '../support/browser.ts';
 import { seedKv } from '../support/seed-kv.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
@@ -52,12 +53,17 @@ async function violations(
   path: string,
   colorScheme: 'light' | 'dark' = 'light',
   expectedStatus = 200,
+  html?: string,
 ): Promise<AxeViolation[]> {
   const page = await context.newPage();
   try {
     await page.emulateMedia({ colorScheme });
-    const res = await page.goto(`http://${host}:${worker.port}${path}`);
-    expect(res?.status()).toBe(expectedStatus);
+    if (html === undefined) {
+      const res = await page.goto(`http://${host}:${worker.port}${path}`);
+      expect(res?.status()).toBe(expectedStatus);
+    } else {
+      await page.setContent(html);
+    }
     // Judge the page as visitors get it: with its stylesheet (contrast, target sizes).
     const rules = await page.evaluate(() => {
       const doc = (
@@ -124,5 +130,35 @@ describe('axe-core finds no WCAG 2.x A/AA violation', () => {
   it('on the 401 page of a private status page', async () => {
     expect(explain(await violations(PRIVATE_HOST, '/', 'light', 401))).toEqual([]);
     expect(explain(await violations(PRIVATE_HOST, '/', 'dark', 401))).toEqual([]);
+  });
+
+  // Rendered as the worker renders them (worker/subscriptions/pages.ts), without a page behind.
+  it('on the subscription form with its errors, and the manage page, light and dark', async () => {
+    const look = { name: 'Acme Cloud' };
+    const services = [
+      { id: 'api', name: 'Public API', checked: true },
+      { id: 'db', name: 'Database', checked: false },
+    ];
+    const form = await renderSubscriptionPage(look, 'en', '/', {
+      kind: 'form',
+      action: '/subscribe',
+      email: 'not-an-address',
+      webhook: '',
+      services,
+      incident: null,
+      errors: ['email', 'component'],
+    });
+    const manage = await renderSubscriptionPage(look, 'ar', '/ar/', {
+      kind: 'manage',
+      action: '/ar/subscribe/manage/t',
+      address: 'a@example.org',
+      services,
+      stopped: false,
+      saved: true,
+    });
+    for (const html of [form.body, manage.body]) {
+      expect(explain(await violations('', '', 'light', 200, html))).toEqual([]);
+      expect(explain(await violations('', '', 'dark', 200, html))).toEqual([]);
+    }
   });
 });

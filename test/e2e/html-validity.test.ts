@@ -11,6 +11,7 @@ import { afterAll, expect, it } from 'vitest';
 import { LANGUAGES } from '../../worker/domain/languages.ts';
 import { renderVariant } from '../../worker/render/documents.ts';
 import { messagePage } from '../../worker/render/message-pages.ts';
+import { renderSubscriptionPage, type SubscriptionPage } from '../../worker/subscriptions/pages.ts';
 import { maskedDemoPage } from '../support/i18n-pages.ts';
 
 const run = promisify(execFile);
@@ -48,6 +49,57 @@ it('finds no HTML error in a page of every language', async () => {
   const file = join(dir, 'several_ar.html');
   await writeFile(file, arabic!.body);
   files.push(file);
+
+  // The subscription pages and a notification email's HTML part (worker/subscriptions/).
+  const look = { name: 'Acme <Cloud>', branding: { theme: 'dark' as const } };
+  const services = [
+    { id: 'api', name: 'Public API', checked: true },
+    { id: 'db', name: 'Database', checked: false },
+  ];
+  const subscriptionPages: [string, SubscriptionPage][] = [
+    [
+      'form',
+      {
+        kind: 'form',
+        action: '/subscribe',
+        email: 'x',
+        webhook: '',
+        services,
+        incident: { id: 'inc_1', name: 'API errors' },
+        errors: ['email', 'component'],
+      },
+    ],
+    ['confirm', { kind: 'confirm', action: '/subscribe/confirm/t' }],
+    ['confirmed', { kind: 'confirmed', secret: 'ab'.repeat(24) }],
+    [
+      'manage',
+      {
+        kind: 'manage',
+        action: '/subscribe/manage/t',
+        address: 'a@example.org',
+        services,
+        stopped: false,
+        saved: true,
+      },
+    ],
+    [
+      'unsubscribe',
+      {
+        kind: 'unsubscribe',
+        action: '/subscribe/unsubscribe/t',
+        address: 'a@example.org',
+        manageHref: '/m',
+      },
+    ],
+    ['bad_link', { kind: 'bad_link' }],
+  ];
+  for (const language of ['en', 'ar'] as const) {
+    for (const [name, page] of subscriptionPages) {
+      const file = join(dir, `subscribe_${language}_${name}.html`);
+      await writeFile(file, (await renderSubscriptionPage(look, language, '/', page)).body);
+      files.push(file);
+    }
+  }
 
   const out = await run('java', ['-jar', VNU, '--errors-only', '--format', 'json', ...files], {
     maxBuffer: 16 * 1024 * 1024,

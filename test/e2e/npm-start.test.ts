@@ -51,10 +51,15 @@ describe('npm start', () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'esp-start-'));
     const workerPort = await freePort();
     const syncPort = await freePort();
+    const smtpPort = await freePort();
+    const inboxPort = await freePort();
     const env = {
       STATE_DIR: stateDir,
       WORKER_PORT: String(workerPort),
       SYNC_PORT: String(syncPort),
+      LOCAL_SMTP_PORT: String(smtpPort),
+      LOCAL_INBOX_PORT: String(inboxPort),
+      SMTP_URL: '',
       CORE_SIGNING_SECRET: 'npm-start-test-secret',
     };
     const worker = new URL(`http://127.0.0.1:${workerPort}`);
@@ -129,6 +134,22 @@ describe('npm start', () => {
     expect(signIn.status).toBe(401);
     expect(await signIn.text()).toContain('Operator token');
 
+    // Without SMTP_URL, a local inbox takes the notification email and shows it on a web page.
+    expect(out).toContain(`Local inbox        http://127.0.0.1:${inboxPort}/`);
+    const inbox = await fetch(`http://127.0.0.1:${inboxPort}/`, {
+      headers: { Accept: 'text/html' },
+    });
+    expect(inbox.status).toBe(200);
+    expect(await inbox.text()).toMatch(/MailDev/i);
+    // The demo page's subscribers came through the real path: sign-up, email, confirmation.
+    expect(out).toMatch(/3 demo subscribers confirmed through POST \/subscribe/);
+    const mails = (await (await fetch(`http://127.0.0.1:${inboxPort}/api/email`)).json()) as {
+      to: { address: string }[];
+    }[];
+    expect(mails.map((m) => m.to[0]?.address).sort()).toEqual(
+      expect.arrayContaining(['alex@example.com', 'kim@example.com', 'sam@example.com']),
+    );
+
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     const log = await readFile(join(stateDir, 'origin-sync.log'), 'utf8');
@@ -138,6 +159,7 @@ describe('npm start', () => {
     const second = npmStart(env);
     await second.ready;
     expect(second.output()).toContain('Reusing');
+    expect(second.output()).toContain('3 demo subscribers (kept from the first run)');
     expect(second.output()).toMatch(
       /Demo data: (\d+) signed core events \(0 new, \1 already known\)/,
     );

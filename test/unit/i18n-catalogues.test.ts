@@ -106,7 +106,7 @@ describe('message catalogues', () => {
  * hide an untranslated string.
  */
 const SAME_IN_BOTH: Partial<Record<Language, string[]>> = {
-  de: ['status', 'api', 'atom', 'rss', 'feed', 'in', 'link', 'organisation'],
+  de: ['status', 'api', 'atom', 'rss', 'feed', 'in', 'link', 'organisation', 'an'],
   fr: [
     'api',
     'atom',
@@ -119,6 +119,7 @@ const SAME_IN_BOTH: Partial<Record<Language, string[]>> = {
     'en',
     'organisation',
     'session',
+    'notifications',
   ],
   es: ['api', 'atom', 'rss', 'no'],
   it: ['api', 'atom', 'rss', 'feed', 'link', 'in', 'all'],

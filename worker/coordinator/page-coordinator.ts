@@ -15,7 +15,23 @@ import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
 import { type DocumentMeta, docKey } from '../store/keys.ts';
 import { contentKeyOf, pointerKey, pointerOf, type RenderPointer } from '../store/pointer.ts';
 import { isolatePointers } from '../store/pointer-memo.ts';
+import { deliveryIndex } from '../subscriptions/delivery-index.ts';
+import {
+  type LeaseAnswer,
+  type LinkSubject,
+  type ManageAction,
+  PageSubscriptions,
+  type SubscribeAnswer,
+  type SubscribeContext,
+  type SubscribeInput,
+} from '../subscriptions/service.ts';
 import type { PageRenderStatus, SyncResult } from '../sync/contract.ts';
+import type {
+  DeliveryReport,
+  DeliveryReportResult,
+  NotificationDeliveries,
+  SubscriptionsOverview,
+} from '../sync/deliveries-contract.ts';
 import { type EntityRef, planBatch } from './apply.ts';
 import { registryOf } from './hostname-registry.ts';
 import { type KvWriter, kvWriter } from './kv-writer.ts';
@@ -32,6 +48,8 @@ import {
   timingFromEnv,
 } from './schedule.ts';
 
+/** Entities whose changes can be news for subscribers (decide.ts). */
+const NOTIFYING: ReadonlySet<string> = new Set(['incident', 'maintenance', 'service']);
 /** KV writes of one render in flight at once. */
 const WRITE_CONCURRENCY = 8;
 /** A miss render is reused for this long while nothing changes (a burst of misses, one render). */
@@ -133,11 +151,16 @@ export class PageCoordinator extends DurableObject<Env> {
   /** The pointer of the last complete publish (built from SQL when this object wakes). */
   private published: RenderPointer | null = null;
   readonly retired: RetiredDocuments;
+  readonly subscriptions: PageSubscriptions;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new PageStorage(ctx.storage.sql);
     this.retired = new RetiredDocuments(ctx.storage.sql);
+    this.subscriptions = new PageSubscriptions(ctx.storage.sql, {
+      page: () => this.storage.livePage(),
+      live: <T>(kind: 'service' | 'incident' | 'maintenance') => this.storage.liveData<T>(kind),
+    });
     this.kv = kvWriter(env.PAGES_KV);
     this.timing = timingFromEnv(env);
   }
@@ -161,6 +184,7 @@ export class PageCoordinator extends DurableObject<Env> {
     const refusedIds = new Map(refused.map((r) => [r.eventId, r]));
     const now = this.clock();
     let released: string[] = [];
+    let notified = 0;
     const result = this.ctx.storage.transactionSync((): SyncResult => {
       const hostsBefore = this.storage.pageHostnames(pageId);
       const s = this.storage.state();
@@ -186,7 +210,18 @@ export class PageCoordinator extends DurableObject<Env> {
           return keptResults.get(e.id) ?? { id: e.id, outcome: 'duplicate' };
         }),
       };
+      // What subscribers were told is decided here, in the transaction that applies the
+      // change: a batch applied once decides once, however often it is sent.
+      const before = plan.changes.map((c) =>
+        NOTIFYING.has(c.kind) ? this.storage.entityData(c) : null,
+      );
       for (const change of plan.changes) this.storage.writeChange(change);
+      const drafts = plan.changes.flatMap((c, i) =>
+        NOTIFYING.has(c.kind)
+          ? this.subscriptions.draftsFor(c.kind, before[i], c.data, c.version, c.occurredAt, now)
+          : [],
+      );
+      notified = this.subscriptions.record(drafts, now);
       const patch: Partial<CoordinatorState> = {
         pageId,
         seenSeq: this.storage.rememberEvents(plan.newEventIds, s.seenSeq),
@@ -210,12 +245,153 @@ export class PageCoordinator extends DurableObject<Env> {
     // Stored: the hostnames the page no longer has are free for another page to claim. (If
     // this fails, the render's clean-up frees them.)
     await Promise.allSettled(released.map((h) => registryOf(this.env, h).release(h, pageId)));
+    if (notified > 0) await this.markDeliveries();
     await this.scheduleAlarm();
     return result;
   }
 
+  // --- subscriptions (worker/subscriptions/) ------------------------------------------
+
+  /** Tells the delivery index when this page next has work (best effort: a lease or the
+   * next alarm tells it again). Public for tests that move this object's clock. */
+  async markDeliveries(): Promise<void> {
+    const pageId = this.storage.state().pageId;
+    if (pageId === null) return;
+    try {
+      const now = this.clock();
+      const due = this.subscriptions.store.nextDueAt(now);
+      await deliveryIndex(this.env).mark(pageId, due === null ? null : due - now);
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'delivery index not told',
+          pageId,
+          error: String(err),
+        }),
+      );
+    }
+  }
+
+  subscribeContext(variant: string, incidentId: string | null): SubscribeContext | null {
+    return this.subscriptions.context(variant, incidentId);
+  }
+
+  async subscribe(input: SubscribeInput): Promise<SubscribeAnswer> {
+    const now = this.clock();
+    const answer = this.ctx.storage.transactionSync(() => this.subscriptions.subscribe(input, now));
+    if (answer.kind === 'ok') await this.markDeliveries();
+    return answer;
+  }
+
+  /** What a confirm, manage or unsubscribe link shows (null: not a working link). */
+  async linkSubject(
+    purpose: 'confirm' | 'manage',
+    token: string,
+  ): Promise<(LinkSubject & { pending: boolean }) | null> {
+    const s = await this.subscriptions.subscriberOfToken(purpose, token);
+    if (!s) return null;
+    const subject = this.subscriptions.linkSubject(s);
+    return subject ? { ...subject, pending: s.state === 'pending' } : null;
+  }
+
+  /** The POST of a confirmation link: confirmed now (with a webhook's secret, once), or already. */
+  async confirmSubscription(
+    token: string,
+  ): Promise<{ subject: LinkSubject; secret: string | null; already: boolean } | null> {
+    const s = await this.subscriptions.subscriberOfToken('confirm', token);
+    if (!s) return null;
+    if (s.state !== 'pending') {
+      const subject = this.subscriptions.linkSubject(s);
+      return subject ? { subject, secret: null, already: true } : null;
+    }
+    const now = this.clock();
+    const done = this.ctx.storage.transactionSync(() =>
+      this.subscriptions.store.confirm(s.id, now),
+    );
+    if (!done) return null;
+    const subject = this.subscriptions.linkSubject(done.subscriber);
+    return subject ? { subject, secret: done.secret, already: false } : null;
+  }
+
+  /** A manage link's POST (unsubscribe links do `unsubscribe`). Null: not a working link. */
+  async manageSubscription(
+    token: string,
+    action: ManageAction,
+    components: string[],
+  ): Promise<{ subject: LinkSubject | null; done: ManageAction | 'invalid' } | null> {
+    const s = await this.subscriptions.subscriberOfToken('manage', token);
+    if (!s || s.state === 'pending') return null;
+    const store = this.subscriptions.store;
+    if (action === 'save' && !this.subscriptions.validComponents(s, components)) {
+      return { subject: this.subscriptions.linkSubject(s), done: 'invalid' };
+    }
+    this.ctx.storage.transactionSync(() => {
+      if (action === 'save')
+        store.setComponents(s.n, components.length ? [...new Set(components)] : null);
+      else if (action === 'unsubscribe') store.unsubscribe(s.n);
+      else if (action === 'resubscribe') store.resubscribe(s.n);
+      else store.deleteEmail(s.email);
+    });
+    await this.markDeliveries();
+    if (action === 'delete') return { subject: null, done: action };
+    const after = store.byId(s.id);
+    return { subject: after ? this.subscriptions.linkSubject(after) : null, done: action };
+  }
+
+  /** Leases due deliveries of this page (origin-sync, via POST /_sync/deliveries/lease). */
+  async leaseDeliveries(consumer: string, max: number, leaseMs: number): Promise<LeaseAnswer> {
+    const pageId = this.storage.state().pageId;
+    if (pageId === null) return { deliveries: [], nextDueAt: null };
+    const now = this.clock();
+    if (this.storage.livePage() === null) {
+      // The page is gone: nobody is told anything more of it.
+      this.ctx.storage.transactionSync(() => this.subscriptions.store.dropAll());
+      await this.markDeliveries();
+      return { deliveries: [], nextDueAt: null };
+    }
+    const rows = this.ctx.storage.transactionSync(() =>
+      this.subscriptions.leaseRows(consumer, max, leaseMs, now),
+    );
+    const deliveries = await this.subscriptions.render(pageId, rows);
+    const nextDueAt = this.subscriptions.store.nextDueAt(now);
+    await this.markDeliveries();
+    return { deliveries, nextDueAt };
+  }
+
+  async reportDeliveries(reports: DeliveryReport[]): Promise<DeliveryReportResult> {
+    const pageId = this.storage.state().pageId;
+    if (pageId === null) return { recorded: 0, lapsed: [] };
+    const now = this.clock();
+    const result = this.ctx.storage.transactionSync(() =>
+      this.subscriptions.report(pageId, reports, now),
+    );
+    await this.markDeliveries();
+    return result;
+  }
+
+  subscriptionsOverview(): SubscriptionsOverview | null {
+    const pageId = this.storage.state().pageId;
+    return pageId === null ? null : this.subscriptions.overview(pageId);
+  }
+
+  notificationDeliveries(notificationId: string): NotificationDeliveries | null {
+    const pageId = this.storage.state().pageId;
+    return pageId === null ? null : this.subscriptions.deliveries(pageId, notificationId);
+  }
+
   override async alarm(): Promise<void> {
     const now = this.clock();
+    // The clock opening or closing a maintenance window is news too (the alarm is set at
+    // each such boundary); keys shared with the event path tell it once.
+    const clockNotified = this.ctx.storage.transactionSync(() => {
+      this.subscriptions.store.prune(now);
+      return this.subscriptions.record(this.subscriptions.clockDrafts(now), now);
+    });
+    // Also the index's safety net: a page whose last mark was lost is listed again here.
+    if (clockNotified > 0 || this.subscriptions.store.nextDueAt(now) !== null) {
+      await this.markDeliveries();
+    }
     const s = this.storage.state();
     const collectAt = this.retired.nextDueAt();
     const schedule = scheduleOf(s, collectAt);

@@ -241,6 +241,34 @@ export class PageStorage {
     );
   }
 
+  /** What is stored for an entity now (null: never stored, or deleted). Not for uptime. */
+  entityData(ref: EntityRef): unknown {
+    const row = this.sql
+      .exec<Row>(
+        'SELECT data FROM entities WHERE kind = ? AND id = ? AND deleted = 0',
+        ref.kind,
+        ref.id,
+      )
+      .toArray()[0];
+    return row && typeof row.data === 'string' ? (JSON.parse(row.data) as unknown) : null;
+  }
+
+  /** The live page this coordinator holds (null: none yet, or deleted). */
+  livePage(): StatusPage | null {
+    const row = this.sql
+      .exec<Row>("SELECT data FROM entities WHERE kind = 'page' AND deleted = 0 LIMIT 1")
+      .toArray()[0];
+    return row && typeof row.data === 'string' ? (JSON.parse(row.data) as StatusPage) : null;
+  }
+
+  /** Every live entity of a kind, by id (services, incidents, maintenance: a few hundred). */
+  liveData<T>(kind: 'service' | 'incident' | 'maintenance'): T[] {
+    return this.sql
+      .exec<Row>('SELECT data FROM entities WHERE kind = ? AND deleted = 0 ORDER BY id', kind)
+      .toArray()
+      .map((r) => JSON.parse(String(r.data)) as T);
+  }
+
   /** The hostnames of the stored page (none if it is unknown or deleted). */
   pageHostnames(pageId: string): string[] {
     const row = this.sql

@@ -64,7 +64,7 @@ export async function refuse(
  * sends a browser to the page's sign-in when it has one; 403 is for a valid viewer whose
  * credential does not reach this page. Neither says anything about the page itself.
  */
-function refuseViewer(
+export function refuseViewer(
   request: Request,
   url: URL,
   record: HostRecord,
@@ -117,41 +117,8 @@ async function serveRecord(
   record: HostRecord,
 ): Promise<Response> {
   const access = await decideAccess(record, c.req.raw);
-  if (access.kind === 'deny') return refuseViewer(c.req.raw, url, record, access);
-  if (access.kind === 'confirm_swap') {
-    const page = await renderSessionSwap({
-      action: url.pathname,
-      token: access.token,
-      swap: access.swap,
-      keepUrl: access.keep,
-      // Whoever holds a valid link may read the page, so its language tells them nothing new.
-      language: languageAsked(record, path),
-    });
-    return new Response(page.body, {
-      status: 200,
-      headers: {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': NO_STORE,
-        Vary: PERSONAL_VARY,
-        'Referrer-Policy': 'no-referrer',
-        'Content-Security-Policy': contentSecurityPolicy(page.styleSrc).replace(
-          "form-action 'none'",
-          "form-action 'self'",
-        ),
-      },
-    });
-  }
-  if (access.kind === 'establish') {
-    // The token leaves the address bar (and history, and Referer) at once; the cookie carries it.
-    return new Response(null, {
-      status: 303,
-      headers: {
-        Location: access.location,
-        'Set-Cookie': access.cookie,
-        'Cache-Control': NO_STORE,
-        Vary: PERSONAL_VARY,
-      },
-    });
+  if (access.kind !== 'allow') {
+    return accessDetour(c.req.raw, url, record, access, languageAsked(record, path));
   }
 
   const doc = await readDocument({
@@ -200,4 +167,56 @@ async function serveRecord(
     return new Response(null, { status: 304, headers });
   }
   return new Response(body, { status: 200, headers });
+}
+
+/**
+ * The answer to a viewer the access check did not simply let in: a refusal, the session-switch
+ * question, or the 303 that moves a token link into its cookie. Shared by every visitor path
+ * (the subscription pages too).
+ */
+export async function accessDetour(
+  request: Request,
+  url: URL,
+  record: HostRecord,
+  access: Exclude<AccessDecision, { kind: 'allow' }>,
+  language: ReturnType<typeof languageAsked>,
+): Promise<Response> {
+  if (access.kind === 'deny') return refuseViewer(request, url, record, access);
+  if (access.kind === 'confirm_swap') {
+    const page = await renderSessionSwap({
+      action: url.pathname,
+      token: access.token,
+      swap: access.swap,
+      keepUrl: access.keep,
+      // Whoever holds a valid link may read the page, so its language tells them nothing new.
+      language,
+    });
+    return new Response(page.body, {
+      status: 200,
+      headers: {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': NO_STORE,
+        Vary: PERSONAL_VARY,
+        'Referrer-Policy': 'no-referrer',
+        'Content-Security-Policy': contentSecurityPolicy(page.styleSrc).replace(
+          "form-action 'none'",
+          "form-action 'self'",
+        ),
+      },
+    });
+  }
+  if (access.kind === 'establish') {
+    // The token leaves the address bar (and history, and Referer) at once; the cookie carries it.
+    return new Response(null, {
+      status: 303,
+      headers: {
+        Location: access.location,
+        'Set-Cookie': access.cookie,
+        'Cache-Control': NO_STORE,
+        Vary: PERSONAL_VARY,
+      },
+    });
+  }
+  // Every kind is answered above.
+  return refuse(url.pathname, 'bad_request');
 }
