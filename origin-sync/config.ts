@@ -59,20 +59,36 @@ export function syncKeyFiles(stateDir: string): { privateKey: string; publicKey:
   };
 }
 
-export function loadConfig(env: Record<string, string | undefined>): OriginSyncConfig {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const parsed = Env.safeParse(defined);
+/** The environment without its empty variables: `FOO=` means FOO is not set. */
+function setVariables(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+}
+
+/**
+ * The environment read through `schema`, an empty variable counting as unset; throws one error
+ * naming every bad variable. origin-sync's settings and the notifier's (notify/settings.ts) both
+ * read theirs this way, so a bad value reads the same whichever part refuses it.
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const parsed = schema.safeParse(setVariables(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid environment:\n  ${lines.join('\n  ')}`);
   }
+  return parsed.data;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): OriginSyncConfig {
+  const e = parseEnv(Env, env);
   let certificates: CertificateConfig;
   try {
-    certificates = certificateConfigFromEnv(defined);
+    certificates = certificateConfigFromEnv(setVariables(env));
   } catch (err) {
     throw new Error(`invalid environment:\n  ${(err as Error).message}`);
   }
-  const e = parsed.data;
   return {
     port: e.SYNC_PORT,
     host: e.SYNC_HOST,

@@ -2,6 +2,7 @@
 // MAIL_FROM; the rest are origin-sync's own). Without SMTP_URL the notifier is off and says
 // so: the worker keeps every delivery queued until an origin-sync that can send leases it.
 import { z } from 'zod';
+import { parseEnv } from '../config.ts';
 
 const Positive = z.coerce.number().int().min(1);
 const Flag = z.enum(['0', '1']).transform((v) => v === '1');
@@ -50,13 +51,7 @@ export interface NotifySettings {
 }
 
 export function notifySettings(env: Record<string, string | undefined>): NotifySettings {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const parsed = Env.safeParse(defined);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid environment:\n  ${lines.join('\n  ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   let off: string | null = null;
   if (!e.SMTP_URL) off = 'SMTP_URL not set';
   else if (!e.MAIL_FROM) off = 'MAIL_FROM not set';
