@@ -84,6 +84,8 @@ export default { fetch() { return new Response(BODY, { headers: HEADERS }); } };
   return { url, stop };
 }
 
+// Same shape as startCacheReadWorker below, on purpose: each baseline is a whole worker written
+// out in a string, readable at a glance.
 /**
  * A worker that does nothing but the hot path's one storage read (the same document from a
  * KV namespace on the same runtime) and answers with it: what any KV-backed design costs.

@@ -163,6 +163,8 @@ export function createApp(opts: AppOptions): Hono {
       );
       const conflicts = await opts.claimHostnames(ops).catch((err: unknown) => err as Error);
       if (conflicts instanceof Error) {
+        // Same shape as notify/routes.ts's `unavailable` and the worker's own claims 503
+        // (routes/sync-hostnames.ts): each says in its own words what was not done, with its own retry.
         log.error('hostname claims not checked', { error: errorMessage(conflicts) });
         return problem(
           {

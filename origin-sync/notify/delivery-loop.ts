@@ -109,6 +109,8 @@ export class DeliveryLoop {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    // The same report as #take's for a delivery already sent (below), but under the lease the
+    // receipt was sent under: here no new lease stands.
     const left = this.#o.receipts.unreported(100_000);
     for (const r of left) {
       this.#queueReport({
@@ -277,6 +279,8 @@ export class DeliveryLoop {
     // flight reports for it.
     if (this.#inFlight.has(d.id) || this.#buffer.some((b) => b.id === d.id)) return;
     const receipt = this.#o.receipts.get(d.id);
+    // The same report as start()'s for receipts, but under the new lease's id (the old one
+    // lapsed), so it stays written out here.
     if (receipt) {
       this.#fromReceipts++;
       this.#queueReport({

@@ -23,6 +23,8 @@ const NotificationId = z.string().min(1).max(128);
 export function subscriptionRoutes(app: Hono, edge: SubscriptionsReader, log: Logger): void {
   const badId = (what: string, detail: string) =>
     problem({ title: 'Bad request', status: 400, detail: `not ${what}: ${detail}` });
+  // Same shape as http/app.ts's "Hostnames not checked" 503: each names what did not answer and
+  // what it means for the caller, so the words are kept apart.
   const unavailable = (err: unknown) => {
     log.warn('notify: the worker did not answer an operator read', { error: errorMessage(err) });
     return problem(

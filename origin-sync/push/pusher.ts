@@ -33,6 +33,9 @@ export interface PushQueue {
   peek(pageId: string, max: number): OutboxItem[];
 }
 
+// Same shape as RenderConfirmerOptions (render-confirmer.ts): both talk to the worker with the
+// sync key and take the same test seams (fetch, now, random, log); kept apart because each
+// process has its own knobs and one must not grow the other's.
 export interface PusherOptions {
   workerUrl: string;
   privateKey: CryptoKey;

@@ -31,6 +31,8 @@ export const DEFAULT_CONFIRM_TIMING: RenderConfirmTiming = {
   giveUpMs: 60 * 60_000,
 };
 
+// Same shape as PusherOptions (pusher.ts): the same worker, key and test seams; kept apart
+// because each process has its own knobs and one must not grow the other's.
 export interface RenderConfirmerOptions {
   workerUrl: string;
   privateKey: CryptoKey;

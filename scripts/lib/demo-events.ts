@@ -72,6 +72,8 @@ export function demoPages(opts: DemoOptions): StatusPage[] {
     { id: 'grp_data', name: 'Data', serviceIds: ['svc_db', 'svc_storage', 'svc_search'] },
     { id: 'grp_delivery', name: 'Delivery', serviceIds: ['svc_cdn', 'svc_webhooks', 'svc_email'] },
   ];
+  // bench/lib/synthetic-page.ts writes these settings out again, on purpose: a benchmark's page
+  // must not change when someone restyles the demo.
   const pages: StatusPage[] = [
     {
       id: 'page_demo',

@@ -196,6 +196,8 @@ export class PageStorage {
         .toArray()[0];
       return row ? { version: num(row.version), deleted: false } : null;
     }
+    // Same query shape as entityData's below, each selecting its own columns: kept as two plain
+    // statements so each reads as the SQL it runs.
     const row = this.sql
       .exec<Row>(
         'SELECT version, deleted FROM entities WHERE kind = ? AND id = ?',
@@ -244,6 +246,7 @@ export class PageStorage {
 
   /** What is stored for an entity now (null: never stored, or deleted). Not for uptime. */
   entityData(ref: EntityRef): unknown {
+    // Same query shape as the version read above, with other columns and only live rows.
     const row = this.sql
       .exec<Row>(
         'SELECT data FROM entities WHERE kind = ? AND id = ? AND deleted = 0',

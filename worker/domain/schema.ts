@@ -125,6 +125,8 @@ export const PageLanguageTag = z
 export const HexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a #rrggbb colour');
 export const DayDate = z.iso.date();
 
+// test/support/statuspage-model.ts lists the same words for Statuspage's schema, apart on
+// purpose: that one is Statuspage's contract, this one ours, and either may change alone.
 export const ServiceStatus = z.enum([
   'operational',
   'degraded_performance',

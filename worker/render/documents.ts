@@ -341,6 +341,8 @@ async function buildOf(options: RenderOptions): Promise<string> {
   return options.build ?? buildId(options.deployment);
 }
 
+// planVariant and renderVariant take the same arguments on purpose: renderVariant is planVariant
+// followed by rendering every document.
 /** Every document of a variant with its ETag, none rendered yet. */
 export async function planVariant(
   snapshot: PageSnapshot,
@@ -374,6 +376,7 @@ function rendered(doc: PlannedDocument): RenderedDocument {
   };
 }
 
+// Same signature as planVariant: it is planVariant with every document rendered.
 /** Every document of a variant, rendered: a publish from scratch. */
 export async function renderVariant(
   snapshot: PageSnapshot,

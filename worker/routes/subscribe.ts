@@ -174,6 +174,8 @@ export async function serveSubscription(
   return serveLink(c, url, record, route, method);
 }
 
+// Same shape as routes/visitor.ts's header-then-serve lines only: a 405 with Allow here, a
+// private page's CORP header there; nothing to share.
 async function notAllowed(url: URL): Promise<Response> {
   const res = await refuse(url.pathname, 'bad_request');
   const out = new Response(res.body, { status: 405, headers: res.headers });

@@ -74,6 +74,8 @@ export async function handleHostnameClaims(c: AppContext): Promise<Response> {
     const conflicts = await reserveHostnames(c.env, claims.ops);
     return c.json({ conflicts }, 200, { 'Cache-Control': 'no-store' });
   } catch (err) {
+    // Same shape as origin-sync's 503s (origin-sync/http/app.ts): the worker cannot import those,
+    // and its words say the registry (not the edge) did not answer.
     log.error('hostname claims failed', { error: String(err) });
     return problemResponse(
       {

@@ -103,6 +103,7 @@ export async function serveVisitor(c: AppContext): Promise<Response> {
   const res = await serveRecord(c, url, hostname, path, record);
   // Another site may not embed a private page's answers, refusals included, and learn from
   // their size or success which viewer it has (a private badge, a feed).
+  // (Same shape as subscribe.ts's notAllowed, by chance: a header on an answer, nothing shared.)
   if (record.visibility !== 'public' || record.access) {
     res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
   }

@@ -19,6 +19,8 @@ export interface CachedDocument {
   meta: DocumentMeta;
 }
 
+// Same shape as pointer-cache.ts's cacheKey: both build a Cache API key on the page's host; kept
+// apart because the two key spaces must never meet (a document path vs /__edge/pointer).
 function entryKey(hostname: string, path: string, contentKey: string): Request {
   const url = new URL(`https://${hostname}${path}`);
   url.searchParams.set('__doc', contentKey);

@@ -10,6 +10,8 @@ import type { KnownPointer } from './pointer-memo.ts';
 const CACHED_POINTER_TTL_S = 300;
 const AT_HEADER = 'X-Pointer-At';
 
+// Same shape as edge-cache.ts's entryKey, its own key space (/__edge/pointer, never a document
+// path), so a pointer and a document cannot share a Cache API entry.
 function cacheKey(hostname: string, pageId: string): Request {
   const url = new URL(`https://${hostname}/__edge/pointer`);
   url.searchParams.set('page', pageId);

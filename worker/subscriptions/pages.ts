@@ -87,6 +87,8 @@ export async function renderSubscriptionPage(
     servicesLegend: t.text('subscribeServicesLegend'),
     servicesHint: t.text('subscribeServicesHint'),
   };
+  // One case per page, written out: the cases look alike (a heading, paragraphs, maybe a form)
+  // but each names its own words, and the switch fails to compile when a page kind is added.
   switch (page.kind) {
     case 'form':
       heading = t.text('subscribeToUpdates');

@@ -56,6 +56,8 @@ export async function signSyncToken(
   return sign(privateKey, { page: pageId, sha256: await bodyDigest(body) }, ttlSeconds);
 }
 
+// verifySyncReadToken (below) is this function's twin for read tokens: the same lines but for
+// the claim each binds, kept apart so neither kind of token can pass for the other.
 /** True only for a token that is ours, fresh, and bound to exactly this page and body. */
 export async function verifySyncToken(
   publicKey: CryptoKey,

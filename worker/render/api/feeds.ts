@@ -127,6 +127,7 @@ export function atomFeed(
     `<updated>${utc(newest(feed, facts.updatedAt))}</updated>`,
     `<author><name>${xmlEscape(snapshot.page.name)}</name><uri>${xmlEscape(`${base}/`)}</uri></author>`,
   ];
+  // rssFeed has the same loop over the same entries, in its own format (see there).
   for (const { incident, key } of feed) {
     out.push(
       atomEntries.get(key, () => {

@@ -231,6 +231,7 @@ function buildModel(snapshot: PageSnapshot, now: Date, facts: PageFacts): Model 
     status: overallStatus(shownServices(snapshot), snapshot.incidents, snapshot.maintenances, now),
     components,
     affected,
+    // maintenance(m) below answers the same fields: Statuspage gives both the same shape.
     incident(i) {
       const t = facts.incidents.get(i.id)!;
       return {
