@@ -29,6 +29,24 @@ export interface ReceiptBook {
   unreported(limit: number): Receipt[];
 }
 
+/**
+ * The `delivered` report of a delivery a receipt says the receiver acknowledged, under `lease`
+ * (the receipt's own at start-up, the new lease when one leased again has a receipt).
+ */
+function receiptReport(
+  lease: { id: string; pageId: string; leaseId: string },
+  receipt: Receipt,
+): DeliveryReport {
+  return {
+    id: lease.id,
+    pageId: lease.pageId,
+    leaseId: lease.leaseId,
+    outcome: 'delivered',
+    at: new Date(receipt.deliveredAt).toISOString(),
+    ...(receipt.status !== null ? { status: receipt.status } : {}),
+  };
+}
+
 export type Send = (delivery: LeasedDelivery, signal: AbortSignal) => Promise<SendResult>;
 
 export interface DeliveryLoopOptions {
@@ -109,19 +127,9 @@ export class DeliveryLoop {
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    // The same report as #take's for a delivery already sent (below), but under the lease the
-    // receipt was sent under: here no new lease stands.
     const left = this.#o.receipts.unreported(100_000);
-    for (const r of left) {
-      this.#queueReport({
-        id: r.id,
-        pageId: r.pageId,
-        leaseId: r.leaseId,
-        outcome: 'delivered',
-        at: new Date(r.deliveredAt).toISOString(),
-        ...(r.status !== null ? { status: r.status } : {}),
-      });
-    }
+    // No new lease stands for these: each is reported under the lease it was sent under.
+    for (const r of left) this.#queueReport(receiptReport(r, r));
     if (left.length > 0) {
       this.#o.log.info('notify: reporting receipts a previous run left unreported', {
         receipts: left.length,
@@ -279,18 +287,10 @@ export class DeliveryLoop {
     // flight reports for it.
     if (this.#inFlight.has(d.id) || this.#buffer.some((b) => b.id === d.id)) return;
     const receipt = this.#o.receipts.get(d.id);
-    // The same report as start()'s for receipts, but under the new lease's id (the old one
-    // lapsed), so it stays written out here.
     if (receipt) {
       this.#fromReceipts++;
-      this.#queueReport({
-        id: d.id,
-        pageId: d.pageId,
-        leaseId: d.leaseId,
-        outcome: 'delivered',
-        at: new Date(receipt.deliveredAt).toISOString(),
-        ...(receipt.status !== null ? { status: receipt.status } : {}),
-      });
+      // Under the new lease's id: the one it was sent under has lapsed.
+      this.#queueReport(receiptReport(d, receipt));
       return;
     }
     this.#buffer.push(d);
