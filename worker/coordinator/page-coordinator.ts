@@ -4,6 +4,7 @@ import { type PageSnapshot, variantIds } from '../domain/snapshot.ts';
 import { nextMidnight } from '../domain/time.ts';
 import { nextTimelineBoundary } from '../domain/timeline.ts';
 import type { Env } from '../env.ts';
+import { subscriptionSettings } from '../subscriptions/settings.ts';
 import {
   type PlannedDocument,
   planVariant,
@@ -157,10 +158,14 @@ export class PageCoordinator extends DurableObject<Env> {
     super(ctx, env);
     this.storage = new PageStorage(ctx.storage.sql);
     this.retired = new RetiredDocuments(ctx.storage.sql);
-    this.subscriptions = new PageSubscriptions(ctx.storage.sql, {
-      page: () => this.storage.livePage(),
-      live: <T>(kind: 'service' | 'incident' | 'maintenance') => this.storage.liveData<T>(kind),
-    });
+    this.subscriptions = new PageSubscriptions(
+      ctx.storage.sql,
+      {
+        page: () => this.storage.livePage(),
+        live: <T>(kind: 'service' | 'incident' | 'maintenance') => this.storage.liveData<T>(kind),
+      },
+      subscriptionSettings(env),
+    );
     this.kv = kvWriter(env.PAGES_KV);
     this.timing = timingFromEnv(env);
   }

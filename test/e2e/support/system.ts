@@ -53,7 +53,13 @@ export async function removeBundle(): Promise<void> {
   bundle = null;
 }
 
-export async function startSystem(opts: { originEnv?: Record<string, string> } = {}) {
+export async function startSystem(
+  opts: {
+    originEnv?: Record<string, string>;
+    /** Worker vars beyond the key, e.g. DELIVERY_RETRY_SCALE (worker/subscriptions/settings.ts). */
+    workerVars?: Record<string, string>;
+  } = {},
+) {
   bundle ??= buildWorker();
   const stateDir = await mkdtemp(join(tmpdir(), 'esp-e2e-'));
   const keys = await ensureKeys(stateDir);
@@ -68,7 +74,7 @@ export async function startSystem(opts: { originEnv?: Record<string, string> } =
       bundle: await (bundle as Promise<WorkerBundle>),
       stateDir: join(stateDir, 'edge'),
       port: workerPort,
-      bindings: { SYNC_PUBLIC_KEY: JSON.stringify(keys.sync.publicJwk) },
+      bindings: { ...opts.workerVars, SYNC_PUBLIC_KEY: JSON.stringify(keys.sync.publicJwk) },
     });
   };
   const startOrigin = async () => {
