@@ -4,7 +4,6 @@ import { type PageSnapshot, variantIds } from '../domain/snapshot.ts';
 import { nextMidnight } from '../domain/time.ts';
 import { nextTimelineBoundary } from '../domain/timeline.ts';
 import type { Env } from '../env.ts';
-import { subscriptionSettings } from '../subscriptions/settings.ts';
 import {
   type PlannedDocument,
   planVariant,
@@ -26,6 +25,7 @@ import {
   type SubscribeContext,
   type SubscribeInput,
 } from '../subscriptions/service.ts';
+import { subscriptionSettings } from '../subscriptions/settings.ts';
 import type { PageRenderStatus, SyncResult } from '../sync/contract.ts';
 import type {
   DeliveryReport,
