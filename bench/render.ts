@@ -39,12 +39,14 @@ import { BATCH_MS, type RenderWhat, startWorkerdRenderer } from './lib/workerd-r
 
 const SIZES = [
   { label: 'small (10 services, 3 incidents)', services: 10, incidents: 3, target: undefined },
-  { label: 'typical (50 services, 10 incidents)', services: 50, incidents: 10, target: 2 },
+  { label: 'typical (50 services, 10 incidents)', services: 50, incidents: 10, target: 1.5 },
   {
     label: 'huge (300 services × 90 days, 100 incidents)',
     services: 300,
     incidents: 100,
-    target: 10,
+    // Issue 14's budget for the publish after a one-service change (the status page alone
+    // is held to the same).
+    target: 8,
   },
   // A page served in three languages (its own, German, Arabic): three sets of documents, each
   // rendered only when its inputs change, so a publish renders each changed document thrice.

@@ -1,6 +1,7 @@
 // origin-sync's settings, from the environment (docs/contract.md §4 plus a few of its own).
 import { join } from 'node:path';
 import { z } from 'zod';
+import { type CertificateConfig, certificateConfigFromEnv } from './certificates/config.ts';
 
 export const DEV_CORE_SIGNING_SECRET = 'dev-core-signing-secret';
 
@@ -47,6 +48,8 @@ export interface OriginSyncConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   saasZones: string[];
   operatorToken: string | null;
+  /** The certificate updater's: CLOUDFLARE_ZONE_ID, _API_TOKEN, _API_BASE_URL, _SSL_METHOD. */
+  certificates: CertificateConfig;
 }
 
 export function syncKeyFiles(stateDir: string): { privateKey: string; publicKey: string } {
@@ -62,6 +65,12 @@ export function loadConfig(env: Record<string, string | undefined>): OriginSyncC
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  let certificates: CertificateConfig;
+  try {
+    certificates = certificateConfigFromEnv(defined);
+  } catch (err) {
+    throw new Error(`invalid environment:\n  ${(err as Error).message}`);
   }
   const e = parsed.data;
   return {
@@ -80,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined>): OriginSyncC
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     operatorToken: e.OPERATOR_TOKEN ?? null,
+    certificates,
     saasZones: e.SAAS_ZONE_NAME.split(',').flatMap((z) => {
       const zone = z.trim().toLowerCase().replace(/\.$/, '');
       return zone ? [zone] : [];

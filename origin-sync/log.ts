@@ -30,6 +30,16 @@ export function createLogger(
   };
 }
 
+/** The same logger, every line also carrying `fields` (e.g. `{ component: 'certificates' }`). */
+export function withFields(log: Logger, fields: LogFields): Logger {
+  return {
+    debug: (msg, more) => log.debug(msg, { ...fields, ...more }),
+    info: (msg, more) => log.info(msg, { ...fields, ...more }),
+    warn: (msg, more) => log.warn(msg, { ...fields, ...more }),
+    error: (msg, more) => log.error(msg, { ...fields, ...more }),
+  };
+}
+
 export const silentLogger: Logger = createLogger('error', () => {});
 
 export function errorMessage(err: unknown): string {

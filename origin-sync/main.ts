@@ -12,7 +12,7 @@ import { startRefusal } from './fail-closed.ts';
 import { edgeHostnameClaimer } from './hostname-claims.ts';
 import { createApp } from './http/app.ts';
 import { operatorTokenFile, readOperatorToken } from './http/operator-auth.ts';
-import { createLogger, errorMessage } from './log.ts';
+import { createLogger, errorMessage, withFields } from './log.ts';
 import { createNotifyExtension } from './notify/index.ts';
 import { OriginSync, originSyncDir } from './service.ts';
 
@@ -54,9 +54,9 @@ async function main(): Promise<void> {
   // CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN) is one: it gets
   // every page's hostnames at start, each change after, and adds GET /v1/pages/:id/domains.
   const certificates = createCertificateExtension({
-    env: process.env,
+    config: config.certificates,
     stateDir: config.stateDir,
-    log: ({ level, msg, ...fields }) => log[level](msg, { component: 'certificates', ...fields }),
+    log: withFields(log, { component: 'certificates' }),
   });
   // The notifier (origin-sync/notify/, SMTP_URL and MAIL_FROM): leases the deliveries the
   // worker decided, sends them by email and webhook, reports back.
@@ -64,12 +64,7 @@ async function main(): Promise<void> {
     env: process.env,
     workerUrl: config.workerUrl,
     privateKey: syncPrivateKey,
-    log: {
-      debug: (msg, f) => log.debug(msg, { component: 'notify', ...f }),
-      info: (msg, f) => log.info(msg, { component: 'notify', ...f }),
-      warn: (msg, f) => log.warn(msg, { component: 'notify', ...f }),
-      error: (msg, f) => log.error(msg, { component: 'notify', ...f }),
-    },
+    log: withFields(log, { component: 'notify' }),
   });
   const extensions: OriginSyncExtension[] = [certificates, notify];
 

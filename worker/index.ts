@@ -1,7 +1,9 @@
 // The status-page worker: Hono app and the PageCoordinator Durable Object class.
+
 import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { SECURITY_HEADERS } from './http/headers.ts';
+import { log } from './log.ts';
 import { SKELETON_SCRIPT, SKELETON_SCRIPT_PATH } from './render/skeleton.ts';
 import { LIVE_PATH, serveLive } from './routes/live.ts';
 import { robots } from './routes/robots.ts';
@@ -74,9 +76,7 @@ app.all('*', (c) =>
 );
 
 app.onError(async (err, c) => {
-  console.error(
-    JSON.stringify({ level: 'error', msg: 'unhandled', error: String(err), path: c.req.path }),
-  );
+  log.error('unhandled', { error: String(err), path: c.req.path });
   return new Response('Something went wrong. Please try again shortly.', {
     status: 500,
     headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },

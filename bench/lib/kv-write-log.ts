@@ -15,7 +15,11 @@ export interface KvWrite {
   version?: number;
 }
 
-export type VersionOf = (key: string, value: string, metadata?: DocumentMeta) => number | undefined;
+export type VersionOf = (
+  key: string,
+  value: string | Uint8Array,
+  metadata?: DocumentMeta,
+) => number | undefined;
 
 /** A KvWriter that does exactly what `inner` does and records each put and delete. */
 export function observeKvWrites(

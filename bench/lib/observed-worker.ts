@@ -29,7 +29,9 @@ export class PageCoordinator extends Coordinator {
       // Documents carry their render version as metadata; the pointer holds it in its value.
       (key, value, metadata) =>
         metadata?.version ??
-        (key.startsWith(pointerKey('')) ? parsePointer(value)?.version : undefined),
+        (key.startsWith(pointerKey('')) && typeof value === 'string'
+          ? parsePointer(value)?.version
+          : undefined),
     );
   }
 

@@ -27,6 +27,12 @@ export async function acknowledgingEdge(): Promise<{ url: string; close(): Promi
         res.end(JSON.stringify(status));
         return;
       }
+      if (req.method === 'POST' && req.url === '/_sync/hostnames') {
+        // Hostname claims of page events (origin-sync/hostname-claims.ts): all granted here.
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ conflicts: [] }));
+        return;
+      }
       const batch = JSON.parse(Buffer.concat(chunks).toString()) as {
         pageId: string;
         events: { id: string }[];

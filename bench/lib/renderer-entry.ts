@@ -7,9 +7,9 @@ export { docKey, hostKey } from '../../worker/store/keys.ts';
 export { withServiceChange } from './synthetic-page.ts';
 
 import { keyedDocuments, planDocuments } from '../../worker/coordinator/publish-plan.ts';
+import { incidentFromJson } from '../../worker/domain/incident-json.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { planVariant, renderDocument } from '../../worker/render/documents.ts';
-import { incidentFromJson } from '../../worker/render/memo.ts';
 
 /**
  * A fresh copy of a snapshot as the coordinator reads one from SQLite for each render: every
@@ -59,6 +59,6 @@ export async function publishChanged(
 ): Promise<string[]> {
   const planned = await planVariant(snapshot, 'public', now);
   const plan = planDocuments(keyedDocuments(snapshot.page.id, 'public', planned), written);
-  for (const doc of plan.put) encoder.encode(doc.render());
+  for (const doc of plan.put) (doc.bytes ? doc.bytes() : encoder.encode(doc.render())).byteLength;
   return plan.put.map((d) => d.key);
 }

@@ -5,8 +5,6 @@ import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 export type { BackoffPolicy };
 
 export interface ApiGateOptions {
-  /** Requests in flight at once. */
-  concurrency: number;
   /** Minimum time between two requests (pacing under the account quota), whoever sends them. */
   minIntervalMs: number;
   /** How long to hold every request after an outage-type failure, growing per failure. */
@@ -21,34 +19,24 @@ export interface ApiGateOptions {
 /**
  * Cloudflare's limit is per user across the whole API and a 429 blocks every call for a
  * while, and a 5xx says the API is unwell, not one hostname: so waiting is global. While the
- * gate is closed nothing is sent; when it reopens, at most `concurrency` requests probe.
+ * gate is closed nothing is sent (how many may go at once is the scheduler's limit).
  */
 export class ApiGate {
   readonly #options: ApiGateOptions;
   #notBefore = 0;
   #lastRequest = Number.NEGATIVE_INFINITY;
-  #inFlight = 0;
   #consecutiveFailures = 0;
 
   constructor(options: ApiGateOptions) {
     this.#options = options;
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   get consecutiveFailures(): number {
     return this.#consecutiveFailures;
   }
 
-  /** The earliest time new work may start (may be in the past); Infinity when all slots are busy. */
+  /** The earliest time a request may start (may be in the past): held, or paced. */
   nextStartAt(): number {
-    if (this.#inFlight >= this.#options.concurrency) return Number.POSITIVE_INFINITY;
-    return this.#requestAllowedAt();
-  }
-
-  #requestAllowedAt(): number {
     return Math.max(this.#notBefore, this.#lastRequest + this.#options.minIntervalMs);
   }
 
@@ -60,7 +48,7 @@ export class ApiGate {
     for (;;) {
       signal?.throwIfAborted();
       const t = now();
-      const at = this.#requestAllowedAt();
+      const at = this.nextStartAt();
       if (at <= t) {
         this.#lastRequest = t;
         return;
@@ -72,14 +60,6 @@ export class ApiGate {
   /** The time until which the API is held (429 or outage); 0 when open. */
   get heldUntil(): number {
     return this.#notBefore;
-  }
-
-  begin(): void {
-    this.#inFlight++;
-  }
-
-  end(): void {
-    this.#inFlight--;
   }
 
   succeeded(): void {

@@ -334,3 +334,12 @@ export function newHostnameState(
     updatedAt: new Date(now).toISOString(),
   };
 }
+
+/** Follows the hostname again from the start (re-created, or claimed again while deleted). */
+export function restartFollowing(record: HostnameState, phase: HostnamePhase, now: number): void {
+  record.phase = phase;
+  record.polls = 0;
+  record.followingSince = now;
+  record.nextAttemptAt = now;
+  record.updatedAt = new Date(now).toISOString();
+}

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { CoreEventBatch } from '../../worker/domain/schema.ts';
+import { readBodyWithin } from '../../worker/sync/read-body.ts';
 import { explorerLinks, explorerRoutes } from '../explorer/routes.ts';
 import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-claims.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
@@ -10,7 +11,6 @@ import type { OriginSync } from '../service.ts';
 import { deadLetterRoutes } from './dead-letters.ts';
 import { operatorAuth } from './operator-auth.ts';
 import { eventErrors, problem } from './problem.ts';
-import { readBodyWithin } from './read-body.ts';
 import { noteBody, recordCoreRequests } from './record-requests.ts';
 import { requestRoutes } from './requests-route.ts';
 import {

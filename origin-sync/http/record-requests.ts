@@ -4,10 +4,10 @@
 // body it read; a body it refused before reading is read here, at most 64 KiB of it.
 import { randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
+import { readBodyWithin } from '../../worker/sync/read-body.ts';
 import { errorMessage, type Logger } from '../log.ts';
 import type { OriginSync } from '../service.ts';
 import { MAX_RECORDED_BODY_BYTES, type RecordedRequest } from '../store/requests.ts';
-import { readBodyWithin } from './read-body.ts';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 

@@ -53,6 +53,12 @@ export class CircuitBreaker {
     return this.#state === 'open' ? this.#openUntil : 0;
   }
 
+  /** Until when nothing may start: the cool-down while open, and while the one probe is out. */
+  get heldUntil(): number {
+    if (this.#state === 'half_open' && this.#probing) return Number.POSITIVE_INFINITY;
+    return this.retryAt;
+  }
+
   /** May a request start now? In half-open state only one (the probe) may be in flight. */
   tryAcquire(now: number): boolean {
     if (this.#state === 'closed') return true;

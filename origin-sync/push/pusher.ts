@@ -18,6 +18,7 @@ import { signSyncToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import { MinuteSeries } from '../minute-series.ts';
+import { KeyedScheduler, systemClock } from '../schedule/keyed-scheduler.ts';
 import type { AckRecord, FailRecord, OutboxItem } from '../store/outcomes.ts';
 import {
   type BreakerOptions,
@@ -96,19 +97,14 @@ const UNREACHABLE = new Set([502, 503, 504]);
 export class Pusher {
   readonly #o: Required<Omit<PusherOptions, 'breaker'>>;
   readonly #breaker: CircuitBreaker;
-  readonly #inFlight = new Map<string, Promise<void>>();
+  /** A page is scheduled while it has something queued; due later while it backs off. */
+  readonly #scheduler: KeyedScheduler<string>;
   readonly #attempts = new Map<string, number>();
-  readonly #notBefore = new Map<string, number>();
   /** Pages whose last batch was refused: the next ones are this small (halving to find it). */
   readonly #maxBatch = new Map<string, number>();
   readonly #failingSince = new Map<string, number>();
   #limit: number;
-  readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | null = null;
-  #timerAt = 0;
-  #scheduled = false;
-  #stopped = false;
-  #cursor = 0;
+  #kicked = false;
   #stats = { batches: 0, events: 0, failures: 0 };
   #lastSuccessAt: number | null = null;
   #lastFailureAt: number | null = null;
@@ -133,15 +129,31 @@ export class Pusher {
     };
     this.#breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER, this.#o.random);
     this.#limit = Math.min(this.#o.concurrency, this.#o.maxConcurrency);
+    this.#scheduler = new KeyedScheduler({
+      concurrency: () => this.#limit,
+      // While the worker is unreachable nothing starts: one timer waits out the breaker.
+      holdUntil: () => this.#breaker.heldUntil,
+      run: (pageId) => this.#pushPage(pageId),
+      onError: (pageId, err) => {
+        // Only the store can fail here (a full disk): the batch stays queued and goes again,
+        // after a pause rather than at once, so a full disk does not turn into a push loop.
+        this.#scheduler.schedule(pageId, this.#o.now() + 1_000);
+        this.#o.log.error('push: could not record the outcome', {
+          pageId,
+          error: errorMessage(err),
+        });
+      },
+      clock: { ...systemClock, now: this.#o.now },
+    });
   }
 
   /** Something was queued (or time passed): start whatever pushes may start. */
   kick(): void {
-    if (this.#scheduled || this.#stopped) return;
-    this.#scheduled = true;
+    if (this.#kicked || this.#stopped) return;
+    this.#kicked = true;
     setImmediate(() => {
-      this.#scheduled = false;
-      this.#pump();
+      this.#kicked = false;
+      this.#enqueue();
     });
   }
 
@@ -150,9 +162,9 @@ export class Pusher {
     return {
       breaker: this.#breaker.state,
       consecutiveFailures: this.#breaker.consecutiveFailures,
-      inFlight: this.#inFlight.size,
+      inFlight: this.#scheduler.running,
       concurrency: this.#limit,
-      pagesBackingOff: this.#notBefore.size,
+      pagesBackingOff: this.#scheduler.waiting(),
       batchesPushed: this.#stats.batches,
       eventsPushed: this.#stats.events,
       failedAttempts: this.#stats.failures,
@@ -193,76 +205,53 @@ export class Pusher {
   /** Resolves when nothing is queued and nothing is in flight, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<boolean> {
     const deadline = this.#o.now() + timeoutMs;
-    while (this.#o.now() < deadline) {
-      if (this.#o.queue.pages().length === 0 && this.#inFlight.size === 0) return true;
-      await new Promise((r) => setTimeout(r, 20));
+    for (;;) {
+      if (this.#o.queue.pages().length === 0 && this.#scheduler.running === 0) return true;
+      const left = deadline - this.#o.now();
+      if (left <= 0) return false;
+      this.#enqueue();
+      // Idle with something queued: a batch that was just committed; look again shortly.
+      if (await this.#scheduler.drain(left)) await new Promise((r) => setTimeout(r, 20));
     }
-    return false;
   }
 
   /** Starts nothing new, aborts what is in flight, and waits until it has been recorded. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#abort.abort(new Error('origin-sync is stopping'));
-    await Promise.allSettled([...this.#inFlight.values()]);
+  stop(): Promise<void> {
+    return this.#scheduler.stop();
   }
 
-  #pump(): void {
-    if (this.#stopped) return;
+  get #stopped(): boolean {
+    return this.#scheduler.signal.aborted;
+  }
+
+  /** Every page with something queued is scheduled; one backing off keeps its due time. */
+  #enqueue(): void {
     const now = this.#o.now();
-    const pages = this.#o.queue.pages();
-    let wakeAt = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < pages.length && this.#inFlight.size < this.#limit; i++) {
-      // Round-robin, so a page with a deep queue cannot starve the others.
-      const pageId = pages[(this.#cursor + i) % pages.length] as string;
-      if (this.#inFlight.has(pageId)) continue;
-      const notBefore = this.#notBefore.get(pageId) ?? 0;
-      if (notBefore > now) {
-        wakeAt = Math.min(wakeAt, notBefore);
-        continue;
-      }
-      const max = this.#maxBatch.get(pageId) ?? MAX_SYNC_EVENTS;
-      const batch = buildPageBatch(pageId, this.#o.queue.peek(pageId, max), {
-        maxEvents: max,
-        maxBytes: MAX_SYNC_BYTES,
-      });
-      if (!batch) continue;
-      if (!this.#breaker.tryAcquire(now)) {
-        wakeAt = Math.min(wakeAt, this.#breaker.retryAt || now + 100);
-        break;
-      }
-      const push = this.#push(pageId, batch)
-        .catch((err: unknown) => {
-          // Only the store can fail here (a full disk): the batch stays queued and goes again,
-          // after a pause rather than at once, so a full disk does not turn into a push loop.
-          this.#notBefore.set(pageId, this.#o.now() + 1_000);
-          this.#o.log.error('push: could not record the outcome', {
-            pageId,
-            error: errorMessage(err),
-          });
-        })
-        .finally(() => {
-          this.#inFlight.delete(pageId);
-          this.kick();
-        });
-      this.#inFlight.set(pageId, push);
+    for (const pageId of this.#o.queue.pages()) {
+      if (!this.#scheduler.has(pageId)) this.#scheduler.schedule(pageId, now);
     }
-    this.#cursor = pages.length > 0 ? (this.#cursor + 1) % pages.length : 0;
-    if (Number.isFinite(wakeAt)) this.#wakeAt(wakeAt);
   }
 
-  #wakeAt(at: number): void {
-    if (this.#timer && this.#timerAt <= at) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = null;
-        this.#pump();
-      },
-      Math.max(0, at - this.#o.now()),
-    );
+  async #pushPage(pageId: string): Promise<void> {
+    const max = this.#maxBatch.get(pageId) ?? MAX_SYNC_EVENTS;
+    const batch = buildPageBatch(pageId, this.#o.queue.peek(pageId, max), {
+      maxEvents: max,
+      maxBytes: MAX_SYNC_BYTES,
+    });
+    if (!batch) return;
+    const now = this.#o.now();
+    if (!this.#breaker.tryAcquire(now)) {
+      // Another page is the breaker's probe: this one waits for its answer.
+      this.#scheduler.schedule(pageId, this.#breaker.retryAt || now + 100);
+      return;
+    }
+    await this.#push(pageId, batch);
+    // What is left (the rest of a deep queue, the halves of a refused batch) goes again,
+    // behind the other pages; a backoff the push set stays.
+    const more = this.#o.queue.peek(pageId, 1).length > 0;
+    if (more && this.#scheduler.dueAt(pageId) === undefined) {
+      this.#scheduler.schedule(pageId, this.#o.now());
+    }
   }
 
   async #push(pageId: string, batch: PageBatch): Promise<void> {
@@ -277,7 +266,7 @@ export class Pusher {
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         body: batch.body,
         signal: AbortSignal.any([
-          this.#abort.signal,
+          this.#scheduler.signal,
           AbortSignal.timeout(this.#o.requestTimeoutMs),
         ]),
       });
@@ -308,7 +297,6 @@ export class Pusher {
         results: parsed?.results ?? [],
       });
       this.#attempts.delete(pageId);
-      this.#notBefore.delete(pageId);
       this.#failingSince.delete(pageId);
       this.#adapt(at - pushedAt < this.#o.slowMs);
       this.#stats.batches++;
@@ -323,7 +311,7 @@ export class Pusher {
       });
       if (this.#breaker.success() === 'closed') {
         // The worker is back: every page waiting out its own backoff may go now.
-        this.#notBefore.clear();
+        for (const page of this.#scheduler.keys()) this.#scheduler.expedite(page, at);
         this.#o.log.info('push: worker reachable again, breaker closed');
       }
       this.#o.log.info('pushed', {
@@ -378,7 +366,6 @@ export class Pusher {
       // The worker is up and answering; it refuses something in this batch. Halve until the
       // one event it refuses is alone: that one is dead-lettered, its batch-mates delivered.
       this.#attempts.delete(pageId);
-      this.#notBefore.delete(pageId);
       this.#breaker.success();
       const alone = eventIds.length === 1;
       if (alone) this.#maxBatch.delete(pageId);
@@ -415,13 +402,12 @@ export class Pusher {
     if (giveUp) {
       this.#failingSince.delete(pageId);
       this.#attempts.delete(pageId);
-      this.#notBefore.delete(pageId);
       this.#o.log.error('push failing too long; batch dead-lettered', { pageId, error });
       return;
     }
     this.#attempts.set(pageId, attempt);
     const delay = backoffDelay(attempt, this.#o.retry, this.#o.random);
-    this.#notBefore.set(pageId, at + delay);
+    this.#scheduler.schedule(pageId, at + delay);
     this.#adapt(false);
     // One page's trouble (a 500 from its coordinator) backs off that page alone.
     if (kind === 'page') {

@@ -11,6 +11,7 @@ import { PageRenderStatus, syncReadRequest, syncStatusPath } from '../../worker/
 import { signSyncReadToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import { KeyedScheduler, systemClock } from '../schedule/keyed-scheduler.ts';
 import type { RenderedRecord, RenderFailRecord } from '../store/outcomes.ts';
 import type { WatchSummary } from '../store/store.ts';
 
@@ -55,7 +56,6 @@ export interface ConfirmHealth {
 }
 
 interface PageCheck {
-  dueAt: number;
   attempt: number;
   /** A new promise came while a check was in flight: start the short intervals again. */
   renewed: boolean;
@@ -66,14 +66,10 @@ export type StatusAnswer = { status: PageRenderStatus } | { error: string };
 export class RenderConfirmer {
   readonly #o: Required<Omit<RenderConfirmerOptions, 'timing'>>;
   readonly #timing: RenderConfirmTiming;
-  readonly #due = new Map<string, PageCheck>();
-  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #watched = new Map<string, PageCheck>();
+  readonly #scheduler: KeyedScheduler<string>;
   /** What was last reported as failed per page, so an unchanged failure is recorded once. */
   readonly #reported = new Map<string, string>();
-  readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | null = null;
-  #timerAt = 0;
-  #stopped = false;
   #checks = 0;
   #failedChecks = 0;
   #lastError: string | null = null;
@@ -89,6 +85,20 @@ export class RenderConfirmer {
       ...options,
     };
     this.#timing = { ...DEFAULT_CONFIRM_TIMING, ...options.timing };
+    this.#scheduler = new KeyedScheduler({
+      concurrency: this.#o.concurrency,
+      run: (pageId, signal) => this.#check(pageId, signal),
+      onError: (pageId, err) => {
+        this.#o.log.error('render check: could not record the outcome', {
+          pageId,
+          error: errorMessage(err),
+        });
+        // Only the store can fail here (a full disk): the next check records it again.
+        const check = this.#watched.get(pageId);
+        if (check) this.#scheduler.expedite(pageId, this.#o.now() + this.#delay(++check.attempt));
+      },
+      clock: { ...systemClock, now: this.#o.now },
+    });
   }
 
   /** Checks every page that still waits for a render (after a restart). */
@@ -98,85 +108,37 @@ export class RenderConfirmer {
 
   /** A push to the page was acknowledged with a promise: check soon, then back off again. */
   watch(pageId: string): void {
-    if (this.#stopped) return;
-    const dueAt = this.#o.now() + this.#delay(1);
-    const check = this.#due.get(pageId);
+    const check = this.#watched.get(pageId);
     if (check) {
       check.attempt = 0;
       check.renewed = true;
-      check.dueAt = Math.min(check.dueAt, dueAt);
     } else {
-      this.#due.set(pageId, { dueAt, attempt: 0, renewed: false });
+      this.#watched.set(pageId, { attempt: 0, renewed: false });
     }
-    this.#wakeAt(this.#due.get(pageId)?.dueAt ?? dueAt);
+    this.#scheduler.expedite(pageId, this.#o.now() + this.#delay(1));
   }
 
   health(): ConfirmHealth {
     return {
-      pagesChecking: this.#due.size,
-      inFlight: this.#inFlight.size,
+      pagesChecking: this.#watched.size,
+      inFlight: this.#scheduler.running,
       checks: this.#checks,
       failedChecks: this.#failedChecks,
       lastError: this.#lastError,
     };
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#abort.abort(new Error('origin-sync is stopping'));
-    await Promise.allSettled([...this.#inFlight.values()]);
+  stop(): Promise<void> {
+    return this.#scheduler.stop();
   }
 
   #delay(attempt: number): number {
     return backoffDelay(attempt, this.#timing.poll, this.#o.random);
   }
 
-  #pump(): void {
-    if (this.#stopped) return;
-    const now = this.#o.now();
-    let wakeAt = Number.POSITIVE_INFINITY;
-    for (const [pageId, check] of this.#due) {
-      // Every check that ends pumps again: nothing to schedule while all slots are busy.
-      if (this.#inFlight.size >= this.#o.concurrency) return;
-      if (this.#inFlight.has(pageId)) continue;
-      if (check.dueAt > now) {
-        wakeAt = Math.min(wakeAt, check.dueAt);
-        continue;
-      }
-      const run = this.#check(pageId, check)
-        .catch((err: unknown) => {
-          // Only the store can fail here (a full disk): the next check records it again.
-          this.#o.log.error('render check: could not record the outcome', {
-            pageId,
-            error: errorMessage(err),
-          });
-        })
-        .finally(() => {
-          this.#inFlight.delete(pageId);
-          this.#pump();
-        });
-      this.#inFlight.set(pageId, run);
-    }
-    if (Number.isFinite(wakeAt)) this.#wakeAt(wakeAt);
-  }
-
-  #wakeAt(at: number): void {
-    if (this.#stopped) return;
-    if (this.#timer && this.#timerAt <= at) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = null;
-        this.#pump();
-      },
-      Math.max(0, at - this.#o.now()),
-    );
-    this.#timer.unref();
-  }
-
-  async #check(pageId: string, check: PageCheck): Promise<void> {
+  async #check(pageId: string, signal: AbortSignal): Promise<void> {
+    const check = this.#watched.get(pageId);
+    if (!check) return;
     check.renewed = false;
     const waiting = this.#o.watch.summary(pageId);
     if (!waiting) {
@@ -184,7 +146,7 @@ export class RenderConfirmer {
       return;
     }
     const answer = await this.#ask(pageId);
-    if (this.#stopped) return;
+    if (signal.aborted) return;
     const now = this.#o.now();
     let progressed = false;
     if ('status' in answer && answer.status.publishedVersion >= waiting.lowest) {
@@ -220,11 +182,12 @@ export class RenderConfirmer {
       }
     }
     check.attempt = progressed || check.renewed ? 1 : check.attempt + 1;
-    check.dueAt = now + this.#delay(check.attempt);
+    this.#scheduler.expedite(pageId, now + this.#delay(check.attempt));
   }
 
   #forget(pageId: string): void {
-    this.#due.delete(pageId);
+    this.#watched.delete(pageId);
+    this.#scheduler.cancel(pageId);
     this.#reported.delete(pageId);
   }
 
@@ -256,7 +219,7 @@ export class RenderConfirmer {
       const res = await this.#o.fetch(new URL(path, this.#o.workerUrl), {
         headers: { Authorization: `Bearer ${token}` },
         signal: AbortSignal.any([
-          this.#abort.signal,
+          this.#scheduler.signal,
           AbortSignal.timeout(this.#o.requestTimeoutMs),
         ]),
       });

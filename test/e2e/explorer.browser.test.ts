@@ -104,7 +104,6 @@ beforeAll(async () => {
     // The pending hostname must still be pending when the page view is looked at, however
     // loaded the machine is.
     timing: { ...FAST, followTimeoutMs: 15 * 60_000 },
-    log: () => {},
   });
   origin = await startOriginSync({
     dir: join(dir, 'origin-sync'),

@@ -147,6 +147,12 @@ describe('import of the old journal', () => {
     ]);
     await waitFor(async () => (edge.pages.get('q')?.size === 4 ? true : null));
     expect(edge.pages.get('q')?.get('service:a')?.version).toBe(2);
+    // The edge applied it; its acknowledgement is committed a moment later (a stop without
+    // drain would abort the answer in flight, and the batch would rightly go again).
+    await waitFor(async () => {
+      const h = (await (await fetch(`${origin?.url}/healthz`)).json()) as Health;
+      return h.outbox.depth === 0 ? h : null;
+    });
 
     // A second start does not import again.
     await origin.stop();

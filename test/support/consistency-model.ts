@@ -13,7 +13,6 @@
 import { seededRandom } from '../../scripts/lib/demo-events.ts';
 import type { MissAnswer } from '../../worker/coordinator/page-coordinator.ts';
 import type { Env } from '../../worker/env.ts';
-import { DocumentMemory } from '../../worker/routes/isolate-cache.ts';
 import { readDocument } from '../../worker/routes/read-document.ts';
 import type {
   CoordinatorReader,
@@ -21,6 +20,7 @@ import type {
   LocationCache,
   ReadLocation,
 } from '../../worker/routes/read-location.ts';
+import { DocumentMemory } from '../../worker/store/isolate-cache.ts';
 import { type DocumentMeta, docKey, type HostRecord } from '../../worker/store/keys.ts';
 import { contentKey, pointerKey, type RenderPointer, slotOf } from '../../worker/store/pointer.ts';
 import { PointerMemo } from '../../worker/store/pointer-memo.ts';

@@ -52,7 +52,7 @@ describe('freshness in every location (consistency model)', () => {
   });
 
   it('still serves every page while the coordinator is unreachable a third of the time', async () => {
-    const warn = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const f = await over('pointer', { unreachableShare: 1 / 3 }, 8);
     expect(warn).toHaveBeenCalled();
     warn.mockRestore();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { API_PATHS } from '../../worker/domain/visitor-paths.ts';
 import { crossOriginHeaders } from '../../worker/http/cors.ts';
-import { API_PATHS } from '../../worker/routes/visitor-paths.ts';
 
 const DATA = [...API_PATHS, '/history.atom', '/history.rss', '/badge.svg'];
 

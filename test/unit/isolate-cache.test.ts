@@ -1,6 +1,6 @@
 // L0 of the read path: documents in the isolate's memory, keyed by their content key.
 import { describe, expect, it } from 'vitest';
-import { DocumentMemory } from '../../worker/routes/isolate-cache.ts';
+import { DocumentMemory } from '../../worker/store/isolate-cache.ts';
 import type { DocumentMeta } from '../../worker/store/keys.ts';
 
 const meta = (version: number): DocumentMeta => ({

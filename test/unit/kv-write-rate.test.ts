@@ -14,7 +14,8 @@ describe('observeKvWrites', () => {
     const store = new Map<string, string>();
     const inner: KvWriter = {
       get: async (key) => store.get(key) ?? null,
-      put: async (key, value) => void store.set(key, value),
+      put: async (key, value) =>
+        void store.set(key, typeof value === 'string' ? value : new TextDecoder().decode(value)),
       delete: async (key) => void store.delete(key),
     };
     let now = 1000;

@@ -3,8 +3,8 @@ import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
 import { serviceLayout } from '../../worker/domain/layout.ts';
 import type { Incident, Maintenance, StatusPage } from '../../worker/domain/schema.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
+import { API_PATHS } from '../../worker/domain/visitor-paths.ts';
 import { type RenderedDocument, renderVariant } from '../../worker/render/documents.ts';
-import { API_PATHS } from '../../worker/routes/visitor-paths.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import {
   type ComponentsDocT,

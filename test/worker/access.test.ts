@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_ISSUER, PARTNERS_HOST, PRIVATE_HOST } from '../../scripts/lib/demo-events.ts';
 import { TOKEN_COOKIE } from '../../worker/access/credentials.ts';
 import { looksLikeToken } from '../../worker/access/viewer-token.ts';
-import { matchCached } from '../../worker/routes/edge-cache.ts';
+import { matchCached } from '../../worker/store/edge-cache.ts';
 import {
   bearer,
   CLIENT_CA,

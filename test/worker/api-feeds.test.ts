@@ -2,7 +2,7 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
-import { API_PATHS } from '../../worker/routes/visitor-paths.ts';
+import { API_PATHS } from '../../worker/domain/visitor-paths.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import { seedPage } from './support/seed.ts';
 

@@ -33,6 +33,8 @@ async function visit(
 async function publicPage(id: string, host: string, serviceName: string): Promise<TestPage> {
   const p = new TestPage(id);
   await p.setClock();
+  // Readers here are in another location than the coordinator: they learn through KV.
+  await p.elsewhere();
   await p.sync([
     pageEvent({ id, name: `Page ${id}`, hostnames: [host], serviceIds: ['api'] }, 1),
     serviceEvent({ id: 'api', name: serviceName }, 1),
@@ -178,6 +180,7 @@ describe('a KV miss', () => {
   it('sends the skeleton in the language asked for: the page’s own at /, the prefix’s under it', async () => {
     const p = new TestPage('page_skel_de');
     await p.setClock();
+    await p.elsewhere();
     await p.sync([
       pageEvent(
         {

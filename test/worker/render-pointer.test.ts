@@ -4,9 +4,9 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DocumentMemory } from '../../worker/routes/isolate-cache.ts';
 import { type DocumentRead, readDocument } from '../../worker/routes/read-document.ts';
 import { locationOf, type ReadLocation } from '../../worker/routes/read-location.ts';
+import { DocumentMemory } from '../../worker/store/isolate-cache.ts';
 import type { HostRecord } from '../../worker/store/keys.ts';
 import { PointerMemo } from '../../worker/store/pointer-memo.ts';
 import { pageEvent, serviceEvent } from '../support/events.ts';
@@ -15,6 +15,8 @@ import { TestPage } from './support/sync-client.ts';
 async function publicPage(id: string, serviceName: string): Promise<TestPage> {
   const p = new TestPage(id);
   await p.setClock();
+  // Readers here are in another location than the coordinator: they learn through KV.
+  await p.elsewhere();
   await p.sync([
     pageEvent(
       {

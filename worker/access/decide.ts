@@ -2,7 +2,9 @@
 // Private pages: a valid token or client certificate sees `private`. Audience pages: the
 // audience claim of a valid token picks `audience:<id>`, and nothing else can: not the URL,
 // not a header, not a cookie other than the token's own.
+
 import type { JWTPayload } from 'jose';
+import { log } from '../log.ts';
 import type { HostRecord } from '../store/keys.ts';
 import { clientCertificateAllowed, mtlsConfigured } from './client-certificate.ts';
 import {
@@ -118,9 +120,7 @@ async function checkToken(
   const result = await verifyViewerToken(token, settings, pageId, new Date(now));
   if (!result.ok) {
     if (result.reason === 'unavailable') {
-      console.warn(
-        JSON.stringify({ level: 'warn', msg: 'jwks unavailable', pageId, url: settings.jwksUrl }),
-      );
+      log.warn('jwks unavailable', { pageId, url: settings.jwksUrl });
     }
     return { ok: false };
   }

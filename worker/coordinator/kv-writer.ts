@@ -5,7 +5,7 @@ import type { DocumentMeta } from '../store/keys.ts';
 
 export interface KvWriter {
   get(key: string): Promise<string | null>;
-  put(key: string, value: string, metadata?: DocumentMeta): Promise<void>;
+  put(key: string, value: string | Uint8Array, metadata?: DocumentMeta): Promise<void>;
   delete(key: string): Promise<void>;
 }
 

@@ -2,8 +2,9 @@ import { DurableObject } from 'cloudflare:workers';
 import type { CoreEvent } from '../domain/schema.ts';
 import { type PageSnapshot, variantIds } from '../domain/snapshot.ts';
 import { nextMidnight } from '../domain/time.ts';
-import { nextTimelineBoundary } from '../domain/timeline.ts';
+import { nextTimelineBoundary, PAST_INCIDENT_DAYS } from '../domain/timeline.ts';
 import type { Env } from '../env.ts';
+import { log } from '../log.ts';
 import {
   type PlannedDocument,
   planVariant,
@@ -11,9 +12,9 @@ import {
   type RenderOptions,
   renderDocument,
 } from '../render/documents.ts';
-import { PAST_INCIDENT_DAYS } from '../render/view-model.ts';
+import { isolateDocuments } from '../store/isolate-cache.ts';
 import { type DocumentMeta, docKey } from '../store/keys.ts';
-import { contentKeyOf, pointerKey, pointerOf, type RenderPointer } from '../store/pointer.ts';
+import { pointerOf, type RenderPointer } from '../store/pointer.ts';
 import { isolatePointers } from '../store/pointer-memo.ts';
 import { deliveryIndex } from '../subscriptions/delivery-index.ts';
 import {
@@ -38,10 +39,17 @@ import { registryOf } from './hostname-registry.ts';
 import { type KvWriter, kvWriter } from './kv-writer.ts';
 import { claimPageHostnames } from './page-claims.ts';
 import { type CoordinatorState, PageStorage } from './page-storage.ts';
+import {
+  inBatches,
+  metaOf,
+  type OwnLocation,
+  type PublishProgress,
+  publishRender,
+} from './publish.ts';
 import { type DesiredDocument, keyedDocuments, planDocuments, planHosts } from './publish-plan.ts';
+import { isDirty, renderFailed, renderStarted, renderSucceeded } from './render-outcome.ts';
 import { RetiredDocuments } from './retired-documents.ts';
 import {
-  backoffMs,
   type RenderTiming,
   renderDueAt,
   type ScheduleState,
@@ -51,8 +59,6 @@ import {
 
 /** Entities whose changes can be news for subscribers (decide.ts). */
 const NOTIFYING: ReadonlySet<string> = new Set(['incident', 'maintenance', 'service']);
-/** KV writes of one render in flight at once. */
-const WRITE_CONCURRENCY = 8;
 /** A miss render is reused for this long while nothing changes (a burst of misses, one render). */
 const MISS_RENDER_TTL_MS = 1000;
 /** Miss renders kept at once (one per variant and path asked for). */
@@ -96,7 +102,7 @@ export interface PublishStats {
 function scheduleOf(s: CoordinatorState, collectAt: number | null): ScheduleState {
   return {
     collectAt,
-    dirty: s.changeSeq > s.renderedSeq,
+    dirty: isDirty(s),
     firstDirtyAt: s.firstDirtyAt,
     lastChangeAt: s.lastChangeAt,
     lastFlushAt: s.lastFlushAt,
@@ -104,30 +110,6 @@ function scheduleOf(s: CoordinatorState, collectAt: number | null): ScheduleStat
     nextBoundary: s.nextBoundary,
     hostRecheckAt: s.hostRecheckAt,
   };
-}
-
-function metaOf(
-  doc: Pick<RenderedDocument, 'etag' | 'contentType' | 'styleSrc'>,
-  version: number,
-  renderedAt: string,
-): DocumentMeta {
-  return {
-    etag: doc.etag,
-    contentType: doc.contentType,
-    version,
-    renderedAt,
-    ...(doc.styleSrc ? { styleSrc: doc.styleSrc } : {}),
-  };
-}
-
-async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
-    // Every write of the batch settles before a failure is thrown: the next render keeps its
-    // second from the last write that reached KV, not from the first one that failed.
-    const settled = await Promise.allSettled(items.slice(i, i + WRITE_CONCURRENCY).map(run));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
 }
 
 /**
@@ -153,6 +135,9 @@ export class PageCoordinator extends DurableObject<Env> {
   private published: RenderPointer | null = null;
   readonly retired: RetiredDocuments;
   readonly subscriptions: PageSubscriptions;
+  /** Where this object runs: a public page's new render is served there before KV has it
+   * (publish.ts). Null turns that off (tests of KV's own behaviour). */
+  ownLocation: OwnLocation | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -168,6 +153,13 @@ export class PageCoordinator extends DurableObject<Env> {
     );
     this.kv = kvWriter(env.PAGES_KV);
     this.timing = timingFromEnv(env);
+    this.ownLocation = {
+      cache: typeof caches === 'undefined' ? null : caches.default,
+      documents: isolateDocuments,
+      pointers: isolatePointers,
+      // Readers compare a pointer's time with their own clock, not this object's.
+      now: () => Date.now(),
+    };
   }
 
   /**
@@ -240,7 +232,7 @@ export class PageCoordinator extends DurableObject<Env> {
       const hostsAfter = new Set(this.storage.pageHostnames(pageId));
       released = hostsBefore.filter((h) => !hostsAfter.has(h));
       const after = this.storage.state();
-      const dirty = after.changeSeq > after.renderedSeq;
+      const dirty = isDirty(after);
       return {
         pageId,
         renderVersion: dirty ? after.renderVersion + 1 : after.publishedVersion,
@@ -267,14 +259,7 @@ export class PageCoordinator extends DurableObject<Env> {
       const due = this.subscriptions.store.nextDueAt(now);
       await deliveryIndex(this.env).mark(pageId, due === null ? null : due - now);
     } catch (err) {
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'delivery index not told',
-          pageId,
-          error: String(err),
-        }),
-      );
+      log.error('delivery index not told', { pageId, error: String(err) });
     }
   }
 
@@ -423,7 +408,7 @@ export class PageCoordinator extends DurableObject<Env> {
     if (s.pageId === null) return null;
     if (s.layout !== LAYOUT && s.publishedVersion > 0) {
       // Written before content keys: publish again, in this layout, at once.
-      if (s.changeSeq <= s.renderedSeq) {
+      if (!isDirty(s)) {
         this.markChanged(this.clock());
         await this.scheduleAlarm();
       }
@@ -442,7 +427,7 @@ export class PageCoordinator extends DurableObject<Env> {
     const s = this.storage.state();
     if (s.pageId === null) return { found: false, reason: 'no_page' };
     const key = docKey(s.pageId, variant, path);
-    const dirty = s.changeSeq > s.renderedSeq;
+    const dirty = isDirty(s);
     const written = this.storage.hasWrittenDoc(key);
     // Cheap answer for paths that simply do not exist: nothing pending and never written.
     if (!dirty && s.publishedVersion > 0 && !written)
@@ -478,7 +463,7 @@ export class PageCoordinator extends DurableObject<Env> {
       pageId: s.pageId,
       publishedVersion: s.publishedVersion,
       renderedAt: s.publishedAt === null ? null : new Date(s.publishedAt).toISOString(),
-      pending: s.changeSeq > s.renderedSeq,
+      pending: isDirty(s),
       failures: s.failures,
       lastError: s.lastError,
     };
@@ -488,7 +473,7 @@ export class PageCoordinator extends DurableObject<Env> {
     const s = this.storage.state();
     return {
       pageId: s.pageId,
-      dirty: s.changeSeq > s.renderedSeq,
+      dirty: isDirty(s),
       publishedVersion: s.publishedVersion,
       renderVersion: s.renderVersion,
       renders: s.renders,
@@ -544,11 +529,11 @@ export class PageCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * One render: every variant from the stored snapshot into KV. Only documents whose ETag (the
-   * fingerprint of what they read) differs from the one KV got are rendered and written; the
-   * others are neither rendered nor hashed. Idempotent (alarms are at-least-once): documents
-   * already in KV are not written again. On failure the change stays dirty and the next
-   * attempt is scheduled with backoff.
+   * One render: every variant from the stored snapshot into KV (publish.ts writes it). Only
+   * documents whose ETag (the fingerprint of what they read) differs from the one KV got are
+   * rendered and written. Idempotent (alarms are at-least-once): documents already in KV are
+   * not written again. On failure the change stays dirty and the next attempt is scheduled
+   * with backoff (render-outcome.ts).
    */
   private async flush(now: number): Promise<void> {
     this.flushing = true;
@@ -561,17 +546,16 @@ export class PageCoordinator extends DurableObject<Env> {
     const snapshot = pageId ? this.storage.snapshot(pageId, at) : null;
     const legacy = before.layout !== LAYOUT;
     // Documents written in an older layout are not under their content keys: write them all.
-    const writtenDocs = legacy ? new Map<string, string>() : this.storage.writtenDocs();
-    const legacyDocs = legacy ? [...this.storage.writtenDocs().keys()] : [];
+    const written = legacy ? new Map<string, string>() : this.storage.writtenDocs();
+    const legacyKeys = legacy ? [...this.storage.writtenDocs().keys()] : [];
+    if (legacy && pageId && before.publishedVersion > 0) legacyKeys.push(legacyVersionKey(pageId));
     if (pageId && !this.published) {
       // Readers asking during this render get the previous complete one, never half of this.
-      this.published = pointerOf(pageId, before.publishedVersion, writtenDocs);
+      this.published = pointerOf(pageId, before.publishedVersion, written);
     }
-    const hostPlan = planHosts(snapshot?.page ?? null, this.storage.writtenHosts());
-    // Changes stored from here on start a new debounce window.
-    this.storage.updateState({ renderVersion: version, lastFlushAt: now, firstDirtyAt: null });
-    let puts = 0;
-    let deletes = 0;
+    const hosts = planHosts(snapshot?.page ?? null, this.storage.writtenHosts());
+    this.storage.updateState(renderStarted(before, now));
+    const progress: PublishProgress = { puts: 0, deletes: 0, shownEarly: null };
     try {
       if (pageId === null) throw new Error('no page id yet');
       const desired: DesiredDocument[] = [];
@@ -582,106 +566,59 @@ export class PageCoordinator extends DurableObject<Env> {
           desired.push(...keyedDocuments(pageId, variant, planned));
         }
       }
-      const docPlan = planDocuments(desired, writtenDocs);
-      const renderedAt = at.toISOString();
-      await inBatches(docPlan.put, async (doc) => {
-        const key = contentKeyOf(doc.key, doc.etag);
-        await this.kv.put(key, doc.render(), metaOf(doc, version, renderedAt));
-        this.storage.recordDoc(doc.key, doc.etag, version);
-        this.retired.revive(key);
-        const replaced = writtenDocs.get(doc.key);
-        if (replaced !== undefined) this.retired.retire(contentKeyOf(doc.key, replaced), now);
-        puts += 1;
-      });
-
-      // Hostnames point at the page only once its documents are there, and only through the
-      // hostname's registry: it writes the record only for the page that holds the hostname.
-      await inBatches(hostPlan.put, async ([host, record]) => {
-        if (await registryOf(this.env, host).publish(host, pageId, record)) {
-          this.storage.recordHost(host, record);
-          puts += 1;
-        } else {
-          console.warn(
-            JSON.stringify({ level: 'warn', msg: 'hostname held by another page', pageId, host }),
-          );
-        }
-      });
-
-      // Documents no render produces now: out of the pointer, deleted once nobody can ask.
-      for (const key of docPlan.remove) {
-        const etag = writtenDocs.get(key);
-        if (etag !== undefined) this.retired.retire(contentKeyOf(key, etag), now);
-        this.storage.forgetDoc(key);
-      }
-      for (const key of legacyDocs) this.retired.retire(key, now);
-      if (legacy && before.publishedVersion > 0) {
-        this.retired.retire(legacyVersionKey(pageId), now);
-      }
-      // The pointer goes last: every document it names is in KV before it.
-      const pointer = pointerOf(pageId, version, this.storage.writtenDocs());
-      if (snapshot) await this.kv.put(pointerKey(pageId), JSON.stringify(pointer));
-      else await this.kv.delete(pointerKey(pageId));
-      puts += snapshot ? 1 : 0;
-      deletes += snapshot ? 0 : 1;
+      const docs = planDocuments(desired, written);
+      const pointer = await publishRender(
+        {
+          env: this.env,
+          kv: this.kv,
+          storage: this.storage,
+          retired: this.retired,
+          own: this.ownLocation,
+        },
+        { pageId, version, now, page: snapshot?.page ?? null, docs, written, hosts, legacyKeys },
+        progress,
+      );
       this.published = pointer;
-      // The registry deletes the record only if it is still this page's, whatever KV shows
-      // now (a stale read here once deleted the new owner's mapping), then frees the hostname.
-      await inBatches(hostPlan.remove, async (host) => {
-        if (await registryOf(this.env, host).unpublish(host, pageId)) deletes += 1;
-        this.storage.forgetHost(host);
-      });
-
       this.storage.pruneUptime(at);
-      const s = this.storage.state();
       const finishedAt = this.clock();
-      this.storage.updateState({
-        renderedSeq: before.changeSeq,
-        publishedVersion: version,
-        publishedAt: finishedAt,
-        // The last write happened now: the next render keeps a second away from it.
-        lastFlushAt: finishedAt,
-        failures: 0,
-        retryAt: null,
-        lastError: null,
-        layout: LAYOUT,
-        renders: s.renders + 1,
-        kvPuts: s.kvPuts + puts,
-        kvDeletes: s.kvDeletes + deletes,
-        nextBoundary: snapshot ? this.nextBoundary(snapshot, at) : null,
-        hostRecheckAt: null,
-      });
+      this.storage.updateState(
+        renderSucceeded(
+          before,
+          this.storage.state(),
+          {
+            version,
+            finishedAt,
+            puts: progress.puts,
+            deletes: progress.deletes,
+            nextBoundary: snapshot ? this.nextBoundary(snapshot, at) : null,
+          },
+          LAYOUT,
+        ),
+      );
       isolatePointers.offer(pageId, { pointer: snapshot ? pointer : null, at: finishedAt }, true);
       this.lastPublish = {
         version,
         documents: desired.length,
-        rendered: docPlan.put.map((d) => d.key),
+        rendered: docs.put.map((d) => d.key),
       };
     } catch (err) {
-      const s = this.storage.state();
-      const failures = s.failures + 1;
-      this.storage.updateState({
-        failures,
-        retryAt: now + backoffMs(failures),
-        lastError: String(err),
-        // The change is still unrendered since it first came (plus whatever came meanwhile).
-        firstDirtyAt:
-          before.firstDirtyAt === null
-            ? s.firstDirtyAt
-            : Math.min(before.firstDirtyAt, s.firstDirtyAt ?? before.firstDirtyAt),
-        lastFlushAt: this.clock(),
-        kvPuts: s.kvPuts + puts,
-        kvDeletes: s.kvDeletes + deletes,
+      // The own location may already serve this render: the coordinator must not answer an
+      // older one after it (documents KV lacks are answered by documentOnMiss meanwhile).
+      if (progress.shownEarly) this.published = progress.shownEarly;
+      const update = renderFailed(before, this.storage.state(), {
+        startedAt: now,
+        finishedAt: this.clock(),
+        error: String(err),
+        puts: progress.puts,
+        deletes: progress.deletes,
       });
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'render failed',
-          pageId,
-          version,
-          failures,
-          error: String(err),
-        }),
-      );
+      this.storage.updateState(update);
+      log.error('render failed', {
+        pageId,
+        version,
+        failures: update.failures,
+        error: String(err),
+      });
     } finally {
       this.flushing = false;
     }

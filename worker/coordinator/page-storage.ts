@@ -3,11 +3,12 @@
 // tombstones that stop late upserts, recently seen event ids, what was last written to KV,
 // and the render scheduling state. Every method is synchronous: SQL in a Durable Object is,
 // and a batch applies inside one `transactionSync`.
+
+import { incidentFromJson } from '../domain/incident-json.ts';
 import type { Incident, Maintenance, Service, StatusPage, UptimeDay } from '../domain/schema.ts';
 import type { PageSnapshot, ResourceTimes } from '../domain/snapshot.ts';
 import { addDays } from '../domain/time.ts';
 import { UPTIME_KEEP_DAYS } from '../domain/uptime.ts';
-import { incidentFromJson } from '../render/memo.ts';
 import type { EntityChange, EntityRef, StoredVersion } from './apply.ts';
 
 /** How many recent event ids are remembered for duplicate detection. Older duplicates are still

@@ -4,6 +4,7 @@
 // (debounce) but never longer than the maximum wait after the first unrendered change; never start writing KV within a second of the previous write (KV allows
 // one write per key per second); after a failure, back off; and wake up when the clock alone
 // changes what the page shows.
+import { type RenderVariables, renderConfig } from '../config.ts';
 
 export interface RenderTiming {
   debounceMs: number;
@@ -78,23 +79,12 @@ export function backoffMs(failures: number): number {
   return Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
 }
 
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const n = raw === undefined || raw === '' ? Number.NaN : Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : fallback;
-}
-
-/** Timing from the environment (RENDER_DEBOUNCE_MS, RENDER_MAX_WAIT_MS, RENDER_LEADING_EDGE),
- * defaults otherwise. */
-export function timingFromEnv(env: {
-  RENDER_DEBOUNCE_MS?: string;
-  RENDER_MAX_WAIT_MS?: string;
-  RENDER_LEADING_EDGE?: string;
-}): RenderTiming {
-  const debounceMs = positiveInt(env.RENDER_DEBOUNCE_MS, DEFAULT_TIMING.debounceMs);
-  const maxWaitMs = Math.max(
-    debounceMs,
-    positiveInt(env.RENDER_MAX_WAIT_MS, DEFAULT_TIMING.maxWaitMs),
-  );
-  const quietMs = env.RENDER_LEADING_EDGE === 'off' ? null : DEFAULT_TIMING.quietMs;
+/** Timing from the environment (RENDER_DEBOUNCE_MS, RENDER_MAX_WAIT_MS, RENDER_LEADING_EDGE,
+ * checked in config.ts), defaults otherwise. */
+export function timingFromEnv(env: RenderVariables): RenderTiming {
+  const c = renderConfig(env);
+  const debounceMs = c.debounceMs ?? DEFAULT_TIMING.debounceMs;
+  const maxWaitMs = Math.max(debounceMs, c.maxWaitMs ?? DEFAULT_TIMING.maxWaitMs);
+  const quietMs = c.leadingEdge === 'off' ? null : DEFAULT_TIMING.quietMs;
   return { debounceMs, maxWaitMs, minIntervalMs: DEFAULT_TIMING.minIntervalMs, quietMs };
 }

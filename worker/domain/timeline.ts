@@ -39,6 +39,9 @@ export function latestUpdateAt(incident: Incident | Maintenance): string {
 }
 
 /** Resolved incidents whose end falls within the last `days` days, newest first. */
+/** The status page shows the incidents of this many past days (and re-renders as they age out). */
+export const PAST_INCIDENT_DAYS = 14;
+
 export function pastIncidents(incidents: readonly Incident[], now: Date, days: number): Incident[] {
   const since = now.getTime() - days * DAY_MS;
   return newestFirst(

@@ -2,7 +2,7 @@
 // widgets, dashboards and aggregators on other sites; a private or audience answer was earned
 // by a viewer's credential (token cookie, client certificate), and no other site may read it.
 import type { Visibility } from '../domain/schema.ts';
-import { isOpenDataPath } from '../routes/visitor-paths.ts';
+import { isOpenDataPath } from '../domain/visitor-paths.ts';
 
 const OPEN: Readonly<Record<string, string>> = { 'Access-Control-Allow-Origin': '*' };
 const CLOSED: Readonly<Record<string, string>> = {};

@@ -2,6 +2,8 @@
 // Each document comes as a recipe: its ETag from what it reads (fingerprint.ts), known before
 // rendering, and its render, run only for documents that must be written or served. Pure apart
 // from hashing; the coordinator decides which of these changed and writes them.
+
+import { jsonOfIncident } from '../domain/incident-json.ts';
 import { overallStatus } from '../domain/indicator.ts';
 import type { Incident } from '../domain/schema.ts';
 import {
@@ -10,24 +12,35 @@ import {
   shownServices,
   sliceForAudience,
 } from '../domain/snapshot.ts';
-import { activeIncidents, pastIncidents } from '../domain/timeline.ts';
-import { API_PATHS } from '../routes/visitor-paths.ts';
+import { activeIncidents, PAST_INCIDENT_DAYS, pastIncidents } from '../domain/timeline.ts';
+import { API_PATHS } from '../domain/visitor-paths.ts';
 import { badgeDocument, SVG_CONTENT_TYPE } from './api/badge.ts';
 import { type PageFacts, pageFacts } from './api/facts.ts';
 import { ATOM_CONTENT_TYPE, feedDocuments, RSS_CONTENT_TYPE } from './api/feeds.ts';
 import { JSON_CONTENT_TYPE, statuspageDocuments } from './api/statuspage.ts';
 import { styleHashSource } from './digest.ts';
-import { buildId, digestHex, fingerprintEtag, formattingProbe, joinParts } from './fingerprint.ts';
-import { PAGE_CSS, renderHistoryPage, renderIncidentPage, renderStatusPage } from './html.ts';
+import {
+  buildId,
+  digestHex,
+  fingerprintEtag,
+  formattingProbe,
+  joinParts,
+  memoDigestHex,
+} from './fingerprint.ts';
+import {
+  PAGE_CSS,
+  renderHistoryPage,
+  renderIncidentPage,
+  renderStatusPage,
+  renderStatusPageBytes,
+} from './html.ts';
 import { languageInput } from './i18n/fingerprint-input.ts';
 import { type LanguageVersion, languageVersions, renderLanguage } from './i18n/page-language.ts';
-import { jsonOfIncident } from './memo.ts';
 import { themeCss } from './theme.ts';
 import {
   affectedNames,
   historyPageView,
   incidentPageView,
-  PAST_INCIDENT_DAYS,
   type RenderContext,
   serviceSections,
   statusPageView,
@@ -61,6 +74,8 @@ export interface DocumentRecipe {
   /** Its strong ETag for a build: a hash of the build id and everything the document reads. */
   etag(build: string): Promise<string>;
   render(): string;
+  /** Its UTF-8 bytes, where they are cheaper to make than by encoding `render()`. */
+  bytes?(): Uint8Array;
 }
 
 /** A recipe with its ETag worked out: what the coordinator compares with what KV holds. */
@@ -70,6 +85,8 @@ export interface PlannedDocument {
   styleSrc?: string;
   etag: string;
   render(): string;
+  /** Its UTF-8 bytes, where they are cheaper to make than by encoding `render()`. */
+  bytes?(): Uint8Array;
 }
 
 export interface RenderOptions {
@@ -169,7 +186,7 @@ async function languageRecipes(
   const services = once(() => JSON.stringify(slice.services));
   const maintenances = once(() => JSON.stringify(slice.maintenances));
   const incidents = once(() => slice.incidents.map(jsonOfIncident).join(','));
-  const incidentsDigest = once(() => digestHex(incidents()));
+  const incidentsDigest = once(() => memoDigestHex(incidents()));
   /** The incidents the status page shows: the unresolved ones and those of its past days. */
   const shownIncidents = once(() =>
     [
@@ -199,18 +216,23 @@ async function languageRecipes(
       ]),
     ),
   );
-  const feedsDigest = once(async () =>
-    digestHex(
+  // Feeds read the incidents and their times (derived from the incidents alone), and the
+  // page's latest change only when they have no entry (api/feeds.ts `newest`).
+  const feedsDigest = once(async () => {
+    const f = facts();
+    return memoDigestHex(
       JSON.stringify([
         page.name,
         page.locale ?? null,
         probe(),
         languageInput(version, versions),
-        factsInput(),
+        f.url,
+        f.timeZone,
+        slice.incidents.length === 0 ? f.updatedAt : null,
         await incidentsDigest(),
       ]),
-    ),
-  );
+    );
+  });
 
   const status = once(() => statusPageView(ctx));
   const history = once(() => historyPageView(ctx));
@@ -221,6 +243,7 @@ async function languageRecipes(
     inputs: () => Promise<readonly string[]>,
     render: () => string,
     unique = false,
+    bytes?: () => Uint8Array,
   ): DocumentRecipe => {
     const path = `${base}${docPath}`;
     return {
@@ -229,6 +252,7 @@ async function languageRecipes(
       styleSrc,
       etag: async (build) => fingerprintEtag(build, [path, ...(await inputs())], unique),
       render,
+      ...(bytes ? { bytes } : {}),
     };
   };
   const fromSet = (
@@ -271,6 +295,7 @@ async function languageRecipes(
       () => renderStatusPage(status(), style),
       // The render time is an input: these never come again.
       true,
+      () => renderStatusPageBytes(status(), style),
     ),
     html(
       '/history',
@@ -335,6 +360,7 @@ async function planned(recipe: DocumentRecipe, build: string): Promise<PlannedDo
     ...(recipe.styleSrc ? { styleSrc: recipe.styleSrc } : {}),
     etag: await recipe.etag(build),
     render: recipe.render,
+    ...(recipe.bytes ? { bytes: recipe.bytes } : {}),
   };
 }
 

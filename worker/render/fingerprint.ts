@@ -17,8 +17,9 @@
 // - Intl output (dates, months, offsets) comes from the runtime's ICU data, which can change
 //   under a deployed worker: a probe of the page's locale and zone at fixed instants is an
 //   input of every document that formats dates.
+
+import { sha256, toHex } from '../domain/sha256.ts';
 import { formatBarDay, formatDateTime, formatDay, formatMonth, isoInZone } from '../domain/time.ts';
-import { sha256, toHex } from './digest.ts';
 import { PAGE_CSS, TEMPLATES } from './html.ts';
 import { ContentMemo } from './memo.ts';
 
@@ -27,7 +28,7 @@ import { ContentMemo } from './memo.ts';
  * changes what any document says for the same inputs. A deployment's version id covers this
  * in production too; this keeps local state and tests honest.
  */
-export const RENDER_REVISION = 3;
+export const RENDER_REVISION = 4;
 
 /** What a build of the renderer is made of: its templates, its stylesheet, its revision. */
 export interface BuildParts {
@@ -53,6 +54,17 @@ export function joinParts(parts: readonly string[]): string {
 
 export async function digestHex(text: string): Promise<string> {
   return toHex(await sha256(text));
+}
+
+// Digests of large inputs that most publishes repeat (every incident of the page, the feeds'
+// inputs): a lookup by the text costs a comparison, the hash a pass of SHA-256 over it.
+const digests = new ContentMemo<Promise<string>>(64);
+
+/** `digestHex`, remembered for texts seen lately. */
+export function memoDigestHex(text: string): Promise<string> {
+  const digest = digests.get(text, () => digestHex(text));
+  digest.catch(() => digests.delete(text));
+  return digest;
 }
 
 /** The build id: a hash of everything in `BuildParts`. */

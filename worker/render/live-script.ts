@@ -3,7 +3,7 @@
 // its hash, worked out here from the same string the templates print, so the two cannot
 // drift: a new script is a new build (it is one of the templates fingerprint.ts hashes).
 import liveScriptSource from '../../templates/live-script.txt';
-import { sha256, toBase64 } from './digest.ts';
+import { sha256, toBase64 } from '../domain/sha256.ts';
 
 /** The script as sent: comment lines and indentation stay in the source, not in every page. */
 export const LIVE_SCRIPT = liveScriptSource

@@ -3,7 +3,6 @@
 // incident a page is rendered again and again with most of it unchanged; these let a render
 // reuse the pieces whose inputs are the same strings as last time. Bounded: a memo that is
 // full starts over. Pure caches: a hit returns exactly what computing it would.
-import type { Incident } from '../domain/schema.ts';
 
 const memos: ContentMemo<unknown>[] = [];
 
@@ -38,28 +37,4 @@ export class ContentMemo<V> {
 /** Benchmarks and tests: what a render costs in a fresh isolate. */
 export function forgetRenderMemos(): void {
   for (const memo of memos) memo.clear();
-}
-
-// Every incident is an input of several documents (its page, the history, the status page,
-// the API, the feeds): serialised once per snapshot object.
-const incidentJson = new WeakMap<Incident, string>();
-
-/**
- * An incident as its keeper stores it (JSON text in the coordinator's SQLite): parsed, with
- * the text kept as its serialisation. Any text that parses to the incident serves: inputs
- * only need the same text to mean the same incident.
- */
-export function incidentFromJson(text: string): Incident {
-  const incident = JSON.parse(text) as Incident;
-  incidentJson.set(incident, text);
-  return incident;
-}
-
-export function jsonOfIncident(incident: Incident): string {
-  let json = incidentJson.get(incident);
-  if (json === undefined) {
-    json = JSON.stringify(incident);
-    incidentJson.set(incident, json);
-  }
-  return json;
 }

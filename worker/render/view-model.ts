@@ -14,6 +14,7 @@ import {
   incidentEndedAt,
   isUnresolved,
   maintenancePhase,
+  PAST_INCIDENT_DAYS,
   pastIncidents,
   upcomingMaintenances,
 } from '../domain/timeline.ts';
@@ -37,8 +38,6 @@ import {
   SERVICE_STATUS_KEY,
 } from './labels.ts';
 import { safeHttpUrl } from './safe-url.ts';
-
-export const PAST_INCIDENT_DAYS = 14;
 
 export interface RenderContext {
   /** The snapshot of one variant, its page's `locale` the language rendered. */

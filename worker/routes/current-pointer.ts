@@ -10,17 +10,16 @@
 //      KV's copy (eventually consistent, so possibly older). Freshness is then not confirmed,
 //      but the page never fails for it; the request in flight still updates the memo.
 
+import { log } from '../log.ts';
 import { parsePointer, pointerKey, type RenderPointer } from '../store/pointer.ts';
+import { cachedPointer, putPointer } from '../store/pointer-cache.ts';
 import type { KnownPointer, PointerMemo } from '../store/pointer-memo.ts';
-import type { LocationCache, ReadLocation } from './read-location.ts';
+import type { ReadLocation } from './read-location.ts';
 
 /** How long a coordinator's answer is taken as current. */
 export const POINTER_FRESH_MS = 1000;
 /** How long a request waits for the pointer before serving what it knows. */
 export const POINTER_BUDGET_MS = 250;
-/** The Cache API keeps a pointer this long, as a fallback once it is no longer fresh. */
-const CACHED_POINTER_TTL_S = 300;
-const AT_HEADER = 'X-Pointer-At';
 
 export interface PointerRead {
   location: ReadLocation;
@@ -29,41 +28,6 @@ export interface PointerRead {
   pageId: string;
   waitUntil(promise: Promise<unknown>): void;
   budgetMs?: number;
-}
-
-function cacheKey(hostname: string, pageId: string): Request {
-  const url = new URL(`https://${hostname}/__edge/pointer`);
-  url.searchParams.set('page', pageId);
-  return new Request(url.toString(), { method: 'GET' });
-}
-
-async function cachedPointer(
-  cache: LocationCache,
-  hostname: string,
-  pageId: string,
-): Promise<KnownPointer | null> {
-  const hit = await cache.match(cacheKey(hostname, pageId));
-  if (!hit) return null;
-  const at = Number(hit.headers.get(AT_HEADER));
-  const raw = await hit.text();
-  if (!Number.isFinite(at) || (raw !== 'null' && parsePointer(raw) === null)) return null;
-  return { pointer: parsePointer(raw), at };
-}
-
-function putPointer(
-  cache: LocationCache,
-  hostname: string,
-  pageId: string,
-  known: KnownPointer,
-): Promise<void> {
-  const entry = new Response(JSON.stringify(known.pointer), {
-    headers: {
-      'Content-Type': 'application/json',
-      'Cache-Control': `public, max-age=${CACHED_POINTER_TTL_S}`,
-      [AT_HEADER]: String(known.at),
-    },
-  });
-  return cache.put(cacheKey(hostname, pageId), entry);
 }
 
 /** The one refresh in flight: the location's copy if fresh, else the coordinator's answer. */
@@ -83,14 +47,7 @@ async function refresh(read: PointerRead): Promise<KnownPointer | undefined> {
     read.waitUntil(putPointer(location.cache, hostname, pageId, known).catch(() => {}));
     return known;
   } catch (err) {
-    console.error(
-      JSON.stringify({
-        level: 'warn',
-        msg: 'render pointer unavailable',
-        pageId,
-        error: String(err),
-      }),
-    );
+    log.warn('render pointer unavailable', { pageId, error: String(err) });
     return undefined;
   }
 }

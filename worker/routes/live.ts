@@ -8,6 +8,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { decideAccess } from '../access/decide.ts';
+import { documentPath, isOpenDataPath, pathLanguage } from '../domain/visitor-paths.ts';
 import type { Env } from '../env.ts';
 import {
   DATA_DOCUMENT_CSP,
@@ -25,7 +26,6 @@ import { isolatePointers } from '../store/pointer-memo.ts';
 import { currentPointer } from './current-pointer.ts';
 import { locationOf } from './read-location.ts';
 import { PERSONAL_VARY, REALM } from './visitor.ts';
-import { documentPath, isOpenDataPath, pathLanguage } from './visitor-paths.ts';
 
 export { LIVE_PATH };
 

@@ -9,21 +9,24 @@
 //       the skeleton page and the render finishes in the background.
 // No layer can hold an older body under a newer key, so no location serves an older render
 // after a newer one. docs/freshness.md has the consistency model this is tested against.
+
+import { renderConfig } from '../config.ts';
 import type { MissAnswer } from '../coordinator/page-coordinator.ts';
 import { isRightToLeft } from '../domain/languages.ts';
+import { pathLanguage, withoutLanguage } from '../domain/visitor-paths.ts';
 import type { Env } from '../env.ts';
 import { NO_STORE } from '../http/headers.ts';
 import { problemResponse } from '../http/problem.ts';
+import { log } from '../log.ts';
 import { defaultVersion } from '../render/i18n/page-language.ts';
 import { type SkeletonLanguage, skeletonPage } from '../render/skeleton.ts';
+import { matchCached, putCached } from '../store/edge-cache.ts';
+import { type DocumentMemory, isolateDocuments } from '../store/isolate-cache.ts';
 import type { DocumentMeta, HostRecord } from '../store/keys.ts';
 import { contentKey, slotOf } from '../store/pointer.ts';
 import { isolatePointers, type PointerMemo } from '../store/pointer-memo.ts';
 import { currentPointer } from './current-pointer.ts';
-import { matchCached, putCached } from './edge-cache.ts';
-import { type DocumentMemory, isolateDocuments } from './isolate-cache.ts';
 import { locationOf, type ReadLocation } from './read-location.ts';
-import { pathLanguage, withoutLanguage } from './visitor-paths.ts';
 
 const DEFAULT_BUDGET_MS = 50;
 /** JSON, feeds and badges have no skeleton: their readers wait for the coordinator this long. */
@@ -65,8 +68,7 @@ function isHtmlPath(prefixed: string): boolean {
 }
 
 export function budgetMs(env: Env): number {
-  const n = Number(env.RENDER_BUDGET_MS ?? '');
-  return env.RENDER_BUDGET_MS !== undefined && Number.isFinite(n) && n >= 0 ? n : DEFAULT_BUDGET_MS;
+  return renderConfig(env).budgetMs ?? DEFAULT_BUDGET_MS;
 }
 
 export async function readDocument(req: ReadRequest): Promise<DocumentRead> {
@@ -156,15 +158,11 @@ async function fromCoordinator(
   const settled = answer.then(
     (a) => a,
     (err: unknown) => {
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'coordinator miss render failed',
-          pageId: record.pageId,
-          path,
-          error: String(err),
-        }),
-      );
+      log.error('coordinator miss render failed', {
+        pageId: record.pageId,
+        path,
+        error: String(err),
+      });
       return null;
     },
   );

@@ -5,6 +5,7 @@
 // path runs against KV's and the Cache API's real staleness rules.
 import type { MissAnswer } from '../coordinator/page-coordinator.ts';
 import type { Env } from '../env.ts';
+import type { LocationCache } from '../store/edge-cache.ts';
 import type { DocumentMeta } from '../store/keys.ts';
 import type { RenderPointer } from '../store/pointer.ts';
 
@@ -14,18 +15,14 @@ export interface KvReader {
   getWithMetadata(key: string): Promise<{ value: string | null; metadata: DocumentMeta | null }>;
 }
 
-/** The location's Cache API (`caches.default`). */
-export interface LocationCache {
-  match(request: Request): Promise<Response | undefined>;
-  put(request: Request, response: Response): Promise<void>;
-}
-
 /** The page's coordinator, as the read path asks it. */
 export interface CoordinatorReader {
   /** null: this coordinator has never known the page (it was put in KV some other way). */
   pointer(pageId: string): Promise<RenderPointer | null>;
   documentOnMiss(pageId: string, variant: string, path: string): Promise<MissAnswer>;
 }
+
+export type { LocationCache };
 
 export interface ReadLocation {
   kv: KvReader;

@@ -13,6 +13,7 @@ import { decideAccess } from '../access/decide.ts';
 import type { PageCoordinator } from '../coordinator/page-coordinator.ts';
 import type { Language } from '../domain/languages.ts';
 import { ResourceId } from '../domain/schema.ts';
+import { pathLanguage, withoutLanguage } from '../domain/visitor-paths.ts';
 import type { Env } from '../env.ts';
 import { contentSecurityPolicy, PRIVATE_CACHE_CONTROL } from '../http/headers.ts';
 import { requestHostname } from '../http/hostname.ts';
@@ -31,7 +32,6 @@ import type { ManageAction, SubscribeContext } from '../subscriptions/service.ts
 import { hashKey, looksLikeLinkToken } from '../subscriptions/tokens.ts';
 import { languageAsked } from './read-document.ts';
 import { accessDetour, refuse } from './visitor.ts';
-import { pathLanguage, withoutLanguage } from './visitor-paths.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
 

@@ -4,6 +4,7 @@
 // tokens bound to the request.
 
 import { problemResponse } from '../http/problem.ts';
+import { log } from '../log.ts';
 import { deliveryIndex } from '../subscriptions/delivery-index.ts';
 import { syncReadRequest } from '../sync/contract.ts';
 import {
@@ -23,7 +24,7 @@ import { type AppContext, bearerToken, signedJson, unauthorized, verificationKey
 const PAGES_PER_LEASE = 16;
 
 function unavailable(err: unknown, what: string): Response {
-  console.error(JSON.stringify({ level: 'error', msg: `${what} failed`, error: String(err) }));
+  log.error(`${what} failed`, { error: String(err) });
   return problemResponse(
     { title: 'Deliveries unavailable', status: 503, detail: `${what} did not complete; retry` },
     { 'Retry-After': '1' },
@@ -54,9 +55,7 @@ export async function handleDeliveryLease(c: AppContext): Promise<Response> {
             .leaseDeliveries(req.consumer, share, req.leaseMs)
             .then((a) => ({ pageId, deliveries: a.deliveries }))
             .catch((err: unknown) => {
-              console.error(
-                JSON.stringify({ level: 'error', msg: 'lease failed', pageId, error: String(err) }),
-              );
+              log.error('lease failed', { pageId, error: String(err) });
               return { pageId, deliveries: [] };
             }),
         ),

@@ -3,9 +3,11 @@
 // hostnames' registries: every hostname is checked first, and only if all hold are they
 // reserved; a reservation that loses to a concurrent batch in between is undone, so a refused
 // batch keeps nothing.
+
 import { type HostnameOp, registryOf } from '../coordinator/hostname-registry.ts';
 import type { Env } from '../env.ts';
 import { problemResponse } from '../http/problem.ts';
+import { log } from '../log.ts';
 import {
   HOSTNAMES_PATH,
   type HostnameClaimOp,
@@ -72,9 +74,7 @@ export async function handleHostnameClaims(c: AppContext): Promise<Response> {
     const conflicts = await reserveHostnames(c.env, claims.ops);
     return c.json({ conflicts }, 200, { 'Cache-Control': 'no-store' });
   } catch (err) {
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'hostname claims failed', error: String(err) }),
-    );
+    log.error('hostname claims failed', { error: String(err) });
     return problemResponse(
       {
         title: 'Claims not checked',

@@ -4,10 +4,12 @@
 // stores nothing. 200 only once the coordinator has committed the batch.
 // GET /_sync/pages/:pageId/status — what the coordinator has published, for origin-sync to
 // confirm the render versions it was promised.
+
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { Env } from '../env.ts';
 import { problemResponse } from '../http/problem.ts';
+import { log } from '../log.ts';
 import { MAX_SYNC_BYTES, SyncBatch, syncReadRequest, syncStatusPath } from '../sync/contract.ts';
 import { readHashedBody } from '../sync/streamed-body.ts';
 import { digestClaim, importSyncKey, syncTokenDigest, verifySyncReadToken } from '../sync/token.ts';
@@ -82,7 +84,7 @@ export async function verificationKey(c: AppContext): Promise<CryptoKey | Respon
   try {
     return await syncKey(c.env.SYNC_PUBLIC_KEY);
   } catch {
-    console.error(JSON.stringify({ level: 'error', msg: 'SYNC_PUBLIC_KEY is missing or invalid' }));
+    log.error('SYNC_PUBLIC_KEY is missing or invalid');
     return problemResponse({
       title: 'Sync is not configured',
       status: 503,
@@ -113,14 +115,7 @@ export async function handleSyncStatus(c: AppContext): Promise<Response> {
     }
     return c.json(status, 200, { 'Cache-Control': 'no-store' });
   } catch (err) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'page status unavailable',
-        pageId,
-        error: String(err),
-      }),
-    );
+    log.error('page status unavailable', { pageId, error: String(err) });
     return problemResponse(
       { title: 'Status unavailable', status: 503, detail: 'the page coordinator did not answer' },
       { 'Retry-After': '1' },
@@ -191,9 +186,7 @@ export async function handleSync(c: AppContext): Promise<Response> {
     const result = await stub.applyBatch(pageId, batch.events);
     return c.json(result, 200, { 'Cache-Control': 'no-store' });
   } catch (err) {
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'sync batch not stored', pageId, error: String(err) }),
-    );
+    log.error('sync batch not stored', { pageId, error: String(err) });
     return problemResponse(
       {
         title: 'Batch not stored',

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import { type AccessDecision, decideAccess } from '../access/decide.ts';
 import type { Language } from '../domain/languages.ts';
+import { documentPath, isApiPath, pathLanguage } from '../domain/visitor-paths.ts';
 import type { Env } from '../env.ts';
 import { crossOriginHeaders } from '../http/cors.ts';
 import {
@@ -22,7 +23,6 @@ import { renderSessionSwap } from '../render/session-swap.ts';
 import { lookupHost } from '../store/host-lookup.ts';
 import type { HostRecord } from '../store/keys.ts';
 import { languageAsked, readDocument } from './read-document.ts';
-import { documentPath, isApiPath, pathLanguage } from './visitor-paths.ts';
 
 type AppContext = Context<{ Bindings: Env }>;
 

@@ -2,7 +2,7 @@
 // Write tokens bind the page and the body's digest; read tokens bind the page and the request
 // (method and path). See contract.ts.
 import { type CryptoKey, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
-import { sha256, toBase64 } from '../render/digest.ts';
+import { sha256, toBase64 } from '../domain/sha256.ts';
 import { SYNC_ALG, SYNC_AUDIENCE, SYNC_ISSUER, SYNC_TOKEN_MAX_TTL_S } from './contract.ts';
 
 export async function bodyDigest(body: string): Promise<string> {

@@ -7,12 +7,11 @@ import {
   CertificateUpdater,
   createCertificateExtension,
   domainsRoute,
-  type LogEntry,
   type PageDomains,
   toExplorerStep,
 } from '../../../origin-sync/certificates/index.ts';
 import { JsonStateFile } from '../../../origin-sync/certificates/state-file.ts';
-import { tempDir, waitFor } from './support.ts';
+import { keepLogs, type LogEntry, tempDir, waitFor } from './support.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -25,7 +24,7 @@ function offUpdater(logs: LogEntry[] = []): CertificateUpdater {
   return new CertificateUpdater({
     config: { enabled: false, reason: 'CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN not set' },
     stateFile: join(dir, 'certificates.json'),
-    log: (e) => logs.push(e),
+    log: keepLogs(logs),
   });
 }
 
@@ -131,7 +130,6 @@ describe('as an origin-sync extension', () => {
     const ext = createCertificateExtension({
       config: { enabled: false, reason: 'not set' },
       stateDir: dir,
-      log: () => {},
     });
     await ext.start(directory);
     const app = new Hono();
@@ -144,7 +142,13 @@ describe('as an origin-sync extension', () => {
     expect(await listed('page_1')).toEqual(['status.one.com']);
 
     pages.set('page_2', { id: 'page_2', hostnames: ['status.two.com'] });
-    ext.hostnamesChanged({ pageId: 'page_2', after: ['status.two.com'], eventId: 'evt_2' });
+    ext.hostnamesChanged({
+      pageId: 'page_2',
+      before: [],
+      after: ['status.two.com'],
+      eventId: 'evt_2',
+      version: 1,
+    });
     await waitFor(() => ext.health().hostnames === 2, 'the change to land');
     expect(await listed('page_2')).toEqual(['status.two.com']);
     expect(ext.health()).toMatchObject({ enabled: false, states: { disabled: 2 } });

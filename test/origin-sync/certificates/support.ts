@@ -8,8 +8,8 @@ import {
   type CertificateTiming,
   CertificateUpdater,
   type CertificateUpdaterOptions,
-  type LogEntry,
 } from '../../../origin-sync/certificates/index.ts';
+import { createLogger, type Logger, type LogLevel } from '../../../origin-sync/log.ts';
 import type { CloudflareStandin } from '../../support/cloudflare-standin.ts';
 import { waitFor as sharedWaitFor } from '../../support/wait.ts';
 
@@ -26,6 +26,18 @@ export const FAST: CertificateTiming = {
   recheckStalledMs: 3_600_000,
   removalGraceMs: 50,
 };
+
+/** One line the updater logged, as origin-sync's logger writes it. */
+export interface LogEntry {
+  level: LogLevel;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** origin-sync's logger, every line kept in `logs` instead of written out. */
+export function keepLogs(logs: LogEntry[]): Logger {
+  return createLogger('debug', (line) => logs.push(JSON.parse(line) as LogEntry));
+}
 
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'certificates-'));
@@ -58,7 +70,7 @@ export function makeUpdater(
     stateFile,
     timing: { ...FAST, ...overrides.timing },
     onStep: (eventId, step) => steps.push({ eventId, step }),
-    log: (entry) => logs.push(entry),
+    log: keepLogs(logs),
   });
   return { updater, steps, logs };
 }

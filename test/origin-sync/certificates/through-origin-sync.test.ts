@@ -50,7 +50,6 @@ beforeAll(async () => {
     },
     stateDir: dir,
     timing: FAST,
-    log: () => {},
   });
   origin = await startOriginSync({
     dir: join(dir, 'origin-sync'),

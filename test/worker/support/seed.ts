@@ -2,8 +2,8 @@
 // isolate forget any memoised hostname mapping so the next request sees it.
 import { env } from 'cloudflare:workers';
 import type { PageSnapshot } from '../../../worker/domain/snapshot.ts';
-import { isolateDocuments } from '../../../worker/routes/isolate-cache.ts';
 import { forgetHosts } from '../../../worker/store/host-lookup.ts';
+import { isolateDocuments } from '../../../worker/store/isolate-cache.ts';
 import { contentKey, parsePointer, pointerKey, slotOf } from '../../../worker/store/pointer.ts';
 import { isolatePointers } from '../../../worker/store/pointer-memo.ts';
 import { seedKv } from '../../support/seed-kv.ts';

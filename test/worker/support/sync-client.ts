@@ -92,6 +92,17 @@ export class TestPage {
     });
   }
 
+  /**
+   * The page's coordinator as if it ran in another location than the readers of the test:
+   * its new renders reach them through KV and the pointer only (publish.ts's own-location
+   * lane off).
+   */
+  async elsewhere(): Promise<void> {
+    await runInDurableObject(this.stub, (instance: PageCoordinator) => {
+      instance.ownLocation = null;
+    });
+  }
+
   async advance(ms: number): Promise<void> {
     await this.setClock(this.now + ms);
   }

@@ -4,6 +4,8 @@
 // version's feed (`/<lang>/history.atom`) links to that version's pages and to itself. Every
 // customer string is escaped twice where it sits in HTML carried by XML: once as HTML, then
 // the whole HTML as XML text, so a feed reader shows `<script>` as text and never runs it.
+
+import { jsonOfIncident } from '../../domain/incident-json.ts';
 import type { Incident } from '../../domain/schema.ts';
 import type { PageSnapshot } from '../../domain/snapshot.ts';
 import { formatDateTime } from '../../domain/time.ts';
@@ -11,7 +13,7 @@ import { allIncidentsNewestFirst } from '../../domain/timeline.ts';
 import type { DocumentSource } from '../documents.ts';
 import { pageLanguage, translator } from '../i18n/catalogue.ts';
 import { INCIDENT_STATUS_KEY } from '../labels.ts';
-import { ContentMemo, jsonOfIncident } from '../memo.ts';
+import { ContentMemo } from '../memo.ts';
 import { htmlEscape, xmlEscape } from '../xml.ts';
 import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
 import { RECENT_LIMIT } from './statuspage.ts';
@@ -93,8 +95,13 @@ function feedTitle(snapshot: PageSnapshot): string {
   });
 }
 
+/**
+ * A feed changes when an entry does: its date is its newest entry's (a service changing its
+ * status alone is no news to a feed, nor a reason to write it again). An empty feed says when
+ * the page last changed.
+ */
 function newest(feed: readonly { updated: string }[], fallback: string): string {
-  let best = fallback;
+  let best = feed[0]?.updated ?? fallback;
   for (const e of feed) if (Date.parse(e.updated) > Date.parse(best)) best = e.updated;
   return best;
 }

@@ -14,6 +14,7 @@
 //   its `status` is the clock-driven phase; `shortlink` points at the window on the page.
 // - every timestamp is ISO 8601 in the page's time zone with its offset, as Statuspage does.
 import { byNewest, earliestOf, latestOf } from '../../domain/chronology.ts';
+import { jsonOfIncident } from '../../domain/incident-json.ts';
 import { type Indicator, overallStatus, worstStatus } from '../../domain/indicator.ts';
 import { serviceLayout } from '../../domain/layout.ts';
 import type {
@@ -33,8 +34,9 @@ import {
   allIncidentsNewestFirst,
   upcomingMaintenances,
 } from '../../domain/timeline.ts';
-import type { API_PATHS } from '../../routes/visitor-paths.ts';
+import type { API_PATHS } from '../../domain/visitor-paths.ts';
 import type { DocumentSource } from '../documents.ts';
+import { ContentMemo } from '../memo.ts';
 import { incidentUrl, type PageFacts, pageFacts } from './facts.ts';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -119,6 +121,8 @@ interface Model {
   page: SpPage;
   status: SpStatus;
   components: SpComponent[];
+  /** The components an incident or window names, in its order, each once. */
+  affected(serviceIds: readonly string[]): SpComponent[];
   incident(i: Incident): SpIncident;
   maintenance(m: Maintenance): SpMaintenance;
 }
@@ -226,6 +230,7 @@ function buildModel(snapshot: PageSnapshot, now: Date, facts: PageFacts): Model 
     },
     status: overallStatus(shownServices(snapshot), snapshot.incidents, snapshot.maintenances, now),
     components,
+    affected,
     incident(i) {
       const t = facts.incidents.get(i.id)!;
       return {
@@ -267,6 +272,10 @@ function buildModel(snapshot: PageSnapshot, now: Date, facts: PageFacts): Model 
   };
 }
 
+// An incident's JSON between publishes: during an incident a page is published again for each
+// change, and most incidents in its lists are as they were (see `statuspageDocuments`).
+const incidentJsonMemo = new ContentMemo<string>(1024);
+
 /**
  * JSON as sent: `<`, `>`, `&` and the JS line separators escaped inside strings, so that a
  * body is inert even if someone pastes it into an HTML page or a script.
@@ -306,12 +315,24 @@ export function statuspageDocuments(
   const model = buildModel(snapshot, now, facts);
   const page = toJson(model.page);
   const status = toJson(model.status);
-  const components = toJson(model.components);
+  // JSON.stringify of a list is its items' JSON joined, and toJson escapes only inside strings:
+  // the list from its pieces is byte for byte the list serialised whole.
+  const componentJson = new Map(model.components.map((c) => [c, toJson(c)]));
+  const components = `[${[...componentJson.values()].join(',')}]`;
   const incidents = new Map<Incident, string>();
   const incident = (i: Incident) => {
     let json = incidents.get(i);
     if (json === undefined) {
-      json = toJson(model.incident(i));
+      // What an incident's object is made of: the incident, its times (from the incident
+      // alone), the page, its zone and address, and the components it names as they are now.
+      const key = [
+        snapshot.page.id,
+        jsonOfIncident(i),
+        facts.timeZone,
+        facts.url,
+        ...model.affected(i.serviceIds).map((c) => componentJson.get(c) ?? toJson(c)),
+      ].join('\u0001');
+      json = incidentJsonMemo.get(key, () => toJson(model.incident(i)));
       incidents.set(i, json);
     }
     return json;

@@ -1,8 +1,8 @@
 // Which visitor paths exist (docs/contract.md §2). Anything else is a 404 without a KV read.
 // Every path also exists under `/<lang>/` for the languages we have catalogues for; whether
 // a page has that language is for its documents to say (a page without it has none there).
-import { LANGUAGES, type Language } from '../domain/languages.ts';
-import { ResourceId } from '../domain/schema.ts';
+import { LANGUAGES, type Language } from './languages.ts';
+import { ResourceId } from './schema.ts';
 
 export const API_PATHS = [
   '/api/v2/summary.json',

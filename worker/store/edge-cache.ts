@@ -2,8 +2,13 @@
 // keyed by the document's immutable content key (store/pointer.ts: it carries the ETag), so
 // an entry is never wrong and never needs purging: a new render names new keys in its
 // pointer, and old entries simply stop being asked for and expire.
-import type { DocumentMeta } from '../store/keys.ts';
-import type { LocationCache } from './read-location.ts';
+import type { DocumentMeta } from './keys.ts';
+
+/** The location's Cache API (`caches.default`), as the read path and the coordinator use it. */
+export interface LocationCache {
+  match(request: Request): Promise<Response | undefined>;
+  put(request: Request, response: Response): Promise<void>;
+}
 
 /** Content under a key never changes: the TTL only bounds how long an unused entry stays. */
 const ENTRY_TTL_S = 3600;

@@ -1,11 +1,14 @@
-// Reads a request body while counting, and stops as soon as it passes the limit: an
-// oversized body is refused without ever being held in memory whole.
+// Reads a request body while counting, and stops as soon as it passes the limit: an oversized
+// body is refused without ever being held in memory whole. Shared by both sides of /_sync and
+// origin-sync's core door, so it uses only web streams (workerd and Node both have them);
+// `onChunk` sees each chunk as it arrives (the worker hashes the body while it streams).
 
 export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false; reason: 'too_large' };
 
 export async function readBodyWithin(
   body: ReadableStream<Uint8Array> | null,
   maxBytes: number,
+  onChunk?: (chunk: Uint8Array) => Promise<void> | void,
 ): Promise<BodyRead> {
   if (!body) return { ok: true, bytes: new Uint8Array(0) };
   const reader = body.getReader();
@@ -20,6 +23,7 @@ export async function readBodyWithin(
       return { ok: false, reason: 'too_large' };
     }
     chunks.push(value);
+    if (onChunk) await onChunk(value);
   }
   const out = new Uint8Array(length);
   let offset = 0;
