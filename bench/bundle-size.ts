@@ -2,9 +2,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { WorkerBundle } from '../scripts/lib/worker-runtime.ts';
+import type { WorkerBundle } from '../scripts/lib/system.ts';
+import { run } from './lib/machine.ts';
 import type { BenchRow } from './lib/rows.ts';
-import { run } from './lib/system.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const AREA = 'worker bundle';

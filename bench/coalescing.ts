@@ -24,8 +24,8 @@
 // `node bench/coalescing.ts` prints the rows; `npm run bench` calls the default export.
 import { pathToFileURL } from 'node:url';
 import { DEMO_HOST, demoEvents } from '../scripts/lib/demo-events.ts';
-import { type LocalWorker, startLocalWorker } from '../scripts/lib/local-worker.ts';
-import { buildWorker } from '../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../scripts/lib/system.ts';
+import { waitFor } from '../scripts/lib/wait.ts';
 import { DEFAULT_TIMING } from '../worker/coordinator/schedule.ts';
 import type { CoreEvent, ServiceStatus } from '../worker/domain/schema.ts';
 import { docKey } from '../worker/store/keys.ts';
@@ -78,13 +78,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, i)]!;
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+/** waitFor, polling every 5 ms: the latencies measured are this fine. */
+const until = (what: string, check: () => Promise<boolean>) =>
+  waitFor(check, { what, intervalMs: 5 });
 
 /** Per-entity versions only ever grow: every bench event applies. */
 class Versions {
@@ -125,8 +121,8 @@ function copyOfDemo(events: CoreEvent[], pageId: string, host: string): CoreEven
 class Observer {
   readonly writes: KvWrite[] = [];
   private readonly byPage = new Map<string, KvWrite[]>();
-  private readonly worker: LocalWorker;
-  constructor(worker: LocalWorker) {
+  private readonly worker: SystemWorker;
+  constructor(worker: SystemWorker) {
     this.worker = worker;
   }
 
@@ -160,7 +156,7 @@ class Observer {
 }
 
 async function burst(
-  worker: LocalWorker,
+  worker: SystemWorker,
   observer: Observer,
   versions: Versions,
   b: Burst,
@@ -267,7 +263,7 @@ async function burst(
 }
 
 async function latency(
-  worker: LocalWorker,
+  worker: SystemWorker,
   observer: Observer,
   versions: Versions,
   pages: { id: string; host: string }[],
@@ -285,7 +281,7 @@ async function latency(
     ]);
     const acked = performance.now();
     await until('the new HTML', async () =>
-      (await (await worker.get(page.host, '/')).text()).includes(marker),
+      (await (await worker.dispatch(page.host, '/')).text()).includes(marker),
     );
     samples.push(performance.now() - acked);
     await observer.rendered(page.id);
@@ -317,10 +313,14 @@ async function latency(
 }
 
 export default async function coalescing(): Promise<SectionRow[]> {
-  const bundle = await buildWorker(undefined, 'bench/lib/observed-worker.ts');
-  let worker: LocalWorker | undefined;
+  let system: System | undefined;
   try {
-    worker = await startLocalWorker(bundle);
+    system = await startSystem({
+      build: { entry: 'bench/lib/observed-worker.ts' },
+      worker: { state: 'memory' },
+      originSync: false,
+    });
+    const { worker } = system;
     const observer = new Observer(worker);
     const now = new Date();
     const demo = demoEvents({ now });
@@ -331,7 +331,7 @@ export default async function coalescing(): Promise<SectionRow[]> {
     await worker.sync(PAGE, demo);
     for (const p of probes) await worker.sync(p.id, copyOfDemo(demo, p.id, p.host));
     for (const id of [PAGE, ...probes.map((p) => p.id)]) await observer.rendered(id);
-    if ((await worker.get(DEMO_HOST, '/')).status !== 200) throw new Error('no demo page');
+    if ((await worker.dispatch(DEMO_HOST, '/')).status !== 200) throw new Error('no demo page');
 
     // Versions above the demo's (which are Unix seconds) so every bench event applies.
     const versions = new Versions(Math.floor(now.getTime() / 1000) + 1);
@@ -350,8 +350,7 @@ export default async function coalescing(): Promise<SectionRow[]> {
     });
     return rows;
   } finally {
-    await worker?.close();
-    await bundle.dispose();
+    await system?.stop();
   }
 }
 

@@ -4,18 +4,11 @@
 // a visitor would every 10 ms. Each change comes after a quiet period (no render for more than
 // 2 s), as an incident usually does: it renders at once (the leading edge). Run standalone with
 // `node bench/freshness.ts`, or from bench/run.ts.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { postCoreEvents, sendAllCoreEvents } from '../scripts/lib/core-client.ts';
 import { DEMO_HOST, DEMO_SERVICES, demoEvents } from '../scripts/lib/demo-events.ts';
-import {
-  ensureKeys,
-  freePort,
-  startOriginSyncProcess,
-} from '../scripts/lib/origin-sync-process.ts';
-import { buildWorker, startWorker } from '../scripts/lib/worker-runtime.ts';
+import { startSystem } from '../scripts/lib/system.ts';
+import { waitFor } from '../scripts/lib/wait.ts';
 import type { Service } from '../worker/domain/schema.ts';
 import type { SectionRow } from './lib/rows.ts';
 
@@ -31,35 +24,21 @@ function quantile(sorted: number[], q: number): number {
 }
 
 export async function freshness(): Promise<SectionRow[]> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'esp-bench-fresh-'));
-  const keys = await ensureKeys(stateDir);
-  const bundle = await buildWorker();
-  const worker = await startWorker({
-    bundle,
-    stateDir: join(stateDir, 'edge'),
-    port: 0,
-    bindings: { SYNC_PUBLIC_KEY: JSON.stringify(keys.sync.publicJwk) },
-  });
-  const origin = await startOriginSyncProcess({
-    stateDir,
-    port: await freePort(),
-    workerUrl: worker.url.origin,
-    secret: SECRET,
-    env: { LOG_LEVEL: 'warn' },
-  });
-  const core = { url: origin.url, secret: SECRET };
+  const system = await startSystem({ secret: SECRET, originSync: { env: { LOG_LEVEL: 'warn' } } });
+  const { core, worker, originSync: origin } = system;
   const page = `http://${DEMO_HOST}/`;
   const read = async () => {
-    const res = await worker.fetchHost(page);
+    const res = await worker.visit(page);
     return res.status === 200 ? res.text() : '';
   };
+  /** When the text was first read on the page, polled as a visitor would. */
   const waitForText = async (text: string): Promise<number> => {
-    const deadline = performance.now() + TIMEOUT_MS;
-    for (;;) {
-      if ((await read()).includes(text)) return performance.now();
-      if (performance.now() > deadline) throw new Error(`"${text}" never appeared on the page`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    await waitFor(async () => (await read()).includes(text), {
+      timeoutMs: TIMEOUT_MS,
+      intervalMs: POLL_MS,
+      what: `"${text}" on the page`,
+    });
+    return performance.now();
   };
   try {
     const now = new Date();
@@ -136,10 +115,7 @@ export async function freshness(): Promise<SectionRow[]> {
       },
     ];
   } finally {
-    await origin.stop();
-    await worker.stop();
-    await rm(stateDir, { recursive: true, force: true });
-    await bundle.dispose();
+    await system.stop();
   }
 }
 

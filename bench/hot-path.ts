@@ -12,6 +12,7 @@ import { ensureNginx, type StaticServer, startNginx } from './lib/nginx.ts';
 import { type BenchRow, pendingRow } from './lib/rows.ts';
 import { ensureWrk, type LoadResult, wrkLoad } from './lib/wrk.ts';
 
+// Load knobs (their shape matches any block of constants, e.g. page-coordinator.ts's).
 const ROUNDS = 3;
 const SECONDS = 5;
 const WARMUP_SECONDS = 2;
@@ -49,7 +50,7 @@ export async function hotPath(demo: DemoWorker): Promise<BenchRow[]> {
       ),
     ];
   }
-  const page = await demo.runtime.fetchHost(DEMO_URL);
+  const page = await demo.worker.visit(DEMO_URL);
   const body = await page.text();
   const headers: Record<string, string> = {};
   page.headers.forEach((v, k) => {
@@ -66,7 +67,7 @@ export async function hotPath(demo: DemoWorker): Promise<BenchRow[]> {
     const cacheRead = await startCacheReadWorker(body, headers);
     servers.push(cacheRead);
     const targets: Target[] = [
-      { name: 'worker', url: demo.runtime.url.href, host: new URL(DEMO_URL).host, runs: [] },
+      { name: 'worker', url: demo.worker.url.href, host: new URL(DEMO_URL).host, runs: [] },
       { name: 'constant', url: constant.url.href, runs: [] },
       { name: 'kv read', url: kvRead.url.href, runs: [] },
       { name: 'cache read', url: cacheRead.url.href, runs: [] },

@@ -5,13 +5,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CHROMIUM } from '../scripts/lib/browser.ts';
 import { DEMO_URL, type DemoWorker } from './lib/demo-worker.ts';
+import { run, which } from './lib/machine.ts';
 import { type BenchRow, pendingRow } from './lib/rows.ts';
-import { run, which } from './lib/system.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const AREA = 'lighthouse';
-const CHROMIUM = '/usr/bin/chromium';
 const LIGHTHOUSE = 'lighthouse@12.8.2';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 
@@ -98,7 +98,7 @@ export async function lighthouse(demo: DemoWorker): Promise<BenchRow[]> {
   ) {
     return [pendingRow(AREA, 'scores', `${CHROMIUM} is missing (npm test installs it)`)];
   }
-  const url = `${DEMO_URL.replace(/\/$/, '')}:${demo.runtime.port}/`;
+  const url = `${DEMO_URL.replace(/\/$/, '')}:${demo.worker.port}/`;
   const dir = await mkdtemp(join(tmpdir(), 'esp-lighthouse-'));
   const out = join(dir, 'report.json');
   try {

@@ -10,8 +10,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { sendAllCoreEvents } from '../scripts/lib/core-client.ts';
-import { fetchWithHost } from '../scripts/lib/worker-runtime.ts';
-import { type E2ESystem, removeBundle, startSystem } from '../test/e2e/support/system.ts';
+import { buildWorker, fetchWithHost, type System, startSystem } from '../scripts/lib/system.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../test/support/events.ts';
 import { startMailSink } from '../test/support/mail-sink.ts';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';
@@ -112,7 +111,11 @@ async function until(what: string, done: () => boolean, deadline: number) {
   }
 }
 
-export async function realPhase(channel: Channel, n: number): Promise<RealPhase> {
+export async function realPhase(
+  channel: Channel,
+  n: number,
+  bundle: Awaited<ReturnType<typeof buildWorker>>,
+): Promise<RealPhase> {
   const host = `bench-${channel}.example.com`;
   const pageId = `bench_${channel}`;
   const deadline = Date.now() + TIMEOUT_MS;
@@ -141,16 +144,24 @@ export async function realPhase(channel: Channel, n: number): Promise<RealPhase>
     },
   });
   const hooks = await startWebhookReceiver({ keep: false });
-  let system: E2ESystem | null = null;
+  let system: System | null = null;
   try {
     system = await startSystem({
-      originEnv: {
-        LOG_LEVEL: 'warn',
-        SMTP_URL: smtp.url,
-        MAIL_FROM: 'status@example.com',
-        WEBHOOK_ALLOW_LOOPBACK: '1',
+      bundle,
+      worker: {
+        bindings: {
+          SUBSCRIBE_CLIENT_LIMIT: String(10 * n),
+          SUBSCRIBE_PAGE_LIMIT: String(10 * n),
+        },
       },
-      workerVars: { SUBSCRIBE_CLIENT_LIMIT: String(10 * n), SUBSCRIBE_PAGE_LIMIT: String(10 * n) },
+      originSync: {
+        env: {
+          LOG_LEVEL: 'warn',
+          SMTP_URL: smtp.url,
+          MAIL_FROM: 'status@example.com',
+          WEBHOOK_ALLOW_LOOPBACK: '1',
+        },
+      },
     });
     const sys = system;
     await sendAllCoreEvents(sys.core, [
@@ -158,7 +169,7 @@ export async function realPhase(channel: Channel, n: number): Promise<RealPhase>
       pageEvent({ id: pageId, name: 'Bench Status', hostnames: [host], serviceIds: ['bench_api'] }),
     ]);
     for (;;) {
-      if ((await sys.visit(`http://${host}/`)).status === 200) break;
+      if ((await sys.worker.visit(`http://${host}/`)).status === 200) break;
       if (Date.now() > deadline) throw new Error('the page was never served');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -241,31 +252,35 @@ export async function realPhase(channel: Channel, n: number): Promise<RealPhase>
 
 export async function notificationsReal(n: number): Promise<SectionRow[]> {
   const rows: SectionRow[] = [];
-  for (const channel of ['email', 'webhook'] as const) {
-    const p = await realPhase(channel, n);
-    const label = `${channel}s`;
-    const count = n.toLocaleString('en');
-    rows.push(
-      {
-        name: `real worker: core POST → first of ${count} ${label}`,
-        value: p.firstMs,
-        unit: 'ms',
-        note: 'workerd + origin-sync processes, subscribers signed up and confirmed through the routes',
-      },
-      { name: `real worker: core POST → last of ${count} ${label}`, value: p.lastMs, unit: 'ms' },
-      { name: `real worker: ${label} per second`, value: p.perSecond, unit: `${label}/s` },
-      {
-        name: `real worker: ${count} sign-ups + confirmations (${label})`,
-        value: p.signupMs,
-        unit: 'ms',
-      },
-      ...p.peaks.map((x) => ({
-        name: `real worker: peak RSS of ${x.process} (${label})`,
-        value: x.mib,
-        unit: 'MiB',
-      })),
-    );
+  const bundle = await buildWorker();
+  try {
+    for (const channel of ['email', 'webhook'] as const) {
+      const p = await realPhase(channel, n, bundle);
+      const label = `${channel}s`;
+      const count = n.toLocaleString('en');
+      rows.push(
+        {
+          name: `real worker: core POST → first of ${count} ${label}`,
+          value: p.firstMs,
+          unit: 'ms',
+          note: 'workerd + origin-sync processes, subscribers signed up and confirmed through the routes',
+        },
+        { name: `real worker: core POST → last of ${count} ${label}`, value: p.lastMs, unit: 'ms' },
+        { name: `real worker: ${label} per second`, value: p.perSecond, unit: `${label}/s` },
+        {
+          name: `real worker: ${count} sign-ups + confirmations (${label})`,
+          value: p.signupMs,
+          unit: 'ms',
+        },
+        ...p.peaks.map((x) => ({
+          name: `real worker: peak RSS of ${x.process} (${label})`,
+          value: x.mib,
+          unit: 'MiB',
+        })),
+      );
+    }
+  } finally {
+    await bundle.dispose();
   }
-  await removeBundle();
   return rows;
 }

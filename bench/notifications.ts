@@ -15,11 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  ensureKeys,
-  freePort,
-  startOriginSyncProcess,
-} from '../scripts/lib/origin-sync-process.ts';
+import { ensureKeys, freePort, startOriginSyncProcess } from '../scripts/lib/system.ts';
 import type { QueuedDelivery } from '../test/support/fake-deliveries-edge.ts';
 import { startMailSink } from '../test/support/mail-sink.ts';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';

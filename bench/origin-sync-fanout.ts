@@ -3,67 +3,42 @@
 // is rows in the database (outbox + explorer steps, in time linear in pages); pushes run with
 // adaptive concurrency. Run standalone with `node bench/origin-sync-fanout.ts`, or from
 // bench/run.ts.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
-import {
-  ensureKeys,
-  freePort,
-  startOriginSyncProcess,
-} from '../scripts/lib/origin-sync-process.ts';
+import { startSystem } from '../scripts/lib/system.ts';
+import { waitFor } from '../scripts/lib/wait.ts';
+import { pageEvent, serviceEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
 
 const PAGES = 5_000;
-const AT = new Date().toISOString();
+const AT = Date.now();
 
 function page(n: number): CoreEvent {
-  return {
-    id: `evt_fan_page_${n}`,
-    type: 'status_page.upserted',
-    occurredAt: AT,
-    version: 1,
-    data: {
-      id: `fan_${n}`,
-      name: `Fan ${n}`,
-      hostnames: [`fan${n}.bench.example`],
-      visibility: 'public',
-      serviceIds: ['shared', `own_${n}`],
-    },
-  };
+  const id = `fan_${n}`;
+  const hostnames = [`fan${n}.bench.example`];
+  return pageEvent({ id, name: `Fan ${n}`, hostnames, serviceIds: ['shared', `own_${n}`] }, 1, AT);
 }
 
 function service(id: string, version: number, name: string): CoreEvent {
-  return {
-    id: `evt_fan_${id}_${version}`,
-    type: 'service.upserted',
-    occurredAt: AT,
-    version,
-    data: { id, name, status: 'operational' },
-  };
+  return serviceEvent({ id, name }, version, AT);
 }
 
 export async function originSyncFanOut(): Promise<SectionRow[]> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'esp-bench-fanout-'));
-  await ensureKeys(stateDir);
   const edge = await acknowledgingEdge();
-  const origin = await startOriginSyncProcess({
-    stateDir,
-    port: await freePort(),
-    workerUrl: edge.url,
+  const system = await startSystem({
+    worker: false,
+    originSync: { workerUrl: edge.url, env: { LOG_LEVEL: 'warn' } },
     secret: BENCH_SECRET,
-    env: { LOG_LEVEL: 'warn' },
   });
+  const origin = system.originSync;
   const health = async () => (await (await fetch(`${origin.url}/healthz`)).json()) as Health;
-  const drained = async () => {
-    for (;;) {
-      if ((await health()).outbox.depth === 0) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const drained = () =>
+    waitFor(async () => (await health()).outbox.depth === 0, {
+      timeoutMs: 600_000,
+      what: 'the outbox to drain',
+    });
   try {
     for (let i = 0; i < PAGES; i += 500) {
       const events = Array.from({ length: 500 }, (_, k) => page(i + k));
@@ -120,9 +95,8 @@ export async function originSyncFanOut(): Promise<SectionRow[]> {
       },
     ];
   } finally {
-    await origin.stop();
+    await system.stop();
     await edge.close();
-    await rm(stateDir, { recursive: true, force: true });
   }
 }
 

@@ -9,12 +9,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
-import {
-  ensureKeys,
-  freePort,
-  type OriginSyncProcess,
-  startOriginSyncProcess,
-} from '../scripts/lib/origin-sync-process.ts';
+import { type OriginSyncProcess, startSystem } from '../scripts/lib/system.ts';
+import { waitFor } from '../scripts/lib/wait.ts';
+import { pageEvent, serviceEvent, uptimeEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
@@ -23,7 +20,7 @@ const PAGES = Number(process.env.SCALE_PAGES ?? 1_000);
 const SERVICES = Number(process.env.SCALE_SERVICES ?? 2_000);
 const DAYS = 90;
 const SENDERS = 8;
-const AT = new Date().toISOString();
+const AT = Date.now();
 const MIB = 1024 * 1024;
 
 async function peakRss(pid: number | undefined): Promise<number> {
@@ -51,41 +48,14 @@ function* batches(): Generator<CoreEvent[]> {
       { length: perPage },
       (_, i) => `sc_${(p * perPage + i) % SERVICES}`,
     );
-    yield* push({
-      id: `evt_sc_page_${p}`,
-      type: 'status_page.upserted',
-      occurredAt: AT,
-      version: 1,
-      data: {
-        id: `sc_${p}`,
-        name: `Scale ${p}`,
-        hostnames: [`sc${p}.bench.example`],
-        visibility: 'public',
-        serviceIds,
-      },
-    });
+    const hostnames = [`sc${p}.bench.example`];
+    yield* push(pageEvent({ id: `sc_${p}`, name: `Scale ${p}`, hostnames, serviceIds }, 1, AT));
   }
   for (let s = 0; s < SERVICES; s++) {
-    yield* push({
-      id: `evt_sc_svc_${s}`,
-      type: 'service.upserted',
-      occurredAt: AT,
-      version: 1,
-      data: { id: `sc_${s}`, name: `Service ${s}`, status: 'operational' },
-    });
+    yield* push(serviceEvent({ id: `sc_${s}`, name: `Service ${s}` }, 1, AT));
     for (let d = 1; d <= DAYS; d++) {
-      yield* push({
-        id: `evt_sc_up_${s}_${d}`,
-        type: 'uptime.recorded',
-        occurredAt: AT,
-        version: 1,
-        data: {
-          serviceId: `sc_${s}`,
-          date: day(d),
-          partialOutageSeconds: s % 7,
-          majorOutageSeconds: 0,
-        },
-      });
+      const seconds = { partialOutageSeconds: s % 7, majorOutageSeconds: 0 };
+      yield* push(uptimeEvent(`sc_${s}`, day(d), 1, seconds, AT));
     }
   }
   if (batch.length > 0) yield batch;
@@ -95,21 +65,16 @@ export async function originSyncScale(): Promise<SectionRow[]> {
   const stateDir = resolve(import.meta.dirname, '..', '.data', `bench-scale-${PAGES}x${SERVICES}`);
   const built = existsSync(join(stateDir, 'origin-sync', 'origin-sync.db'));
   await mkdir(stateDir, { recursive: true });
-  await ensureKeys(stateDir);
   const edge = await acknowledgingEdge();
-  const port = await freePort();
-  const start = () =>
-    startOriginSyncProcess({
-      stateDir,
-      port,
-      workerUrl: edge.url,
-      secret: BENCH_SECRET,
-      env: { LOG_LEVEL: 'warn' },
-      startTimeoutMs: 120_000,
-    });
+  const system = await startSystem({
+    stateDir,
+    worker: false,
+    originSync: { workerUrl: edge.url, env: { LOG_LEVEL: 'warn' }, startTimeoutMs: 120_000 },
+    secret: BENCH_SECRET,
+  });
   const health = async (o: OriginSyncProcess) =>
     (await (await fetch(`${o.url}/healthz`)).json()) as Health;
-  let origin = await start();
+  let origin = system.originSync;
   try {
     let buildRate: number | null = null;
     if (!built) {
@@ -133,19 +98,13 @@ export async function originSyncScale(): Promise<SectionRow[]> {
     const rssBuild = await peakRss(origin.child.pid);
     const before = await health(origin);
 
-    await origin.kill();
+    await system.killOriginSync();
     const restarted = performance.now();
-    origin = await start();
-    const probe = {
-      id: `evt_sc_probe_${Date.now()}`,
-      type: 'service.upserted' as const,
-      occurredAt: AT,
-      version: Date.now(),
-      data: { id: 'sc_probe', name: 'Probe', status: 'operational' as const },
-    };
-    while ((await post(origin.url, JSON.stringify({ events: [probe] }))) !== 202) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    origin = await system.startOriginSync();
+    const probe = serviceEvent({ id: 'sc_probe', name: 'Probe' }, Date.now());
+    const accepted = async () =>
+      (await post(origin.url, JSON.stringify({ events: [probe] }))) === 202;
+    await waitFor(accepted, { intervalMs: 10, timeoutMs: 120_000, what: 'an event accepted' });
     const restartMs = performance.now() - restarted;
     const after = await health(origin);
     const rssRestart = await peakRss(origin.child.pid);
@@ -179,7 +138,7 @@ export async function originSyncScale(): Promise<SectionRow[]> {
       },
     ];
   } finally {
-    await origin.stop();
+    await system.stop();
     await edge.close();
   }
 }

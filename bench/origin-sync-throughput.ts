@@ -4,16 +4,10 @@
 // the worker's). Also with the edge down (outbox growing, breaker open). Run standalone with
 // `node bench/origin-sync-throughput.ts`, or from bench/run.ts.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
-import {
-  ensureKeys,
-  freePort,
-  startOriginSyncProcess,
-} from '../scripts/lib/origin-sync-process.ts';
+import { startSystem } from '../scripts/lib/system.ts';
+import { pageEvent, serviceEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
@@ -24,7 +18,7 @@ const PAGES = 20;
 const SERVICES_PER_PAGE = 50;
 const WARMUP_MS = 2_000;
 const MEASURE_MS = 10_000;
-const AT = new Date().toISOString();
+const AT = Date.now();
 
 /** An edge stand-in that acknowledges every /_sync batch as applied, without checking, and
  * says every promised render is published when origin-sync asks. */
@@ -33,21 +27,22 @@ function serviceId(n: number): string {
 }
 
 function setupEvents(): CoreEvent[] {
-  return Array.from({ length: PAGES }, (_, p) => ({
-    id: `bench:page:${p}`,
-    type: 'status_page.upserted' as const,
-    occurredAt: AT,
-    version: 1,
-    data: {
-      id: `bench_p${p}`,
-      name: `Bench page ${p}`,
-      hostnames: [`bench${p}.example.com`],
-      visibility: 'public' as const,
-      serviceIds: Array.from({ length: SERVICES_PER_PAGE }, (_, i) =>
-        serviceId(p * SERVICES_PER_PAGE + i),
-      ),
-    },
-  }));
+  return Array.from({ length: PAGES }, (_, p) =>
+    pageEvent(
+      {
+        id: `bench_p${p}`,
+        name: `Bench page ${p}`,
+        // No hostnames: with the edge down a hostname claim cannot be checked and the batch
+        // would be refused (503), and what is measured here is the service updates.
+        hostnames: [],
+        serviceIds: Array.from({ length: SERVICES_PER_PAGE }, (_, i) =>
+          serviceId(p * SERVICES_PER_PAGE + i),
+        ),
+      },
+      1,
+      AT,
+    ),
+  );
 }
 
 /** Sender `s`'s `k`-th batch: service updates, each a new version of one service. */
@@ -55,18 +50,18 @@ function batchBody(sender: number, k: number): string {
   const events: CoreEvent[] = [];
   for (let i = 0; i < BATCH; i++) {
     const n = (sender * 7919 + k * BATCH + i) % (PAGES * SERVICES_PER_PAGE);
-    events.push({
-      id: `bench:${sender}:${k}:${i}`,
-      type: 'service.upserted',
-      occurredAt: AT,
-      version: k * BATCH + i + 1,
-      data: {
-        id: serviceId(n),
-        name: `Service ${n}`,
-        description: 'Bench traffic',
-        status: i % 10 === 0 ? 'degraded_performance' : 'operational',
-      },
-    });
+    events.push(
+      serviceEvent(
+        {
+          id: serviceId(n),
+          name: `Service ${n}`,
+          description: 'Bench traffic',
+          status: i % 10 === 0 ? 'degraded_performance' : 'operational',
+        },
+        k * BATCH + i + 1,
+        AT,
+      ),
+    );
   }
   return JSON.stringify({ events });
 }
@@ -122,25 +117,24 @@ async function measure(url: string, senders: number): Promise<Phase> {
 }
 
 async function runPhase(edgeUp: boolean): Promise<Phase> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'esp-bench-sync-'));
-  await ensureKeys(stateDir);
   const edge = edgeUp ? await acknowledgingEdge() : null;
-  const origin = await startOriginSyncProcess({
-    stateDir,
-    port: await freePort(),
-    // Nothing listens on port 9 (discard): pushes fail fast and the breaker opens.
-    workerUrl: edge?.url ?? 'http://127.0.0.1:9',
+  const system = await startSystem({
+    worker: false,
+    originSync: {
+      // Nothing listens on port 9 (discard): pushes fail fast and the breaker opens.
+      workerUrl: edge?.url ?? 'http://127.0.0.1:9',
+      env: { LOG_LEVEL: 'warn' },
+    },
     secret: BENCH_SECRET,
-    env: { LOG_LEVEL: 'warn' },
   });
+  const origin = system.originSync;
   try {
     const setup = await post(origin.url, JSON.stringify({ events: setupEvents() }));
     if (setup !== 202) throw new Error(`setup refused: ${setup}`);
     return await measure(origin.url, SENDERS);
   } finally {
-    await origin.stop();
+    await system.stop();
     await edge?.close();
-    await rm(stateDir, { recursive: true, force: true });
   }
 }
 

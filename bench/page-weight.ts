@@ -16,7 +16,7 @@ async function sha256Source(text: string): Promise<string> {
 }
 
 export async function pageWeight(demo: DemoWorker): Promise<BenchRow[]> {
-  const res = await demo.runtime.fetchHost(DEMO_URL);
+  const res = await demo.worker.visit(DEMO_URL);
   const html = Buffer.from(await res.arrayBuffer());
   const text = html.toString('utf8');
   const gzip = gzipSync(html, { level: 9 }).length;

@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { buildWorker } from '../scripts/lib/worker-runtime.ts';
+import { buildWorker } from '../scripts/lib/system.ts';
 import { bundleSize } from './bundle-size.ts';
 import { hotPath } from './hot-path.ts';
 import { type DemoWorker, startDemoWorker } from './lib/demo-worker.ts';
@@ -49,7 +49,8 @@ try {
   await section('hot path', 'hot path', () => hotPath(d));
   await section('lighthouse', 'lighthouse', () => lighthouse(d));
 } finally {
-  await demo?.runtime.stop();
+  await demo?.system.stop();
+  await bundle.dispose();
 }
 await section('coalescing', 'coalescing', () => externalBench('coalescing.ts', 'coalescing'));
 await section('freshness', 'freshness', () => externalBench('freshness.ts', 'freshness'));

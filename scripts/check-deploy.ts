@@ -8,14 +8,12 @@
 // The gate is the free plan's limit, the stricter one: 3 MB after compression (the paid plan
 // allows 10 MB), and 64 MiB before it. Sizes are counted as wrangler counts them: every module of
 // the upload together (index.js and the templates and CSS as text modules), source map excluded.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { buildWorker } from './lib/system.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const FREE_PLAN_GZIP_BYTES = 3_000_000;
 const MAX_RAW_BYTES = 64 * 1024 * 1024;
 
@@ -27,45 +25,25 @@ if (!Number.isSafeInteger(maxGzip) || maxGzip <= 0) {
   process.exit(2);
 }
 
-const outdir = mkdtempSync(join(tmpdir(), 'esp-deploy-'));
+// The same build as every local run of the worker (scripts/lib/worker-runtime.ts buildWorker):
+// `wrangler deploy --dry-run --outdir`, offline and quiet.
+const bundle = await buildWorker().catch((err: unknown) => {
+  const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+  console.error(`deploy check: the worker bundle does not build\n${stdout}${stderr}`);
+  process.exit(1);
+});
 try {
-  try {
-    execFileSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
-        'deploy',
-        '--dry-run',
-        '--outdir',
-        outdir,
-      ],
-      {
-        cwd: ROOT,
-        // Offline and quiet: no metrics, no request for Cloudflare's request.cf data.
-        env: {
-          ...process.env,
-          WRANGLER_SEND_METRICS: 'false',
-          CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        encoding: 'utf8',
-      },
-    );
-  } catch (err) {
-    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    console.error(`deploy check: the worker bundle does not build\n${stdout}${stderr}`);
-    process.exit(1);
-  }
-
+  const outdir = bundle.dir;
   const modules = readdirSync(outdir).filter((n) => !n.endsWith('.map') && n !== 'README.md');
   const upload = Buffer.concat(modules.map((n) => readFileSync(join(outdir, n))));
   const gzip = gzipSync(upload).length;
   const report = `${modules.length} modules, ${upload.length} B raw, ${gzip} B gzip (limit ${maxGzip} B gzip, ${MAX_RAW_BYTES} B raw)`;
   if (modules.length === 0 || gzip > maxGzip || upload.length > MAX_RAW_BYTES) {
     console.error(`deploy check: the worker upload would be refused: ${report}`);
-    process.exit(1);
+    process.exitCode = 1;
+  } else {
+    console.log(`deploy check: wrangler deploy --dry-run builds; ${report}`);
   }
-  console.log(`deploy check: wrangler deploy --dry-run builds; ${report}`);
 } finally {
-  rmSync(outdir, { recursive: true, force: true });
+  await bundle.dispose();
 }

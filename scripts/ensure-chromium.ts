@@ -2,8 +2,7 @@
 // Runs before `npm test`: installs it with apt when it is missing and we may (root).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM } from './lib/browser.ts';
 
 if (existsSync(CHROMIUM)) process.exit(0);
 if (process.getuid?.() !== 0) {

@@ -8,14 +8,12 @@
 // batch missing a field (signed with CORE_SIGNING_SECRET) so that the refused views have
 // something to show, and finds the rest (a page, an incident event, requests) through the JSON
 // API. Environment: SYNC_PORT [8788], STATE_DIR [.data], PAGE [page_demo], OUT [.tmp/screenshots].
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import { operatorTokenFile } from '../origin-sync/http/operator-auth.ts';
 import { signatureHeader } from '../origin-sync/http/signature.ts';
+import { launchChromium } from './lib/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const env = process.env;
 const sync = `http://127.0.0.1:${env.SYNC_PORT ?? '8788'}`;
 const stateDir = env.STATE_DIR ?? '.data';
@@ -68,6 +66,7 @@ const events = (await json<{ events: Trace[] }>(`/v1/pages/${pageId}/events?limi
 const incident = events.find((e) => e.type === 'incident.upserted');
 const pageEvent = events.find((e) => e.type === 'status_page.upserted');
 
+// One row per view, written out (the rows look alike, the views do not): name, path.
 const views: [string, string][] = [
   ['find', '/explorer'],
   ['find-results', '/explorer/find?q=nothing-here'],
@@ -87,19 +86,8 @@ const views: [string, string][] = [
   ['system', '/explorer/system'],
 ];
 
-if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
 await mkdir(out, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 const written: string[] = [];
 try {
   for (const dark of [false, true]) {

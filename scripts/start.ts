@@ -13,12 +13,8 @@ import { DEMO_HOST, demoEvents, PARTNERS_HOST, PRIVATE_HOST } from './lib/demo-e
 import { addDemoSubscribers, DEMO_SUBSCRIBERS } from './lib/demo-subscribers.ts';
 import { mintDemoToken } from './lib/demo-tokens.ts';
 import { type LocalInbox, startLocalInbox } from './lib/local-inbox.ts';
-import {
-  ensureKeys,
-  type OriginSyncProcess,
-  startOriginSyncProcess,
-} from './lib/origin-sync-process.ts';
-import { buildWorker, startWorker, type WorkerRuntime } from './lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from './lib/system.ts';
+import { waitFor } from './lib/wait.ts';
 
 const env = process.env;
 const port = (name: string, fallback: number) => {
@@ -38,16 +34,14 @@ const LOCAL_SMTP_PORT = port('LOCAL_SMTP_PORT', 2525);
 const LOCAL_INBOX_PORT = port('LOCAL_INBOX_PORT', 1080);
 const MAIL_FROM = env.MAIL_FROM || 'status@demo.localhost';
 
-let worker: WorkerRuntime | null = null;
-let origin: OriginSyncProcess | null = null;
+let system: System | null = null;
 let inbox: LocalInbox | null = null;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    await origin?.stop('SIGTERM');
-    await worker?.stop();
+    await system?.stop();
     await inbox?.stop().catch(() => {});
   }
   process.exit(code);
@@ -56,7 +50,7 @@ async function stopAll(code: number): Promise<never> {
 /**
  * Ctrl-C stops both cleanly. Miniflare installs SIGINT/SIGTERM handlers that exit at once
  * (its 'exit' hook still stops workerd); ours replace them, so origin-sync gets to drain
- * and snapshot before we exit. Called again after the worker starts.
+ * and snapshot before we exit. Called again after the system starts.
  */
 function handleSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -84,7 +78,7 @@ async function demoClock(): Promise<Date> {
 }
 
 /** Subscribers are made once, on the first run with a local inbox (they are kept after). */
-async function demoSubscribers(w: WorkerRuntime, inboxUrl: string): Promise<string> {
+async function demoSubscribers(w: SystemWorker, inboxUrl: string): Promise<string> {
   const file = join(STATE_DIR, 'demo.json');
   const saved = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<
     string,
@@ -102,39 +96,12 @@ async function demoSubscribers(w: WorkerRuntime, inboxUrl: string): Promise<stri
   return `${confirmed} demo subscribers confirmed through POST /subscribe (${DEMO_SUBSCRIBERS.map((s) => s.email).join(', ')})`;
 }
 
-async function waitForPage(w: WorkerRuntime, url: string, timeoutMs = 60_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const res = await w.fetchHost(url).catch(() => null);
-    if (res?.status === 200) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
-
 async function main(): Promise<void> {
   // State files 0600 and directories 0700 (keys, journal, the edge's KV and Durable Objects):
   // the child processes inherit the mask.
   process.umask(0o077);
   await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
   await chmod(STATE_DIR, 0o700);
-  const keys = await ensureKeys(STATE_DIR);
-  console.log(
-    keys.created
-      ? `Created keys under ${join(STATE_DIR, 'keys')}`
-      : `Reusing ${STATE_DIR} (keys, journal, edge state)`,
-  );
-
-  console.log('Building the worker…');
-  const bundle = await buildWorker(join(STATE_DIR, 'worker-bundle'));
-  worker = await startWorker({
-    bundle,
-    stateDir: join(STATE_DIR, 'edge'),
-    port: WORKER_PORT,
-    bindings: { SYNC_PUBLIC_KEY: JSON.stringify(keys.sync.publicJwk) },
-  });
-  handleSignals();
-
   // Without SMTP_URL, notification email goes to a local inbox with a web page to read it.
   if (!env.SMTP_URL) {
     inbox = await startLocalInbox({
@@ -143,26 +110,37 @@ async function main(): Promise<void> {
       mailDirectory: join(STATE_DIR, 'inbox'),
     });
   }
+  console.log('Building the worker…');
   const logFile = join(STATE_DIR, 'origin-sync.log');
-  origin = await startOriginSyncProcess({
+  system = await startSystem({
     stateDir: STATE_DIR,
-    port: SYNC_PORT,
-    workerUrl: worker.url.origin,
     secret: SECRET,
-    env: {
-      // OPERATOR_TOKEN if set; else the helper generates one into STATE_DIR (0600) once.
-      ...(env.OPERATOR_TOKEN ? { OPERATOR_TOKEN: env.OPERATOR_TOKEN } : {}),
-      SMTP_URL: env.SMTP_URL || (inbox?.smtpUrl ?? ''),
-      MAIL_FROM,
-      // Development: webhooks to a receiver on this machine (http://127.0.0.1:…) are sent.
-      WEBHOOK_ALLOW_LOOPBACK: '1',
-    },
-    logFile,
-    // The console shows what needs attention; everything is in the log file.
-    onLog: (line) => {
-      if (/"level":"(warn|error)"/.test(line) || !line.startsWith('{')) console.log(line);
+    build: { outDir: join(STATE_DIR, 'worker-bundle') },
+    worker: { port: WORKER_PORT },
+    originSync: {
+      port: SYNC_PORT,
+      logFile,
+      env: {
+        // OPERATOR_TOKEN if set; else the system generates one into STATE_DIR (0600) once.
+        ...(env.OPERATOR_TOKEN ? { OPERATOR_TOKEN: env.OPERATOR_TOKEN } : {}),
+        SMTP_URL: env.SMTP_URL || (inbox?.smtpUrl ?? ''),
+        MAIL_FROM,
+        // Development: webhooks to a receiver on this machine (http://127.0.0.1:…) are sent.
+        WEBHOOK_ALLOW_LOOPBACK: '1',
+      },
+      // The console shows what needs attention; everything is in the log file.
+      onLog: (line) => {
+        if (/"level":"(warn|error)"/.test(line) || !line.startsWith('{')) console.log(line);
+      },
     },
   });
+  handleSignals();
+  const { worker, originSync: origin, keys } = system;
+  console.log(
+    keys.created
+      ? `Created keys under ${join(STATE_DIR, 'keys')}`
+      : `Reusing ${STATE_DIR} (keys, journal, edge state)`,
+  );
   origin.exited.then((code) => {
     if (!stopping) {
       console.error(`origin-sync exited unexpectedly (${code}); see ${logFile}`);
@@ -176,11 +154,15 @@ async function main(): Promise<void> {
     const now = await demoClock();
     const jwks = { keys: [keys.demoIssuer.publicJwk as Record<string, unknown>] };
     const events = demoEvents({ now, jwks });
-    const sent = await sendAllCoreEvents({ url: origin.url, secret: SECRET }, events);
+    const sent = await sendAllCoreEvents(system.core, events);
     console.log(
       `Demo data: ${events.length} signed core events (${sent.accepted} new, ${sent.duplicates} already known)`,
     );
-    if (!(await waitForPage(worker, `http://${DEMO_HOST}/`))) {
+    const served = await waitFor(
+      async () => (await worker.visit(`http://${DEMO_HOST}/`)).status === 200,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    ).catch(() => false);
+    if (!served) {
       console.warn(`The demo page is not served yet; check ${origin.url}/healthz`);
     }
     if (inbox) console.log(await demoSubscribers(worker, inbox.webUrl));

@@ -4,7 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDebianTool, freePort } from './system.ts';
+import { freePort } from '../../scripts/lib/system.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
+import { ensureDebianTool } from './machine.ts';
 
 export interface StaticServer {
   url: string;
@@ -53,15 +55,13 @@ http {
     stderr += c;
   });
   const url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`nginx did not answer on ${url}: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const ready = await waitFor(
+    async () => (child.exitCode !== null ? 'exited' : (await fetch(url)).ok && 'serving'),
+    { timeoutMs: 10_000, intervalMs: 100, what: `nginx on ${url}` },
+  ).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : err}: ${stderr}`);
+  });
+  if (ready === 'exited') throw new Error(`nginx exited: ${stderr}`);
   return {
     url,
     async stop() {

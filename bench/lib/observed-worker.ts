@@ -1,7 +1,7 @@
 // The worker exactly as deployed, except that each PageCoordinator records the KV writes it
 // makes (through its KvWriter seam, the only way the coordinator writes KV) so the coalescing
 // benchmark can see every write and when it happened. Bundled by wrangler like the real worker
-// (scripts/lib/worker-runtime.ts `buildWorker({ entry })`); never deployed.
+// (scripts/lib/system.ts, `startSystem({ build: { entry } })`); never deployed.
 import { PageCoordinator as Coordinator } from '../../worker/coordinator/page-coordinator.ts';
 import type { Env } from '../../worker/env.ts';
 import { parsePointer, pointerKey } from '../../worker/store/pointer.ts';

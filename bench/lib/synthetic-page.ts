@@ -92,6 +92,8 @@ export function syntheticSnapshot(size: PageSize, now: Date): PageSnapshot {
     services: Object.fromEntries(ids.map((id, i) => [id, since(1 + (i % 60))])),
   };
   return {
+    // The demo page's settings (scripts/lib/demo-events.ts), written out again on purpose: a
+    // benchmark's page must not change when someone restyles the demo.
     page: {
       id: `page_${size.services}`,
       name: 'Synthetic Cloud',

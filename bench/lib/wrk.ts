@@ -1,6 +1,6 @@
 // HTTP load with wrk (Debian's package): a C load generator that leaves most of a 2-core
 // machine to the server under test. Loopback only; every run is bounded in time.
-import { ensureDebianTool, run } from './system.ts';
+import { ensureDebianTool, run } from './machine.ts';
 
 export interface LoadResult {
   rps: number;

@@ -58,22 +58,3 @@ ${peak === 0 ? html`<span class="empty" aria-hidden="true">nothing in this hour<
 ${series.length > 1 ? html`<div class="legend" aria-hidden="true">${series.map((s) => html`<span class="key ${s.className}-key">${s.label}</span> `)}</div>` : ''}
 </figure>`;
 }
-
-/** One number against a scale, e.g. outbox depth now. */
-export function gauge(
-  title: string,
-  value: number,
-  max: number,
-  unit: string,
-  className: string,
-): Html {
-  const width = 320;
-  const w = max <= 0 ? 0 : Math.min(1, value / max) * width;
-  return html`<figure class="chart">
-<svg viewBox="0 0 ${width} 16" width="100%" height="16" role="img" aria-label="${`${title}: ${value} ${unit}`}" preserveAspectRatio="none">
-<rect class="track" x="0" y="0" width="${width}" height="16"></rect>
-<rect class="${className}" x="0" y="0" width="${w.toFixed(1)}" height="16"></rect>
-</svg>
-<figcaption><strong>${title}</strong> — ${value} ${unit}</figcaption>
-</figure>`;
-}

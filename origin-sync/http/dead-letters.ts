@@ -4,7 +4,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import type { OriginSync } from '../service.ts';
-import { problem } from './problem.ts';
+import { invalidQuery, problem } from './problem.ts';
 
 /** Who an action through the API is recorded as: the bearer token is shared, so say which door. */
 export const API_OPERATOR = 'operator token (API)';
@@ -26,13 +26,7 @@ export function deadLetterRoutes(
   const log = opts.log ?? silentLogger;
   app.get('/v1/dead-letters', (c) => {
     const query = ListQuery.safeParse(c.req.query());
-    if (!query.success) {
-      return problem({
-        title: 'Invalid query',
-        status: 400,
-        detail: 'limit must be an integer from 1 to 10000.',
-      });
-    }
+    if (!query.success) return invalidQuery('limit must be an integer from 1 to 10000.');
     return c.json({ deadLetters: sync.deadLetters(query.data.limit) }, 200, {
       'Cache-Control': 'no-store',
     });

@@ -2,7 +2,14 @@
 // worker's helper: one shape on both sides).
 import type { z } from 'zod';
 
+import { problemResponse } from '../../worker/http/problem.ts';
+
 export { type Problem, problemResponse as problem } from '../../worker/http/problem.ts';
+
+/** The 400 of an operator endpoint whose query string does not parse: `detail` says the rules. */
+export function invalidQuery(detail: string): Response {
+  return problemResponse({ title: 'Invalid query', status: 400, detail });
+}
 
 export interface EventError {
   /** Index of the bad event in `events`; absent for a problem with the batch itself. */

@@ -3,7 +3,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { OriginSync } from '../service.ts';
-import { problem } from './problem.ts';
+import { invalidQuery, problem } from './problem.ts';
 
 export const RequestsQuery = z.object({
   outcome: z.enum(['accepted', 'refused']).optional(),
@@ -15,14 +15,10 @@ export const RequestsQuery = z.object({
 export function requestRoutes(app: Hono, sync: OriginSync): void {
   app.get('/v1/requests', (c) => {
     const query = RequestsQuery.safeParse(c.req.query());
-    if (!query.success) {
-      return problem({
-        title: 'Invalid query',
-        status: 400,
-        detail:
-          'outcome is accepted or refused; limit an integer from 1 to 1000; eventId up to 128 characters.',
-      });
-    }
+    if (!query.success)
+      return invalidQuery(
+        'outcome is accepted or refused; limit an integer from 1 to 1000; eventId up to 128 characters.',
+      );
     const { outcome, limit, eventId } = query.data;
     const requests = sync.requests.list({
       limit,

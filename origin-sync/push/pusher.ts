@@ -362,6 +362,8 @@ export class Pusher {
       error,
     });
     const eventIds = batch.items.map((i) => i.event.id);
+    const recordFail = (message: string, deadLetter: string | null) =>
+      this.#o.record({ kind: 'fail', at, pageId, eventIds, attempt, error: message, deadLetter });
     if (kind === 'refused') {
       // The worker is up and answering; it refuses something in this batch. Halve until the
       // one event it refuses is alone: that one is dead-lettered, its batch-mates delivered.
@@ -370,15 +372,10 @@ export class Pusher {
       const alone = eventIds.length === 1;
       if (alone) this.#maxBatch.delete(pageId);
       else this.#maxBatch.set(pageId, Math.ceil(eventIds.length / 2));
-      await this.#o.record({
-        kind: 'fail',
-        at,
-        pageId,
-        eventIds,
-        attempt,
-        error: alone ? error : `${error}; the batch of ${eventIds.length} goes again in halves`,
-        deadLetter: alone ? 'the worker refuses this event' : null,
-      });
+      await recordFail(
+        alone ? error : `${error}; the batch of ${eventIds.length} goes again in halves`,
+        alone ? 'the worker refuses this event' : null,
+      );
       this.#o.log[alone ? 'error' : 'warn'](
         alone ? 'push refused for good; event dead-lettered' : 'push refused; splitting the batch',
         { pageId, error, events: eventIds.length },
@@ -388,17 +385,12 @@ export class Pusher {
     const since = this.#failingSince.get(pageId) ?? at;
     this.#failingSince.set(pageId, since);
     const giveUp = at - since >= this.#o.deadLetterAfterMs;
-    await this.#o.record({
-      kind: 'fail',
-      at,
-      pageId,
-      eventIds,
-      attempt,
+    await recordFail(
       error,
-      deadLetter: giveUp
+      giveUp
         ? `failing for ${Math.round((at - since) / 1000)} s (longer than ${Math.round(this.#o.deadLetterAfterMs / 1000)} s)`
         : null,
-    });
+    );
     if (giveUp) {
       this.#failingSince.delete(pageId);
       this.#attempts.delete(pageId);

@@ -137,8 +137,4 @@ export class CommitQueue {
     this.#faulted = true;
     this.#onFault(err instanceof Error ? err : new Error(String(err)));
   }
-
-  get faulted(): boolean {
-    return this.#faulted;
-  }
 }

@@ -428,7 +428,7 @@ export class Store {
     }
   }
 
-  /** Takes in what a push or a render check learned. */
+  /** Takes in what a push or a render check learned (one case per kind: an exhaustive switch). */
   record(record: OutcomeRecord): void {
     switch (record.kind) {
       case 'ack':
@@ -634,10 +634,6 @@ export class Store {
   }
 
   // ----- reads -----
-
-  hasSeen(eventId: string): boolean {
-    return this.#s('seen').get(eventId) !== undefined;
-  }
 
   page(pageId: string): StatusPage | null {
     const row = this.#s('entity').get(`status_page:${pageId}`) as EntityRow | undefined;

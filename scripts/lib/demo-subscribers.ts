@@ -1,7 +1,7 @@
 // The demo page's subscribers, made through the real path on the first npm start: a visitor's
 // POST /subscribe on the page's hostname, the confirmation email read from the local inbox
 // (MailDev's REST API), and the POST of its confirmation link. Later starts keep them.
-import type { WorkerRuntime } from './worker-runtime.ts';
+import type { SystemWorker } from './system.ts';
 
 export const DEMO_SUBSCRIBERS: { email: string; components: string[] }[] = [
   { email: 'alex@example.com', components: [] },
@@ -22,13 +22,13 @@ const form = (fields: [string, string][]) => ({
 
 /** Subscribes and confirms each; how many were confirmed. */
 export async function addDemoSubscribers(
-  worker: WorkerRuntime,
+  worker: SystemWorker,
   host: string,
   inboxUrl: string,
   timeoutMs = 60_000,
 ): Promise<number> {
   for (const s of DEMO_SUBSCRIBERS) {
-    const res = await worker.fetchHost(
+    const res = await worker.visit(
       `http://${host}/subscribe`,
       form([['email', s.email], ...s.components.map((c): [string, string] => ['component', c])]),
     );
@@ -44,7 +44,7 @@ export async function addDemoSubscribers(
       if (!pending.has(to)) continue;
       const link = /https?:\/\/\S+\/subscribe\/confirm\/\S+/.exec(mail.text ?? '')?.[0];
       if (!link) continue;
-      const res = await worker.fetchHost(link, form([]));
+      const res = await worker.visit(link, form([]));
       if (res.status === 200) {
         confirmed++;
         pending.delete(to);

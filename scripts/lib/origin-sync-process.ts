@@ -1,5 +1,6 @@
-// Runs origin-sync as a real child process (`node origin-sync/main.ts`), as `npm start`
-// does; shared by npm start, the end-to-end tests and the benchmarks.
+// The origin-sync half of scripts/lib/system.ts (everything else starts origin-sync through
+// that): a real child process, `node origin-sync/main.ts`, healthy before it resolves; and the
+// state both halves share (the key pairs) and the free ports they listen on.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { syncKeyFiles } from '../../origin-sync/config.ts';
 import { loadOrCreateOperatorToken } from '../../origin-sync/http/operator-auth.ts';
 import { type JwkPair, loadOrCreatePair } from '../../origin-sync/keys.ts';
+import { waitFor } from './wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -114,26 +116,19 @@ export async function startOriginSyncProcess(
   }
 
   const url = `http://127.0.0.1:${opts.port}`;
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
   let gone: number | string | null = null;
   exited.then((code) => {
     gone = code;
   });
-  for (;;) {
-    if (gone !== null) {
-      throw new Error(`origin-sync exited (${gone}) while starting: ${stderr.join('\n')}`);
-    }
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('origin-sync did not become healthy in time');
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  const ready = await waitFor(
+    async () => (gone !== null ? 'exited' : (await fetch(`${url}/healthz`)).ok && 'healthy'),
+    { timeoutMs: opts.startTimeoutMs ?? 30_000, what: 'origin-sync to become healthy' },
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
+  if (ready === 'exited') {
+    throw new Error(`origin-sync exited (${gone}) while starting: ${stderr.join('\n')}`);
   }
 
   const signal = async (sig: NodeJS.Signals) => {

@@ -1,7 +1,7 @@
-// Runs the worker as a real local server: bundled by wrangler exactly as for a deploy, then
-// served by Miniflare (workerd) with KV and Durable Objects, persisted under a state dir.
-// Shared by `npm start`, the end-to-end and browser tests, and the benchmarks. Miniflare
-// rather than `wrangler dev`: the same runtime at ~8x the throughput, and no interactive UI.
+// The worker half of scripts/lib/system.ts (everything else starts the worker through that):
+// bundled by wrangler exactly as for a deploy, then served by Miniflare (workerd) with KV and
+// Durable Objects, persisted under a state dir or in memory. Miniflare rather than
+// `wrangler dev`: the same runtime at ~8x the throughput, and no interactive UI.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -86,7 +86,7 @@ export interface WorkerRuntime {
   stop(): Promise<void>;
 }
 
-export async function startWorker(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+export async function serveWorker(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   if (opts.stateDir) await mkdir(opts.stateDir, { recursive: true });
   const persist = (sub: string) => (opts.stateDir ? join(opts.stateDir, sub) : false);
   const mf = new Miniflare({

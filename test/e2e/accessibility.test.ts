@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents, PRIVATE_HOST } from '../../scripts/lib/demo-events.ts';
-import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import { renderSubscriptionPage } from '../../worker/subscriptions/pages.ts';
 import { launchChromium } from '../support/browser.ts';
 import { seedKv } from '../support/seed-kv.ts';
@@ -22,18 +22,20 @@ interface AxeViolation {
   nodes: { target: string[]; failureSummary?: string }[];
 }
 
-let worker: WorkerRuntime;
+let system: System;
+let worker: SystemWorker;
 let browser: Browser;
 let context: BrowserContext;
 let axeSource: string;
 
 beforeAll(async () => {
-  const [bundle, keys] = await Promise.all([buildWorker(), generateKeyPair('EdDSA')]);
-  worker = await startWorker({ bundle });
+  const keys = await generateKeyPair('EdDSA');
+  system = await startSystem({ originSync: false });
+  worker = system.worker;
   const now = new Date();
   const jwks = { keys: [{ ...(await exportJWK(keys.publicKey)), alg: 'EdDSA' }] };
   const events = demoEvents({ now, jwks });
-  const kv = await worker.mf.getKVNamespace('PAGES_KV');
+  const kv = await worker.kv();
   await seedKv(kv, snapshotFromEvents(events, 'page_demo'), now);
   await seedKv(kv, snapshotFromEvents(events, 'page_internal'), now);
   axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -45,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await worker?.stop();
+  await system?.stop();
 });
 
 async function violations(

@@ -3,17 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { postCoreEvents, sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
+import { type System, startSystem } from '../../scripts/lib/system.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
-import { type E2ESystem, outcomes, removeBundle, startSystem } from './support/system.ts';
+import { eventTrace, health, outcomes, pageTraces } from './support/operator.ts';
 
 const HOST = 'status.e2e.test';
 const PAGE = `http://${HOST}/`;
-let system: E2ESystem;
+let system: System;
 
 async function pageHtml(): Promise<string> {
-  const res = await system.visit(PAGE);
+  const res = await system.worker.visit(PAGE);
   return res.status === 200 ? res.text() : '';
 }
 
@@ -32,7 +33,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
-  await removeBundle();
 });
 
 describe('core event → page', () => {
@@ -52,7 +52,7 @@ describe('core event → page', () => {
     });
     const trace = await waitFor(
       async () => {
-        const t = await system.trace(incident.id);
+        const t = await eventTrace(system, incident.id);
         return outcomes(t).get('e2e_page') ? t : null;
       },
       { what: 'the applied step' },
@@ -71,21 +71,21 @@ describe('core event → page', () => {
     // The worker answered when the batch was stored; origin-sync then asks until the render
     // that contains it is published, and says so.
     const rendered = await waitFor(
-      async () => (await system.trace(incident.id))?.steps.find((s) => s.step === 'rendered'),
+      async () => (await eventTrace(system, incident.id))?.steps.find((s) => s.step === 'rendered'),
       { what: 'the rendered step' },
     );
     expect(rendered).toMatchObject({ pageId: 'e2e_page' });
     expect(rendered.renderVersion).toBeGreaterThanOrEqual(applied?.renderVersion ?? Infinity);
-    const final = (await system.trace(incident.id))?.steps.map((s) => s.step);
+    const final = (await eventTrace(system, incident.id))?.steps.map((s) => s.step);
     expect(final?.slice(5)).toEqual(['applied', 'rendered']);
-    const recent = await system.pageTraces('e2e_page', 1);
+    const recent = await pageTraces(system, 'e2e_page', 1);
     expect(recent[0]?.id).toBe(incident.id);
-    const asOperator = { headers: { Authorization: `Bearer ${system.operatorToken}` } };
+    const asOperator = { headers: { Authorization: `Bearer ${system.originSync.operatorToken}` } };
     expect((await fetch(`${system.syncUrl}/v1/events/evt_unknown`, asOperator)).status).toBe(404);
   });
 
   it('refuses a bad signature, a stale timestamp, an oversized or malformed body, changing nothing', async () => {
-    const before = await system.health();
+    const before = await health(system);
     const htmlBefore = await pageHtml();
     const evil = serviceEvent({ id: 'api', name: 'Hijacked API', status: 'major_outage' }, 1e9);
     const body = JSON.stringify({ events: [evil] });
@@ -116,12 +116,12 @@ describe('core event → page', () => {
       expect(res.status, what).toBe(status);
       expect(res.headers.get('Content-Type'), what).toBe('application/problem+json');
     }
-    const after = await system.health();
+    const after = await health(system);
     // Not the journal's record count: render confirmations are journaled in the background.
     expect(after.explorer.events).toBe(before.explorer.events);
     expect(after.catalogue.entities).toBe(before.catalogue.entities);
     expect(after.outbox.depth).toBe(before.outbox.depth);
-    expect(await system.trace(evil.id)).toBeNull();
+    expect(await eventTrace(system, evil.id)).toBeNull();
     const html = await pageHtml();
     expect(html).toBe(htmlBefore);
     expect(html).not.toContain('Hijacked API');
@@ -151,7 +151,7 @@ describe('core event → page', () => {
     }
     const down = await waitFor(
       async () => {
-        const h = await system.health();
+        const h = await health(system);
         return h.push.breaker !== 'closed' ? h : null;
       },
       { what: 'origin-sync to notice the outage' },
@@ -161,7 +161,7 @@ describe('core event → page', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, 30_000 - (Date.now() - started))));
 
     await system.startWorker();
-    await waitFor(async () => (await system.health()).outbox.depth === 0, {
+    await waitFor(async () => (await health(system)).outbox.depth === 0, {
       timeoutMs: 30_000,
       what: 'the outbox to drain',
     });
@@ -176,10 +176,10 @@ describe('core event → page', () => {
     );
     expect(html).not.toContain('(update 4)');
     for (const event of sent) {
-      expect(outcomes(await system.trace(event.id)).get('e2e_page'), event.id).toBeDefined();
+      expect(outcomes(await eventTrace(system, event.id)).get('e2e_page'), event.id).toBeDefined();
     }
-    const health = await system.health();
-    expect(health.push.breaker).toBe('closed');
-    expect(health.status).toBe('ok');
+    const after = await health(system);
+    expect(after.push.breaker).toBe('closed');
+    expect(after.status).toBe('ok');
   }, 90_000);
 });

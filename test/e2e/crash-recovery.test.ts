@@ -3,11 +3,12 @@
 // what the edge had acknowledged before the crash is not sent again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postCoreEvents, sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
+import { type System, startSystem } from '../../scripts/lib/system.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { MAX_SYNC_EVENTS } from '../../worker/sync/contract.ts';
 import { pageEvent, serviceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
-import { type E2ESystem, outcomes, removeBundle, startSystem } from './support/system.ts';
+import { health, outcomes, pageTraces } from './support/operator.ts';
 
 const PAGES = 4;
 const SERVICES_PER_PAGE = 25;
@@ -18,7 +19,7 @@ const serviceId = (n: number) => `svc_${String(n).padStart(3, '0')}`;
 const pageOf = (n: number) => `crash_p${Math.floor(n / SERVICES_PER_PAGE)}`;
 const nameAt = (n: number, v: number) => `Service ${n} at v${v}`;
 
-let system: E2ESystem;
+let system: System;
 
 beforeAll(async () => {
   system = await startSystem();
@@ -36,7 +37,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
-  await removeBundle();
 });
 
 describe('origin-sync crash in the middle of a stream', () => {
@@ -81,14 +81,14 @@ describe('origin-sync crash in the middle of a stream', () => {
     expect(refusedWhileDown).toBeGreaterThan(0);
     expect(acknowledged).toHaveLength(10_000);
 
-    await waitFor(async () => (await system.health()).outbox.depth === 0, {
+    await waitFor(async () => (await health(system)).outbox.depth === 0, {
       timeoutMs: 90_000,
       what: 'the outbox to drain',
     });
     for (let p = 0; p < PAGES; p++) {
       await waitFor(
         async () => {
-          const res = await system.visit(`http://crash${p}.e2e.test/`);
+          const res = await system.worker.visit(`http://crash${p}.e2e.test/`);
           const html = await res.text();
           const missing = Array.from(
             { length: SERVICES_PER_PAGE },
@@ -102,7 +102,7 @@ describe('origin-sync crash in the middle of a stream', () => {
 
     let pushedTwice = 0;
     for (let p = 0; p < PAGES; p++) {
-      const traces = await system.pageTraces(`crash_p${p}`, 10_000);
+      const traces = await pageTraces(system, `crash_p${p}`, 10_000);
       const byId = new Map(traces.map((t) => [t.id, t]));
       for (const event of acknowledged.filter((e) => pageOfEvent.get(e.id) === `crash_p${p}`)) {
         const trace = byId.get(event.id);

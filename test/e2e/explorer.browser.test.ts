@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CryptoKey, exportJWK } from 'jose';
+import type { CryptoKey } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateExtension } from '../../origin-sync/certificates/index.ts';
@@ -18,12 +18,7 @@ import { createApp } from '../../origin-sync/http/app.ts';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { notifiedStep } from '../../origin-sync/store/trace.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
-import {
-  buildWorker,
-  startWorker,
-  type WorkerBundle,
-  type WorkerRuntime,
-} from '../../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import { PageRenderStatus, syncReadRequest, syncStatusPath } from '../../worker/sync/contract.ts';
 import { signSyncReadToken } from '../../worker/sync/token.ts';
 import { FAST } from '../origin-sync/certificates/support.ts';
@@ -38,7 +33,6 @@ import {
   AS_OPERATOR,
   type RunningOriginSync,
   startOriginSync,
-  syncKeyPair,
   TEST_OPERATOR_TOKEN,
   TEST_SECRET,
 } from '../support/origin-sync-in-process.ts';
@@ -52,8 +46,8 @@ const PAGE_ID = 'pg_explorer';
 const HOST = 'status.acme-explorer.com';
 const PENDING_HOST = 'pending.acme-explorer.com';
 
-let bundle: WorkerBundle;
-let worker: WorkerRuntime;
+let system: System;
+let worker: SystemWorker;
 let standin: CloudflareStandin;
 let origin: RunningOriginSync;
 let privateKey: CryptoKey;
@@ -82,13 +76,9 @@ async function servedVersion(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const keys = await syncKeyPair();
-  privateKey = keys.privateKey;
-  bundle = await buildWorker();
-  worker = await startWorker({
-    bundle,
-    bindings: { SYNC_PUBLIC_KEY: JSON.stringify(await exportJWK(keys.publicKey)) },
-  });
+  system = await startSystem({ originSync: false });
+  worker = system.worker;
+  privateKey = system.syncPrivateKey;
   standin = await startCloudflareStandin();
   standin.script(PENDING_HOST, STAY_PENDING);
   dir = await mkdtemp(join(tmpdir(), 'esp-explorer-'));
@@ -108,7 +98,7 @@ beforeAll(async () => {
   origin = await startOriginSync({
     dir: join(dir, 'origin-sync'),
     workerUrl: worker.url.origin,
-    syncPrivateKey: keys.privateKey,
+    syncPrivateKey: privateKey,
     extensions: [
       certificates,
       // Stands where notification delivery (origin-sync/notify/) plugs in: it gets the same
@@ -226,8 +216,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await origin?.stop();
-  await worker?.stop();
-  await bundle?.dispose();
+  await system?.stop();
   await standin?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -438,7 +427,7 @@ describe('the explorer signed in (no JavaScript)', () => {
     const page = await signIn(context);
     await page.goto(`${origin.url}/explorer/events/${incidentId}`);
     // What a visitor gets from the worker: the incident is on the page.
-    const visitor = await worker.fetchHost(`http://${HOST}/`);
+    const visitor = await worker.visit(`http://${HOST}/`);
     expect(visitor.status).toBe(200);
     expect(await visitor.text()).toContain('Database slow');
     const served = await servedVersion();

@@ -3,15 +3,16 @@
 // a move (release, then claim) through origin-sync works in one batch and in two.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postCoreEvents, sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
+import { type System, startSystem } from '../../scripts/lib/system.ts';
 import { pageEvent, serviceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
-import { type E2ESystem, removeBundle, startSystem } from './support/system.ts';
+import { eventTrace } from './support/operator.ts';
 
 const HOST = 'demo.takeover.test';
-let system: E2ESystem;
+let system: System;
 
 const html = async (host: string) => {
-  const res = await system.visit(`http://${host}/`);
+  const res = await system.worker.visit(`http://${host}/`);
   return res.status === 200 ? res.text() : '';
 };
 
@@ -29,7 +30,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
-  await removeBundle();
 });
 
 describe('a page naming another live page’s hostname', () => {
@@ -57,7 +57,7 @@ describe('a page naming another live page’s hostname', () => {
       }),
     ]);
     // Nothing of the batch was accepted: not even its other event.
-    expect(await system.trace(evil.id)).toBeNull();
+    expect(await eventTrace(system, evil.id)).toBeNull();
     await new Promise((r) => setTimeout(r, 3000));
     const page = await html(HOST);
     expect(page).toContain('<title>Acme status</title>');

@@ -3,27 +3,29 @@
 // changes what a URL holds, a language the page lacks is a 404 in that language, and the JSON
 // API is the same under every prefix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWorker, startWorker, type WorkerRuntime } from '../../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import { maskedDemoPage } from '../support/i18n-pages.ts';
 import { seedKv } from '../support/seed-kv.ts';
 
-let worker: WorkerRuntime;
+let system: System;
+let worker: SystemWorker;
 const NOW = new Date();
 const HOST = 'demo.localhost';
 
 beforeAll(async () => {
-  worker = await startWorker({ bundle: await buildWorker() });
+  system = await startSystem({ originSync: false });
+  worker = system.worker;
   const page = maskedDemoPage(NOW, 'en', ['de']);
-  const kv = await worker.mf.getKVNamespace('PAGES_KV');
+  const kv = await worker.kv();
   await seedKv(kv, { ...page, page: { ...page.page, hostnames: [HOST] } }, NOW);
 }, 60_000);
 
 afterAll(async () => {
-  await worker?.stop();
+  await system?.stop();
 });
 
 const get = (path: string, headers: Record<string, string> = {}) =>
-  worker.fetchHost(`http://${HOST}${path}`, { headers: { Accept: 'text/html', ...headers } });
+  worker.visit(`http://${HOST}${path}`, { headers: { Accept: 'text/html', ...headers } });
 
 /** The links of an HTML document as `rel|hreflang|href` and `a|hreflang|href`, entities decoded. */
 function links(html: string): string[] {
@@ -82,8 +84,8 @@ describe('a page with locales: ["de"]', () => {
 
   it('serves the same JSON API under /de/', async () => {
     const [a, b] = await Promise.all([
-      worker.fetchHost(`http://${HOST}/api/v2/summary.json`),
-      worker.fetchHost(`http://${HOST}/de/api/v2/summary.json`),
+      worker.visit(`http://${HOST}/api/v2/summary.json`),
+      worker.visit(`http://${HOST}/de/api/v2/summary.json`),
     ]);
     expect(b.status).toBe(200);
     expect(await b.text()).toBe(await a.text());

@@ -16,10 +16,10 @@ import {
   demoEvents,
   demoIncidents,
 } from '../../scripts/lib/demo-events.ts';
-import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
-import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import type { CoreEvent, Incident } from '../../worker/domain/schema.ts';
 import { launchChromium } from '../support/browser.ts';
+import { waitFor } from '../support/wait.ts';
 
 const require = createRequire(import.meta.url);
 const PAGE_ID = 'page_live';
@@ -30,8 +30,8 @@ const PRIVATE_HOST = 'live-private.localhost';
 /** The issue's promise: the new render shows within 5 s on an open page. */
 const WITHIN_MS = 5000;
 
-let bundle: WorkerBundle;
-let worker: LocalWorker;
+let system: System;
+let worker: SystemWorker;
 let browser: Browser;
 let origin: string;
 let incident: Incident;
@@ -66,11 +66,12 @@ async function publishedVersion(pageId = PAGE_ID): Promise<number> {
 
 /** When the render containing `renderVersion` was published (Date.now() as the test saw it). */
 async function renderedAt(renderVersion: number, pageId = PAGE_ID): Promise<number> {
-  for (let i = 0; i < 400; i++) {
-    if ((await publishedVersion(pageId)) >= renderVersion) return Date.now();
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`render ${renderVersion} was not published`);
+  await waitFor(async () => (await publishedVersion(pageId)) >= renderVersion, {
+    timeoutMs: 10_000,
+    intervalMs: 25,
+    what: `render ${renderVersion} to be published`,
+  });
+  return Date.now();
 }
 
 /**
@@ -158,8 +159,8 @@ function problemsOf(page: Page): string[] {
 }
 
 beforeAll(async () => {
-  bundle = await buildWorker();
-  worker = await startLocalWorker(bundle);
+  system = await startSystem({ originSync: false });
+  worker = system.worker;
   browser = await launchChromium();
   origin = `http://${HOST}:${worker.url.port}`;
   const now = new Date();
@@ -177,9 +178,7 @@ beforeAll(async () => {
   await worker.sync(PAGE_ID, demoPageAs(now));
   await worker.sync(PRIVATE_ID, privatePageAs(now, jwks));
   for (const pageId of [PAGE_ID, PRIVATE_ID]) {
-    for (let i = 0; i < 200 && (await publishedVersion(pageId)) === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(async () => (await publishedVersion(pageId)) > 0, { what: `${pageId} rendered` });
   }
   // Past the leading edge's quiet period, so the next change renders at once.
   await new Promise((r) => setTimeout(r, 2500));
@@ -187,8 +186,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await worker?.close();
-  await bundle?.dispose();
+  await system?.stop();
 });
 
 describe('an open status page in Chromium', () => {
@@ -291,7 +289,7 @@ describe('an open status page in Chromium', () => {
     expect(polls.every((s) => s === 200 || s === 304)).toBe(true);
     expect(await navigations()).toBe(0);
     // The same poll from a browser without the cookie is refused and tells nothing.
-    const res = await worker.get(PRIVATE_HOST, '/_edge/live?path=%2F');
+    const res = await worker.dispatch(PRIVATE_HOST, '/_edge/live?path=%2F');
     expect(res.status).toBe(401);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     expect(await res.text()).not.toContain('Acme');

@@ -9,11 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncKeyFiles } from '../../origin-sync/config.ts';
 import { sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
 import {
+  fetchWithHost,
   freePort,
   type OriginSyncProcess,
+  type System,
   startOriginSyncProcess,
-} from '../../scripts/lib/origin-sync-process.ts';
-import { fetchWithHost } from '../../scripts/lib/worker-runtime.ts';
+  startSystem,
+} from '../../scripts/lib/system.ts';
 import type { CoreEvent, Incident } from '../../worker/domain/schema.ts';
 import type {
   NotificationDeliveries,
@@ -23,11 +25,12 @@ import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type MailSink, type ReceivedMail, startMailSink } from '../support/mail-sink.ts';
 import { waitFor } from '../support/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
-import { type E2ESystem, removeBundle, startSystem } from './support/system.ts';
 
 const HOST = 'notify.e2e.test';
 const PAGE_ID = 'notify_page';
-let system: E2ESystem;
+let system: System;
+/** origin-sync's operator token, kept: the tests kill and restart origin-sync. */
+let operatorToken: string;
 let smtp: MailSink;
 let hooks: WebhookReceiver;
 let ipSeq = 0;
@@ -98,7 +101,7 @@ const sent = async (events: CoreEvent[]) => {
 
 const operatorGet = async (path: string) =>
   fetch(`${system.syncUrl}${path}`, {
-    headers: { Authorization: `Bearer ${system.operatorToken}` },
+    headers: { Authorization: `Bearer ${operatorToken}` },
   });
 
 beforeAll(async () => {
@@ -107,15 +110,16 @@ beforeAll(async () => {
   // The production retry policy a 500th as slow: retries from 60 ms, the quarantine window
   // 7.2 s, so ten failures and the quarantine take ~20 s instead of ~3 hours.
   system = await startSystem({
-    originEnv: originEnv(),
-    workerVars: { DELIVERY_RETRY_SCALE: String(RETRY_SCALE) },
+    worker: { bindings: { DELIVERY_RETRY_SCALE: String(RETRY_SCALE) } },
+    originSync: { env: originEnv() },
   });
+  operatorToken = system.originSync.operatorToken;
   await sent([
     serviceEvent({ id: 'api', name: 'Public API' }),
     serviceEvent({ id: 'db', name: 'Database' }),
     pageEvent({ id: PAGE_ID, name: 'Notify Cloud', hostnames: [HOST], serviceIds: ['api', 'db'] }),
   ]);
-  await waitFor(async () => (await system.visit(`http://${HOST}/`)).status === 200, {
+  await waitFor(async () => (await system.worker.visit(`http://${HOST}/`)).status === 200, {
     timeoutMs: 60_000,
     what: 'the page to be served',
   });
@@ -125,7 +129,6 @@ afterAll(async () => {
   await system?.stop();
   await smtp?.close();
   await hooks?.close();
-  await removeBundle();
 });
 
 describe('subscriptions end to end', () => {
@@ -352,7 +355,7 @@ describe('a crash in the middle of delivering to 1,000 subscribers', () => {
         serviceIds: ['api'],
       }),
     ]);
-    await waitFor(async () => (await system.visit(`http://${CRASH_HOST}/`)).status === 200, {
+    await waitFor(async () => (await system.worker.visit(`http://${CRASH_HOST}/`)).status === 200, {
       timeoutMs: 60_000,
       what: 'the crash page',
     });
@@ -435,7 +438,7 @@ describe('production webhook policy and the operators’ view', () => {
       port: Number(new URL(system.syncUrl).port),
       workerUrl: system.workerUrl.origin,
       secret: system.core.secret,
-      env: { ...originEnv({ WEBHOOK_ALLOW_LOOPBACK: '0' }), OPERATOR_TOKEN: system.operatorToken },
+      env: { ...originEnv({ WEBHOOK_ALLOW_LOOPBACK: '0' }), OPERATOR_TOKEN: operatorToken },
       logFile: join(system.stateDir, 'origin-sync.log'),
     });
     try {

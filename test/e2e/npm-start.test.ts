@@ -7,8 +7,7 @@ import { join, resolve } from 'node:path';
 import { importJWK, type JWK, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_ISSUER } from '../../scripts/lib/demo-events.ts';
-import { freePort } from '../../scripts/lib/origin-sync-process.ts';
-import { fetchWithHost } from '../../scripts/lib/worker-runtime.ts';
+import { fetchWithHost, freePort } from '../../scripts/lib/system.ts';
 import { waitFor } from '../support/wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

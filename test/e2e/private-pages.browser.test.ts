@@ -12,15 +12,15 @@ import {
   PARTNERS_HOST,
   PRIVATE_HOST,
 } from '../../scripts/lib/demo-events.ts';
-import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
-import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { launchChromium } from '../support/browser.ts';
+import { waitFor } from '../support/wait.ts';
 
 const COOKIE = '__Host-status-token';
 
-let bundle: WorkerBundle | undefined;
-let worker: LocalWorker;
+let system: System;
+let worker: SystemWorker;
 let browser: Browser;
 let port: number;
 let sign: (claims: Record<string, unknown>) => Promise<string>;
@@ -30,13 +30,10 @@ function eventsFor(pageId: string, events: CoreEvent[]): CoreEvent[] {
   return events.filter((e) => e.type !== 'status_page.upserted' || e.data.id === pageId);
 }
 
-async function rendered(pageId: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await worker.coordinatorStatus(pageId)).publishedVersion > 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${pageId} was not rendered`);
-}
+const rendered = (pageId: string) =>
+  waitFor(async () => (await worker.coordinatorStatus(pageId)).publishedVersion > 0, {
+    what: `${pageId} to be rendered`,
+  });
 
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -49,14 +46,9 @@ beforeAll(async () => {
       .setExpirationTime('1h')
       .sign(privateKey);
   const events = demoEvents({ now: new Date(), jwks: { keys: [jwk] } });
-  [worker, browser] = await Promise.all([
-    buildWorker().then((built) => {
-      bundle = built;
-      return startLocalWorker(built);
-    }),
-    launchChromium(),
-  ]);
-  port = worker.runtime.port;
+  [system, browser] = await Promise.all([startSystem({ originSync: false }), launchChromium()]);
+  worker = system.worker;
+  port = worker.port;
   for (const pageId of ['page_internal', 'page_partners']) {
     await worker.sync(pageId, eventsFor(pageId, events));
   }
@@ -65,8 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await worker?.close();
-  await bundle?.dispose();
+  await system?.stop();
 });
 
 describe('a token link in Chromium', () => {
@@ -136,21 +127,21 @@ describe('a token link in Chromium', () => {
 
 describe('without credentials (what curl sees)', () => {
   it('answers 401 with a Bearer challenge and none of the page', async () => {
-    const res = await worker.runtime.fetchHost(`http://${PRIVATE_HOST}/`);
+    const res = await worker.visit(`http://${PRIVATE_HOST}/`);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="status page"');
     const body = await res.text();
     for (const text of ['Acme', 'Public API', 'Elevated API error rates', 'Managed databases']) {
       expect(body).not.toContain(text);
     }
-    const api = await worker.runtime.fetchHost(`http://${PRIVATE_HOST}/api/v2/summary.json`);
+    const api = await worker.visit(`http://${PRIVATE_HOST}/api/v2/summary.json`);
     expect(api.status).toBe(401);
     expect(api.headers.get('content-type')).toBe('application/problem+json');
   });
 
   it('serves the private page to the same request with a Bearer token', async () => {
     const token = await sign({ aud: 'page_internal' });
-    const res = await worker.runtime.fetchHost(`http://${PRIVATE_HOST}/`, {
+    const res = await worker.visit(`http://${PRIVATE_HOST}/`, {
       headers: { Authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(200);

@@ -5,14 +5,14 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEvents } from '../../scripts/lib/demo-events.ts';
-import { type LocalWorker, startLocalWorker } from '../../scripts/lib/local-worker.ts';
-import { buildWorker, type WorkerBundle } from '../../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { contentKey, parsePointer, pointerKey, slotOf } from '../../worker/store/pointer.ts';
 import { launchChromium } from '../support/browser.ts';
+import { waitFor } from '../support/wait.ts';
 
-let bundle: WorkerBundle;
-let worker: LocalWorker;
+let system: System;
+let worker: SystemWorker;
 let browser: Browser;
 
 /** The demo page's events, as another page on another hostname (in other languages). */
@@ -30,13 +30,10 @@ function demoPageAs(
   });
 }
 
-async function rendered(pageId: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await worker.coordinatorStatus(pageId)).publishedVersion > 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${pageId} was not rendered`);
-}
+const rendered = (pageId: string) =>
+  waitFor(async () => (await worker.coordinatorStatus(pageId)).publishedVersion > 0, {
+    what: `${pageId} to be rendered`,
+  });
 
 /** KV as a location that has not seen the page's render yet (the coordinator thinks it has). */
 async function makeCold(pageId: string, paths = ['/', '/api/v2/summary.json']): Promise<void> {
@@ -50,8 +47,11 @@ async function makeCold(pageId: string, paths = ['/', '/api/v2/summary.json']): 
 }
 
 beforeAll(async () => {
-  bundle = await buildWorker();
-  worker = await startLocalWorker(bundle, { RENDER_BUDGET_MS: '0' });
+  system = await startSystem({
+    worker: { bindings: { RENDER_BUDGET_MS: '0' } },
+    originSync: false,
+  });
+  worker = system.worker;
   browser = await launchChromium();
   const now = new Date();
   await worker.sync('page_skel_js', demoPageAs('page_skel_js', 'skeleton-js.localhost', now));
@@ -69,8 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await worker?.close();
-  await bundle?.dispose();
+  await system?.stop();
 });
 
 describe('the skeleton page in Chromium', () => {

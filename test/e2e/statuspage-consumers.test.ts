@@ -12,12 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Statuspage } from 'statuspage.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOST, demoEvents } from '../../scripts/lib/demo-events.ts';
-import {
-  buildWorker,
-  startWorker,
-  type WorkerBundle,
-  type WorkerRuntime,
-} from '../../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import type { Maintenance } from '../../worker/domain/schema.ts';
 import { launchChromium } from '../support/browser.ts';
 import { seedKv } from '../support/seed-kv.ts';
@@ -66,17 +61,17 @@ function loopbackFor(host: string) {
   };
 }
 
-let bundle: WorkerBundle;
-let runtime: WorkerRuntime;
+let system: System;
+let runtime: SystemWorker;
 let client: Statuspage;
 const originalAgent = http.globalAgent;
 
 beforeAll(async () => {
-  bundle = await buildWorker();
-  runtime = await startWorker({ bundle });
+  system = await startSystem({ originSync: false });
+  runtime = system.worker;
   const snapshot = snapshotFromEvents(demoEvents({ now }), 'page_demo');
   snapshot.maintenances.push(cdnWindow);
-  await seedKv(await runtime.mf.getKVNamespace('PAGES_KV'), snapshot, now);
+  await seedKv(await runtime.kv(), snapshot, now);
   http.globalAgent = new http.Agent({ lookup: loopbackFor(DEMO_HOST) });
   client = new Statuspage('page_demo');
   client.setApiUrl(`http://${DEMO_HOST}:${runtime.port}`);
@@ -84,8 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   http.globalAgent = originalAgent;
-  await runtime?.stop();
-  await bundle?.dispose();
+  await system?.stop();
 });
 
 describe('the statuspage.io client reading a local page', () => {
@@ -170,7 +164,7 @@ describe('the statuspage.io client reading a local page', () => {
     const read = async (
       path: '/api/v2/scheduled-maintenances.json' | '/api/v2/scheduled-maintenances/active.json',
     ) => {
-      const res = await runtime.fetchHost(`http://${DEMO_HOST}${path}`);
+      const res = await runtime.visit(`http://${DEMO_HOST}${path}`);
       const doc = ENVELOPES[path].parse(await res.json());
       return doc.scheduled_maintenances.map((m) => [m.id, m.status]);
     };

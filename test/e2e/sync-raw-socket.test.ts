@@ -3,35 +3,21 @@
 // costs the edge no body bytes, and a signed one that announces too much is refused before
 // any is buffered.
 import { connect } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildWorker,
-  startWorker,
-  type WorkerBundle,
-  type WorkerRuntime,
-} from '../../scripts/lib/worker-runtime.ts';
+import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import { MAX_SYNC_BYTES, syncPath } from '../../worker/sync/contract.ts';
-import { signSyncToken } from '../../worker/sync/token.ts';
 
 const EIGHT_MIB = 8 * 1024 * 1024;
-let bundle: WorkerBundle;
-let worker: WorkerRuntime;
-let privateKey: CryptoKey;
+let system: System;
+let worker: SystemWorker;
 
 beforeAll(async () => {
-  const keys = await generateKeyPair('EdDSA', { extractable: true });
-  privateKey = keys.privateKey;
-  bundle = await buildWorker();
-  worker = await startWorker({
-    bundle,
-    bindings: { SYNC_PUBLIC_KEY: JSON.stringify(await exportJWK(keys.publicKey)) },
-  });
+  system = await startSystem({ originSync: false });
+  worker = system.worker;
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await bundle?.dispose();
+  await system?.stop();
 });
 
 /**
@@ -77,12 +63,12 @@ describe('/_sync over a raw socket', () => {
   });
 
   it('answers a token for another page 401 before the body is sent', async () => {
-    const token = await signSyncToken(privateKey, 'page_other', '{}');
+    const token = await worker.signSync('page_other', '{}');
     expect(await answerBeforeBody(syncPath('page_raw'), token, EIGHT_MIB)).toMatch(/ 401 /);
   });
 
   it('answers a signed body announced over the limit 413 before it is sent', async () => {
-    const token = await signSyncToken(privateKey, 'page_raw', '{}');
+    const token = await worker.signSync('page_raw', '{}');
     expect(await answerBeforeBody(syncPath('page_raw'), token, MAX_SYNC_BYTES + 1)).toMatch(
       / 413 /,
     );

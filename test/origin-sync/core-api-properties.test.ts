@@ -1,37 +1,24 @@
-// Property test of POST /v1/events (docs/contract.md §1) over HTTP: whatever a correctly signed
-// body holds, origin-sync never answers 5xx, and a refused body journals nothing.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { validEvent } from '../support/arbitraries.ts';
-import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import { mutated } from '../support/mutate.ts';
 import {
+  type FakeEdgeRig,
+  fakeEdgeRig,
   type RunningOriginSync,
-  startOriginSync,
-  syncKeyPair,
   TEST_SECRET,
 } from '../support/origin-sync-in-process.ts';
 
-let edge: FakeEdge;
 let origin: RunningOriginSync;
-let dir: string;
+let rig: FakeEdgeRig;
 
 beforeAll(async () => {
-  const keys = await syncKeyPair();
-  edge = await startFakeEdge(keys.publicKey);
-  dir = await mkdtemp(join(tmpdir(), 'esp-core-props-'));
-  origin = await startOriginSync({ dir, workerUrl: edge.url, syncPrivateKey: keys.privateKey });
+  rig = await fakeEdgeRig();
+  origin = await rig.start();
 });
 
-afterAll(async () => {
-  await origin?.stop();
-  await edge?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => rig?.close());
 
 /** What accepting any event grows (not the journal's record count: acknowledgements and
  * render confirmations of earlier batches are journaled in the background). */

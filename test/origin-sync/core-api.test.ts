@@ -1,36 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
-import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
+import type { FakeEdge } from '../support/fake-edge.ts';
 import {
   AS_OPERATOR,
+  type FakeEdgeRig,
+  fakeEdgeRig,
   type RunningOriginSync,
-  startOriginSync,
-  syncKeyPair,
   TEST_SECRET,
 } from '../support/origin-sync-in-process.ts';
 import { waitFor } from '../support/wait.ts';
 
 let edge: FakeEdge;
 let origin: RunningOriginSync;
-let dir: string;
+let rig: FakeEdgeRig;
 const core = () => ({ url: origin.url, secret: TEST_SECRET });
 
 beforeAll(async () => {
-  const keys = await syncKeyPair();
-  edge = await startFakeEdge(keys.publicKey);
-  dir = await mkdtemp(join(tmpdir(), 'esp-core-api-'));
-  origin = await startOriginSync({
-    dir,
-    workerUrl: edge.url,
-    syncPrivateKey: keys.privateKey,
-  });
+  rig = await fakeEdgeRig();
+  edge = rig.edge;
+  origin = await rig.start();
   const res = await postCoreEvents(core(), [
     pageEvent({ id: 'p1', serviceIds: ['api', 'db'] }),
     pageEvent({ id: 'p2', serviceIds: ['db'] }),
@@ -38,11 +30,7 @@ beforeAll(async () => {
   expect(res.status).toBe(202);
 });
 
-afterAll(async () => {
-  await origin?.stop();
-  await edge?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => rig?.close());
 
 async function health(): Promise<{
   outbox: { depth: number };

@@ -1,36 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Health } from '../../origin-sync/service.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { deletedEvent, incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
-import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
+import type { FakeEdge } from '../support/fake-edge.ts';
 import {
   AS_OPERATOR,
+  type FakeEdgeRig,
+  fakeEdgeRig,
   type RunningOriginSync,
-  startOriginSync,
-  syncKeyPair,
   TEST_SECRET,
 } from '../support/origin-sync-in-process.ts';
 import { waitFor } from '../support/wait.ts';
 
-let keys: { privateKey: CryptoKey; publicKey: CryptoKey };
+let rig: FakeEdgeRig;
 let edge: FakeEdge;
-let dir: string;
-const running: RunningOriginSync[] = [];
 
-async function start(): Promise<RunningOriginSync> {
-  const origin = await startOriginSync({
-    dir,
-    workerUrl: edge.url,
-    syncPrivateKey: keys.privateKey,
-  });
-  running.push(origin);
-  return origin;
-}
+const start = (): Promise<RunningOriginSync> => rig.start();
 
 async function send(origin: RunningOriginSync, events: Parameters<typeof postCoreEvents>[1]) {
   const res = await postCoreEvents({ url: origin.url, secret: TEST_SECRET }, events);
@@ -41,16 +27,11 @@ const health = async (o: RunningOriginSync) =>
   (await (await fetch(`${o.url}/healthz`)).json()) as Health;
 
 beforeEach(async () => {
-  keys = await syncKeyPair();
-  edge = await startFakeEdge(keys.publicKey);
-  dir = await mkdtemp(join(tmpdir(), 'esp-delivery-'));
+  rig = await fakeEdgeRig();
+  edge = rig.edge;
 });
 
-afterEach(async () => {
-  for (const o of running.splice(0)) await o.stop().catch(() => {});
-  await edge.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 describe('delivery to the edge', () => {
   it('merges what is queued for a page into one batch', async () => {
@@ -154,13 +135,7 @@ describe('delivery to the edge', () => {
   });
 
   it('backs off one failing page without pausing the others, then dead-letters it', async () => {
-    const origin = await startOriginSync({
-      dir,
-      workerUrl: edge.url,
-      syncPrivateKey: keys.privateKey,
-      push: { deadLetterAfterMs: 1_500 },
-    });
-    running.push(origin);
+    const origin = await rig.start({ push: { deadLetterAfterMs: 1_500 } });
     edge.failPages.set('broken', 500);
     await send(origin, [
       pageEvent({ id: 'broken', serviceIds: ['a'] }),
@@ -210,7 +185,6 @@ describe('delivery to the edge', () => {
     const late = serviceEvent({ id: 'a', status: 'major_outage' }, 2);
     await send(first, [late]);
     await first.stop();
-    running.length = 0;
 
     edge.failWith = null;
     const requestsBefore = edge.requests;

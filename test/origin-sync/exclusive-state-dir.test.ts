@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureKeys, freePort } from '../../scripts/lib/origin-sync-process.ts';
+import { ensureKeys, freePort } from '../../scripts/lib/system.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'origin-sync/main.ts');

@@ -1,15 +1,10 @@
 // State files are 0600 and state directories 0700 (issue 12): the journal, snapshots, keys and
 // the operator token are nobody else's on a shared machine.
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
-import {
-  ensureKeys,
-  freePort,
-  startOriginSyncProcess,
-} from '../../scripts/lib/origin-sync-process.ts';
+import { startSystem } from '../../scripts/lib/system.ts';
 import { serviceEvent } from '../support/events.ts';
 
 async function modes(dir: string): Promise<[string, number, boolean][]> {
@@ -22,20 +17,16 @@ async function modes(dir: string): Promise<[string, number, boolean][]> {
 }
 
 it('origin-sync keeps its state files 0600 and directories 0700', async () => {
-  const stateDir = await mkdtemp(join(tmpdir(), 'file-modes-'));
-  await ensureKeys(stateDir);
-  const origin = await startOriginSyncProcess({
-    stateDir,
-    port: await freePort(),
-    workerUrl: 'http://127.0.0.1:9',
-    secret: 'modes',
+  const system = await startSystem({
+    worker: false,
+    originSync: { workerUrl: 'http://127.0.0.1:9' },
   });
-  await sendAllCoreEvents({ url: origin.url, secret: 'modes' }, [serviceEvent({ id: 's' })]);
-  expect(await origin.stop()).toBe(0);
-  const found = await modes(stateDir);
+  await sendAllCoreEvents(system.core, [serviceEvent({ id: 's' })]);
+  expect(await system.stopOriginSync()).toBe(0);
+  const found = await modes(system.stateDir);
   expect(found.some(([p]) => p.includes('origin-sync'))).toBe(true);
   for (const [path, mode, isDir] of found) {
     expect(mode.toString(8), path).toBe(isDir ? '700' : '600');
   }
-  await rm(stateDir, { recursive: true, force: true });
+  await system.stop();
 }, 60_000);

@@ -1,10 +1,8 @@
 // First start over what the journal-based origin-sync left (snapshot.bin + journal segments,
 // in its framing): everything it knew is in the database, nothing is lost or sent twice, and
 // the old files are moved aside, not deleted.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Health } from '../../origin-sync/service.ts';
 import { encodeRecord } from '../../origin-sync/store/legacy/framing.ts';
@@ -13,12 +11,12 @@ import type { EventTrace } from '../../origin-sync/store/trace.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
-import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
+import type { FakeEdge } from '../support/fake-edge.ts';
 import {
   AS_OPERATOR,
+  type FakeEdgeRig,
+  fakeEdgeRig,
   type RunningOriginSync,
-  startOriginSync,
-  syncKeyPair,
   TEST_SECRET,
 } from '../support/origin-sync-in-process.ts';
 import { waitFor } from '../support/wait.ts';
@@ -27,22 +25,17 @@ const T = Date.now() - 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-let keys: { privateKey: CryptoKey; publicKey: CryptoKey };
+let rig: FakeEdgeRig;
 let edge: FakeEdge;
 let dir: string;
 let origin: RunningOriginSync | null = null;
 
 beforeEach(async () => {
-  keys = await syncKeyPair();
-  edge = await startFakeEdge(keys.publicKey);
-  dir = await mkdtemp(join(tmpdir(), 'esp-legacy-'));
+  rig = await fakeEdgeRig();
+  ({ edge, dir } = rig);
 });
 
-afterEach(async () => {
-  await origin?.stop().catch(() => {});
-  await edge.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 function trace(event: CoreEvent, pageId: string): EventTrace {
   return {
@@ -107,11 +100,7 @@ describe('import of the old journal', () => {
       ]),
     );
 
-    origin = await startOriginSync({
-      dir: sync,
-      workerUrl: edge.url,
-      syncPrivateKey: keys.privateKey,
-    });
+    origin = await rig.start({ dir: sync });
     await waitFor(async () => {
       const h = (await (await fetch(`${origin?.url}/healthz`)).json()) as Health;
       return h.outbox.depth === 0 ? h : null;
@@ -156,11 +145,7 @@ describe('import of the old journal', () => {
 
     // A second start does not import again.
     await origin.stop();
-    origin = await startOriginSync({
-      dir: sync,
-      workerUrl: edge.url,
-      syncPrivateKey: keys.privateKey,
-    });
+    origin = await rig.start({ dir: sync });
     const h = (await (await fetch(`${origin.url}/healthz`)).json()) as Health;
     expect(h.outbox.depth).toBe(0);
   });

@@ -12,34 +12,31 @@ import { operatorTokenFile } from '../../origin-sync/http/operator-auth.ts';
 import { sendAllCoreEvents } from '../../scripts/lib/core-client.ts';
 import {
   ensureKeys,
-  freePort,
   type OriginSyncProcess,
-  startOriginSyncProcess,
-} from '../../scripts/lib/origin-sync-process.ts';
+  type System,
+  startSystem,
+} from '../../scripts/lib/system.ts';
 import { pageEvent } from '../support/events.ts';
 
 const run = promisify(execFile);
 const MAIN = resolve(import.meta.dirname, '../../origin-sync/main.ts');
-let stateDir: string;
+let system: System;
 let origin: OriginSyncProcess;
 const SECRET = 'operator-test-secret';
 
 beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'operator-auth-'));
-  await ensureKeys(stateDir);
   // No edge runs here: origin-sync only journals. (Its hostname check would fail closed, so
   // the page below has no hostnames.)
-  origin = await startOriginSyncProcess({
-    stateDir,
-    port: await freePort(),
-    workerUrl: 'http://127.0.0.1:9',
+  system = await startSystem({
+    worker: false,
+    originSync: { workerUrl: 'http://127.0.0.1:9' },
     secret: SECRET,
   });
+  origin = system.originSync;
 }, 60_000);
 
 afterAll(async () => {
-  await origin?.stop();
-  await rm(stateDir, { recursive: true, force: true });
+  await system?.stop();
 });
 
 describe('operator endpoints', () => {
@@ -79,7 +76,7 @@ describe('operator endpoints', () => {
   });
 
   it('keep the generated token in a 0600 file', async () => {
-    expect((await stat(operatorTokenFile(stateDir))).mode & 0o777).toBe(0o600);
+    expect((await stat(operatorTokenFile(system.stateDir))).mode & 0o777).toBe(0o600);
   });
 });
 

@@ -1,9 +1,5 @@
 // origin-sync learns when the render the worker promised is published (the fake edge's
 // GET /_sync/pages/:id/status) and shows it in the explorer as a `rendered` step.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RenderConfirmTiming } from '../../origin-sync/push/render-confirmer.ts';
 import type { Health } from '../../origin-sync/service.ts';
@@ -11,31 +7,20 @@ import type { EventTrace, TraceStep } from '../../origin-sync/store/trace.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { pageEvent, serviceEvent } from '../support/events.ts';
-import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
+import type { FakeEdge } from '../support/fake-edge.ts';
 import {
   AS_OPERATOR,
+  type FakeEdgeRig,
+  fakeEdgeRig,
   type RunningOriginSync,
-  startOriginSync,
-  syncKeyPair,
   TEST_SECRET,
 } from '../support/origin-sync-in-process.ts';
 import { waitFor } from '../support/wait.ts';
 
-let keys: { privateKey: CryptoKey; publicKey: CryptoKey };
+let rig: FakeEdgeRig;
 let edge: FakeEdge;
-let dir: string;
-const running: RunningOriginSync[] = [];
 
-async function start(timing: Partial<RenderConfirmTiming> = {}): Promise<RunningOriginSync> {
-  const origin = await startOriginSync({
-    dir,
-    workerUrl: edge.url,
-    syncPrivateKey: keys.privateKey,
-    confirm: { timing },
-  });
-  running.push(origin);
-  return origin;
-}
+const start = (timing: Partial<RenderConfirmTiming> = {}) => rig.start({ confirm: { timing } });
 
 async function send(origin: RunningOriginSync, events: CoreEvent[]): Promise<void> {
   const res = await postCoreEvents({ url: origin.url, secret: TEST_SECRET }, events);
@@ -63,16 +48,11 @@ function traceWith(origin: RunningOriginSync, id: string, step: TraceStep['step'
 }
 
 beforeEach(async () => {
-  keys = await syncKeyPair();
-  edge = await startFakeEdge(keys.publicKey);
-  dir = await mkdtemp(join(tmpdir(), 'esp-render-confirm-'));
+  rig = await fakeEdgeRig();
+  edge = rig.edge;
 });
 
-afterEach(async () => {
-  for (const o of running.splice(0)) await o.stop().catch(() => {});
-  await edge.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 describe('confirming renders', () => {
   it('records `rendered` only once the promised version is published, then stops asking', async () => {
@@ -155,7 +135,6 @@ describe('confirming renders', () => {
     await send(first, [page]);
     await traceWith(first, page.id, 'applied');
     await first.stop();
-    running.length = 0;
 
     edge.publish('p');
     const second = await start();

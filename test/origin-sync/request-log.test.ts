@@ -7,11 +7,10 @@ import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { openDatabase } from '../../origin-sync/store/database.ts';
 import { RequestLog } from '../../origin-sync/store/requests.ts';
 import { incidentEvent, pageEvent } from '../support/events.ts';
-import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
 import {
+  type FakeEdgeRig,
+  fakeEdgeRig,
   type RunningOriginSync,
-  startOriginSync,
-  syncKeyPair,
   TEST_OPERATOR_TOKEN,
   TEST_SECRET,
 } from '../support/origin-sync-in-process.ts';
@@ -28,28 +27,16 @@ interface Recorded {
   eventIds?: string[];
 }
 
-let edge: FakeEdge;
 let origin: RunningOriginSync;
-let dir: string;
+let rig: FakeEdgeRig;
 const MAX_REFUSED = 20;
 
 beforeAll(async () => {
-  const keys = await syncKeyPair();
-  edge = await startFakeEdge(keys.publicKey);
-  dir = await mkdtemp(join(tmpdir(), 'esp-request-log-'));
-  origin = await startOriginSync({
-    dir,
-    workerUrl: edge.url,
-    syncPrivateKey: keys.privateKey,
-    requestRetention: { maxRefused: MAX_REFUSED },
-  });
+  rig = await fakeEdgeRig();
+  origin = await rig.start({ requestRetention: { maxRefused: MAX_REFUSED } });
 });
 
-afterAll(async () => {
-  await origin?.stop();
-  await edge?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => rig?.close());
 
 async function post(body: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${origin.url}/v1/events`, {

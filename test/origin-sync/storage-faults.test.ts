@@ -2,46 +2,41 @@
 // gets 503 with Retry-After and nothing half-stored, the explorer stays readable, /healthz
 // says so, and once there is room again origin-sync accepts by itself. A damaged database
 // refuses the start with what to do.
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CryptoKey } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Health } from '../../origin-sync/service.ts';
 import { DATABASE_FILE } from '../../origin-sync/store/database.ts';
 import { postCoreEvents } from '../../scripts/lib/core-client.ts';
 import { pageEvent, serviceEvent } from '../support/events.ts';
-import { type FakeEdge, startFakeEdge } from '../support/fake-edge.ts';
+import type { FakeEdge } from '../support/fake-edge.ts';
 import {
   AS_OPERATOR,
+  type FakeEdgeRig,
+  fakeEdgeRig,
   type RunningOriginSync,
-  startOriginSync,
-  syncKeyPair,
   TEST_SECRET,
 } from '../support/origin-sync-in-process.ts';
 import { waitFor } from '../support/wait.ts';
 
-let keys: { privateKey: CryptoKey; publicKey: CryptoKey };
+let rig: FakeEdgeRig;
 let edge: FakeEdge;
 let dir: string;
 let origin: RunningOriginSync | null = null;
 
 beforeEach(async () => {
-  keys = await syncKeyPair();
-  edge = await startFakeEdge(keys.publicKey);
-  dir = await mkdtemp(join(tmpdir(), 'esp-faults-'));
+  rig = await fakeEdgeRig();
+  ({ edge, dir } = rig);
 });
 
 afterEach(async () => {
-  await origin?.stop().catch(() => {});
   origin = null;
-  await edge.close();
-  await rm(dir, { recursive: true, force: true });
+  await rig.close();
 });
 
 describe('storage faults', () => {
   it('answers 503 with Retry-After while the disk is full, and recovers by itself', async () => {
-    origin = await startOriginSync({ dir, workerUrl: edge.url, syncPrivateKey: keys.privateKey });
+    origin = await rig.start();
     const core = { url: origin.url, secret: TEST_SECRET };
     const page = pageEvent({ id: 'p', serviceIds: ['a'] });
     expect((await postCoreEvents(core, [page])).status).toBe(202);
@@ -90,11 +85,7 @@ describe('storage faults', () => {
 
   it('keeps its database private: directory 0700, files 0600', async () => {
     const own = join(dir, 'origin-sync');
-    origin = await startOriginSync({
-      dir: own,
-      workerUrl: edge.url,
-      syncPrivateKey: keys.privateKey,
-    });
+    origin = await rig.start({ dir: own });
     await postCoreEvents({ url: origin.url, secret: TEST_SECRET }, [
       pageEvent({ id: 'p', serviceIds: [] }),
     ]);
@@ -106,8 +97,6 @@ describe('storage faults', () => {
 
   it('refuses to start on a damaged database, saying what to do', async () => {
     await writeFile(join(dir, DATABASE_FILE), `SQLite format 3\0${'garbage'.repeat(1000)}`);
-    await expect(
-      startOriginSync({ dir, workerUrl: edge.url, syncPrivateKey: keys.privateKey }),
-    ).rejects.toThrow(/restore it from a backup|move it aside/i);
+    await expect(rig.start()).rejects.toThrow(/restore it from a backup|move it aside/i);
   });
 });

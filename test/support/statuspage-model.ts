@@ -1,7 +1,8 @@
 // A zod model of Atlassian Statuspage's public API v2 payloads, written from Statuspage's API
 // documentation and real pages' answers, independently of our producer's types: if the
 // producer drifts (a renamed field, a wrong enum, a missing offset), these refuse it.
-// Objects are strict: we must send no field Statuspage does not have.
+// Objects are strict: we must send no field Statuspage does not have. The enums repeat
+// worker/domain/schema.ts's on purpose: this is Statuspage's word, not ours.
 import { z } from 'zod';
 
 /** ISO 8601 with an explicit offset (`Z` or ±hh:mm), as Statuspage writes them. */

@@ -9,6 +9,7 @@
 //     cooldown.
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
+import { readBodyWithin } from '../sync/read-body.ts';
 
 export const MAX_JWKS_BYTES = 64 * 1024;
 
@@ -34,27 +35,9 @@ async function boundedText(res: Response, max: number): Promise<string> {
     await res.body?.cancel();
     throw new KeySetUnavailable(`key set larger than ${max} bytes`);
   }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new KeySetUnavailable(`key set larger than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  const read = await readBodyWithin(res.body, max);
+  if (!read.ok) throw new KeySetUnavailable(`key set larger than ${max} bytes`);
+  return new TextDecoder().decode(read.bytes);
 }
 
 export function remoteKeySet(

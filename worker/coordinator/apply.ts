@@ -53,6 +53,8 @@ export function uptimeId(serviceId: string, date: string): string {
   return `${serviceId}/${date}`;
 }
 
+// One case per event type, spelled out: the switch is exhaustive, so a new type of event fails
+// to compile here until it names its entity.
 export function entityOf(event: CoreEvent): EntityRef & { deleted: boolean } {
   switch (event.type) {
     case 'status_page.upserted':

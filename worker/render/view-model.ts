@@ -104,32 +104,28 @@ function localeOf(snapshot: PageSnapshot): string {
   return snapshot.page.locale ?? 'en-US';
 }
 
-const wordsOf = new WeakMap<Translator, Record<MessageKey, string>>();
+type Words = Readonly<Record<MessageKey, string>>;
+
+/** Every message of a translator, each made once per translator by `make`. */
+function allMessages(make: (t: Translator, key: MessageKey) => string): (t: Translator) => Words {
+  const made = new WeakMap<Translator, Words>();
+  return (t) => {
+    let all = made.get(t);
+    if (!all) {
+      const out = {} as Record<MessageKey, string>;
+      for (const key of Object.keys(en) as MessageKey[]) out[key] = make(t, key);
+      all = out;
+      made.set(t, all);
+    }
+    return all;
+  };
+}
 
 /** Every message as HTML, placeholders unfilled: what templates print as `{{{w.key}}}`. */
-export function words(t: Translator): Readonly<Record<MessageKey, string>> {
-  let w = wordsOf.get(t);
-  if (!w) {
-    const all = {} as Record<MessageKey, string>;
-    for (const key of Object.keys(en) as MessageKey[]) all[key] = t.html(key);
-    w = all;
-    wordsOf.set(t, w);
-  }
-  return w;
-}
+export const words = allMessages((t, key) => t.html(key));
 
-const attributeWordsOf = new WeakMap<Translator, Record<MessageKey, string>>();
-
-export function attributeWords(t: Translator): Readonly<Record<MessageKey, string>> {
-  let a = attributeWordsOf.get(t);
-  if (!a) {
-    const all = {} as Record<MessageKey, string>;
-    for (const key of Object.keys(en) as MessageKey[]) all[key] = t.text(key);
-    a = all;
-    attributeWordsOf.set(t, a);
-  }
-  return a;
-}
+/** Every message as plain text, for attributes (`aria-label`, `title`). */
+export const attributeWords = allMessages((t, key) => t.text(key));
 
 /** A date, time or number inside a sentence: isolated, so its direction never mixes with it. */
 function isolated(html: string): string {

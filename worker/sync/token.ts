@@ -6,10 +6,7 @@ import { sha256, toBase64 } from '../domain/sha256.ts';
 import { SYNC_ALG, SYNC_AUDIENCE, SYNC_ISSUER, SYNC_TOKEN_MAX_TTL_S } from './contract.ts';
 
 export async function bodyDigest(body: string): Promise<string> {
-  return toBase64(await sha256(body))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
+  return digestClaim(await sha256(body));
 }
 
 export async function importSyncKey(jwkJson: string | JWK): Promise<CryptoKey> {
@@ -100,7 +97,10 @@ export function signSyncReadToken(
   return sign(privateKey, { page: pageId, req: request }, ttlSeconds);
 }
 
-/** True only for a token that is ours, fresh, and bound to exactly this page and request. */
+/**
+ * True only for a token that is ours, fresh, and bound to exactly this page and request: the
+ * read token's twin of verifySyncToken, and the same lines but for the claim it binds.
+ */
 export async function verifySyncReadToken(
   publicKey: CryptoKey,
   token: string,

@@ -166,6 +166,8 @@ export function rssFeed(
     `<pubDate>${rfc822(newest(feed, facts.updatedAt))}</pubDate>`,
     `<atom:link href="${xmlEscape(`${base}/history.rss`)}" rel="self" type="application/rss+xml"/>`,
   ];
+  // The same loop as atomFeed's, over the same entries: only the format differs, and each
+  // format's elements read best written out whole.
   for (const { incident, key } of feed) {
     out.push(
       rssEntries.get(key, () => {

@@ -249,6 +249,7 @@ function buildModel(snapshot: PageSnapshot, now: Date, facts: PageFacts): Model 
         components: affected(i.serviceIds),
       };
     },
+    // Statuspage gives a maintenance the same fields as an incident (hence the same lines).
     maintenance(m) {
       const t = facts.maintenances.get(m.id)!;
       return {

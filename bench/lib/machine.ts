@@ -1,10 +1,9 @@
-// Small things the benchmarks need from the machine: free ports, Debian tools, a child's output.
+// Small things the benchmarks need from the machine: Debian tools, a child's output.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 export const run = promisify(execFile);
-export { freePort } from '../../scripts/lib/origin-sync-process.ts';
 
 export function which(binary: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin'])) {
