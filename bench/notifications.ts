@@ -1,7 +1,9 @@
 // Notification delivery: one core POST (an incident) → 10,000 emails accepted by a local SMTP
 // sink (smtp-server, not parsing), then the same for 10,000 webhooks to a local node:http
-// receiver. origin-sync runs as a real process (its notifier leasing, sending and reporting,
-// receipts fsync'd); the worker is a stand-in that speaks worker/sync/deliveries-contract.ts
+// receiver. Two paths: the real worker (bench/notifications-real.ts: subscribers signed up
+// and confirmed through the routes, the worker deciding and rendering), then this file's
+// stand-in. Stand-in: origin-sync runs as a real process (its notifier leasing, sending and
+// reporting, receipts fsync'd); the worker is a stand-in that speaks worker/sync/deliveries-contract.ts
 // and, when the incident's push is applied, queues 10,000 deliveries already rendered — so
 // the figures are origin-sync's delivery path at the default concurrency (8), not the
 // worker's decision and rendering. Peak memory: origin-sync's VmHWM and this process's (the
@@ -28,6 +30,7 @@ import {
 } from '../worker/sync/deliveries-contract.ts';
 import { BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
+import { notificationsReal } from './notifications-real.ts';
 
 const N = Number(process.env.BENCH_NOTIFY_N || 10_000);
 const TIMEOUT_MS = 10 * 60_000;
@@ -269,23 +272,35 @@ async function phase(channel: Channel): Promise<Phase> {
   }
 }
 
+/**
+ * The real path first (bench/notifications-real.ts: the worker deciding and rendering), then
+ * the stand-in (origin-sync's delivery path alone, which tells how much of the real figure is
+ * the worker's). BENCH_NOTIFY_PATH=real or standin runs one.
+ */
 export async function notifications(): Promise<SectionRow[]> {
+  const which = process.env.BENCH_NOTIFY_PATH ?? 'both';
+  const real = which === 'standin' ? [] : await notificationsReal(N);
+  if (which === 'real') return real;
+  return [...real, ...(await standIn())];
+}
+
+async function standIn(): Promise<SectionRow[]> {
   const email = await phase('email');
   const webhook = await phase('webhook');
   const benchPeak = process.resourceUsage().maxRSS / 1024;
   const note =
-    'origin-sync as a process, concurrency 8, worker stand-in (queues rendered deliveries)';
+    'stand-in worker (queues rendered deliveries): origin-sync alone as a process, concurrency 8';
   const rows = (label: string, p: Phase, unit: string): SectionRow[] => [
-    { name: `core POST → first of 10,000 ${label}`, value: p.firstMs, unit: 'ms', note },
-    { name: `core POST → last of 10,000 ${label}`, value: p.lastMs, unit: 'ms' },
-    { name: `${label} per second`, value: p.perSecond, unit },
-    { name: `origin-sync peak RSS (${label})`, value: p.originPeakMiB, unit: 'MiB' },
+    { name: `stand-in: core POST → first of 10,000 ${label}`, value: p.firstMs, unit: 'ms', note },
+    { name: `stand-in: core POST → last of 10,000 ${label}`, value: p.lastMs, unit: 'ms' },
+    { name: `stand-in: ${label} per second`, value: p.perSecond, unit },
+    { name: `stand-in: origin-sync peak RSS (${label})`, value: p.originPeakMiB, unit: 'MiB' },
   ];
   return [
     ...rows('emails', email, 'emails/s'),
     ...rows('webhooks', webhook, 'webhooks/s'),
     {
-      name: 'peak RSS of the SMTP sink, webhook receiver and worker stand-in (one process)',
+      name: 'stand-in: peak RSS of the SMTP sink, webhook receiver and worker stand-in (one process)',
       value: benchPeak,
       unit: 'MiB',
     },

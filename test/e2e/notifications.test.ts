@@ -34,6 +34,7 @@ let operatorToken: string;
 let smtp: MailSink;
 let hooks: WebhookReceiver;
 let ipSeq = 0;
+const RETRY_SCALE = 0.002;
 
 const mailsTo = (address: string) => smtp.mails.filter((m) => m.to.includes(address));
 /** The message's header block, long headers unfolded (RFC 5322 §2.2.3). */
@@ -106,7 +107,12 @@ const operatorGet = async (path: string) =>
 beforeAll(async () => {
   smtp = await startMailSink();
   hooks = await startWebhookReceiver();
-  system = await startSystem({ originSync: { env: originEnv() } });
+  // The production retry policy a 500th as slow: retries from 60 ms, the quarantine window
+  // 7.2 s, so ten failures and the quarantine take ~20 s instead of ~3 hours.
+  system = await startSystem({
+    worker: { bindings: { DELIVERY_RETRY_SCALE: String(RETRY_SCALE) } },
+    originSync: { env: originEnv() },
+  });
   operatorToken = system.originSync.operatorToken;
   await sent([
     serviceEvent({ id: 'api', name: 'Public API' }),
@@ -289,6 +295,50 @@ describe('subscriptions end to end', () => {
     );
     expect(retried.body).toBe(first.body);
   }, 200_000);
+
+  it('quarantines a webhook answering 500 after 10 attempts with the same id, tells its contact once, and stops', async () => {
+    const html = await subscribe('flaky@example.com', [['webhook', `${hooks.url}/flaky`]]);
+    hooks.secrets.set('/flaky', secretIn(html));
+    hooks.statusFor.set('/flaky', 500);
+    const toFlaky = () => hooks.hooks.filter((h) => h.path === '/flaky');
+    await sent([incidentEvent({ id: 'inc_flaky', name: 'Flaky receivers', serviceIds: ['api'] })]);
+    const notice = await waitFor(
+      () =>
+        mailsTo('flaky@example.com').find((m) => !/subscribe\/confirm\//.test(m.parsed.text ?? '')),
+      { what: 'the quarantine notice', timeoutMs: 150_000, intervalMs: 200 },
+    );
+    const attempts = toFlaky();
+    expect(attempts).toHaveLength(10);
+    const ids = new Set(attempts.map((h) => JSON.parse(h.body).id));
+    expect(ids.size).toBe(1);
+    expect(new Set(attempts.map((h) => h.body)).size).toBe(1);
+    expect(attempts.every((h) => h.signed === true)).toBe(true);
+    // Ten failures over at least the (scaled) hour, with backoff between them.
+    const span = (attempts.at(-1)?.at ?? 0) - (attempts[0]?.at ?? 0);
+    expect(span).toBeGreaterThanOrEqual(60 * 60 * 1000 * RETRY_SCALE);
+    expect(notice.parsed.subject).toBe('Updates from Notify Cloud are paused');
+    expect(notice.parsed.text ?? '').toMatch(/\/subscribe\/manage\//);
+
+    const overview = (await (
+      await operatorGet(`/v1/pages/${PAGE_ID}/subscriptions`)
+    ).json()) as SubscriptionsOverview;
+    expect(overview.subscribers.quarantined).toBeGreaterThanOrEqual(1);
+
+    // Nothing more: no attempt after the quarantine, not even for a new incident, and one notice.
+    await sent([
+      incidentEvent({ id: 'inc_flaky_2', name: 'After quarantine', serviceIds: ['api'] }),
+    ]);
+    await waitFor(
+      () => hooks.hooks.find((h) => h.path === '/statuspage' && h.body.includes('inc_flaky_2')),
+      {
+        what: 'the healthy webhook to get the next incident',
+        timeoutMs: 60_000,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(toFlaky()).toHaveLength(10);
+    expect(mailsTo('flaky@example.com')).toHaveLength(2);
+  }, 240_000);
 });
 
 describe('a crash in the middle of delivering to 1,000 subscribers', () => {

@@ -28,7 +28,12 @@ export interface MailSink {
 }
 
 export async function startMailSink(
-  opts: { parse?: boolean; port?: number } = {},
+  opts: {
+    parse?: boolean;
+    port?: number;
+    /** Called with every accepted message, parsed or not (a bench that keeps nothing). */
+    onAccepted?: (raw: Buffer, to: string[], at: number) => void;
+  } = {},
 ): Promise<MailSink> {
   const parse = opts.parse ?? true;
   const sink: MailSink = {
@@ -63,6 +68,11 @@ export async function startMailSink(
         sink.firstAt ??= at;
         sink.lastAt = at;
         const raw = Buffer.concat(chunks);
+        opts.onAccepted?.(
+          raw,
+          session.envelope.rcptTo.map((a) => a.address),
+          at,
+        );
         if (parse) {
           const parsed = await simpleParser(raw);
           sink.mails.push({

@@ -26,6 +26,7 @@ import {
   type SubscribeContext,
   type SubscribeInput,
 } from '../subscriptions/service.ts';
+import { subscriptionSettings } from '../subscriptions/settings.ts';
 import type { PageRenderStatus, SyncResult } from '../sync/contract.ts';
 import type {
   DeliveryReport,
@@ -142,10 +143,14 @@ export class PageCoordinator extends DurableObject<Env> {
     super(ctx, env);
     this.storage = new PageStorage(ctx.storage.sql);
     this.retired = new RetiredDocuments(ctx.storage.sql);
-    this.subscriptions = new PageSubscriptions(ctx.storage.sql, {
-      page: () => this.storage.livePage(),
-      live: <T>(kind: 'service' | 'incident' | 'maintenance') => this.storage.liveData<T>(kind),
-    });
+    this.subscriptions = new PageSubscriptions(
+      ctx.storage.sql,
+      {
+        page: () => this.storage.livePage(),
+        live: <T>(kind: 'service' | 'incident' | 'maintenance') => this.storage.liveData<T>(kind),
+      },
+      subscriptionSettings(env),
+    );
     this.kv = kvWriter(env.PAGES_KV);
     this.timing = timingFromEnv(env);
     this.ownLocation = {

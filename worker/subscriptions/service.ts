@@ -26,13 +26,12 @@ import {
 } from './decide.ts';
 import { type MessageLinks, renderEmail, renderWebhookBody } from './messages.ts';
 import type { NotificationDraft, NotificationPayload, PageFacts, Subscriber } from './model.ts';
+import { DEFAULT_SETTINGS, type SubscriptionSettings } from './settings.ts';
 import { deliveryWireId, type LeasedRow, notificationWireId, SubscriptionStore } from './store.ts';
 import { importLinkKey, type LinkPurpose, linkToken, verifyLinkToken } from './tokens.ts';
 
-/** Sign-ups one client address may make per window, and the page as a whole. */
-export const CLIENT_LIMIT = 10;
+/** The windows of the sign-up limits; the limits themselves are settings (settings.ts). */
 export const CLIENT_WINDOW_MS = 10 * 60 * 1000;
-export const PAGE_LIMIT = 1000;
 export const PAGE_WINDOW_MS = 60 * 1000;
 /** Confirmation emails one address gets per hour; more sign-ups are answered alike, silently. */
 export const EMAIL_LIMIT = 3;
@@ -94,11 +93,13 @@ export interface LeaseAnswer {
 export class PageSubscriptions {
   readonly store: SubscriptionStore;
   private readonly reader: PageReader;
+  private readonly settings: SubscriptionSettings;
   private key: Promise<CryptoKey> | null = null;
 
-  constructor(sql: SqlStorage, reader: PageReader) {
-    this.store = new SubscriptionStore(sql);
+  constructor(sql: SqlStorage, reader: PageReader, settings = DEFAULT_SETTINGS) {
+    this.store = new SubscriptionStore(sql, settings.retryScale);
     this.reader = reader;
+    this.settings = settings;
   }
 
   private linkKey(): Promise<CryptoKey> {
@@ -164,13 +165,15 @@ export class PageSubscriptions {
       fields.push('incident');
     }
     if (fields.length) return { kind: 'invalid', fields };
-    if (!this.store.hit(`client:${input.clientKey}`, CLIENT_LIMIT, CLIENT_WINDOW_MS, now)) {
+    if (
+      !this.store.hit(`client:${input.clientKey}`, this.settings.clientLimit, CLIENT_WINDOW_MS, now)
+    ) {
       return {
         kind: 'limited',
         retryAfterS: Math.ceil((CLIENT_WINDOW_MS - (now % CLIENT_WINDOW_MS)) / 1000),
       };
     }
-    if (!this.store.hit('page', PAGE_LIMIT, PAGE_WINDOW_MS, now)) {
+    if (!this.store.hit('page', this.settings.pageLimit, PAGE_WINDOW_MS, now)) {
       return {
         kind: 'limited',
         retryAfterS: Math.ceil((PAGE_WINDOW_MS - (now % PAGE_WINDOW_MS)) / 1000),

@@ -35,10 +35,17 @@ export const KEEP_MS = 30 * 24 * 60 * 60 * 1000;
 const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_CAP_MS = 60 * 60 * 1000;
 
-/** Retry delay after `attempt` attempts: doubling from 30 s to an hour, ±50 % jitter. */
-export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+/**
+ * Retry delay after `attempt` attempts: doubling from 30 s to an hour, ±50 % jitter; `scale`
+ * (DELIVERY_RETRY_SCALE, 1 in production) shrinks it for tests, with the quarantine window.
+ */
+export function retryDelayMs(
+  attempt: number,
+  random: () => number = Math.random,
+  scale = 1,
+): number {
   const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(delay * (0.5 + random()));
+  return Math.max(1, Math.round(delay * scale * (0.5 + random())));
 }
 
 const SCHEMA = [
@@ -152,9 +159,12 @@ function targetOf(r: Pick<SubscriptionRequest, 'email' | 'webhookUrl' | 'inciden
 
 export class SubscriptionStore {
   readonly sql: SqlStorage;
+  /** DELIVERY_RETRY_SCALE: retry delays and the quarantine window together (1 = real time). */
+  private readonly retryScale: number;
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: SqlStorage, retryScale = 1) {
     this.sql = sql;
+    this.retryScale = retryScale;
     for (const statement of SCHEMA) this.sql.exec(statement);
   }
 
@@ -678,7 +688,7 @@ export class SubscriptionStore {
     const requeue = () =>
       this.sql.exec(
         "UPDATE deliveries SET state = 'queued', lease_id = NULL, due_at = ? WHERE n = ?",
-        now + retryDelayMs(attempt, random),
+        now + retryDelayMs(attempt, random, this.retryScale),
         n,
       );
     if (isPersonalKind(kind)) {
@@ -710,7 +720,7 @@ export class SubscriptionStore {
       .toArray()[0];
     const failures = num(s?.failures);
     const since = num(s?.first_failure_at ?? now);
-    if (failures >= QUARANTINE_FAILURES && now - since >= QUARANTINE_SPAN_MS) {
+    if (failures >= QUARANTINE_FAILURES && now - since >= QUARANTINE_SPAN_MS * this.retryScale) {
       this.sql.exec("UPDATE deliveries SET state = 'quarantined', lease_id = NULL WHERE n = ?", n);
       this.quarantine(subscriberN, now);
     } else requeue();
