@@ -16,6 +16,7 @@ const FIELDS = {
   /** How long an HTML reader waits for a cold-miss render before the skeleton page. */
   RENDER_BUDGET_MS: milliseconds,
   RENDER_LEADING_EDGE: z.enum(['on', 'off']),
+  RENDER_OWN_LOCATION: z.enum(['on', 'off']),
 } as const;
 
 type Field = keyof typeof FIELDS;
@@ -26,6 +27,7 @@ export interface RenderConfig {
   maxWaitMs?: number;
   budgetMs?: number;
   leadingEdge?: 'on' | 'off';
+  ownLocation?: 'on' | 'off';
 }
 
 const reported = new Set<string>();
@@ -52,7 +54,8 @@ export function renderConfig(env: RenderVariables): RenderConfig {
     if (name === 'RENDER_DEBOUNCE_MS') out.debounceMs = parsed.data as number;
     else if (name === 'RENDER_MAX_WAIT_MS') out.maxWaitMs = parsed.data as number;
     else if (name === 'RENDER_BUDGET_MS') out.budgetMs = parsed.data as number;
-    else out.leadingEdge = parsed.data as 'on' | 'off';
+    else if (name === 'RENDER_LEADING_EDGE') out.leadingEdge = parsed.data as 'on' | 'off';
+    else out.ownLocation = parsed.data as 'on' | 'off';
   }
   return out;
 }

@@ -9,6 +9,8 @@ export interface Env extends Omit<Cloudflare.Env, 'CF_VERSION_METADATA'> {
   RENDER_BUDGET_MS?: string;
   /** `off`: the first change after a quiet period waits for the debounce like the rest. */
   RENDER_LEADING_EDGE?: string;
+  /** `off`: a new render waits for KV in the coordinator's location too, as it does elsewhere. */
+  RENDER_OWN_LOCATION?: string;
   /** Workers version metadata (wrangler.toml `[version_metadata]`): every deploy has a new id,
    * which goes into every document's ETag (render/fingerprint.ts). Absent in local runtimes. */
   CF_VERSION_METADATA?: WorkerVersionMetadata;

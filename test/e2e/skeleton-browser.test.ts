@@ -48,7 +48,8 @@ async function makeCold(pageId: string, paths = ['/', '/api/v2/summary.json']): 
 
 beforeAll(async () => {
   system = await startSystem({
-    worker: { bindings: { RENDER_BUDGET_MS: '0' } },
+    // Own location off: the worker's one location stands for one that KV has not reached yet.
+    worker: { bindings: { RENDER_BUDGET_MS: '0', RENDER_OWN_LOCATION: 'off' } },
     originSync: false,
   });
   worker = system.worker;

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { renderConfig } from '../config.ts';
 import type { CoreEvent } from '../domain/schema.ts';
 import { type PageSnapshot, variantIds } from '../domain/snapshot.ts';
 import { nextMidnight } from '../domain/time.ts';
@@ -153,13 +154,18 @@ export class PageCoordinator extends DurableObject<Env> {
     );
     this.kv = kvWriter(env.PAGES_KV);
     this.timing = timingFromEnv(env);
-    this.ownLocation = {
-      cache: typeof caches === 'undefined' ? null : caches.default,
-      documents: isolateDocuments,
-      pointers: isolatePointers,
-      // Readers compare a pointer's time with their own clock, not this object's.
-      now: () => Date.now(),
-    };
+    // RENDER_OWN_LOCATION=off: this location learns of a render from KV like every other one
+    // (how a test shows what a location KV has not reached yet sees).
+    this.ownLocation =
+      renderConfig(env).ownLocation === 'off'
+        ? null
+        : {
+            cache: typeof caches === 'undefined' ? null : caches.default,
+            documents: isolateDocuments,
+            pointers: isolatePointers,
+            // Readers compare a pointer's time with their own clock, not this object's.
+            now: () => Date.now(),
+          };
   }
 
   /**
