@@ -47,32 +47,7 @@ export function openDatabase(dir: string, opts: OpenOptions = {}): DatabaseSync 
   // is never readable by others, whatever the umask.
   closeSync(openSync(path, 'a', 0o600));
   chmodSync(path, 0o600);
-  const db = new DatabaseSync(path);
-  try {
-    // Two processes opening at the same instant both hold a shared lock for a moment while
-    // they read the header; without any wait each then finds the other's and both give up,
-    // so neither serves. A short wait lets the first to escalate win while SQLite answers the
-    // other BUSY at once (it never waits where waiting could deadlock); a process that holds
-    // the database for life still turns a newcomer away once this wait is over.
-    db.exec(`PRAGMA busy_timeout = ${OPEN_WAIT_MS}`);
-    db.exec('PRAGMA locking_mode = EXCLUSIVE');
-    // In exclusive mode the WAL index lives in this process's heap (no -shm file), and the
-    // first write transaction below takes the lock that is then held until close.
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('BEGIN IMMEDIATE');
-    db.exec('COMMIT');
-    db.exec('PRAGMA busy_timeout = 0');
-  } catch (err) {
-    db.close();
-    if (isBusy(err)) {
-      throw new StateDirInUse(
-        `${dir} is in use by another origin-sync (its database is locked); stop that one first, or give this one its own STATE_DIR`,
-      );
-    }
-    throw new DamagedDatabase(
-      `${path} cannot be opened (${(err as Error).message}); restore it from a backup or move it aside to start empty`,
-    );
-  }
+  const db = lockDatabase(path, dir);
   try {
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = OFF');
@@ -89,6 +64,51 @@ export function openDatabase(dir: string, opts: OpenOptions = {}): DatabaseSync 
     throw new DamagedDatabase(
       `${path} could not be prepared (${(err as Error).message}); nothing was changed`,
     );
+  }
+}
+
+/** Sleeps this thread (only while opening, before anything serves). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Opens the file and takes its lock for life, or throws StateDirInUse.
+ *
+ * Two processes opening at the same instant both hold a shared lock for a moment while they
+ * read the header (or recover a WAL a SIGKILLed process left); SQLite then answers both BUSY
+ * at once where waiting could deadlock, and neither serves. So a BUSY while opening is tried
+ * again after a random pause, for up to OPEN_WAIT_MS: the random pauses break the tie, and a
+ * process that holds the database for life still turns a newcomer away once the time is up.
+ */
+function lockDatabase(path: string, dir: string): DatabaseSync {
+  const giveUpAt = Date.now() + OPEN_WAIT_MS;
+  for (;;) {
+    const db = new DatabaseSync(path);
+    try {
+      db.exec('PRAGMA busy_timeout = 200');
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      // In exclusive mode the WAL index lives in this process's heap (no -shm file), and the
+      // first write transaction below takes the lock that is then held until close.
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('COMMIT');
+      db.exec('PRAGMA busy_timeout = 0');
+      return db;
+    } catch (err) {
+      db.close();
+      if (!isBusy(err)) {
+        throw new DamagedDatabase(
+          `${path} cannot be opened (${(err as Error).message}); restore it from a backup or move it aside to start empty`,
+        );
+      }
+      if (Date.now() >= giveUpAt) {
+        throw new StateDirInUse(
+          `${dir} is in use by another origin-sync (its database is locked); stop that one first, or give this one its own STATE_DIR`,
+        );
+      }
+      pause(20 + Math.random() * 180);
+    }
   }
 }
 

@@ -87,6 +87,11 @@ export async function startMailSink(
       });
     },
   });
+  // smtp-server emits a client's broken connection as an 'error' on the server, which with no
+  // listener would throw in the test process: a SIGKILLed origin-sync resets its sessions.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') console.error('mail sink:', err);
+  });
   await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', () => r()));
   const address = (server as unknown as { server: { address(): AddressInfo } }).server.address();
   sink.port = address.port;
