@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureKeys, freePort, startOriginSyncProcess } from '../scripts/lib/system.ts';
+import { closeServer } from '../test/support/close-server.ts';
 import type { QueuedDelivery } from '../test/support/fake-deliveries-edge.ts';
 import { startMailSink } from '../test/support/mail-sink.ts';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';
@@ -160,11 +161,7 @@ async function standInEdge(channel: Channel, target: string) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     delivered: () => delivered,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

@@ -10,6 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './close-server.ts';
 
 export interface StatusStep {
   status: string;
@@ -416,9 +417,6 @@ export async function startCloudflareStandin(
     count(method, path) {
       return requests.filter((r) => r.method === method && (!path || path.test(r.path))).length;
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeServer(server),
   };
 }

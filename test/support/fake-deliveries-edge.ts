@@ -17,6 +17,7 @@ import {
   type LeasedDelivery,
 } from '../../worker/sync/deliveries-contract.ts';
 import { verifySyncToken } from '../../worker/sync/token.ts';
+import { closeServer } from './close-server.ts';
 
 /** A delivery as queued: what a lease hands out, without the lease's own fields. */
 export type QueuedDelivery = LeasedDelivery extends infer D
@@ -80,11 +81,7 @@ export async function startFakeDeliveriesEdge(publicKey: CryptoKey): Promise<Fak
     leaseMsOverride: null,
     leaseRequests: 0,
     reportRequests: 0,
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -16,6 +16,7 @@ import {
   syncStatusPath,
 } from '../../worker/sync/contract.ts';
 import { verifySyncReadToken, verifySyncToken } from '../../worker/sync/token.ts';
+import { closeServer } from './close-server.ts';
 
 export interface FakeEdge {
   url: string;
@@ -86,11 +87,7 @@ export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
       });
       return release;
     },
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];

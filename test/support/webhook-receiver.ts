@@ -4,6 +4,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseSignatureHeader, verifySignature } from '../../origin-sync/http/signature.ts';
+import { closeServer } from './close-server.ts';
 
 export interface ReceivedHook {
   path: string;
@@ -43,11 +44,7 @@ export async function startWebhookReceiver(
     count: 0,
     firstAt: null,
     lastAt: null,
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
