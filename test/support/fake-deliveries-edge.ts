@@ -2,8 +2,6 @@
 // origin-sync tests: checks write tokens and bodies exactly as the contract says, leases what
 // it holds (a lapsed lease leases the same id again with attempt + 1), takes reports, and can
 // be told to fail. Every request is parsed with the contract's own schemas.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CryptoKey } from 'jose';
 import {
   DELIVERIES_PATH,
@@ -17,7 +15,7 @@ import {
   type LeasedDelivery,
 } from '../../worker/sync/deliveries-contract.ts';
 import { verifySyncToken } from '../../worker/sync/token.ts';
-import { closeServer } from './close-server.ts';
+import { answer as send, startJsonStandIn } from './json-stand-in.ts';
 
 /** A delivery as queued: what a lease hands out, without the lease's own fields. */
 export type QueuedDelivery = LeasedDelivery extends infer D
@@ -81,79 +79,69 @@ export async function startFakeDeliveriesEdge(publicKey: CryptoKey): Promise<Fak
     leaseMsOverride: null,
     leaseRequests: 0,
     reportRequests: 0,
-    close: () => closeServer(server),
+    close: () => server.close(),
   };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      const body = Buffer.concat(chunks).toString('utf8');
-      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-      if (req.method !== 'POST') return send(404, { title: 'not found' });
-      if (req.url === DELIVERY_LEASE_PATH) edge.leaseRequests++;
-      else if (req.url === DELIVERY_REPORT_PATH) edge.reportRequests++;
-      else return send(404, { title: 'not found' });
-      if (edge.failWith !== null) return send(edge.failWith, { title: 'down for the test' });
-      if (!(await verifySyncToken(publicKey, token, DELIVERIES_PATH, body))) {
-        return send(401, { title: 'bad token' });
+  const server = await startJsonStandIn(async (req) => {
+    const { body, token } = req;
+    if (req.method !== 'POST') return send(404, { title: 'not found' });
+    if (req.url === DELIVERY_LEASE_PATH) edge.leaseRequests++;
+    else if (req.url === DELIVERY_REPORT_PATH) edge.reportRequests++;
+    else return send(404, { title: 'not found' });
+    if (edge.failWith !== null) return send(edge.failWith, { title: 'down for the test' });
+    if (!(await verifySyncToken(publicKey, token, DELIVERIES_PATH, body))) {
+      return send(401, { title: 'bad token' });
+    }
+    const now = Date.now();
+    if (req.url === DELIVERY_LEASE_PATH) {
+      const parsed = DeliveryLeaseRequest.safeParse(JSON.parse(body));
+      if (!parsed.success) return send(400, { title: 'bad lease request' });
+      const out: LeasedDelivery[] = [];
+      for (const slot of slots.values()) {
+        if (out.length >= parsed.data.max) break;
+        const due =
+          (slot.state === 'queued' && slot.notBefore <= now) ||
+          (slot.state === 'leased' && slot.leaseUntil <= now);
+        if (!due) continue;
+        slot.attempt++;
+        slot.state = 'leased';
+        slot.leaseId = `lease_${++leaseSeq}`;
+        slot.leaseUntil = now + (edge.leaseMsOverride ?? parsed.data.leaseMs);
+        out.push({
+          ...slot.delivery,
+          attempt: slot.attempt,
+          leaseId: slot.leaseId,
+          leaseExpiresAt: new Date(slot.leaseUntil).toISOString(),
+        } as LeasedDelivery);
       }
-      const now = Date.now();
-      if (req.url === DELIVERY_LEASE_PATH) {
-        const parsed = DeliveryLeaseRequest.safeParse(JSON.parse(body));
-        if (!parsed.success) return send(400, { title: 'bad lease request' });
-        const out: LeasedDelivery[] = [];
-        for (const slot of slots.values()) {
-          if (out.length >= parsed.data.max) break;
-          const due =
-            (slot.state === 'queued' && slot.notBefore <= now) ||
-            (slot.state === 'leased' && slot.leaseUntil <= now);
-          if (!due) continue;
-          slot.attempt++;
-          slot.state = 'leased';
-          slot.leaseId = `lease_${++leaseSeq}`;
-          slot.leaseUntil = now + (edge.leaseMsOverride ?? parsed.data.leaseMs);
-          out.push({
-            ...slot.delivery,
-            attempt: slot.attempt,
-            leaseId: slot.leaseId,
-            leaseExpiresAt: new Date(slot.leaseUntil).toISOString(),
-          } as LeasedDelivery);
-        }
-        edge.leases.push({ consumer: parsed.data.consumer, ids: out.map((d) => d.id) });
-        const lease: DeliveryLease = { deliveries: out };
-        return send(200, lease);
+      edge.leases.push({ consumer: parsed.data.consumer, ids: out.map((d) => d.id) });
+      const lease: DeliveryLease = { deliveries: out };
+      return send(200, lease);
+    }
+    const parsed = DeliveryReports.safeParse(JSON.parse(body));
+    if (!parsed.success) return send(400, { title: 'bad reports' });
+    const lapsed: string[] = [];
+    for (const r of parsed.data.reports) {
+      edge.reports.push({ ...r, consumer: parsed.data.consumer });
+      const slot = slots.get(r.id);
+      if (!slot) continue;
+      if (r.outcome === 'delivered') {
+        if (slot.leaseId !== r.leaseId) lapsed.push(r.id);
+        slot.state = 'delivered';
+        continue;
       }
-      const parsed = DeliveryReports.safeParse(JSON.parse(body));
-      if (!parsed.success) return send(400, { title: 'bad reports' });
-      const lapsed: string[] = [];
-      for (const r of parsed.data.reports) {
-        edge.reports.push({ ...r, consumer: parsed.data.consumer });
-        const slot = slots.get(r.id);
-        if (!slot) continue;
-        if (r.outcome === 'delivered') {
-          if (slot.leaseId !== r.leaseId) lapsed.push(r.id);
-          slot.state = 'delivered';
-          continue;
-        }
-        if (slot.state !== 'leased' || slot.leaseId !== r.leaseId) {
-          lapsed.push(r.id);
-          continue;
-        }
-        if (r.outcome === 'failed_permanently') slot.state = 'failed';
-        else {
-          slot.state = 'queued';
-          slot.notBefore = now + edge.retryDelayMs;
-        }
+      if (slot.state !== 'leased' || slot.leaseId !== r.leaseId) {
+        lapsed.push(r.id);
+        continue;
       }
-      const result: DeliveryReportResult = { recorded: parsed.data.reports.length, lapsed };
-      return send(200, result);
-    });
+      if (r.outcome === 'failed_permanently') slot.state = 'failed';
+      else {
+        slot.state = 'queued';
+        slot.notBefore = now + edge.retryDelayMs;
+      }
+    }
+    const result: DeliveryReportResult = { recorded: parsed.data.reports.length, lapsed };
+    return send(200, result);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  edge.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  edge.url = server.url;
   return edge;
 }

@@ -2,8 +2,6 @@
 // tokens and batches exactly as the contract says, applies events idempotently by id and
 // per-entity version, answers the render status of a page, and can be told to fail or to hold
 // its renders back.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CryptoKey } from 'jose';
 import { entityKey } from '../../origin-sync/store/entities.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
@@ -16,7 +14,7 @@ import {
   syncStatusPath,
 } from '../../worker/sync/contract.ts';
 import { verifySyncReadToken, verifySyncToken } from '../../worker/sync/token.ts';
-import { closeServer } from './close-server.ts';
+import { answer as send, startJsonStandIn } from './json-stand-in.ts';
 
 export interface FakeEdge {
   url: string;
@@ -87,75 +85,65 @@ export async function startFakeEdge(publicKey: CryptoKey): Promise<FakeEdge> {
       });
       return release;
     },
-    close: () => closeServer(server),
+    close: () => server.close(),
   };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-      const statusMatch = /^\/_sync\/pages\/([^/]+)\/status$/.exec(req.url ?? '');
-      if (req.method === 'GET' && statusMatch) {
-        edge.statusRequests++;
-        if (edge.failWith !== null) return send(edge.failWith, { title: 'down for the test' });
-        const pageId = decodeURIComponent(statusMatch[1] as string);
-        const request = syncReadRequest('GET', syncStatusPath(pageId));
-        if (!(await verifySyncReadToken(publicKey, token, pageId, request))) {
-          return send(401, { title: 'bad token' });
-        }
-        const status = edge.status(pageId);
-        return status ? send(200, status) : send(404, { title: 'unknown page' });
-      }
-
-      await gate;
-      edge.requests++;
+  const server = await startJsonStandIn(async (req) => {
+    const token = req.token;
+    const statusMatch = /^\/_sync\/pages\/([^/]+)\/status$/.exec(req.url);
+    if (req.method === 'GET' && statusMatch) {
+      edge.statusRequests++;
       if (edge.failWith !== null) return send(edge.failWith, { title: 'down for the test' });
-      const match = /^\/_sync\/pages\/([^/]+)$/.exec(req.url ?? '');
-      if (req.method !== 'POST' || !match) return send(404, { title: 'not found' });
-      const pageId = decodeURIComponent(match[1] as string);
-      const body = Buffer.concat(chunks).toString('utf8');
-      if (!(await verifySyncToken(publicKey, token, pageId, body))) {
+      const pageId = decodeURIComponent(statusMatch[1] as string);
+      const request = syncReadRequest('GET', syncStatusPath(pageId));
+      if (!(await verifySyncReadToken(publicKey, token, pageId, request))) {
         return send(401, { title: 'bad token' });
       }
-      const parsed = SyncBatch.safeParse(JSON.parse(body));
-      if (!parsed.success || parsed.data.pageId !== pageId) return send(400, { title: 'bad' });
-      const pageFailure = edge.failPages.get(pageId);
-      if (pageFailure !== undefined)
-        return send(pageFailure, { title: 'page broken for the test' });
-      if (parsed.data.events.some((e) => edge.refuseIds.has(e.id))) {
-        return send(400, { title: 'poison for the test' });
+      const status = edge.status(pageId);
+      return status ? send(200, status) : send(404, { title: 'unknown page' });
+    }
+
+    await gate;
+    edge.requests++;
+    if (edge.failWith !== null) return send(edge.failWith, { title: 'down for the test' });
+    const match = /^\/_sync\/pages\/([^/]+)$/.exec(req.url);
+    if (req.method !== 'POST' || !match) return send(404, { title: 'not found' });
+    const pageId = decodeURIComponent(match[1] as string);
+    const body = req.body;
+    if (!(await verifySyncToken(publicKey, token, pageId, body))) {
+      return send(401, { title: 'bad token' });
+    }
+    const parsed = SyncBatch.safeParse(JSON.parse(body));
+    if (!parsed.success || parsed.data.pageId !== pageId) return send(400, { title: 'bad' });
+    const pageFailure = edge.failPages.get(pageId);
+    if (pageFailure !== undefined) return send(pageFailure, { title: 'page broken for the test' });
+    if (parsed.data.events.some((e) => edge.refuseIds.has(e.id))) {
+      return send(400, { title: 'poison for the test' });
+    }
+    edge.batches.push(parsed.data);
+    const ids = seen.get(pageId) ?? new Set<string>();
+    seen.set(pageId, ids);
+    const state = edge.pages.get(pageId) ?? new Map<string, CoreEvent>();
+    edge.pages.set(pageId, state);
+    const results: { id: string; outcome: SyncOutcome }[] = [];
+    let applied = false;
+    for (const event of parsed.data.events) {
+      const known = state.get(entityKey(event));
+      let outcome: SyncOutcome = 'applied';
+      if (ids.has(event.id)) outcome = 'duplicate';
+      else if (known && known.version > event.version) outcome = 'stale';
+      ids.add(event.id);
+      if (outcome === 'applied') {
+        state.set(entityKey(event), event);
+        applied = true;
       }
-      edge.batches.push(parsed.data);
-      const ids = seen.get(pageId) ?? new Set<string>();
-      seen.set(pageId, ids);
-      const state = edge.pages.get(pageId) ?? new Map<string, CoreEvent>();
-      edge.pages.set(pageId, state);
-      const results: { id: string; outcome: SyncOutcome }[] = [];
-      let applied = false;
-      for (const event of parsed.data.events) {
-        const known = state.get(entityKey(event));
-        let outcome: SyncOutcome = 'applied';
-        if (ids.has(event.id)) outcome = 'duplicate';
-        else if (known && known.version > event.version) outcome = 'stale';
-        ids.add(event.id);
-        if (outcome === 'applied') {
-          state.set(entityKey(event), event);
-          applied = true;
-        }
-        results.push({ id: event.id, outcome });
-      }
-      const version = (renderVersions.get(pageId) ?? 0) + (applied ? 1 : 0);
-      renderVersions.set(pageId, version);
-      if (edge.autoPublish) edge.publish(pageId);
-      const result: SyncResult = { pageId, renderVersion: version, results };
-      send(200, result);
-    });
+      results.push({ id: event.id, outcome });
+    }
+    const version = (renderVersions.get(pageId) ?? 0) + (applied ? 1 : 0);
+    renderVersions.set(pageId, version);
+    if (edge.autoPublish) edge.publish(pageId);
+    const result: SyncResult = { pageId, renderVersion: version, results };
+    return send(200, result);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  edge.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  edge.url = server.url;
   return edge;
 }
