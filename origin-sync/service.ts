@@ -14,6 +14,7 @@ import {
   type RenderConfirmTiming,
   type StatusAnswer,
 } from './push/render-confirmer.ts';
+import { Applier } from './store/applier.ts';
 import { CommitQueue } from './store/commit-queue.ts';
 import { openDatabase, setMaxPageCount } from './store/database.ts';
 import { importLegacyJournal } from './store/legacy-import.ts';
@@ -27,13 +28,15 @@ import {
 import {
   type AcceptResult,
   DEFAULT_RETENTION,
+  type ApplyResult,
   type DeadLetter,
+  type JournalResult,
   type Retention,
   Store,
 } from './store/store.ts';
 import type { EventTrace, TraceStep } from './store/trace.ts';
 
-export type { AcceptResult };
+export type { AcceptResult, JournalResult };
 
 export interface OriginSyncOptions {
   /** origin-sync's own directory, e.g. `<STATE_DIR>/origin-sync`. */
@@ -43,6 +46,8 @@ export interface OriginSyncOptions {
   retention?: Partial<Retention>;
   /** The core's recorded requests (GET /v1/requests): age and the refused ones' cap. */
   requestRetention?: Partial<RequestRetention>;
+  /** Fan-out off the request path: events per transaction, backlog bound (store/applier.ts). */
+  apply?: { budget?: number; maxPending?: number };
   /** Group commit: how long writes may gather before one transaction commits them. */
   commitWindowMs?: number;
   /** Test hook standing in for a full disk (SQLite's max_page_count). */
@@ -72,7 +77,15 @@ export interface Health {
   push: PushHealth;
   /** Events waiting for the edge to publish the render they were promised. */
   renders: ConfirmHealth & { waiting: number; pages: number; oldestAgeS: number | null };
-  storage: { writable: boolean; error: string | null; commits: number; writes: number };
+  storage: {
+    writable: boolean;
+    error: string | null;
+    commits: number;
+    writes: number;
+    /** Accepted events not fanned out yet (store/applier.ts), and those fanned out so far. */
+    pendingApply: number;
+    applied: number;
+  };
   catalogue: { entities: number; pages: number };
   explorer: { events: number };
   [extension: string]: unknown;
@@ -103,6 +116,7 @@ export class OriginSync {
   readonly #startedAt = Date.now();
   readonly #store: Store;
   readonly #commits: CommitQueue;
+  readonly #applier: Applier;
   readonly #retention: Retention;
   #pusher!: Pusher;
   #confirmer!: RenderConfirmer;
@@ -131,10 +145,35 @@ export class OriginSync {
         else this.#log.info('store: writing again');
       },
     });
+    this.#applier = new Applier(store.db, store, {
+      ...(opts.apply?.budget !== undefined ? { budget: opts.apply.budget } : {}),
+      ...(opts.apply?.maxPending !== undefined ? { maxPending: opts.apply.maxPending } : {}),
+      onApplied: (result) => this.#applied(result),
+      onPoisoned: (eventId, err) =>
+        this.#log.error('store: an event could not be fanned out; skipped', {
+          eventId,
+          error: errorMessage(err),
+        }),
+      onFault: (err) => {
+        if (err) {
+          this.#storageError = errorMessage(err);
+          this.#log.error('store: cannot apply accepted events; retrying', {
+            error: errorMessage(err),
+          });
+        } else this.#storageError = null;
+      },
+    });
     this.extensions = opts.extensions ?? [];
+    // Readers see every accepted event's effect: what is journaled is applied first.
     this.directory = {
-      page: (id) => this.#store.page(id),
-      pages: () => this.#store.pages(),
+      page: (id) => {
+        this.#applier.settle();
+        return this.#store.page(id);
+      },
+      pages: () => {
+        this.#applier.settle();
+        return this.#store.pages();
+      },
     };
   }
 
@@ -181,6 +220,7 @@ export class OriginSync {
     for (const ext of sync.extensions) await ext.start?.(sync.directory, trace, storage);
     const outbox = store.outboxStats();
     log.info('origin-sync: ready', { outboxDepth: outbox.depth, pages: outbox.pages });
+    sync.#applier.kick();
     sync.#pusher.kick();
     sync.#confirmer.start();
     sync.#schedulePrune();
@@ -192,40 +232,54 @@ export class OriginSync {
     return !this.#stopping;
   }
 
-  /** Stores a validated core batch; resolves once it is committed (fsync'd) and fanned out. */
+  /**
+   * Stores a validated core batch; resolves once it is committed (fsync'd). Its fan-out to
+   * pages follows off the request path (store/applier.ts); a backlog past its bound makes new
+   * batches wait for room rather than grow without limit.
+   */
   async accept(
     events: CoreEvent[],
     receivedAt: number,
     validatedAt: number,
-  ): Promise<AcceptResult> {
+  ): Promise<JournalResult> {
     if (!this.accepting) throw new Error('origin-sync is not accepting events');
     this.#acceptsInFlight++;
     try {
+      await this.#applier.room();
       const result = await this.#commits.run(() =>
-        this.#store.accept(events, receivedAt, validatedAt, Date.now()),
+        this.#store.journal(events, receivedAt, validatedAt, Date.now()),
       );
-      if (result.pages.length > 0) {
-        this.#pusher.kick();
-        // A burst drains within seconds: sample right after it is queued (at most once a
-        // second) so the explorer's outbox chart sees it.
-        if (Date.now() - this.#sampledAt >= 1_000) this.#sampleLevels();
-      }
-      for (const change of result.hostnames) {
-        for (const ext of this.extensions) {
-          try {
-            ext.hostnamesChanged?.(change);
-          } catch (err) {
-            this.#log.error('extension failed on a hostname change', {
-              extension: ext.name,
-              pageId: change.pageId,
-              error: errorMessage(err),
-            });
-          }
-        }
-      }
+      if (result.accepted > 0) this.#applier.kick();
       return result;
     } finally {
       this.#acceptsInFlight--;
+    }
+  }
+
+  /** Journaled events not fanned out yet. */
+  get pendingApply(): number {
+    return this.#applier.pending;
+  }
+
+  #applied(result: ApplyResult): void {
+    if (result.pages.length > 0) {
+      this.#pusher.kick();
+      // A burst drains within seconds: sample right after it is queued (at most once a
+      // second) so the explorer's outbox chart sees it.
+      if (Date.now() - this.#sampledAt >= 1_000) this.#sampleLevels();
+    }
+    for (const change of result.hostnames) {
+      for (const ext of this.extensions) {
+        try {
+          ext.hostnamesChanged?.(change);
+        } catch (err) {
+          this.#log.error('extension failed on a hostname change', {
+            extension: ext.name,
+            pageId: change.pageId,
+            error: errorMessage(err),
+          });
+        }
+      }
     }
   }
 
@@ -241,6 +295,7 @@ export class OriginSync {
 
   /** How many events one page still has to receive (the explorer's page view). */
   outboxDepthOf(pageId: string): number {
+    this.#applier.settle();
     const row = this.#store.db
       .prepare('SELECT count(*) AS n FROM outbox WHERE page_id = ?')
       .get(pageId) as { n: number };
@@ -272,14 +327,17 @@ export class OriginSync {
   }
 
   trace(eventId: string): EventTrace | undefined {
+    this.#applier.settle();
     return this.#store.trace(eventId);
   }
 
   pageTraces(pageId: string, limit: number): EventTrace[] {
+    this.#applier.settle();
     return this.#store.pageTraces(pageId, limit);
   }
 
   deadLetters(limit = 100): DeadLetter[] {
+    this.#applier.settle();
     return this.#store.deadLetters(limit);
   }
 
@@ -302,6 +360,7 @@ export class OriginSync {
   }
 
   health(): Health {
+    this.#applier.settle();
     const now = Date.now();
     const outbox = this.#store.outboxStats();
     const push = this.#pusher.health();
@@ -331,6 +390,8 @@ export class OriginSync {
         error: this.#storageError,
         commits: this.#commits.commits,
         writes: this.#commits.writes,
+        pendingApply: this.#applier.pending,
+        applied: this.#applier.applied,
       },
       catalogue: { entities: counts.entities, pages: counts.pages },
       explorer: { events: counts.events },
@@ -352,11 +413,13 @@ export class OriginSync {
     if (this.#pruneTimer) clearTimeout(this.#pruneTimer);
     if (this.#sampleTimer) clearTimeout(this.#sampleTimer);
     while (this.#acceptsInFlight > 0) await new Promise((r) => setTimeout(r, 5));
+    this.#applier.settle();
     const drained = await this.#pusher.drain(opts.drainMs ?? 2_000);
     await this.#pusher.stop();
     await this.#confirmer.stop();
     for (const ext of this.extensions) await ext.stop?.();
     this.#commits.close();
+    this.#applier.stop();
     const outbox = this.#store.outboxStats();
     this.#store.db.close();
     this.#log.info('origin-sync: stopped', { drained, outboxDepth: outbox.depth });

@@ -182,7 +182,7 @@ export function createApp(opts: AppOptions): Hono {
       log.info('core batch accepted', {
         accepted: result.accepted,
         duplicates: result.duplicates,
-        pages: result.pages.length,
+        pendingApply: sync.pendingApply,
         ms: now() - receivedAt,
       });
       return c.json({ accepted: result.accepted, duplicates: result.duplicates }, 202);

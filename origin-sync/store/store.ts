@@ -1,7 +1,7 @@
 // Everything origin-sync knows, in its database (schema.ts, docs/origin-sync-storage.md): the
 // accepted events, the catalogue, the per-page outbox, dead letters, the explorer's steps and
-// the render watch. Writes (`accept`, `record`, …) run inside a transaction the commit queue
-// opened; reads run at any time. The heap holds only prepared statements and one bounded set
+// the render watch. Writes (`journal`, `applyPending`, `record`, …) run inside a transaction
+// (the commit queue's, or the applier's); reads run at any time. The heap holds only prepared statements and one bounded set
 // (the pages with something queued), so memory does not grow with history.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { CoreEvent, StatusPage } from '../../worker/domain/schema.ts';
@@ -23,9 +23,19 @@ import type {
 } from './outcomes.ts';
 import type { EventTrace, StepName, TraceStep } from './trace.ts';
 
-export interface AcceptResult {
+export interface JournalResult {
   accepted: number;
   duplicates: number;
+}
+
+export interface ApplyResult {
+  applied: number;
+  /** Pages that got something new to send. */
+  pages: string[];
+  hostnames: HostnamesChange[];
+}
+
+export interface AcceptResult extends JournalResult {
   /** Pages that got something new to send. */
   pages: string[];
   hostnames: HostnamesChange[];
@@ -98,6 +108,9 @@ export class Store {
   readonly #q: Record<string, StatementSync>;
   /** Pages that may have something queued (a page with nothing is dropped when found empty). */
   readonly #queuedPages = new Set<string>();
+  /** Events up to this seq are applied (meta 'applied_seq'); after it, journaled only. */
+  #appliedSeq = 0;
+  #journaledSeq = 0;
 
   constructor(db: DatabaseSync) {
     this.db = db;
@@ -106,6 +119,13 @@ export class Store {
     db.exec('CREATE TEMP TABLE IF NOT EXISTS fan_targets (page_id TEXT PRIMARY KEY) WITHOUT ROWID');
     this.#q = {
       seen: p('SELECT 1 FROM events WHERE id = ?'),
+      lastSeq: p('SELECT max(seq) AS seq FROM events'),
+      unapplied: p('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      eventIdOf: p('SELECT id FROM events WHERE seq = ?'),
+      applied: p("SELECT value FROM meta WHERE key = 'applied_seq'"),
+      setApplied: p(
+        "INSERT INTO meta (key, value) VALUES ('applied_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ),
       eventSeq: p('SELECT seq FROM events WHERE id = ?'),
       insertEvent: p(
         'INSERT OR IGNORE INTO events (id, type, body, received_at, validated_at, journaled_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq',
@@ -215,9 +235,13 @@ export class Store {
       ),
       eventCount: p('SELECT COUNT(*) AS n FROM events'),
       pruneSteps: p('DELETE FROM steps WHERE id IN (SELECT id FROM steps WHERE at < ? LIMIT ?)'),
+      // Never an event not applied yet, and never the newest: SQLite gives the next event
+      // max(seq) + 1, which must stay above the watermark.
       pruneEvents: p(
         `DELETE FROM events WHERE seq IN (
            SELECT seq FROM events ev WHERE journaled_at < ?
+              AND seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied_seq')
+              AND seq < (SELECT max(seq) FROM events)
               AND NOT EXISTS (SELECT 1 FROM entities en WHERE en.event_seq = ev.seq)
               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_seq = ev.seq)
               AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.event_seq = ev.seq)
@@ -228,6 +252,12 @@ export class Store {
     for (const row of this.#s('queuedPages').all() as { page_id: string }[]) {
       this.#queuedPages.add(row.page_id);
     }
+    const last = (this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0;
+    const mark = this.#s('applied').get() as { value: string } | undefined;
+    // A database written before the watermark existed applied every event as it came.
+    if (!mark) this.#s('setApplied').run(String(last));
+    this.#appliedSeq = mark ? Number(mark.value) : last;
+    this.#journaledSeq = last;
   }
 
   #s(name: string): StatementSync {
@@ -236,14 +266,17 @@ export class Store {
 
   // ----- writes (inside a transaction) -----
 
-  accept(
+  /**
+   * The whole of what a 202 needs (inside the request's transaction): the batch's new events,
+   * stored once, with the dedupe. Turning them into catalogue, outbox rows and explorer steps
+   * is `applyPending`'s job, later and in larger transactions (docs/origin-sync-storage.md).
+   */
+  journal(
     events: readonly CoreEvent[],
     receivedAt: number,
     validatedAt: number,
     at: number,
-  ): AcceptResult {
-    const pages = new Set<string>();
-    const hostnames: HostnamesChange[] = [];
+  ): JournalResult {
     let accepted = 0;
     let duplicates = 0;
     for (const event of events) {
@@ -260,9 +293,73 @@ export class Store {
         continue;
       }
       accepted++;
-      this.#admit(event, inserted.seq, at, pages, hostnames);
+      if (inserted.seq > this.#journaledSeq) this.#journaledSeq = inserted.seq;
     }
-    return { accepted, duplicates, pages: [...pages], hostnames };
+    return { accepted, duplicates };
+  }
+
+  /** Journaled events not applied yet (an upper bound: a rolled-back journal leaves a gap). */
+  get pending(): number {
+    return Math.max(0, this.#journaledSeq - this.#appliedSeq);
+  }
+
+  /**
+   * Applies up to `max` journaled events in journal order (inside a transaction): catalogue,
+   * fan-out to outbox rows, explorer steps. The watermark moves in the same transaction, so a
+   * crash either keeps an event's whole effect or none of it, and replays it on start.
+   */
+  applyPending(max: number, at: number): ApplyResult {
+    const pages = new Set<string>();
+    const hostnames: HostnamesChange[] = [];
+    const rows = this.#s('unapplied').all(this.#appliedSeq, max) as { seq: number; body: string }[];
+    let through = this.#appliedSeq;
+    for (const row of rows) {
+      this.#admit(JSON.parse(row.body) as CoreEvent, row.seq, at, pages, hostnames);
+      through = row.seq;
+    }
+    if (rows.length > 0) this.#markApplied(through);
+    // Fewer than asked: nothing else is journaled (a rolled-back journal left a gap).
+    if (rows.length < max) this.#journaledSeq = this.#appliedSeq;
+    return { applied: rows.length, pages: [...pages], hostnames };
+  }
+
+  /**
+   * An event whose apply throws (a bug, not the disk) must not hold up every event after it:
+   * it is marked applied with a failed step saying so, and the rest goes on.
+   */
+  skipPoisoned(at: number, error: string): string | null {
+    const row = this.#s('unapplied').get(this.#appliedSeq, 1) as
+      | { seq: number; body: string }
+      | undefined;
+    if (!row) return null;
+    const id = (this.#s('eventIdOf').get(row.seq) as { id: string }).id;
+    this.#s('addStep').run(id, null, 'failed', at, null, 'not fanned out', error);
+    this.#markApplied(row.seq);
+    return id;
+  }
+
+  /** After a rollback: the watermark is what the database says. */
+  reloadWatermark(): void {
+    const mark = this.#s('applied').get() as { value: string } | undefined;
+    if (mark) this.#appliedSeq = Number(mark.value);
+    this.#journaledSeq = (this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0;
+  }
+
+  #markApplied(seq: number): void {
+    this.#s('setApplied').run(String(seq));
+    this.#appliedSeq = seq;
+  }
+
+  /** Journal and apply in one go: for the legacy import and tests of what the store decides. */
+  accept(
+    events: readonly CoreEvent[],
+    receivedAt: number,
+    validatedAt: number,
+    at: number,
+  ): AcceptResult {
+    const journaled = this.journal(events, receivedAt, validatedAt, at);
+    const applied = this.applyPending(Number.MAX_SAFE_INTEGER, at);
+    return { ...journaled, pages: applied.pages, hostnames: applied.hostnames };
   }
 
   #admit(
