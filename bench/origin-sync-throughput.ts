@@ -1,7 +1,11 @@
 // origin-sync's door under load: signed core batches of 100 events from 16 concurrent senders,
 // each answered 202 only after its batch is fsync'd (group commit), while origin-sync fans
-// out and pushes to an edge that acknowledges at once (so the figure is origin-sync's, not
-// the worker's). Also with the edge down (outbox growing, breaker open). Run standalone with
+// out (off the request path, store/applier.ts) and pushes to an edge that acknowledges at
+// once (so the figure is origin-sync's, not the worker's). Also with the edge down (outbox
+// growing, breaker open). The applier's backlog is bounded, so the accepted rate it reports
+// is also the rate events are fanned out, not a burst into an ever-growing queue; the CPU
+// origin-sync spends per event is reported too, since wall-clock rates on a shared machine
+// move with its load. Run standalone with
 // `node bench/origin-sync-throughput.ts`, or from bench/run.ts.
 
 import { pathToFileURL } from 'node:url';
@@ -9,7 +13,7 @@ import type { Health } from '../origin-sync/service.ts';
 import { startSystem } from '../scripts/lib/system.ts';
 import { pageEvent, serviceEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
-import { acknowledgingEdge, BENCH_SECRET, post } from './lib/origin-sync-bench.ts';
+import { acknowledgingEdge, BENCH_SECRET, originSyncCpuMs, post } from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
 
 const SENDERS = 16;
@@ -68,6 +72,11 @@ function batchBody(sender: number, k: number): string {
 
 interface Phase {
   eventsPerSecond: number;
+  /** Events fanned out to their pages per second over the same window. */
+  appliedPerSecond: number;
+  /** origin-sync's CPU (user + system) per 1,000 accepted events, ms; null off Linux. */
+  cpuMsPer1000: number | null;
+  pendingAtEnd: number;
   requestsPerFsync: number;
   p50Ms: number;
   p99Ms: number;
@@ -94,11 +103,14 @@ async function measure(url: string, senders: number): Promise<Phase> {
   });
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   const before = await health();
+  const cpuBefore = originSyncCpuMs();
   measuring = true;
   const started = performance.now();
   await new Promise((r) => setTimeout(r, MEASURE_MS));
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
+  const cpuAfter = originSyncCpuMs();
+  // /healthz reports the fan-out backlog and count as they were before it settled them.
   const after = await health();
   stop = true;
   await Promise.all(loops);
@@ -108,8 +120,12 @@ async function measure(url: string, senders: number): Promise<Phase> {
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   const records = after.storage.writes - before.storage.writes;
   const fsyncs = after.storage.commits - before.storage.commits;
+  const cpu = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
   return {
     eventsPerSecond: accepted / elapsed,
+    appliedPerSecond: (after.storage.applied - before.storage.applied) / elapsed,
+    cpuMsPer1000: cpu === null || accepted === 0 ? null : (cpu / accepted) * 1000,
+    pendingAtEnd: after.storage.pendingApply,
     requestsPerFsync: fsyncs > 0 ? records / fsyncs : 0,
     p50Ms: at(0.5),
     p99Ms: at(0.99),
@@ -138,25 +154,38 @@ async function runPhase(edgeUp: boolean): Promise<Phase> {
   }
 }
 
+/** Issue 13's rows: durable accepted events/s ≥ 50,000, and POST p99 ≤ 50 ms at that load. */
+const TARGET_EVENTS_PER_S = 50_000;
+const TARGET_P99_MS = 50;
+
+function phaseNote(p: Phase): string {
+  const cpu =
+    p.cpuMsPer1000 === null
+      ? ''
+      : `; origin-sync CPU ${p.cpuMsPer1000.toFixed(1)} ms per 1,000 events`;
+  return `fanned out ${Math.round(p.appliedPerSecond).toLocaleString('en-US')} events/s, ${p.pendingAtEnd.toLocaleString('en-US')} waiting at the end${cpu}`;
+}
+
 export async function originSyncThroughput(): Promise<SectionRow[]> {
   const up = await runPhase(true);
   const down = await runPhase(false);
-  const target = 10_000;
+  const rate = `≥ ${TARGET_EVENTS_PER_S.toLocaleString('en-US')} events/s`;
   return [
     {
       name: `durable accepted events/s (fsync, batches of ${BATCH}, ${SENDERS} senders, pushing to an acknowledging edge)`,
       value: Math.round(up.eventsPerSecond),
       unit: 'events/s',
-      target: `≥ ${target.toLocaleString('en-US')} events/s`,
-      met: up.eventsPerSecond >= target,
-      note: `${PAGES} pages × ${SERVICES_PER_PAGE} services; senders and origin-sync share the machine`,
+      target: rate,
+      met: up.eventsPerSecond >= TARGET_EVENTS_PER_S,
+      note: `${PAGES} pages × ${SERVICES_PER_PAGE} services; senders and origin-sync share the machine; ${phaseNote(up)}`,
     },
     {
       name: 'durable accepted events/s, edge down (outbox growing, breaker open)',
       value: Math.round(down.eventsPerSecond),
       unit: 'events/s',
-      target: `≥ ${target.toLocaleString('en-US')} events/s`,
-      met: down.eventsPerSecond >= target,
+      target: rate,
+      met: down.eventsPerSecond >= TARGET_EVENTS_PER_S,
+      note: phaseNote(down),
     },
     {
       name: 'core batches per fsync (group commit)',
@@ -170,9 +199,11 @@ export async function originSyncThroughput(): Promise<SectionRow[]> {
       unit: 'ms',
     },
     {
-      name: 'POST /v1/events latency p99 (202 after fsync)',
+      name: 'POST /v1/events latency p99 (202 after fsync), at the load above',
       value: Number(up.p99Ms.toFixed(1)),
       unit: 'ms',
+      target: `≤ ${TARGET_P99_MS} ms`,
+      met: up.p99Ms <= TARGET_P99_MS,
     },
   ];
 }

@@ -82,7 +82,8 @@ export interface Health {
     error: string | null;
     commits: number;
     writes: number;
-    /** Accepted events not fanned out yet (store/applier.ts), and those fanned out so far. */
+    /** Accepted events not fanned out yet (store/applier.ts) and those fanned out so far,
+     * as they were when asked (the answer's other figures include the backlog). */
     pendingApply: number;
     applied: number;
   };
@@ -360,6 +361,9 @@ export class OriginSync {
   }
 
   health(): Health {
+    // The backlog as it was, before settling it so the rest of the answer includes it.
+    const pendingApply = this.#applier.pending;
+    const applied = this.#applier.applied;
     this.#applier.settle();
     const now = Date.now();
     const outbox = this.#store.outboxStats();
@@ -390,8 +394,8 @@ export class OriginSync {
         error: this.#storageError,
         commits: this.#commits.commits,
         writes: this.#commits.writes,
-        pendingApply: this.#applier.pending,
-        applied: this.#applier.applied,
+        pendingApply,
+        applied,
       },
       catalogue: { entities: counts.entities, pages: counts.pages },
       explorer: { events: counts.events },

@@ -1,5 +1,6 @@
 // What the origin-sync benches share: a stand-in edge that acknowledges every push at once
 // (so figures are origin-sync's, not the worker's) and a signed POST of a core batch.
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, signatureHeader } from '../../origin-sync/http/signature.ts';
@@ -62,4 +63,30 @@ export async function post(url: string, body: string): Promise<number> {
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+/**
+ * CPU time (user + system, ms) the origin-sync processes this bench started have used so far
+ * (Linux /proc; null elsewhere). Wall-clock figures swing with whatever else the machine
+ * runs; CPU per event says what origin-sync itself costs.
+ */
+export function originSyncCpuMs(): number | null {
+  try {
+    let total = 0;
+    let found = false;
+    for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+      const children = readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8');
+      for (const pid of children.split(/\s+/).filter(Boolean)) {
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('origin-sync/main.ts')) continue;
+        // Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        total += (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
+        found = true;
+      }
+    }
+    return found ? total : null;
+  } catch {
+    return null;
+  }
 }
