@@ -37,6 +37,8 @@ export async function originSyncFanOut(): Promise<SectionRow[]> {
   const drained = () =>
     waitFor(async () => (await health()).outbox.depth === 0, {
       timeoutMs: 600_000,
+      // /healthz counts tables; asked every 50 ms it would be a load of its own.
+      intervalMs: 100,
       what: 'the outbox to drain',
     });
   try {

@@ -200,6 +200,7 @@ export class OriginSync {
         peek: (pageId, max) => store.peek(pageId, max),
       },
       record: (record) => sync.#record(record),
+      busy: () => sync.#acceptsInFlight > 0,
       log,
       ...Object.fromEntries(Object.entries(opts.push ?? {}).filter(([, v]) => v !== undefined)),
     });
@@ -242,18 +243,22 @@ export class OriginSync {
     events: CoreEvent[],
     receivedAt: number,
     validatedAt: number,
+    request: RecordedRequest | null = null,
   ): Promise<JournalResult> {
     if (!this.accepting) throw new Error('origin-sync is not accepting events');
     this.#acceptsInFlight++;
     try {
       await this.#applier.room();
-      const result = await this.#commits.run(() =>
-        this.#store.journal(events, receivedAt, validatedAt, Date.now()),
-      );
+      const result = await this.#commits.run(() => {
+        const journaled = this.#store.journal(events, receivedAt, validatedAt, Date.now());
+        if (request) this.requests.record(request);
+        return journaled;
+      });
       if (result.accepted > 0) this.#applier.kick();
       return result;
     } finally {
-      this.#acceptsInFlight--;
+      // The last batch answered: pushes held back for it may start.
+      if (--this.#acceptsInFlight === 0) this.#pusher.kick();
     }
   }
 

@@ -11,7 +11,7 @@ import type { OriginSync } from '../service.ts';
 import { deadLetterRoutes } from './dead-letters.ts';
 import { operatorAuth } from './operator-auth.ts';
 import { eventErrors, problem } from './problem.ts';
-import { noteBody, recordCoreRequests } from './record-requests.ts';
+import { acceptedRecord, noteBody, noteRecorded, recordCoreRequests } from './record-requests.ts';
 import { requestRoutes } from './requests-route.ts';
 import {
   checkTimestamp,
@@ -178,7 +178,13 @@ export function createApp(opts: AppOptions): Hono {
       if (conflicts.length > 0) return refuse('hostname held', problem(conflictProblem(conflicts)));
     }
     try {
-      const result = await sync.accept(parsed.data.events, receivedAt, now());
+      // The request's own record commits with its batch: one commit before the 202.
+      const record = acceptedRecord(
+        c,
+        parsed.data.events.map((e) => e.id),
+      );
+      const result = await sync.accept(parsed.data.events, receivedAt, now(), record);
+      if (record) noteRecorded(c.req.raw);
       log.info('core batch accepted', {
         accepted: result.accepted,
         duplicates: result.duplicates,

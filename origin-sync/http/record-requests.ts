@@ -12,10 +12,36 @@ import { MAX_RECORDED_BODY_BYTES, type RecordedRequest } from '../store/requests
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
 const bodies = new WeakMap<Request, Uint8Array>();
+/** Each request's id and arrival, set by the recorder before the handler runs. */
+const arrivals = new WeakMap<Request, { id: string; receivedAt: number }>();
+/** Requests whose record the handler committed with the batch itself. */
+const recorded = new WeakSet<Request>();
 
 /** The core-door handler tells the recorder which bytes it read. */
 export function noteBody(req: Request, bytes: Uint8Array): void {
   bodies.set(req, bytes);
+}
+
+/**
+ * The record of a request about to be answered 202, for the handler to commit in the same
+ * transaction as its batch (one commit for the 202, not a second one after it). Null when
+ * the recorder is not in front of this handler.
+ */
+export function acceptedRecord(c: Context, eventIds: string[]): RecordedRequest | null {
+  const arrival = arrivals.get(c.req.raw);
+  if (!arrival) return null;
+  const bytes = bodies.get(c.req.raw) ?? new Uint8Array(0);
+  return {
+    ...common(c, arrival.id, arrival.receivedAt, bytes),
+    outcome: 'accepted',
+    status: 202,
+    ...(eventIds.length > 0 ? { eventIds: eventIds.slice(0, 500) } : {}),
+  };
+}
+
+/** The handler committed `acceptedRecord` with its batch: the recorder has nothing to add. */
+export function noteRecorded(req: Request): void {
+  recorded.add(req);
 }
 
 /** Never stored as sent: they are credentials, not evidence. */
@@ -34,8 +60,10 @@ export function recordCoreRequests(
   return async (c, next) => {
     const receivedAt = now();
     const id = newRequestId();
+    arrivals.set(c.req.raw, { id, receivedAt });
     await next();
     c.res.headers.set(REQUEST_ID_HEADER, id);
+    if (recorded.has(c.req.raw)) return;
     const done = describe(c, id, receivedAt, maxBodyBytes)
       .then((record) => sync.recordRequest(record))
       .catch((err: unknown) => {
@@ -64,12 +92,6 @@ async function describe(
     if (read.ok) bytes = read.bytes;
   }
   bytes ??= new Uint8Array(0);
-  const truncated = bytes.byteLength > MAX_RECORDED_BODY_BYTES;
-  const body = new TextDecoder().decode(bytes.subarray(0, MAX_RECORDED_BODY_BYTES));
-  const headers: Record<string, string> = {};
-  req.headers.forEach((value, name) => {
-    headers[name] = REDACTED.has(name) ? '[redacted]' : value.slice(0, 2048);
-  });
   const status = c.res.status;
   let problem: Record<string, unknown> | undefined;
   if (status >= 400 && /problem\+json/.test(c.res.headers.get('Content-Type') ?? '')) {
@@ -79,19 +101,38 @@ async function describe(
       problem = undefined;
     }
   }
-  const eventIds = eventIdsIn(body);
+  const base = common(c, id, receivedAt, bytes);
+  const eventIds = eventIdsIn(base.body);
+  return {
+    ...base,
+    outcome: status >= 200 && status < 300 ? 'accepted' : 'refused',
+    status,
+    ...(problem ? { problem } : {}),
+    ...(eventIds.length > 0 ? { eventIds } : {}),
+  };
+}
+
+/** What every record has: when, from where, the headers (credentials redacted), the body. */
+function common(
+  c: Context,
+  id: string,
+  receivedAt: number,
+  bytes: Uint8Array,
+): Pick<RecordedRequest, 'id' | 'receivedAt' | 'remote' | 'headers' | 'body' | 'bodyTruncated'> {
+  const truncated = bytes.byteLength > MAX_RECORDED_BODY_BYTES;
+  const body = new TextDecoder().decode(bytes.subarray(0, MAX_RECORDED_BODY_BYTES));
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, name) => {
+    headers[name] = REDACTED.has(name) ? '[redacted]' : value.slice(0, 2048);
+  });
   const remote = remoteAddress(c);
   return {
     id,
     receivedAt: new Date(receivedAt).toISOString(),
-    outcome: status >= 200 && status < 300 ? 'accepted' : 'refused',
-    status,
     ...(remote ? { remote } : {}),
     headers,
     body,
     ...(truncated ? { bodyTruncated: true as const } : {}),
-    ...(problem ? { problem } : {}),
-    ...(eventIds.length > 0 ? { eventIds } : {}),
   };
 }
 
