@@ -16,7 +16,7 @@ import {
 } from './push/render-confirmer.ts';
 import { Applier } from './store/applier.ts';
 import { CommitQueue } from './store/commit-queue.ts';
-import { openDatabase, setMaxPageCount } from './store/database.ts';
+import { isStorageFault, openDatabase, setMaxPageCount } from './store/database.ts';
 import { importLegacyJournal } from './store/legacy-import.ts';
 import type { OutcomeRecord } from './store/outcomes.ts';
 import {
@@ -251,7 +251,7 @@ export class OriginSync {
       await this.#applier.room();
       const result = await this.#commits.run(() => {
         const journaled = this.#store.journal(events, receivedAt, validatedAt, Date.now());
-        if (request) this.requests.record(request);
+        if (request) this.#recordWithin(request);
         return journaled;
       });
       if (result.accepted > 0) this.#applier.kick();
@@ -259,6 +259,28 @@ export class OriginSync {
     } finally {
       // The last batch answered: pushes held back for it may start.
       if (--this.#acceptsInFlight === 0) this.#pusher.kick();
+    }
+  }
+
+  /**
+   * The request's record, inside the batch's transaction: a record that cannot be written
+   * (other than for a full disk, which fails the whole commit) is undone alone and only
+   * logged, as it was when the record followed the 202.
+   */
+  #recordWithin(request: RecordedRequest): void {
+    const db = this.#store.db;
+    db.exec('SAVEPOINT request_record');
+    try {
+      this.requests.record(request);
+      db.exec('RELEASE request_record');
+    } catch (err) {
+      if (isStorageFault(err)) throw err;
+      db.exec('ROLLBACK TO request_record');
+      db.exec('RELEASE request_record');
+      this.#log.warn('core request not recorded', {
+        requestId: request.id,
+        error: errorMessage(err),
+      });
     }
   }
 
