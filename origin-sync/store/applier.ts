@@ -98,7 +98,7 @@ export class Applier {
     this.kick();
   }
 
-  /** One transaction of at most `budget` events; false when the disk refused it. */
+  /** One transaction of at most `budget` events; false when it could not go on (the disk). */
   #step(): boolean {
     const result = this.#transaction(() => this.#store.applyPending(this.#budget, Date.now()));
     if (result === 'fault') return false;
@@ -115,7 +115,8 @@ export class Applier {
         continue;
       }
       const skipped = this.#transaction(() => this.#store.skipPoisoned(Date.now(), one.message));
-      if (skipped === 'fault') return false;
+      // Not even skipped: stop here (a read goes on without it; the loop tries again later).
+      if (skipped === 'fault' || skipped instanceof Error) return false;
       if (typeof skipped === 'string') this.#opts.onPoisoned(skipped, one);
       return true;
     }
