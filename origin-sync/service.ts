@@ -27,8 +27,8 @@ import {
 } from './store/requests.ts';
 import {
   type AcceptResult,
-  DEFAULT_RETENTION,
   type ApplyResult,
+  DEFAULT_RETENTION,
   type DeadLetter,
   type JournalResult,
   type Retention,
