@@ -77,6 +77,8 @@ interface Phase {
   /** origin-sync's CPU (user + system) per 1,000 accepted events, ms; null off Linux. */
   cpuMsPer1000: number | null;
   pendingAtEnd: number;
+  /** Events per push to the edge (its fixed cost is shared by these). */
+  eventsPerPush: number;
   requestsPerFsync: number;
   p50Ms: number;
   p99Ms: number;
@@ -126,6 +128,9 @@ async function measure(url: string, senders: number): Promise<Phase> {
     appliedPerSecond: (after.storage.applied - before.storage.applied) / elapsed,
     cpuMsPer1000: cpu === null || accepted === 0 ? null : (cpu / accepted) * 1000,
     pendingAtEnd: after.storage.pendingApply,
+    eventsPerPush:
+      (after.push.eventsPushed - before.push.eventsPushed) /
+      Math.max(1, after.push.batchesPushed - before.push.batchesPushed),
     requestsPerFsync: fsyncs > 0 ? records / fsyncs : 0,
     p50Ms: at(0.5),
     p99Ms: at(0.99),
@@ -163,7 +168,7 @@ function phaseNote(p: Phase): string {
     p.cpuMsPer1000 === null
       ? ''
       : `; origin-sync CPU ${p.cpuMsPer1000.toFixed(1)} ms per 1,000 events`;
-  return `fanned out ${Math.round(p.appliedPerSecond).toLocaleString('en-US')} events/s, ${p.pendingAtEnd.toLocaleString('en-US')} waiting at the end${cpu}`;
+  return `fanned out ${Math.round(p.appliedPerSecond).toLocaleString('en-US')} events/s, ${p.pendingAtEnd.toLocaleString('en-US')} waiting at the end, ${p.eventsPerPush.toFixed(1)} events per push${cpu}`;
 }
 
 export async function originSyncThroughput(): Promise<SectionRow[]> {
