@@ -12,7 +12,7 @@ import { type DesiredState, PageEntry } from './desired-state.ts';
 import { HostnameState } from './hostname-state.ts';
 import type { CertificateStore } from './state-store.ts';
 
-export const LEGACY_CERTIFICATE_FILE = 'certificates.json';
+const LEGACY_CERTIFICATE_FILE = 'certificates.json';
 const IMPORTED_MARK = 'certificates_json_imported';
 
 /** The file's format as the last release wrote it (origin-sync/certificates/state-file.ts). */
