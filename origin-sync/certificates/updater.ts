@@ -117,20 +117,8 @@ export class CertificateUpdater {
     this.#onStep = options.onStep;
     this.#store = options.store;
     const random = options.random ? { random: options.random } : {};
-    this.#follow = {
-      poll: this.#timing.poll,
-      followTimeoutMs: this.#timing.followTimeoutMs,
-      recheckActiveMs: this.#timing.recheckActiveMs,
-      recheckStalledMs: this.#timing.recheckStalledMs,
-      ...random,
-    };
-    this.#gate = new ApiGate({
-      minIntervalMs: this.#timing.minIntervalMs,
-      outageBackoff: this.#timing.outageBackoff,
-      defaultRetryAfterMs: this.#timing.defaultRetryAfterMs,
-      maxRetryAfterMs: this.#timing.maxRetryAfterMs,
-      ...random,
-    });
+    this.#follow = { ...this.#timing, ...random };
+    this.#gate = new ApiGate({ ...this.#timing, ...random });
     const config = options.config;
     this.#ssl = { method: config.enabled ? config.sslMethod : 'http', type: 'dv' };
     this.#client = config.enabled
