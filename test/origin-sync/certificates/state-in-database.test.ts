@@ -139,6 +139,34 @@ describe('importing certificates.json', () => {
   });
 });
 
+describe('loading', () => {
+  it('leaves out a row that does not parse, saying so, and keeps the rest', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const storage = storageIn(dir);
+      await new CertificateStore(storage).save({
+        pages: new Map([['p', { hostnames: ['good.com'] }]]),
+        records: new Map([['good.com', newHostnameState('good.com', 'p', T, true, undefined)]]),
+      });
+      storage.db
+        .prepare('INSERT INTO certificate_hostnames (hostname, state) VALUES (?, ?)')
+        .run('bad.com', '{"hostname":"bad.com","phase":"sideways"}');
+      const logs: LogEntry[] = [];
+      const state = new CertificateStore(storage, keepLogs(logs)).load();
+      expect([...state.records.keys()]).toEqual(['good.com']);
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          key: 'bad.com',
+          msg: expect.stringContaining('unreadable'),
+        }),
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
 describe('saving', () => {
   it('writes every row again after a commit that failed, so no change is lost', async () => {
     const { dir, cleanup } = await tempDir();
