@@ -160,15 +160,14 @@ export class Pusher {
     });
   }
 
-  /** Something was queued (or time passed, or the core's batches are answered): start
-   * whatever pushes may start. */
+  /** Something was queued (or time passed): start whatever pushes may start. (A limit held
+   * low while the core's batches waited grows at the next run's end.) */
   kick(): void {
     if (this.#kicked || this.#stopped) return;
     this.#kicked = true;
     setImmediate(() => {
       this.#kicked = false;
       this.#enqueue();
-      this.#scheduler.wake();
     });
   }
 
