@@ -257,8 +257,7 @@ export class OriginSync {
       if (result.accepted > 0) this.#applier.kick();
       return result;
     } finally {
-      // The last batch answered: pushes held back for it may start.
-      if (--this.#acceptsInFlight === 0) this.#pusher.kick();
+      this.#acceptsInFlight--;
     }
   }
 
