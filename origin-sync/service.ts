@@ -200,7 +200,6 @@ export class OriginSync {
         peek: (pageId, max) => store.peek(pageId, max),
       },
       record: (record) => sync.#record(record),
-      busy: () => sync.#acceptsInFlight > 0,
       log,
       ...Object.fromEntries(Object.entries(opts.push ?? {}).filter(([, v]) => v !== undefined)),
     });

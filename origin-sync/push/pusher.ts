@@ -56,13 +56,6 @@ export interface PusherOptions {
   now?: () => number;
   random?: () => number;
   log?: Logger;
-  /**
-   * True while core batches wait for their 202: pushes then start at most
-   * `yieldConcurrency` at a time, so a wide fan-out's pushes (each a signature, a request and
-   * an ack on the same event loop) do not queue ahead of the core's requests.
-   */
-  busy?: () => boolean;
-  yieldConcurrency?: number;
 }
 
 export interface PushHealth {
@@ -135,15 +128,12 @@ export class Pusher {
       now: Date.now,
       random: Math.random,
       log: silentLogger,
-      busy: () => false,
-      yieldConcurrency: 8,
       ...options,
     };
     this.#breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER, this.#o.random);
     this.#limit = Math.min(this.#o.concurrency, this.#o.maxConcurrency);
     this.#scheduler = new KeyedScheduler({
-      concurrency: () =>
-        this.#o.busy() ? Math.min(this.#limit, this.#o.yieldConcurrency) : this.#limit,
+      concurrency: () => this.#limit,
       // While the worker is unreachable nothing starts: one timer waits out the breaker.
       holdUntil: () => this.#breaker.heldUntil,
       run: (pageId) => this.#pushPage(pageId),
@@ -160,8 +150,7 @@ export class Pusher {
     });
   }
 
-  /** Something was queued (or time passed): start whatever pushes may start. (A limit held
-   * low while the core's batches waited grows at the next run's end.) */
+  /** Something was queued (or time passed): start whatever pushes may start. */
   kick(): void {
     if (this.#kicked || this.#stopped) return;
     this.#kicked = true;
