@@ -15,7 +15,7 @@ import {
 import { activeIncidents, PAST_INCIDENT_DAYS, pastIncidents } from '../domain/timeline.ts';
 import { API_PATHS } from '../domain/visitor-paths.ts';
 import { badgeDocument, SVG_CONTENT_TYPE } from './api/badge.ts';
-import { type PageFacts, pageFacts } from './api/facts.ts';
+import { type PageFacts, pageFacts, pageUrl } from './api/facts.ts';
 import { ATOM_CONTENT_TYPE, feedDocuments, RSS_CONTENT_TYPE } from './api/feeds.ts';
 import { JSON_CONTENT_TYPE, statuspageDocuments } from './api/statuspage.ts';
 import { styleHashSource } from './digest.ts';
@@ -178,6 +178,8 @@ async function languageRecipes(
       page.timeZone ?? null,
       page.branding ?? null,
       page.supportUrl ?? null,
+      // The hreflang alternates name the page's canonical origin (its first hostname).
+      pageUrl(slice),
       probe(),
       languageInput(version, versions),
     ]),

@@ -19,6 +19,7 @@ import {
   upcomingMaintenances,
 } from '../domain/timeline.ts';
 import { barLevel, dayUptime, indexUptime, UPTIME_DAYS, windowDays } from '../domain/uptime.ts';
+import { pageUrl } from './api/facts.ts';
 import { escapeHtml, type MessageKey, type Translator } from './i18n/catalogue.ts';
 import { en } from './i18n/messages/en.ts';
 import {
@@ -147,6 +148,7 @@ export function chrome(
   const zone = zoneOf(ctx.snapshot);
   const { version, t, versions } = ctx.lang;
   const many = versions.length > 1;
+  const origin = pageUrl(ctx.snapshot);
   return {
     lang: version.tag,
     dir: version.dir,
@@ -156,11 +158,13 @@ export function chrome(
     feedAtomTitle: t.text('feedAtomTitle', { page: page.name }),
     feedRssTitle: t.text('feedRssTitle', { page: page.name }),
     timesShownHtml: t.html('timesShownIn', { zone: isolated(escapeHtml(zone)) }),
-    // x-default: the page's own language at `/`, for readers of a language it lacks.
+    // x-default: the page's own language at `/`, for readers of a language it lacks. Absolute
+    // (the page's canonical origin, as the feeds use): search engines and Lighthouse's SEO
+    // audit take an hreflang alternate's href as a full URL, and a relative one fails it.
     alternates: many
       ? [
-          ...versions.map((v) => ({ hreflang: v.tag, href: `${v.base}${path}` })),
-          { hreflang: 'x-default', href: path },
+          ...versions.map((v) => ({ hreflang: v.tag, href: `${origin}${v.base}${path}` })),
+          { hreflang: 'x-default', href: `${origin}${path}` },
         ]
       : [],
     languages: many
