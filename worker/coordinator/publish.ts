@@ -50,7 +50,7 @@ export function metaOf(
  * load, bench/freshness.ts). A timer turn lets the loop look at the network first. In
  * production KV is remote and this costs a timer turn per batch, under a millisecond.
  */
-export function nextTurn(): Promise<void> {
+function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
