@@ -153,22 +153,26 @@ function showInOwnLocation(
     return { pointer: null, cached: Promise.resolve() };
   const now = own.now();
   const hostnames = work.page.hostnames;
-  const puts: Promise<void>[] = [];
-  for (const doc of work.docs.put) {
-    const key = contentKeyOf(doc.key, doc.etag);
-    const body = bodies.get(doc.key)!;
-    const meta = metaOf(doc, work.version, renderedAt);
-    own.documents.remember(key, body, meta, now);
-    if (own.cache)
-      for (const host of hostnames)
-        puts.push(putCached(own.cache, host, doc.path, key, body, meta));
-  }
+  const entries = work.docs.put.map((doc) => ({
+    doc,
+    key: contentKeyOf(doc.key, doc.etag),
+    body: bodies.get(doc.key)!,
+    meta: metaOf(doc, work.version, renderedAt),
+  }));
+  for (const e of entries) own.documents.remember(e.key, e.body, e.meta, now);
   const pointer = pointerAfter(work);
   const known = own.pointers.offer(work.pageId, { pointer, at: now }, true);
   const cache = own.cache;
   const cached = (async () => {
     if (!cache) return;
-    const settled = await Promise.allSettled(puts);
+    // This isolate's waiting readers first (nextTurn): the Cache API's writes (for the
+    // location's other isolates) keep a local event loop as busy as KV's.
+    await nextTurn();
+    const settled = await Promise.allSettled(
+      entries.flatMap((e) =>
+        hostnames.map((host) => putCached(cache, host, e.doc.path, e.key, e.body, e.meta)),
+      ),
+    );
     // A document the cache did not take would be read from KV, which may not have it yet:
     // the location's other isolates then learn the pointer from the coordinator, after KV.
     if (settled.some((r) => r.status === 'rejected')) return;
