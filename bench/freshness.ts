@@ -23,7 +23,7 @@ const DEMO_PAGE_ID = 'page_demo';
 const STAGES = [
   'POST → 202 (origin-sync journaled)',
   '202 → batch stored by the coordinator (push, /_sync, apply)',
-  'stored → render starts (alarm)',
+  'stored → render starts',
   'render starts → documents rendered',
   'rendered → own location serves it',
   'shown → HTML read by the poller',
@@ -116,7 +116,7 @@ export async function freshness(): Promise<SectionRow[]> {
         const marks: [string, number | null][] = [
           ['POST → 202 (origin-sync journaled)', acceptedAt],
           ['202 → batch stored by the coordinator (push, /_sync, apply)', publish.changedAt],
-          ['stored → render starts (alarm)', publish.startedAt],
+          ['stored → render starts', publish.startedAt],
           ['render starts → documents rendered', publish.renderedAt],
           ['rendered → own location serves it', publish.shownAt],
           ['shown → HTML read by the poller', readAt],
