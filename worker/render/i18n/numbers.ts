@@ -1,5 +1,6 @@
 // Percentages and durations in a page's language, by Intl (plural forms of units included).
 // Memoised per locale: a huge page prints thousands of percentages.
+import { ContentMemo } from '../memo.ts';
 import type { Translator } from './catalogue.ts';
 
 /** `make(locale)` once per locale: Intl formatters are costly to build and cheap to reuse. */
@@ -74,9 +75,14 @@ const listFormat = perLocale(
   (locale) => new Intl.ListFormat(locale, { type: 'conjunction', style: 'long' }),
 );
 
+// Every publish names each incident's services again (history, incident pages, the status
+// page's cards), and ListFormat is a dear call next to a lookup by the names themselves.
+// Content-keyed, so a ContentMemo: emptied with the other render memos (a cold isolate's cost).
+const lists = new ContentMemo<string>(4096);
+
 /** "A, B and C", "A、B、C", "A وB وC": a list of names as the language joins one. */
 export function formatListIn(locale: string, items: readonly string[]): string {
-  return listFormat(locale).format(items);
+  return lists.get(`${locale}|${JSON.stringify(items)}`, () => listFormat(locale).format(items));
 }
 
 /**
