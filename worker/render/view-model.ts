@@ -346,7 +346,16 @@ function barWindow(today: string, locale: string, t: Translator): BarWindow {
       partial: `, ${t.html('barPartial')}`,
       major: `, ${t.html('barMajor')}`,
     };
-    w = { days, index, labels, allOk: okBars.join(''), offsets, locale, words, percents: new Map() };
+    w = {
+      days,
+      index,
+      labels,
+      allOk: okBars.join(''),
+      offsets,
+      locale,
+      words,
+      percents: new Map(),
+    };
     if (barWindows.size >= 64) barWindows.clear();
     barWindows.set(key, w);
   }
@@ -445,6 +454,8 @@ export interface ServiceRow {
 export interface ServiceRowSource {
   /** The row's inputs as a string: the bar window, the service, its uptime records. */
   key: string;
+  /** Where the row's last markup is kept (html.ts): its service in its bar window. */
+  slot: string;
   row(): ServiceRow;
 }
 
@@ -489,12 +500,15 @@ function buildSections(ctx: RenderContext): SectionSource[] {
 
   const source = (s: Service): ServiceRowSource => {
     const byDay = uptimeIndex.get(s.id);
-    let days = '';
+    // Joined rather than concatenated: the key is looked up in two memos and hashed into the
+    // page's ETag, and a flat string is hashed and compared without being flattened first.
+    const key = [windowKey, '\n', JSON.stringify([s.name, s.description ?? null, s.status]), '\n'];
     for (const d of byDay?.values() ?? []) {
-      days += `${d.date},${d.partialOutageSeconds},${d.majorOutageSeconds};`;
+      key.push(d.date, ',', String(d.partialOutageSeconds), ',', String(d.majorOutageSeconds), ';');
     }
     return {
-      key: `${windowKey}\n${JSON.stringify([s.name, s.description ?? null, s.status])}\n${days}`,
+      key: key.join(''),
+      slot: `${windowKey}|${s.id}`,
       row: () => {
         const bars = serviceBars(byDay, window);
         return {

@@ -53,6 +53,20 @@ const unitFormats = perLocale((locale) => {
 export function formatDurationIn(t: Translator, locale: string, ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
   if (minutes < 1) return t.text('lessThanMinute');
+  // Four Intl calls per incident shown, for a number of minutes: remembered like percentages.
+  const key = `${t.language}|${locale}|${minutes}`;
+  let out = durations.get(key);
+  if (out === undefined) {
+    out = formatMinutes(locale, minutes);
+    if (durations.size >= 20_000) durations.clear();
+    durations.set(key, out);
+  }
+  return out;
+}
+
+const durations = new Map<string, string>();
+
+function formatMinutes(locale: string, minutes: number): string {
   const u = unitFormats(locale);
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
