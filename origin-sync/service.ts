@@ -253,6 +253,11 @@ export class OriginSync {
         if (request) this.#recordWithin(request);
         return journaled;
       });
+      // A page's own events are fanned out before its 202, as before the applier: the edge's
+      // page coordinator claims a page's hostnames again when its push arrives, so that push
+      // must be on its way before the core's next batch reserves them (e.g. releasing one a
+      // page had; test/e2e/hostname-takeover.test.ts). Page events are few; the rest waits.
+      if (result.accepted > 0 && events.some(isPageEvent)) this.#applier.settle();
       if (result.accepted > 0) this.#applier.kick();
       return result;
     } finally {
@@ -519,6 +524,10 @@ export class OriginSync {
     }, PRUNE_EVERY_MS);
     this.#pruneTimer.unref();
   }
+}
+
+function isPageEvent(event: CoreEvent): boolean {
+  return event.type === 'status_page.upserted' || event.type === 'status_page.deleted';
 }
 
 export function originSyncDir(stateDir: string): string {
