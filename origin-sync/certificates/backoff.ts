@@ -1,20 +1,13 @@
 // Backoff arithmetic and the one gate every Cloudflare API call passes through.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
+import { backoffDelay } from '../backoff-delay.ts';
+import type { CertificateTiming } from './config.ts';
 
-export type { BackoffPolicy };
-
-export interface ApiGateOptions {
-  /** Minimum time between two requests (pacing under the account quota), whoever sends them. */
-  minIntervalMs: number;
-  /** How long to hold every request after an outage-type failure, growing per failure. */
-  outageBackoff: BackoffPolicy;
-  /** Used when a 429 comes without a usable `Retry-After`. */
-  defaultRetryAfterMs: number;
-  /** Never believe a `Retry-After` longer than this. */
-  maxRetryAfterMs: number;
-  random?: () => number;
-}
+/** The timings that concern every call (config.ts says what each means). */
+export type ApiGateOptions = Pick<
+  CertificateTiming,
+  'minIntervalMs' | 'outageBackoff' | 'defaultRetryAfterMs' | 'maxRetryAfterMs'
+> & { random?: () => number };
 
 /**
  * Cloudflare's limit is per user across the whole API and a 429 blocks every call for a

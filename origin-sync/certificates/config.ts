@@ -27,6 +27,7 @@ export interface CertificateTiming {
   outageBackoff: BackoffPolicy;
   /** Hold after a 429 without `Retry-After` (Cloudflare blocks for up to five minutes). */
   defaultRetryAfterMs: number;
+  /** Never believe a `Retry-After` longer than this. */
   maxRetryAfterMs: number;
   /** Following a pending hostname: first poll after `initialMs`, doubling up to `maxMs`. */
   poll: BackoffPolicy;

@@ -1,8 +1,9 @@
 // What the updater knows about one hostname, and how an answer from Cloudflare moves it on.
 // Pure: no I/O, no clock of its own; the updater feeds in `now` and the settings.
 import { z } from 'zod';
-import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
+import { backoffDelay } from '../backoff-delay.ts';
 import type { CustomHostname } from './cloudflare-api.ts';
+import type { CertificateTiming } from './config.ts';
 
 /**
  * - `provisioning`: wanted, not yet created (or adopted) at Cloudflare;
@@ -85,13 +86,10 @@ export const HostnameState = z.object({
 });
 export type HostnameState = z.infer<typeof HostnameState>;
 
-export interface FollowSettings {
-  poll: BackoffPolicy;
-  followTimeoutMs: number;
-  recheckActiveMs: number;
-  recheckStalledMs: number;
-  random?: () => number;
-}
+export type FollowSettings = Pick<
+  CertificateTiming,
+  'poll' | 'followTimeoutMs' | 'recheckActiveMs' | 'recheckStalledMs'
+> & { random?: () => number };
 
 export type StepAction =
   | 'requested'

@@ -8,7 +8,7 @@
 //   - deletes only a marked one that no other live page claims.
 import type { CustomHostname } from './cloudflare-api.ts';
 
-export const MANAGED_BY = 'edge-status-pages';
+const MANAGED_BY = 'edge-status-pages';
 
 /** What the updater writes into every custom hostname it creates. */
 export function ourMetadata(pageId: string): Record<string, string> {

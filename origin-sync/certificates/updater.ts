@@ -9,7 +9,6 @@
 // 429 and outages). Every change of a hostname's state is persisted, so a restart resumes
 // where it stopped: pending hostnames are followed on, and a create whose answer was lost is
 // found again by hostname instead of duplicated.
-import { z } from 'zod';
 import { normaliseHostname } from '../../worker/domain/schema.ts';
 import type { HostnamesChange } from '../extensions.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
@@ -26,7 +25,6 @@ import {
   applyPageHostnames,
   type ChangeOutcome,
   type DesiredState,
-  PageEntry,
   pageClaims,
   reconcilePages,
 } from './desired-state.ts';
@@ -35,7 +33,7 @@ import {
   certificateNeedsRevalidation,
   type FollowSettings,
   type HostnamePhase,
-  HostnameState,
+  type HostnameState,
   type LastError,
   observe,
   restartFollowing,
@@ -44,7 +42,7 @@ import {
   type ValidationRecordView,
 } from './hostname-state.ts';
 import { mayAdopt, mayDelete, ourMetadata } from './ownership.ts';
-import { JsonStateFile } from './state-file.ts';
+import type { CertificateStore } from './state-store.ts';
 
 /** One thing that happened to a hostname, attributed to the core event that caused it. */
 export interface CertificateStep {
@@ -58,8 +56,8 @@ export interface CertificateStep {
 
 export interface CertificateUpdaterOptions {
   config: CertificateConfig;
-  /** The JSON file the updater keeps its state in (e.g. `<STATE_DIR>/certificates.json`). */
-  stateFile: string;
+  /** Where its state is kept: rows of origin-sync's database (state-store.ts). */
+  store: CertificateStore;
   /** Called for every step, with the id of the core event that caused it (if known). */
   onStep?: (eventId: string | undefined, step: CertificateStep) => void;
   log?: Logger;
@@ -92,12 +90,6 @@ export interface PageDomains {
   domains: DomainView[];
 }
 
-const PersistedState = z.object({
-  format: z.literal(1),
-  pages: z.record(z.string(), PageEntry),
-  hostnames: z.record(z.string(), HostnameState),
-});
-
 export class CertificateUpdater {
   readonly enabled: boolean;
   readonly #config: CertificateConfig;
@@ -105,7 +97,7 @@ export class CertificateUpdater {
   readonly #follow: FollowSettings;
   readonly #client: CustomHostnamesClient | null;
   readonly #ssl: SslRequest;
-  readonly #file: JsonStateFile;
+  readonly #store: CertificateStore;
   readonly #gate: ApiGate;
   readonly #onStep: CertificateUpdaterOptions['onStep'];
   readonly #log: Logger;
@@ -114,7 +106,7 @@ export class CertificateUpdater {
   #state: DesiredState = { pages: new Map(), records: new Map() };
   /** One per start: stop() aborts it, calls waiting for their turn give up. */
   #scheduler: KeyedScheduler<string> | null = null;
-  #loaded: Promise<void> | null = null;
+  #loaded = false;
 
   constructor(options: CertificateUpdaterOptions) {
     this.#config = options.config;
@@ -123,22 +115,10 @@ export class CertificateUpdater {
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? silentLogger;
     this.#onStep = options.onStep;
-    this.#file = new JsonStateFile(options.stateFile);
+    this.#store = options.store;
     const random = options.random ? { random: options.random } : {};
-    this.#follow = {
-      poll: this.#timing.poll,
-      followTimeoutMs: this.#timing.followTimeoutMs,
-      recheckActiveMs: this.#timing.recheckActiveMs,
-      recheckStalledMs: this.#timing.recheckStalledMs,
-      ...random,
-    };
-    this.#gate = new ApiGate({
-      minIntervalMs: this.#timing.minIntervalMs,
-      outageBackoff: this.#timing.outageBackoff,
-      defaultRetryAfterMs: this.#timing.defaultRetryAfterMs,
-      maxRetryAfterMs: this.#timing.maxRetryAfterMs,
-      ...random,
-    });
+    this.#follow = { ...this.#timing, ...random };
+    this.#gate = new ApiGate({ ...this.#timing, ...random });
     const config = options.config;
     this.#ssl = { method: config.enabled ? config.sslMethod : 'http', type: 'dv' };
     this.#client = config.enabled
@@ -157,8 +137,10 @@ export class CertificateUpdater {
   /** Loads the saved state, says at start whether certificates are on, and resumes following. */
   async start(): Promise<void> {
     if (this.#scheduler) return;
-    this.#loaded ??= this.#load();
-    await this.#loaded;
+    if (!this.#loaded) {
+      this.#state = this.#store.load();
+      this.#loaded = true;
+    }
     const config = this.#config;
     if (!config.enabled) {
       this.#log.warn(
@@ -194,7 +176,7 @@ export class CertificateUpdater {
   async stop(): Promise<void> {
     await this.#scheduler?.stop();
     this.#scheduler = null;
-    await this.#file.flush();
+    await this.#store.flush();
   }
 
   /**
@@ -209,7 +191,6 @@ export class CertificateUpdater {
     change: Partial<Pick<HostnamesChange, 'eventId' | 'version'>> = {},
   ): Promise<{ applied: boolean }> {
     if (!this.#loaded) throw new Error('CertificateUpdater: call start() first');
-    await this.#loaded;
     const outcome = applyPageHostnames(
       this.#state,
       { pageId, hostnames, eventId: change.eventId, version: change.version },
@@ -229,7 +210,6 @@ export class CertificateUpdater {
     pages: ReadonlyArray<{ id: string; hostnames: readonly string[] }>,
   ): Promise<void> {
     if (!this.#loaded) throw new Error('CertificateUpdater: call start() first');
-    await this.#loaded;
     await this.#took(reconcilePages(this.#state, pages, this.#changeContext()));
   }
 
@@ -310,42 +290,8 @@ export class CertificateUpdater {
     };
   }
 
-  async #load(): Promise<void> {
-    let text: string | null;
-    try {
-      text = await this.#file.read();
-    } catch (err) {
-      throw new Error(`cannot read ${this.#file.path}: ${errorMessage(err)}`);
-    }
-    if (text === null) return;
-    let parsed: z.infer<typeof PersistedState> | undefined;
-    try {
-      parsed = PersistedState.parse(JSON.parse(text));
-    } catch (err) {
-      // Losing this file loses little: pages are re-announced by origin-sync and existing
-      // custom hostnames are adopted by hostname. Keep the bad file for a human.
-      const aside = await this.#file.setAside();
-      this.#log.error('certificate state unreadable; starting empty', {
-        file: this.#file.path,
-        keptAs: aside,
-        error: errorMessage(err),
-      });
-      return;
-    }
-    this.#state = {
-      pages: new Map(Object.entries(parsed.pages)),
-      records: new Map(Object.entries(parsed.hostnames)),
-    };
-  }
-
   #persist(): Promise<void> {
-    return this.#file.save(() =>
-      JSON.stringify({
-        format: 1,
-        pages: Object.fromEntries(this.#state.pages),
-        hostnames: Object.fromEntries(this.#state.records),
-      }),
-    );
+    return this.#store.save(this.#state);
   }
 
   #persistInBackground(): void {

@@ -9,6 +9,12 @@
 //   - only the sends in flight at a SIGKILL can be repeated (at most `concurrency`), with the
 //     same delivery id and Message-ID, so receivers can recognise them.
 // While the worker cannot be reached the loop backs off (with jitter) and sends nothing new.
+//
+// Timing is the one scheduler's (origin-sync/schedule/keyed-scheduler.ts, docs/architecture.md
+// "One scheduler"), in two instances: `#sends`, a key per leased delivery, at most
+// `concurrency` at once; `#calls`, the keys 'lease' and 'report', each due when its poll or
+// backoff says (a run looks at the time again and puts itself back if woken early), and
+// 'prune', the receipts' retention.
 import type {
   DeliveryOutcome,
   DeliveryReport,
@@ -17,6 +23,7 @@ import type {
 import { MAX_LEASE, MAX_REPORTS } from '../../worker/sync/deliveries-contract.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import { KeyedScheduler, systemClock } from '../schedule/keyed-scheduler.ts';
 import type { Receipt } from '../store/receipts.ts';
 import { type DeliveryEdge, EdgeError } from './edge-client.ts';
 import { type SendResult, scrub } from './outcome.ts';
@@ -27,6 +34,8 @@ export interface ReceiptBook {
   record(receipt: Receipt): Promise<void>;
   markReported(ids: readonly string[], at: number): Promise<void>;
   unreported(limit: number): Receipt[];
+  /** Forgets receipts reported long enough ago (retention); run every `pruneEveryMs`. */
+  prune(now: number): Promise<unknown>;
 }
 
 /**
@@ -63,6 +72,8 @@ export interface DeliveryLoopOptions {
   leaseBatch?: number;
   /** No send starts with less than this left of its lease (default: a quarter of leaseMs). */
   leaseMarginMs?: number;
+  /** How often receipts' retention runs (default 10 minutes). */
+  pruneEveryMs?: number;
   /** Waiting out a worker that does not answer. */
   retry?: BackoffPolicy;
   log?: Logger;
@@ -90,20 +101,16 @@ interface PendingReport {
 
 export class DeliveryLoop {
   readonly #o: Required<DeliveryLoopOptions>;
-  readonly #buffer: LeasedDelivery[] = [];
-  readonly #inFlight = new Map<string, Promise<void>>();
+  /** Leased and due to be sent, not started yet (in lease order: the scheduler keeps it). */
+  readonly #buffered = new Map<string, LeasedDelivery>();
   readonly #reports = new Map<string, PendingReport>();
-  readonly #abort = new AbortController();
-  #leasing: Promise<void> | null = null;
-  #reporting: Promise<void> | null = null;
+  readonly #sends: KeyedScheduler<string>;
+  readonly #calls: KeyedScheduler<'lease' | 'report' | 'prune'>;
   #leaseFailures = 0;
   #reportFailures = 0;
   #leaseNotBefore = 0;
   #reportNotBefore = 0;
   #nextPollAt = 0;
-  #timer: NodeJS.Timeout | null = null;
-  #timerAt = 0;
-  #scheduled = false;
   #stopped = false;
   #started = false;
   #sent: Record<DeliveryOutcome, number> = { delivered: 0, retry: 0, failed_permanently: 0 };
@@ -115,12 +122,29 @@ export class DeliveryLoop {
     this.#o = {
       leaseBatch: Math.min(MAX_LEASE, options.concurrency * 8),
       leaseMarginMs: Math.floor(options.leaseMs / 4),
+      pruneEveryMs: 10 * 60_000,
       retry: { initialMs: 500, maxMs: 30_000 },
       log: silentLogger,
       now: Date.now,
       random: Math.random,
       ...options,
     };
+    const clock = { ...systemClock, now: this.#o.now };
+    const onError = (key: string, err: unknown) =>
+      this.#o.log.error('notify: unexpected error', { key, error: errorMessage(err) });
+    this.#sends = new KeyedScheduler<string>({
+      concurrency: this.#o.concurrency,
+      run: (id, signal) => this.#send(id, signal),
+      onError,
+      clock,
+    });
+    this.#calls = new KeyedScheduler<'lease' | 'report' | 'prune'>({
+      concurrency: 3,
+      run: (call) =>
+        call === 'lease' ? this.#lease() : call === 'report' ? this.#report() : this.#prune(),
+      onError,
+      clock,
+    });
   }
 
   /** Reports what a previous run acknowledged but did not get to report, then starts leasing. */
@@ -136,12 +160,13 @@ export class DeliveryLoop {
       });
     }
     this.kick();
+    this.#calls.schedule('prune', this.#o.now() + this.#o.pruneEveryMs);
   }
 
   /** Ask the worker now (a push applied events, so notifications may be due). */
   kick(): void {
     this.#nextPollAt = 0;
-    this.#soon();
+    this.#wantLease();
   }
 
   health(): DeliveryLoopHealth {
@@ -152,8 +177,8 @@ export class DeliveryLoop {
           ? 'backing_off'
           : 'running',
       concurrency: this.#o.concurrency,
-      inFlight: this.#inFlight.size,
-      buffered: this.#buffer.length,
+      inFlight: this.#sends.running,
+      buffered: this.#buffered.size,
       reportsPending: this.#reports.size,
       sent: { ...this.#sent },
       resolvedFromReceipts: this.#fromReceipts,
@@ -170,89 +195,41 @@ export class DeliveryLoop {
   async stop(drainMs = 5_000): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#buffer.length = 0;
-    const settled = Promise.allSettled([...this.#inFlight.values()]);
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      settled.then(() => true),
-      new Promise<false>((r) => {
-        timer = setTimeout(() => r(false), drainMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!drained) {
-      this.#abort.abort(new Error('origin-sync is stopping'));
-      await settled;
-    }
-    await this.#leasing?.catch(() => {});
-    await this.#reporting?.catch(() => {});
+    for (const id of this.#buffered.keys()) this.#sends.cancel(id);
+    this.#buffered.clear();
+    this.#calls.cancel('lease');
+    this.#calls.cancel('report');
+    this.#calls.cancel('prune');
+    // Past `drainMs`, stop() aborts the sends' signal.
+    await this.#sends.drain(drainMs);
+    await this.#sends.stop();
+    await this.#calls.stop();
     if (this.#reports.size > 0) await this.#flushReports().catch(() => {});
   }
 
-  #soon(): void {
-    if (this.#scheduled || this.#stopped) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#pump();
-    });
-  }
-
-  #wakeAt(at: number): void {
-    if (this.#stopped) return;
-    if (this.#timer && this.#timerAt <= at) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = null;
-        this.#pump();
-      },
-      Math.max(0, at - this.#o.now()),
-    );
-    this.#timer.unref();
-  }
-
-  #pump(): void {
+  /** Leases when there is room for more: now, or when the poll or a backoff says. */
+  #wantLease(): void {
     if (this.#stopped || !this.#started) return;
-    const now = this.#o.now();
-    while (this.#inFlight.size < this.#o.concurrency && this.#buffer.length > 0) {
-      const d = this.#buffer.shift() as LeasedDelivery;
-      if (Date.parse(d.leaseExpiresAt) - now < this.#o.leaseMarginMs) {
-        // Sent now, it might still be on its way when the lease lapses and another replica
-        // (or this one) leases it again: leave it to lapse and go with the next lease.
-        this.#leftToLapse++;
-        continue;
-      }
-      this.#startSend(d);
-    }
-    if (
-      this.#leasing === null &&
-      this.#buffer.length < this.#o.concurrency &&
-      now >= this.#leaseNotBefore
-    ) {
-      if (now >= this.#nextPollAt) this.#leasing = this.#lease();
-      else this.#wakeAt(this.#nextPollAt);
-    } else if (this.#leasing === null && now < this.#leaseNotBefore) {
-      this.#wakeAt(this.#leaseNotBefore);
-    }
-    if (this.#reporting === null && this.#reports.size > 0) {
-      if (now >= this.#reportNotBefore) {
-        this.#reporting = this.#flushReports()
-          .catch(() => {})
-          .finally(() => {
-            this.#reporting = null;
-            this.#soon();
-          });
-      } else this.#wakeAt(this.#reportNotBefore);
-    }
+    if (this.#buffered.size >= this.#o.concurrency) return; // the end of a send asks again
+    this.#calls.expedite('lease', Math.max(this.#nextPollAt, this.#leaseNotBefore));
+  }
+
+  #wantReport(): void {
+    if (this.#stopped || !this.#started || this.#reports.size === 0) return;
+    this.#calls.expedite('report', this.#reportNotBefore);
   }
 
   async #lease(): Promise<void> {
+    const now = this.#o.now();
+    const due = Math.max(this.#nextPollAt, this.#leaseNotBefore);
+    if (this.#stopped || this.#buffered.size >= this.#o.concurrency) return;
+    if (now < due) {
+      this.#calls.schedule('lease', due);
+      return;
+    }
     const max = Math.max(
       1,
-      Math.min(MAX_LEASE, this.#o.leaseBatch - this.#buffer.length - this.#inFlight.size),
+      Math.min(MAX_LEASE, this.#o.leaseBatch - this.#buffered.size - this.#sends.running),
     );
     try {
       const lease = await this.#o.edge.lease({
@@ -276,16 +253,33 @@ export class DeliveryLoop {
         attempt: this.#leaseFailures,
         retryInMs: delay,
       });
-    } finally {
-      this.#leasing = null;
-      this.#soon();
     }
+    this.#wantLease();
+  }
+
+  async #prune(): Promise<void> {
+    try {
+      await this.#o.receipts.prune(this.#o.now());
+    } catch (err) {
+      this.#o.log.warn('notify: receipts retention did not run', { error: errorMessage(err) });
+    }
+    if (!this.#stopped) this.#calls.schedule('prune', this.#o.now() + this.#o.pruneEveryMs);
+  }
+
+  async #report(): Promise<void> {
+    if (this.#stopped) return;
+    if (this.#o.now() < this.#reportNotBefore) {
+      this.#calls.schedule('report', this.#reportNotBefore);
+      return;
+    }
+    await this.#flushReports().catch(() => {});
+    this.#wantReport();
   }
 
   #take(d: LeasedDelivery): void {
     // Leased again while this process still sends it (its first lease lapsed): the send in
     // flight reports for it.
-    if (this.#inFlight.has(d.id) || this.#buffer.some((b) => b.id === d.id)) return;
+    if (this.#sends.has(d.id)) return;
     const receipt = this.#o.receipts.get(d.id);
     if (receipt) {
       this.#fromReceipts++;
@@ -293,68 +287,81 @@ export class DeliveryLoop {
       this.#queueReport(receiptReport(d, receipt));
       return;
     }
-    this.#buffer.push(d);
+    if (this.#stopped) return; // leased as stop() began: it lapses at the worker
+    this.#buffered.set(d.id, d);
+    this.#sends.schedule(d.id, this.#o.now());
   }
 
-  #startSend(d: LeasedDelivery): void {
-    const run = async () => {
-      let result: SendResult;
+  /** One leased delivery's turn (run by `#sends`). */
+  async #send(id: string, signal: AbortSignal): Promise<void> {
+    const d = this.#buffered.get(id);
+    if (!d) return;
+    this.#buffered.delete(id);
+    try {
+      await this.#sendOne(d, signal);
+    } finally {
+      this.#wantLease();
+    }
+  }
+
+  async #sendOne(d: LeasedDelivery, signal: AbortSignal): Promise<void> {
+    if (Date.parse(d.leaseExpiresAt) - this.#o.now() < this.#o.leaseMarginMs) {
+      // Sent now, it might still be on its way when the lease lapses and another replica
+      // (or this one) leases it again: leave it to lapse and go with the next lease.
+      this.#leftToLapse++;
+      return;
+    }
+    let result: SendResult;
+    try {
+      result = await this.#o.send(d, signal);
+    } catch (err) {
+      result = { outcome: 'retry', error: scrub(errorMessage(err)) };
+    }
+    const at = this.#o.now();
+    if (result.outcome === 'delivered') {
       try {
-        result = await this.#o.send(d, this.#abort.signal);
-      } catch (err) {
-        result = { outcome: 'retry', error: scrub(errorMessage(err)) };
-      }
-      const at = this.#o.now();
-      if (result.outcome === 'delivered') {
-        try {
-          await this.#o.receipts.record({
-            id: d.id,
-            pageId: d.pageId,
-            leaseId: d.leaseId,
-            status: result.status ?? null,
-            deliveredAt: at,
-          });
-        } catch (err) {
-          // The receiver has it, so it is reported delivered all the same; only a crash
-          // before that report could now send it again.
-          this.#o.log.error('notify: receipt not written', {
-            deliveryId: d.id,
-            error: errorMessage(err),
-          });
-        }
-      }
-      this.#sent[result.outcome]++;
-      if (result.outcome !== 'delivered') {
-        this.#o.log.info('notify: delivery not delivered', {
-          deliveryId: d.id,
+        await this.#o.receipts.record({
+          id: d.id,
           pageId: d.pageId,
-          channel: d.channel,
-          attempt: d.attempt,
-          outcome: result.outcome,
-          ...(result.status !== undefined ? { status: result.status } : {}),
-          ...(result.error ? { error: result.error } : {}),
+          leaseId: d.leaseId,
+          status: result.status ?? null,
+          deliveredAt: at,
+        });
+      } catch (err) {
+        // The receiver has it, so it is reported delivered all the same; only a crash
+        // before that report could now send it again.
+        this.#o.log.error('notify: receipt not written', {
+          deliveryId: d.id,
+          error: errorMessage(err),
         });
       }
-      this.#queueReport({
-        id: d.id,
+    }
+    this.#sent[result.outcome]++;
+    if (result.outcome !== 'delivered') {
+      this.#o.log.info('notify: delivery not delivered', {
+        deliveryId: d.id,
         pageId: d.pageId,
-        leaseId: d.leaseId,
+        channel: d.channel,
+        attempt: d.attempt,
         outcome: result.outcome,
-        at: new Date(at).toISOString(),
         ...(result.status !== undefined ? { status: result.status } : {}),
-        ...(result.error ? { error: result.error.slice(0, 500) } : {}),
+        ...(result.error ? { error: result.error } : {}),
       });
-    };
-    const p = run().finally(() => {
-      this.#inFlight.delete(d.id);
-      this.#soon();
+    }
+    this.#queueReport({
+      id: d.id,
+      pageId: d.pageId,
+      leaseId: d.leaseId,
+      outcome: result.outcome,
+      at: new Date(at).toISOString(),
+      ...(result.status !== undefined ? { status: result.status } : {}),
+      ...(result.error ? { error: result.error.slice(0, 500) } : {}),
     });
-    this.#inFlight.set(d.id, p);
   }
 
   #queueReport(report: DeliveryReport): void {
     this.#reports.set(report.id, { report });
-    this.#soon();
+    this.#wantReport();
   }
 
   async #flushReports(): Promise<void> {

@@ -16,8 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CryptoKey } from 'jose';
-import type { ExtensionStorage, OriginSyncExtension } from '../extensions.ts';
-import { errorMessage, type Logger, silentLogger } from '../log.ts';
+import type { OriginSyncExtension } from '../extensions.ts';
+import { type Logger, silentLogger } from '../log.ts';
 import { Receipts } from '../store/receipts.ts';
 import { DeliveryLoop, type ReceiptBook } from './delivery-loop.ts';
 import { EdgeClient } from './edge-client.ts';
@@ -38,8 +38,6 @@ export interface NotifyExtensionOptions {
   receiptRetentionMs?: number;
 }
 
-const PRUNE_EVERY_MS = 10 * 60_000;
-
 export function createNotifyExtension(opts: NotifyExtensionOptions): OriginSyncExtension {
   const settings = opts.settings ?? notifySettings(opts.env ?? process.env);
   const log = opts.log ?? silentLogger;
@@ -49,21 +47,6 @@ export function createNotifyExtension(opts: NotifyExtensionOptions): OriginSyncE
   let loop: DeliveryLoop | null = null;
   let email: EmailSender | null = null;
   let webhook: WebhookSender | null = null;
-  let pruneTimer: NodeJS.Timeout | null = null;
-
-  const schedulePrune = (storage: ExtensionStorage, receipts: Receipts) => {
-    pruneTimer = setTimeout(() => {
-      storage
-        .commit(() => receipts.prune(Date.now() - retentionMs))
-        .catch((err: unknown) =>
-          log.warn('notify: receipts retention did not run', { error: errorMessage(err) }),
-        )
-        .finally(() => {
-          if (loop) schedulePrune(storage, receipts);
-        });
-    }, PRUNE_EVERY_MS);
-    pruneTimer.unref();
-  };
 
   return {
     name: 'notify',
@@ -78,6 +61,7 @@ export function createNotifyExtension(opts: NotifyExtensionOptions): OriginSyncE
         record: (r) => storage.commit(() => receipts.record(r)),
         markReported: (ids, at) => storage.commit(() => receipts.markReported(ids, at)),
         unreported: (limit) => receipts.unreported(limit),
+        prune: (now) => storage.commit(() => receipts.prune(now - retentionMs)),
       };
       email = new EmailSender({
         url: settings.smtp.url,
@@ -114,7 +98,6 @@ export function createNotifyExtension(opts: NotifyExtensionOptions): OriginSyncE
         consumer,
       });
       loop.start();
-      schedulePrune(storage, receipts);
     },
     applied() {
       loop?.kick();
@@ -127,7 +110,6 @@ export function createNotifyExtension(opts: NotifyExtensionOptions): OriginSyncE
       return { ...loop.health() };
     },
     async stop() {
-      if (pruneTimer) clearTimeout(pruneTimer);
       const running = loop;
       loop = null;
       await running?.stop();

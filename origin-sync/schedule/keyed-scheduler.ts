@@ -166,11 +166,6 @@ export class KeyedScheduler<K> {
     this.#checkIdle();
   }
 
-  /** Looks again now: the concurrency limit grew, or a hold was lifted. */
-  wake(): void {
-    this.#wakeAt(this.#clock.now());
-  }
-
   /** Resolves true once nothing is scheduled or running, false after `timeoutMs`. */
   drain(timeoutMs: number): Promise<boolean> {
     if (this.#due.size === 0 && this.#running.size === 0) return Promise.resolve(true);

@@ -107,6 +107,13 @@ export const MIGRATIONS: readonly string[] = [
   REQUESTS_MIGRATION,
   // Notification delivery receipts (origin-sync/store/receipts.ts, origin-sync/notify/).
   RECEIPTS_MIGRATION,
+  `
+  -- The certificate updater's state (origin-sync/certificates/state-store.ts), as JSON rows:
+  -- the hostnames each page claims (its version too), and each hostname's record. It was
+  -- STATE_DIR/certificates.json; the first start imports that file.
+  CREATE TABLE certificate_pages (page_id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE certificate_hostnames (hostname TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+  `,
   // Row counts kept by triggers, so nothing counts a table that grows with history
   // (origin-sync/store/counts.ts).
   COUNTS_MIGRATION,

@@ -178,7 +178,8 @@ describe('KeyedScheduler', () => {
     await h.clock.advance(0);
     expect(h.keys()).toEqual(['a']);
     limit = 3;
-    h.scheduler.wake();
+    // The next look (here: another key scheduled) starts as many as the limit says now.
+    h.scheduler.schedule('d', h.clock.t);
     await h.clock.advance(0);
     expect(h.keys()).toEqual(['a', 'b', 'c']);
   });

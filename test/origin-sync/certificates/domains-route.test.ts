@@ -1,17 +1,15 @@
-// The operator route and the state file, without Cloudflare (updater off).
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// The operator route and the extension's wiring, without Cloudflare (updater off).
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  CertificateStore,
   CertificateUpdater,
   createCertificateExtension,
   domainsRoute,
   type PageDomains,
   toExplorerStep,
 } from '../../../origin-sync/certificates/index.ts';
-import { JsonStateFile } from '../../../origin-sync/certificates/state-file.ts';
-import { keepLogs, type LogEntry, tempDir, waitFor } from './support.ts';
+import { keepLogs, type LogEntry, storageIn, tempDir, waitFor } from './support.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -23,7 +21,7 @@ afterEach(() => cleanup());
 function offUpdater(logs: LogEntry[] = []): CertificateUpdater {
   return new CertificateUpdater({
     config: { enabled: false, reason: 'CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN not set' },
-    stateFile: join(dir, 'certificates.json'),
+    store: new CertificateStore(storageIn(dir)),
     log: keepLogs(logs),
   });
 }
@@ -91,35 +89,6 @@ describe('certificate steps in the event explorer', () => {
   });
 });
 
-describe('state file', () => {
-  it('survives a restart and folds concurrent saves into durable writes of the latest state', async () => {
-    const file = new JsonStateFile(join(dir, 'state.json'));
-    let value = 0;
-    const saves = [];
-    for (let i = 1; i <= 20; i++) {
-      value = i;
-      saves.push(file.save(() => JSON.stringify({ value })));
-    }
-    await Promise.all(saves);
-    expect(JSON.parse((await file.read())!)).toEqual({ value: 20 });
-    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
-
-  it('sets an unreadable state file aside and starts empty, saying so', async () => {
-    await writeFile(join(dir, 'certificates.json'), '{"format":1,"pages":');
-    const logs: LogEntry[] = [];
-    const updater = offUpdater(logs);
-    await updater.start();
-    expect(logs.some((l) => l.level === 'error' && l.msg.includes('unreadable'))).toBe(true);
-    const kept = (await readdir(dir)).find((f) => f.startsWith('certificates.json.unreadable-'));
-    expect(kept).toBeDefined();
-    expect(await readFile(join(dir, kept!), 'utf8')).toBe('{"format":1,"pages":');
-    await updater.pageHostnamesChanged('p', ['status.acme.com']);
-    expect(updater.domains('p')?.domains).toHaveLength(1);
-    await updater.stop();
-  });
-});
-
 describe('as an origin-sync extension', () => {
   it('reconciles at start, takes hostname changes, serves the domains route and reports health', async () => {
     const pages = new Map([['page_1', { id: 'page_1', hostnames: ['status.one.com'] }]]);
@@ -131,7 +100,7 @@ describe('as an origin-sync extension', () => {
       config: { enabled: false, reason: 'not set' },
       stateDir: dir,
     });
-    await ext.start(directory);
+    await ext.start(directory, undefined, storageIn(dir));
     const app = new Hono();
     ext.routes(app, directory);
 

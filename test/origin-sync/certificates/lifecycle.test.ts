@@ -1,5 +1,4 @@
 // The certificate updater's lifecycle against the local custom hostnames stand-in.
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateUpdater, DomainView } from '../../../origin-sync/certificates/index.ts';
 import {
@@ -34,7 +33,7 @@ afterEach(async () => {
 });
 
 function harness(overrides: Parameters<typeof makeUpdater>[2] = {}): Harness {
-  const h = makeUpdater(standin, join(dir, 'certificates.json'), overrides);
+  const h = makeUpdater(standin, dir, overrides);
   running.push(h.updater);
   return h;
 }

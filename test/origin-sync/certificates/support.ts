@@ -1,15 +1,20 @@
-// Shared set-up for the certificate updater tests: fast timings, a temp state dir, and a
-// poll-until helper (tests wait for behaviour, never for wall-clock durations).
+// Shared set-up for the certificate updater tests: fast timings, a temp state dir with
+// origin-sync's database in it, and a poll-until helper (tests wait for behaviour, never for
+// wall-clock durations).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type CertificateStep,
+  CertificateStore,
   type CertificateTiming,
   CertificateUpdater,
   type CertificateUpdaterOptions,
 } from '../../../origin-sync/certificates/index.ts';
+import type { ExtensionStorage } from '../../../origin-sync/extensions.ts';
 import { createLogger, type Logger, type LogLevel } from '../../../origin-sync/log.ts';
+import { CommitQueue } from '../../../origin-sync/store/commit-queue.ts';
+import { openDatabase } from '../../../origin-sync/store/database.ts';
 import type { CloudflareStandin } from '../../support/cloudflare-standin.ts';
 import { waitFor as sharedWaitFor } from '../../support/wait.ts';
 
@@ -39,9 +44,39 @@ export function keepLogs(logs: LogEntry[]): Logger {
   return createLogger('debug', (line) => logs.push(JSON.parse(line) as LogEntry));
 }
 
+const open = new Map<string, { storage: ExtensionStorage; close(): void }>();
+
+/**
+ * origin-sync's database in `dir` (opened once per dir: every updater of a test shares it, as
+ * a restarted one would find it), committed through origin-sync's own group commit.
+ */
+export function storageIn(dir: string): ExtensionStorage {
+  let entry = open.get(dir);
+  if (!entry) {
+    const db = openDatabase(dir);
+    const queue = new CommitQueue(db);
+    entry = {
+      storage: { db, commit: (work) => queue.run(work) },
+      close: () => {
+        queue.close();
+        db.close();
+      },
+    };
+    open.set(dir, entry);
+  }
+  return entry.storage;
+}
+
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'certificates-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    cleanup: async () => {
+      open.get(dir)?.close();
+      open.delete(dir);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface Harness {
@@ -50,9 +85,10 @@ export interface Harness {
   logs: LogEntry[];
 }
 
+/** An updater keeping its state in the database in `dir` (storageIn). */
 export function makeUpdater(
   standin: CloudflareStandin,
-  stateFile: string,
+  dir: string,
   overrides: { timing?: Partial<CertificateTiming>; token?: string } & Partial<
     Pick<CertificateUpdaterOptions, 'config'>
   > = {},
@@ -67,7 +103,7 @@ export function makeUpdater(
       apiToken: overrides.token ?? standin.token,
       sslMethod: 'http',
     },
-    stateFile,
+    store: new CertificateStore(storageIn(dir)),
     timing: { ...FAST, ...overrides.timing },
     onStep: (eventId, step) => steps.push({ eventId, step }),
     log: keepLogs(logs),
