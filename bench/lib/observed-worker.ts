@@ -7,7 +7,11 @@ import type { Env } from '../../worker/env.ts';
 import { parsePointer, pointerKey } from '../../worker/store/pointer.ts';
 import { type KvWrite, observeKvWrites } from './kv-write-log.ts';
 
+export { HostnameRegistry } from '../../worker/coordinator/hostname-registry.ts';
 export { default } from '../../worker/index.ts';
+// The worker's other objects, as worker/index.ts exports them: wrangler refuses a bundle
+// whose configuration names an object class its entry does not export.
+export { DeliveryIndex } from '../../worker/subscriptions/delivery-index.ts';
 
 export interface ObservedReport {
   status: Awaited<ReturnType<Coordinator['status']>>;

@@ -1,7 +1,7 @@
 // A page in more than one language, through the real worker (Miniflare, the built bundle):
-// `/de/` and `/` link to each other (hreflang and the language menu), `Accept-Language` never
-// changes what a URL holds, a language the page lacks is a 404 in that language, and the JSON
-// API is the same under every prefix.
+// `/de/` and `/` link to each other (hreflang alternates, absolute on the page's hostname, and
+// the language menu), `Accept-Language` never changes what a URL holds, a language the page
+// lacks is a 404 in that language, and the JSON API is the same under every prefix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type System, type SystemWorker, startSystem } from '../../scripts/lib/system.ts';
 import { maskedDemoPage } from '../support/i18n-pages.ts';
@@ -50,9 +50,9 @@ describe('a page with locales: ["de"]', () => {
     expect(deHtml).toContain('<html lang="de" dir="ltr"');
     expect(deHtml).toContain('Vergangene Störungen');
     const expected = [
-      'alternate|en|/',
-      'alternate|de|/de/',
-      'alternate|x-default|/',
+      `alternate|en|https://${HOST}/`,
+      `alternate|de|https://${HOST}/de/`,
+      `alternate|x-default|https://${HOST}/`,
       'menu|en|/',
       'menu|de|/de/',
     ];
@@ -62,7 +62,7 @@ describe('a page with locales: ["de"]', () => {
 
   it('links an incident to the same incident in the other language', async () => {
     const html = await (await get('/de/incidents/inc_api_errors')).text();
-    expect(links(html)).toContain('alternate|en|/incidents/inc_api_errors');
+    expect(links(html)).toContain(`alternate|en|https://${HOST}/incidents/inc_api_errors`);
     expect(links(html)).toContain('menu|en|/incidents/inc_api_errors');
   });
 

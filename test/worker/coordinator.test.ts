@@ -19,6 +19,7 @@ import {
   serviceEvent,
   serviceStorm,
 } from '../support/events.ts';
+import { waitFor } from '../support/wait.ts';
 import { contentKeyInKv } from './support/seed.ts';
 import { TestPage } from './support/sync-client.ts';
 
@@ -49,6 +50,24 @@ describe('a burst of updates', () => {
     expect(await p.runAlarm()).toBe(true);
     expect((await p.status()).renders).toBe(2);
     expect(await (await visit('leading.example')).text()).toContain('Sudden outage');
+  });
+
+  it('renders a leading-edge change without waiting for its alarm, and only once', async () => {
+    const p = new TestPage('page_at_once');
+    await p.setClock();
+    await runInDurableObject(p.stub, (instance: PageCoordinator) => {
+      instance.renderAtOnce = true;
+    });
+    await p.sync([
+      pageEvent({ id: p.pageId, hostnames: ['at-once.example'], serviceIds: ['api'] }, 1),
+    ]);
+    // The alarm is due at the test clock's now, which the runtime's clock has not reached
+    // (TEST_EPOCH is in the future): only the at-once render can have rendered.
+    await waitFor(async () => (await p.status()).renders === 1, { what: 'the render' });
+    expect((await visit('at-once.example')).status).toBe(200);
+    // The alarm, when it comes, finds the change rendered.
+    await p.runAlarm();
+    expect((await p.status()).renders).toBe(1);
   });
 
   it('turns 1,000 events in ten batches right after a render into one more render, one KV write per changed document', async () => {

@@ -15,7 +15,7 @@ import {
 import { activeIncidents, PAST_INCIDENT_DAYS, pastIncidents } from '../domain/timeline.ts';
 import { API_PATHS } from '../domain/visitor-paths.ts';
 import { badgeDocument, SVG_CONTENT_TYPE } from './api/badge.ts';
-import { type PageFacts, pageFacts } from './api/facts.ts';
+import { type PageFacts, pageFacts, pageUrl } from './api/facts.ts';
 import { ATOM_CONTENT_TYPE, feedDocuments, RSS_CONTENT_TYPE } from './api/feeds.ts';
 import { JSON_CONTENT_TYPE, statuspageDocuments } from './api/statuspage.ts';
 import { styleHashSource } from './digest.ts';
@@ -142,13 +142,14 @@ export async function variantRecipes(
   const api = once(() => byPath(statuspageDocuments(slice, now, facts())));
   const out: DocumentRecipe[] = [];
   for (const version of versions) {
-    out.push(...(await languageRecipes(slice, version, versions, now, facts, api)));
+    out.push(...(await languageRecipes(slice, variant, version, versions, now, facts, api)));
   }
   return out;
 }
 
 async function languageRecipes(
   variantSlice: PageSnapshot,
+  variant: string,
   version: LanguageVersion,
   versions: readonly LanguageVersion[],
   now: Date,
@@ -162,6 +163,8 @@ async function languageRecipes(
       : { ...variantSlice, page: { ...variantSlice.page, locale: version.tag } };
   const { page } = slice;
   const base = version.base;
+  /** Where a document's tag is kept between renders (fingerprint.ts). */
+  const slot = (path: string) => `${page.id}\n${variant}\n${path}`;
   const ctx: RenderContext = { snapshot: slice, now, lang: renderLanguage(version, versions) };
   const style = pageStyle(page.branding?.accentColor);
   const styleSrc = await styleSourceOf(style);
@@ -178,6 +181,8 @@ async function languageRecipes(
       page.timeZone ?? null,
       page.branding ?? null,
       page.supportUrl ?? null,
+      // The hreflang alternates name the page's canonical origin (its first hostname).
+      pageUrl(slice),
       probe(),
       languageInput(version, versions),
     ]),
@@ -250,7 +255,8 @@ async function languageRecipes(
       path,
       contentType: HTML,
       styleSrc,
-      etag: async (build) => fingerprintEtag(build, [path, ...(await inputs())], unique),
+      etag: async (build) =>
+        fingerprintEtag(build, [path, ...(await inputs())], unique, slot(path)),
       render,
       ...(bytes ? { bytes } : {}),
     };
@@ -265,7 +271,7 @@ async function languageRecipes(
     return {
       path,
       contentType,
-      etag: async (build) => fingerprintEtag(build, [path, await digest()]),
+      etag: async (build) => fingerprintEtag(build, [path, await digest()], false, slot(path)),
       render: () => {
         const doc = set().get(docPath);
         if (!doc) throw new Error(`no ${docPath} among the documents rendered with it`);
@@ -320,14 +326,19 @@ async function languageRecipes(
       path: `${base}/badge.svg`,
       contentType: SVG_CONTENT_TYPE,
       etag: (build) =>
-        fingerprintEtag(build, [
-          `${base}/badge.svg`,
-          page.name,
-          languageInput(version, versions),
-          JSON.stringify(
-            overallStatus(shownServices(slice), slice.incidents, slice.maintenances, now),
-          ),
-        ]),
+        fingerprintEtag(
+          build,
+          [
+            `${base}/badge.svg`,
+            page.name,
+            languageInput(version, versions),
+            JSON.stringify(
+              overallStatus(shownServices(slice), slice.incidents, slice.maintenances, now),
+            ),
+          ],
+          false,
+          slot(`${base}/badge.svg`),
+        ),
       render: () => badgeDocument(slice, now).body,
     },
   ];

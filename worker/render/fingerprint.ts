@@ -117,23 +117,37 @@ export function formattingProbe(locale: string, timeZone: string): string {
 }
 
 // A page's documents whose inputs did not change since the last render (most incident pages,
-// the history) get their tag without hashing again.
-const etags = new ContentMemo<Promise<string>>(1024);
+// the history) get their tag without hashing again. Kept per document (its slot) with the
+// source it was worked out from: comparing a huge page's hundred incident pages' sources with
+// the kept ones costs less than hashing each into a map on every publish.
+interface KeptTag {
+  source: string;
+  tag: Promise<string>;
+}
+const etags = new ContentMemo<KeptTag>(1024);
 
 /**
  * A strong ETag for a document: the hash of the build id and the document's inputs.
  * `unique`: inputs that never come again (the status page's include the render time) are not
- * kept for later.
+ * kept for later. `slot`: which document this is (page, variant, path), where its tag is kept;
+ * without one, the tag is kept by its source.
  */
 export function fingerprintEtag(
   build: string,
   inputs: readonly string[],
   unique = false,
+  slot?: string,
 ): Promise<string> {
   const source = joinParts([build, ...inputs]);
   const hash = async () => `"${(await digestHex(source)).slice(0, 32)}"`;
   if (unique) return hash();
-  const tag = etags.get(source, hash);
-  tag.catch(() => etags.delete(source));
+  const at = slot ?? source;
+  let kept = etags.get(at, () => ({ source, tag: hash() }));
+  if (kept.source !== source) {
+    kept = { source, tag: hash() };
+    etags.set(at, kept);
+  }
+  const { tag } = kept;
+  tag.catch(() => etags.delete(at));
   return tag;
 }

@@ -13,7 +13,12 @@ import statusPage from '../../templates/status-page.mustache';
 import { compileTemplate, flat } from './compiled-template.ts';
 import { LIVE_SCRIPT, LIVE_SCRIPT_ELEMENT } from './live-script.ts';
 import { ContentMemo } from './memo.ts';
-import type { historyPageView, incidentPageView, statusPageView } from './view-model.ts';
+import type {
+  historyPageView,
+  incidentPageView,
+  ServiceRowSource,
+  statusPageView,
+} from './view-model.ts';
 
 export const TEMPLATES = {
   foot,
@@ -65,8 +70,26 @@ const renderRow = compileTemplate(serviceRow);
 
 // A row's markup is a function of its inputs (the key: its service, its uptime records, the
 // day and locale of the bars): while an incident burns, the page is rendered again for each
-// change with all other rows as they were.
-const rows = new ContentMemo<string>(1024);
+// change with all other rows as they were. Kept per service (its slot), with the key it was
+// made from: a publish compares each row's new key with the kept one, which costs less than
+// hashing hundreds of keys of a few hundred characters into a map on every render.
+interface KeptRow {
+  key: string;
+  html: string;
+  /** Its UTF-8 bytes, once the page has been turned into bytes with it. */
+  bytes?: Uint8Array;
+}
+const rows = new ContentMemo<KeptRow>(1024);
+
+function keptRow(s: ServiceRowSource): KeptRow {
+  const make = (): KeptRow => ({ key: s.key, html: renderRow(s.row()) });
+  let kept = rows.get(s.slot, make);
+  if (kept.key !== s.key) {
+    kept = make();
+    rows.set(s.slot, kept);
+  }
+  return kept;
+}
 
 /**
  * The service rows of a section: 300 services × 90 bars are most of a huge page, and a few
@@ -79,10 +102,7 @@ function sectionHtml(section: StatusView['sections'][number]) {
     name: section.name,
     // Rows are flat strings (compiled-template.ts): put together as a tree of a few hundred
     // large pieces, the page is copied once, when it is turned into bytes.
-    rowsHtml: section.services.reduce(
-      (html, s) => html + rows.get(s.key, () => renderRow(s.row())),
-      '',
-    ),
+    rowsHtml: section.services.reduce((html, s) => html + keptRow(s).html, ''),
   };
 }
 
@@ -104,9 +124,8 @@ export function renderStatusPage(view: StatusView, style: string): string {
 }
 
 const encoder = new TextEncoder();
-// A row's UTF-8 bytes, by the same key as its markup: during an incident a publish encodes
-// only the rows that changed, not the megabyte of bars around them.
-const rowBytes = new ContentMemo<Uint8Array>(1024);
+// A row's UTF-8 bytes are kept with its markup: during an incident a publish encodes only the
+// rows that changed, not the megabyte of bars around them.
 // Where each section's rows go in the page's shell. No customer text can contain it: it is
 // made of a NUL and a random id drawn on first use (Workers allow no randomness at start-up).
 let rowsMark: string | undefined;
@@ -134,9 +153,9 @@ export function renderStatusPageBytes(view: StatusView, style: string): Uint8Arr
     if (found < 0) return encoder.encode(renderStatusPage(view, style));
     pieces.push(encoder.encode(shell.slice(at, found)));
     for (const s of view.sections[i]!.services) {
-      pieces.push(
-        rowBytes.get(s.key, () => encoder.encode(rows.get(s.key, () => renderRow(s.row())))),
-      );
+      const kept = keptRow(s);
+      kept.bytes ??= encoder.encode(kept.html);
+      pieces.push(kept.bytes);
     }
     at = found + mark.length;
   }

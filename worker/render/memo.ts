@@ -25,6 +25,12 @@ export class ContentMemo<V> {
     return value;
   }
 
+  /** Replaces what `key` holds (a kept value found out of date by its owner). */
+  set(key: string, value: V): void {
+    if (this.entries.size >= this.limit && !this.entries.has(key)) this.entries.clear();
+    this.entries.set(key, value);
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }

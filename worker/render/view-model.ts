@@ -19,6 +19,7 @@ import {
   upcomingMaintenances,
 } from '../domain/timeline.ts';
 import { barLevel, dayUptime, indexUptime, UPTIME_DAYS, windowDays } from '../domain/uptime.ts';
+import { pageUrl } from './api/facts.ts';
 import { escapeHtml, type MessageKey, type Translator } from './i18n/catalogue.ts';
 import { en } from './i18n/messages/en.ts';
 import {
@@ -37,6 +38,7 @@ import {
   SERVICE_STATUS_ICON,
   SERVICE_STATUS_KEY,
 } from './labels.ts';
+import { ContentMemo } from './memo.ts';
 import { safeHttpUrl } from './safe-url.ts';
 
 export interface RenderContext {
@@ -147,6 +149,7 @@ export function chrome(
   const zone = zoneOf(ctx.snapshot);
   const { version, t, versions } = ctx.lang;
   const many = versions.length > 1;
+  const origin = pageUrl(ctx.snapshot);
   return {
     lang: version.tag,
     dir: version.dir,
@@ -156,11 +159,13 @@ export function chrome(
     feedAtomTitle: t.text('feedAtomTitle', { page: page.name }),
     feedRssTitle: t.text('feedRssTitle', { page: page.name }),
     timesShownHtml: t.html('timesShownIn', { zone: isolated(escapeHtml(zone)) }),
-    // x-default: the page's own language at `/`, for readers of a language it lacks.
+    // x-default: the page's own language at `/`, for readers of a language it lacks. Absolute
+    // (the page's canonical origin, as the feeds use): search engines and Lighthouse's SEO
+    // audit take an hreflang alternate's href as a full URL, and a relative one fails it.
     alternates: many
       ? [
-          ...versions.map((v) => ({ hreflang: v.tag, href: `${v.base}${path}` })),
-          { hreflang: 'x-default', href: path },
+          ...versions.map((v) => ({ hreflang: v.tag, href: `${origin}${v.base}${path}` })),
+          { hreflang: 'x-default', href: `${origin}${path}` },
         ]
       : [],
     languages: many
@@ -208,14 +213,17 @@ export function affectedNames(snapshot: PageSnapshot, ids: readonly string[]): s
 function affectsHtml(ctx: RenderContext, ids: readonly string[]): string {
   const names = affectedList(ctx.snapshot, ids);
   if (names.length === 0) return '';
-  const services = formatListHtmlIn(
-    localeOf(ctx.snapshot),
-    names,
-    (name) => isolated(escapeHtml(name)),
-    escapeHtml,
+  const locale = localeOf(ctx.snapshot);
+  const { t } = ctx.lang;
+  return affectsMemo.get(`${t.language}|${locale}|${JSON.stringify(names)}`, () =>
+    t.html('affects', {
+      services: formatListHtmlIn(locale, names, (name) => isolated(escapeHtml(name)), escapeHtml),
+    }),
   );
-  return ctx.lang.t.html('affects', { services });
 }
+
+// By language, locale and the names: the same few lists on every render of a page.
+const affectsMemo = new ContentMemo<string>(4096);
 
 function updateViews<S extends string>(
   ctx: RenderContext,
@@ -316,6 +324,8 @@ interface BarWindow {
   locale: string;
   /** ", partial outage" and the like, in the page's language, as HTML. */
   words: { ok: string; partial: string; major: string };
+  /** A day's uptime → its percentage as bar text: outage days repeat the same few. */
+  percents: Map<number, string>;
 }
 
 // Keyed by locale and today's date: every render of a page on the same day reuses it.
@@ -340,7 +350,16 @@ function barWindow(today: string, locale: string, t: Translator): BarWindow {
       partial: `, ${t.html('barPartial')}`,
       major: `, ${t.html('barMajor')}`,
     };
-    w = { days, index, labels, allOk: okBars.join(''), offsets, locale, words };
+    w = {
+      days,
+      index,
+      labels,
+      allOk: okBars.join(''),
+      offsets,
+      locale,
+      words,
+      percents: new Map(),
+    };
     if (barWindows.size >= 64) barWindows.clear();
     barWindows.set(key, w);
   }
@@ -371,7 +390,13 @@ function serviceBars(
     const level = barLevel(rec.partialOutageSeconds, rec.majorOutageSeconds);
     if (level === 'ok') continue;
     const up = dayUptime(rec.partialOutageSeconds, rec.majorOutageSeconds);
-    const html = `<li${BAR_CLASS[level]}><i>${w.labels[at]}: ${escapeText(formatPercentIn(w.locale, up))}${w.words[level]}</i>`;
+    let percent = w.percents.get(up);
+    if (percent === undefined) {
+      percent = escapeText(formatPercentIn(w.locale, up));
+      if (w.percents.size >= 20_000) w.percents.clear();
+      w.percents.set(up, percent);
+    }
+    const html = `<li${BAR_CLASS[level]}><i>${w.labels[at]}: ${percent}${w.words[level]}</i>`;
     outages.push({ at, up, html });
   }
   if (outages.length === 0) return { html: w.allOk, uptime: 1, uptime30: 1 };
@@ -433,6 +458,8 @@ export interface ServiceRow {
 export interface ServiceRowSource {
   /** The row's inputs as a string: the bar window, the service, its uptime records. */
   key: string;
+  /** Where the row's last markup is kept (html.ts): its service in its bar window. */
+  slot: string;
   row(): ServiceRow;
 }
 
@@ -462,32 +489,45 @@ function buildSections(ctx: RenderContext): SectionSource[] {
   const window = barWindow(today, locale, t);
   const uptimeIndex = indexUptime(snapshot.uptime);
   const windowKey = `${t.language}|${locale}|${today}`;
-  const uptime = (fraction: number) =>
-    t.html('uptime', { percent: isolated(escapeHtml(formatPercentIn(locale, fraction))) });
+  // What every row of the page prints alike, worked out once per page rather than per row:
+  // Intl and catalogue calls are the dearest part of a row once its bars are made.
+  const shared = rowWords(t, locale);
+  const uptimes = new Map<number, string>();
+  const uptime = (fraction: number) => {
+    let html = uptimes.get(fraction);
+    if (html === undefined) {
+      html = t.html('uptime', { percent: isolated(escapeHtml(formatPercentIn(locale, fraction))) });
+      uptimes.set(fraction, html);
+    }
+    return html;
+  };
 
   const source = (s: Service): ServiceRowSource => {
     const byDay = uptimeIndex.get(s.id);
-    let days = '';
+    // Joined rather than concatenated: the key is looked up in two memos and hashed into the
+    // page's ETag, and a flat string is hashed and compared without being flattened first.
+    const key = [windowKey, '\n', JSON.stringify([s.name, s.description ?? null, s.status]), '\n'];
     for (const d of byDay?.values() ?? []) {
-      days += `${d.date},${d.partialOutageSeconds},${d.majorOutageSeconds};`;
+      key.push(d.date, ',', String(d.partialOutageSeconds), ',', String(d.majorOutageSeconds), ';');
     }
     return {
-      key: `${windowKey}\n${JSON.stringify([s.name, s.description ?? null, s.status])}\n${days}`,
+      key: key.join(''),
+      slot: `${windowKey}|${s.id}`,
       row: () => {
         const bars = serviceBars(byDay, window);
         return {
           name: s.name,
           description: s.description || null,
           status: s.status,
-          statusLabel: t.html(SERVICE_STATUS_KEY[s.status]),
+          statusLabel: shared.statusLabels[s.status],
           icon: SERVICE_STATUS_ICON[s.status],
           barsLabel: t.text('barsLabel', { service: s.name, count: UPTIME_DAYS }),
           barsHtml: bars.html,
-          ago90: daysAgo(locale, UPTIME_DAYS),
-          ago30: daysAgo(locale, 30),
+          ago90: shared.ago90,
+          ago30: shared.ago30,
           uptimeHtml: uptime(bars.uptime),
           uptime30Html: uptime(bars.uptime30),
-          todayHtml: t.html('today'),
+          todayHtml: shared.todayHtml,
         };
       },
     };
@@ -497,6 +537,35 @@ function buildSections(ctx: RenderContext): SectionSource[] {
     name: section.group?.name ?? null,
     services: section.services.map(source),
   }));
+}
+
+interface RowWords {
+  statusLabels: Readonly<Record<Service['status'], string>>;
+  ago90: string;
+  ago30: string;
+  todayHtml: string;
+}
+
+// Per language and locale: the words and Intl output every service row shares.
+const rowWordsMemo = new Map<string, RowWords>();
+
+function rowWords(t: Translator, locale: string): RowWords {
+  const key = `${t.language}|${locale}`;
+  let w = rowWordsMemo.get(key);
+  if (!w) {
+    const statusLabels = {} as Record<Service['status'], string>;
+    for (const status of Object.keys(SERVICE_STATUS_KEY) as Service['status'][])
+      statusLabels[status] = t.html(SERVICE_STATUS_KEY[status]);
+    w = {
+      statusLabels,
+      ago90: daysAgo(locale, UPTIME_DAYS),
+      ago30: daysAgo(locale, 30),
+      todayHtml: t.html('today'),
+    };
+    if (rowWordsMemo.size >= 64) rowWordsMemo.clear();
+    rowWordsMemo.set(key, w);
+  }
+  return w;
 }
 
 function pastDays(ctx: RenderContext) {

@@ -83,12 +83,14 @@ export class TestPage {
     this.now = start;
   }
 
-  /** Sets the coordinator's clock (and default timing); call before anything else. */
+  /** Sets the coordinator's clock (and default timing); call before anything else. Every
+   * render then happens in runAlarm (no leading-edge render without the alarm). */
   async setClock(now = this.now): Promise<void> {
     this.now = now;
     await runInDurableObject(this.stub, (instance: PageCoordinator) => {
       instance.clock = () => now;
       instance.timing = DEFAULT_TIMING;
+      instance.renderAtOnce = false;
     });
   }
 

@@ -113,14 +113,17 @@ export function pageFacts(snapshot: PageSnapshot, now: Date): PageFacts {
   const incidents = new Map(snapshot.incidents.map((i) => [i.id, incidentTimes(i)]));
   const maintenances = new Map(snapshot.maintenances.map((m) => [m.id, maintenanceFacts(m, now)]));
 
-  const first = new Map<string, string>();
-  const last = new Map<string, string>();
+  // Each kept with its instant: a huge page notes hundreds of times, each parsed once.
+  const first = new Map<string, { iso: string; ms: number }>();
+  const last = new Map<string, { iso: string; ms: number }>();
   const firstDay = new Map<string, string>();
   const note = (serviceId: string, from: string, to: string) => {
+    const fromMs = Date.parse(from);
     const f = first.get(serviceId);
-    if (f === undefined || Date.parse(from) < Date.parse(f)) first.set(serviceId, from);
+    if (f === undefined || fromMs < f.ms) first.set(serviceId, { iso: from, ms: fromMs });
+    const toMs = Date.parse(to);
     const l = last.get(serviceId);
-    if (l === undefined || Date.parse(to) > Date.parse(l)) last.set(serviceId, to);
+    if (l === undefined || toMs > l.ms) last.set(serviceId, { iso: to, ms: toMs });
   };
   for (const i of snapshot.incidents) {
     const t = incidents.get(i.id)!;
@@ -152,8 +155,8 @@ export function pageFacts(snapshot: PageSnapshot, now: Date): PageFacts {
     const day = firstDay.get(id);
     // An uptime day or an incident naming the service proves it existed by then.
     const createdAt =
-      earliest([k?.createdAt, first.get(id), day ? `${day}T00:00:00Z` : null]) ?? updatedAt;
-    const updated = k?.updatedAt ?? last.get(id) ?? createdAt;
+      earliest([k?.createdAt, first.get(id)?.iso, day ? `${day}T00:00:00Z` : null]) ?? updatedAt;
+    const updated = k?.updatedAt ?? last.get(id)?.iso ?? createdAt;
     services.set(id, {
       createdAt,
       updatedAt: Date.parse(updated) < Date.parse(createdAt) ? createdAt : updated,

@@ -48,11 +48,30 @@ export const CATALOGUES: Readonly<Record<Language, Catalogue>> = {
 
 export type MessageArgs = Readonly<Record<string, string | number>>;
 
+/** A message split at its `{name}` placeholders: even indexes text, odd indexes names. */
+const splitMessages = new Map<string, readonly string[]>();
+
+function splitMessage(template: string): readonly string[] {
+  let parts = splitMessages.get(template);
+  if (!parts) {
+    parts = template.split(/\{(\w+)\}/);
+    splitMessages.set(template, parts);
+  }
+  return parts;
+}
+
+// Messages are few and fixed, and a page fills the same few hundreds of times: each is split
+// at its placeholders once instead of scanned by a regular expression on every call.
 function fill(template: string, args: MessageArgs, escapeArg: (s: string) => string): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  if (!template.includes('{')) return template;
+  const parts = splitMessage(template);
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i]!;
     const v = args[name];
-    return v === undefined ? whole : escapeArg(String(v));
-  });
+    out += (v === undefined ? `{${name}}` : escapeArg(String(v))) + parts[i + 1]!;
+  }
+  return out;
 }
 
 /** Escaped as Mustache escapes `{{name}}`: one rule for all text in a page. */
@@ -63,6 +82,9 @@ export class Translator {
   readonly language: Language;
   private readonly catalogue: Catalogue;
   private readonly plurals: Intl.PluralRules;
+  /** Count → plural category, by the language's rules and by English's (for fallbacks). */
+  private readonly categories = new Map<number, Intl.LDMLPluralRule>();
+  private readonly englishCategories = new Map<number, Intl.LDMLPluralRule>();
 
   constructor(language: Language) {
     this.language = language;
@@ -80,8 +102,20 @@ export class Translator {
     if (typeof message === 'string') return message;
     const count = Number(args.count ?? 0);
     // The English plural rules for an English fallback, the language's own otherwise.
-    const rules = this.catalogue[key] === undefined ? new Intl.PluralRules('en') : this.plurals;
-    return message[rules.select(count)] ?? message.other;
+    const english = this.catalogue[key] === undefined;
+    return message[this.category(count, english)] ?? message.other;
+  }
+
+  // Intl.PluralRules.select is dear next to a lookup, and a page asks for the same counts.
+  private category(count: number, english: boolean): Intl.LDMLPluralRule {
+    const memo = english ? this.englishCategories : this.categories;
+    let category = memo.get(count);
+    if (category === undefined) {
+      category = (english ? englishPlurals() : this.plurals).select(count);
+      if (memo.size >= 1024) memo.clear();
+      memo.set(count, category);
+    }
+    return category;
   }
 
   /** Plain text (titles, attributes, feeds): placeholders filled as given. */
@@ -94,9 +128,29 @@ export class Translator {
    * isolates dates and numbers), wrapped in `lang="en"` when it is an English fallback.
    */
   html(key: MessageKey, args: MessageArgs = {}): string {
-    const out = fill(escapeHtml(this.template(key, args)), args, (s) => s);
+    const out = fill(escapedMessage(this.template(key, args)), args, (s) => s);
     return this.isFallback(key) ? `<span lang="en">${out}</span>` : out;
   }
+}
+
+let englishRules: Intl.PluralRules | undefined;
+
+function englishPlurals(): Intl.PluralRules {
+  englishRules ??= new Intl.PluralRules('en');
+  return englishRules;
+}
+
+// A catalogue's messages are few and fixed: each is escaped once, not on every call (a page
+// asks for the same few words hundreds of times).
+const escapedMessages = new Map<string, string>();
+
+function escapedMessage(message: string): string {
+  let out = escapedMessages.get(message);
+  if (out === undefined) {
+    out = escapeHtml(message);
+    escapedMessages.set(message, out);
+  }
+  return out;
 }
 
 const translators = new Map<Language, Translator>();

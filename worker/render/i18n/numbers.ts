@@ -1,5 +1,6 @@
 // Percentages and durations in a page's language, by Intl (plural forms of units included).
 // Memoised per locale: a huge page prints thousands of percentages.
+import { ContentMemo } from '../memo.ts';
 import type { Translator } from './catalogue.ts';
 
 /** `make(locale)` once per locale: Intl formatters are costly to build and cheap to reuse. */
@@ -52,6 +53,20 @@ const unitFormats = perLocale((locale) => {
 export function formatDurationIn(t: Translator, locale: string, ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
   if (minutes < 1) return t.text('lessThanMinute');
+  // Four Intl calls per incident shown, for a number of minutes: remembered like percentages.
+  const key = `${t.language}|${locale}|${minutes}`;
+  let out = durations.get(key);
+  if (out === undefined) {
+    out = formatMinutes(locale, minutes);
+    if (durations.size >= 20_000) durations.clear();
+    durations.set(key, out);
+  }
+  return out;
+}
+
+const durations = new Map<string, string>();
+
+function formatMinutes(locale: string, minutes: number): string {
   const u = unitFormats(locale);
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
@@ -74,9 +89,14 @@ const listFormat = perLocale(
   (locale) => new Intl.ListFormat(locale, { type: 'conjunction', style: 'long' }),
 );
 
+// Every publish names each incident's services again (history, incident pages, the status
+// page's cards), and ListFormat is a dear call next to a lookup by the names themselves.
+// Content-keyed, so a ContentMemo: emptied with the other render memos (a cold isolate's cost).
+const lists = new ContentMemo<string>(4096);
+
 /** "A, B and C", "A、B、C", "A وB وC": a list of names as the language joins one. */
 export function formatListIn(locale: string, items: readonly string[]): string {
-  return listFormat(locale).format(items);
+  return lists.get(`${locale}|${JSON.stringify(items)}`, () => listFormat(locale).format(items));
 }
 
 /**
