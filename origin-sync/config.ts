@@ -25,6 +25,8 @@ const Env = z.object({
   EXPLORER_RETENTION_DAYS: Positive.max(3650).default(7),
   /** … and the oldest go sooner while the database is bigger than this. */
   STATE_MAX_BYTES: Positive.default(2 * 1024 ** 3),
+  /** SQLite's page cache, MiB: with the V8 heap, what bounds origin-sync's memory. */
+  SQLITE_CACHE_MIB: Positive.max(4096).default(16),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
   /** Comma-separated zones (the Cloudflare for SaaS zone) whose names no page may claim. */
   SAAS_ZONE_NAME: z.string().default(''),
@@ -44,6 +46,7 @@ export interface OriginSyncConfig {
   pushConcurrency: number;
   explorerRetentionDays: number;
   stateMaxBytes: number;
+  sqliteCacheBytes: number;
   drainTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   saasZones: string[];
@@ -102,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>): OriginSyncC
     pushConcurrency: e.PUSH_CONCURRENCY,
     explorerRetentionDays: e.EXPLORER_RETENTION_DAYS,
     stateMaxBytes: e.STATE_MAX_BYTES,
+    sqliteCacheBytes: e.SQLITE_CACHE_MIB * 1024 * 1024,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     operatorToken: e.OPERATOR_TOKEN ?? null,

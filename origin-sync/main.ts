@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     dir: originSyncDir(config.stateDir),
     workerUrl: config.workerUrl,
     syncPrivateKey,
+    cacheBytes: config.sqliteCacheBytes,
     retention: {
       maxAgeMs: config.explorerRetentionDays * 86_400_000,
       maxBytes: config.stateMaxBytes,

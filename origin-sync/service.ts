@@ -52,6 +52,8 @@ export interface OriginSyncOptions {
   commitWindowMs?: number;
   /** Test hook standing in for a full disk (SQLite's max_page_count). */
   maxPageCount?: number;
+  /** SQLite's page cache in bytes (SQLITE_CACHE_MIB); the default is DEFAULT_CACHE_BYTES. */
+  cacheBytes?: number;
   push?: {
     concurrency?: number;
     maxConcurrency?: number;
@@ -181,6 +183,7 @@ export class OriginSync {
   static async start(opts: OriginSyncOptions): Promise<OriginSync> {
     const db = openDatabase(opts.dir, {
       ...(opts.maxPageCount !== undefined ? { maxPageCount: opts.maxPageCount } : {}),
+      ...(opts.cacheBytes !== undefined ? { cacheBytes: opts.cacheBytes } : {}),
     });
     const log = opts.log ?? silentLogger;
     let sync: OriginSync;

@@ -52,6 +52,8 @@ export function applyPageHostnames(
   page: { pageId: string; hostnames: readonly string[]; eventId?: string; version?: number },
   ctx: ChangeContext,
   reconciling: boolean,
+  /** Records that may be this page's (each is checked again); default: every record. */
+  candidates: Iterable<HostnameState> = state.records.values(),
 ): ChangeOutcome {
   const { pageId, eventId } = page;
   const known = state.pages.get(pageId);
@@ -111,7 +113,7 @@ export function applyPageHostnames(
   }
 
   const wantedSet = new Set(wanted);
-  for (const record of state.records.values()) {
+  for (const record of candidates) {
     if (record.pageId !== pageId || record.desired !== 'present') continue;
     if (wantedSet.has(record.hostname)) continue;
     if (eventId !== undefined) record.eventId = eventId;
@@ -148,8 +150,18 @@ export function reconcilePages(
   ctx: ChangeContext,
 ): ChangeOutcome {
   const out: ChangeOutcome = { applied: false, steps: [], invalid: [] };
+  // Each page's records, found once: looking through every record for every page made a
+  // start with 10,000 pages take seconds (quadratic). A record only moves to a page while
+  // that page is taken, so this index, re-checked record by record, finds the same ones.
+  const byPage = new Map<string, HostnameState[]>();
+  for (const r of state.records.values()) {
+    const list = byPage.get(r.pageId);
+    if (list) list.push(r);
+    else byPage.set(r.pageId, [r]);
+  }
   const take = (pageId: string, hostnames: readonly string[]) => {
-    const one = applyPageHostnames(state, { pageId, hostnames }, ctx, true);
+    const mine = byPage.get(pageId) ?? [];
+    const one = applyPageHostnames(state, { pageId, hostnames }, ctx, true, mine);
     out.applied = one.applied || out.applied;
     out.steps.push(...one.steps);
     out.invalid.push(...one.invalid);

@@ -10,6 +10,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
 import type { SyncOutcome } from '../../worker/sync/contract.ts';
 import type { Logger } from '../log.ts';
+import { recountRows } from './counts.ts';
 import { DamagedDatabase } from './database.ts';
 import { entityKey, livePage, servicesOf } from './entities.ts';
 import { decodeRecords } from './legacy/framing.ts';
@@ -105,6 +106,8 @@ export async function importLegacyJournal(
   db.exec('BEGIN IMMEDIATE');
   try {
     const counts = fill(db, snapshot, records);
+    // Its INSERT OR REPLACEs delete without firing the counting triggers: count once here.
+    recountRows(db);
     db.prepare("INSERT INTO meta (key, value) VALUES ('legacy_imported', ?)").run(
       new Date().toISOString(),
     );

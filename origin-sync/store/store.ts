@@ -5,6 +5,7 @@
 // (the pages with something queued), so memory does not grow with history.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { CoreEvent, StatusPage } from '../../worker/domain/schema.ts';
+import { RowCounts } from './counts.ts';
 import {
   catchUpRank,
   entityKey,
@@ -113,6 +114,7 @@ export class Store {
   /** Events up to this seq are applied (meta 'applied_seq'); after it, journaled only. */
   #appliedSeq = 0;
   #journaledSeq = 0;
+  readonly #counts: RowCounts;
 
   constructor(db: DatabaseSync) {
     this.db = db;
@@ -179,7 +181,6 @@ export class Store {
           WHERE o.page_id = ? ORDER BY o.seq LIMIT ?`,
       ),
       anyQueued: p('SELECT 1 FROM outbox WHERE page_id = ? LIMIT 1'),
-      queuedPages: p('SELECT DISTINCT page_id FROM outbox'),
       dequeue: p('DELETE FROM outbox WHERE page_id = ? AND event_seq = ?'),
       // An ack's statements over the whole batch, given as a JSON array of event ids.
       ackDequeue: p(
@@ -196,8 +197,6 @@ export class Store {
            SELECT ?1, ev.id, ?2, ?3 FROM json_each(?4) j JOIN events ev ON ev.id = j.value WHERE true
          ON CONFLICT (page_id, event_id) DO UPDATE SET version = excluded.version, since = excluded.since`,
       ),
-      outboxDepth: p('SELECT COUNT(*) AS n FROM outbox'),
-      outboxPages: p('SELECT COUNT(DISTINCT page_id) AS n FROM outbox'),
       outboxOldest: p('SELECT enqueued_at FROM outbox ORDER BY seq LIMIT 1'),
       addStep: p(
         'INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -231,12 +230,9 @@ export class Store {
       ),
       unwatch: p('DELETE FROM render_watch WHERE page_id = ? AND version <= ?'),
       dropWatch: p('DELETE FROM render_watch WHERE page_id = ? RETURNING event_id, version, since'),
-      watchPages: p('SELECT DISTINCT page_id FROM render_watch'),
+      watchOldest: p('SELECT since FROM render_watch ORDER BY since LIMIT 1'),
       watchSummary: p(
         'SELECT MIN(version) AS lowest, MAX(version) AS highest, MIN(since) AS oldest, COUNT(*) AS n FROM render_watch WHERE page_id = ?',
-      ),
-      watchTotals: p(
-        'SELECT COUNT(*) AS n, COUNT(DISTINCT page_id) AS pages, MIN(since) AS oldest FROM render_watch',
       ),
       addDeadLetter: p(
         'INSERT INTO dead_letters (page_id, event_seq, at, error, attempts) VALUES (?, ?, ?, ?, ?) ON CONFLICT (page_id, event_seq) DO UPDATE SET at = excluded.at, error = excluded.error, attempts = excluded.attempts',
@@ -245,9 +241,6 @@ export class Store {
         `SELECT d.page_id, ev.id, ev.type, d.at, d.error, d.attempts FROM dead_letters d
            JOIN events ev ON ev.seq = d.event_seq ORDER BY d.at DESC LIMIT ?`,
       ),
-      deadLetterCounts: p(
-        'SELECT COUNT(*) AS n, COUNT(DISTINCT page_id) AS pages FROM dead_letters',
-      ),
       removeDeadLetter: p(
         'DELETE FROM dead_letters WHERE page_id = ? AND event_seq = ? RETURNING event_seq',
       ),
@@ -255,11 +248,9 @@ export class Store {
         `SELECT ev.body FROM entities en JOIN events ev ON ev.seq = en.event_seq
           WHERE en.kind = 'status_page' AND en.deleted = 0`,
       ),
-      entityCount: p('SELECT COUNT(*) AS n FROM entities'),
       livePageCount: p(
         "SELECT COUNT(*) AS n FROM entities WHERE kind = 'status_page' AND deleted = 0",
       ),
-      eventCount: p('SELECT COUNT(*) AS n FROM events'),
       pruneSteps: p('DELETE FROM steps WHERE id IN (SELECT id FROM steps WHERE at < ? LIMIT ?)'),
       // Never an event not applied yet, and never the newest: SQLite gives the next event
       // max(seq) + 1, which must stay above the watermark.
@@ -275,9 +266,9 @@ export class Store {
       ),
       oldestStep: p('SELECT at FROM steps ORDER BY at LIMIT 1'),
     };
-    for (const row of this.#s('queuedPages').all() as { page_id: string }[]) {
-      this.#queuedPages.add(row.page_id);
-    }
+    this.#counts = new RowCounts(db);
+    // One index seek per page with work, not a scan of everything queued.
+    for (const pageId of this.#counts.pages('outbox')) this.#queuedPages.add(pageId);
     const last = (this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0;
     const mark = this.#s('applied').get() as { value: string } | undefined;
     // A database written before the watermark existed applied every event as it came.
@@ -844,8 +835,8 @@ export class Store {
   outboxStats(): { depth: number; pages: number; oldestEnqueuedAt: number | null } {
     const oldest = this.#s('outboxOldest').get() as { enqueued_at: number } | undefined;
     return {
-      depth: (this.#s('outboxDepth').get() as { n: number }).n,
-      pages: (this.#s('outboxPages').get() as { n: number }).n,
+      depth: this.#counts.rows('outbox'),
+      pages: this.#counts.pageCount('outbox'),
       oldestEnqueuedAt: oldest?.enqueued_at ?? null,
     };
   }
@@ -888,7 +879,7 @@ export class Store {
   }
 
   watchPages(): string[] {
-    return (this.#s('watchPages').all() as { page_id: string }[]).map((r) => r.page_id);
+    return this.#counts.pages('render_watch');
   }
 
   watchSummary(pageId: string): WatchSummary | null {
@@ -903,8 +894,12 @@ export class Store {
   }
 
   watchStats(): { waiting: number; pages: number; oldestSince: number | null } {
-    const r = this.#s('watchTotals').get() as { n: number; pages: number; oldest: number | null };
-    return { waiting: r.n, pages: r.pages, oldestSince: r.oldest };
+    const oldest = this.#s('watchOldest').get() as { since: number } | undefined;
+    return {
+      waiting: this.#counts.rows('render_watch'),
+      pages: this.#counts.pageCount('render_watch'),
+      oldestSince: oldest?.since ?? null,
+    };
   }
 
   deadLetters(limit: number): DeadLetter[] {
@@ -928,14 +923,16 @@ export class Store {
   }
 
   deadLetterStats(): { count: number; pages: number } {
-    const r = this.#s('deadLetterCounts').get() as { n: number; pages: number };
-    return { count: r.n, pages: r.pages };
+    return {
+      count: this.#counts.rows('dead_letters'),
+      pages: this.#counts.pageCount('dead_letters'),
+    };
   }
 
   counts(): { entities: number; events: number; pages: number } {
     return {
-      entities: (this.#s('entityCount').get() as { n: number }).n,
-      events: (this.#s('eventCount').get() as { n: number }).n,
+      entities: this.#counts.rows('entities'),
+      events: this.#counts.rows('events'),
       pages: (this.#s('livePageCount').get() as { n: number }).n,
     };
   }
