@@ -129,7 +129,10 @@ export class OriginSync {
   readonly #levels = new MinuteSeries(['outboxDepth', 'oldestUnconfirmedS'] as const, 'max');
   #acceptsInFlight = 0;
   #stopping = false;
-  #storageError: string | null = null;
+  // Kept apart: the applier writing again must not clear a fault the core's commits still
+  // meet (and the commit queue reports a fault once, so a cleared one would stay cleared).
+  #commitError: string | null = null;
+  #applyError: string | null = null;
 
   private constructor(opts: OriginSyncOptions, store: Store) {
     this.#log = opts.log ?? silentLogger;
@@ -142,7 +145,7 @@ export class OriginSync {
     this.#commits = new CommitQueue(store.db, {
       ...(opts.commitWindowMs !== undefined ? { windowMs: opts.commitWindowMs } : {}),
       onFault: (err) => {
-        this.#storageError = err ? errorMessage(err) : null;
+        this.#commitError = err ? errorMessage(err) : null;
         if (err)
           this.#log.error('store: cannot write; answering 503', { error: errorMessage(err) });
         else this.#log.info('store: writing again');
@@ -159,11 +162,11 @@ export class OriginSync {
         }),
       onFault: (err) => {
         if (err) {
-          this.#storageError = errorMessage(err);
+          this.#applyError = errorMessage(err);
           this.#log.error('store: cannot apply accepted events; retrying', {
             error: errorMessage(err),
           });
-        } else this.#storageError = null;
+        } else this.#applyError = null;
       },
     });
     this.extensions = opts.extensions ?? [];
@@ -404,7 +407,8 @@ export class OriginSync {
     const ageS = (ms: number | null) =>
       ms === null ? null : Math.max(0, Math.round((now - ms) / 1000));
     const oldestAgeS = ageS(outbox.oldestEnqueuedAt);
-    const writable = this.#storageError === null;
+    const storageError = this.#commitError ?? this.#applyError;
+    const writable = storageError === null;
     const degraded = !writable || push.breaker !== 'closed' || (oldestAgeS ?? 0) > 60;
     const watch = this.#store.watchStats();
     const counts = this.#store.counts();
@@ -424,7 +428,7 @@ export class OriginSync {
       },
       storage: {
         writable,
-        error: this.#storageError,
+        error: storageError,
         commits: this.#commits.commits,
         writes: this.#commits.writes,
         pendingApply,
