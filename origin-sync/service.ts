@@ -17,6 +17,7 @@ import {
 import { Applier } from './store/applier.ts';
 import { CommitQueue } from './store/commit-queue.ts';
 import { isStorageFault, openDatabase, setMaxPageCount } from './store/database.ts';
+import { isPageEvent } from './store/entities.ts';
 import { importLegacyJournal } from './store/legacy-import.ts';
 import type { OutcomeRecord } from './store/outcomes.ts';
 import {
@@ -531,10 +532,6 @@ export class OriginSync {
     }, PRUNE_EVERY_MS);
     this.#pruneTimer.unref();
   }
-}
-
-function isPageEvent(event: CoreEvent): boolean {
-  return event.type === 'status_page.upserted' || event.type === 'status_page.deleted';
 }
 
 export function originSyncDir(stateDir: string): string {

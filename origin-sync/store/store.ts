@@ -10,6 +10,7 @@ import {
   catchUpRank,
   entityKey,
   type HostnamesChange,
+  isPageEvent,
   livePage,
   servicesOf,
   supersedes,
@@ -390,7 +391,7 @@ export class Store {
     const kind = key.slice(0, key.indexOf(':'));
     const deleted = event.type.endsWith('.deleted') ? 1 : 0;
 
-    if (event.type === 'status_page.upserted' || event.type === 'status_page.deleted') {
+    if (isPageEvent(event)) {
       // Only a page's own body is read back: its services and hostnames before the change.
       const knownRow = this.#s('entity').get(key) as EntityRow | undefined;
       const known = knownRow ? (JSON.parse(knownRow.body) as CoreEvent) : undefined;
