@@ -45,6 +45,7 @@ import {
   metaOf,
   type OwnLocation,
   type PublishProgress,
+  type PublishStages,
   publishRender,
 } from './publish.ts';
 import { type DesiredDocument, keyedDocuments, planDocuments, planHosts } from './publish-plan.ts';
@@ -99,23 +100,7 @@ export interface PublishStats {
   documents: number;
   /** Keys of the documents rendered (and written): the others' inputs had not changed. */
   rendered: string[];
-  /** When each stage of this publish ended, epoch ms on this object's clock (null: no such
-   * stage this time, e.g. nothing shown early for a private page). */
   stages: PublishStages;
-}
-
-export interface PublishStages {
-  /** The first change this render includes was stored. */
-  changedAt: number | null;
-  /** The render began (leading edge: at once after the change). */
-  startedAt: number;
-  /** Every changed document rendered. */
-  renderedAt: number | null;
-  /** The own location serves the new render (isolate memo and memory). */
-  shownAt: number | null;
-  documentsInKvAt: number | null;
-  pointerInKvAt: number | null;
-  finishedAt: number;
 }
 
 function scheduleOf(s: CoordinatorState, collectAt: number | null): ScheduleState {

@@ -104,18 +104,32 @@ export interface PublishDeps {
   clock: () => number;
 }
 
-/** Kept up to date as the publish goes, so that a failure still tells what happened. */
-export interface PublishProgress {
+/** When each stage of a publish ended, epoch ms on the coordinator's clock (null: no such
+ * stage this time, e.g. nothing shown early for a private page). */
+export interface PublishStages {
+  /** The first change this render includes was stored. */
+  changedAt: number | null;
+  /** The render began (leading edge: at once after the change). */
+  startedAt: number;
+  /** Every changed document rendered. */
+  renderedAt: number | null;
+  /** The own location serves the new render (isolate memo and memory). */
+  shownAt: number | null;
+  documentsInKvAt: number | null;
+  pointerInKvAt: number | null;
+  finishedAt: number;
+}
+
+/** Kept up to date as the publish goes, so that a failure still tells what happened; the stage
+ * times as they are reached (for status() and bench/freshness.ts). */
+export interface PublishProgress
+  extends Partial<
+    Pick<PublishStages, 'renderedAt' | 'shownAt' | 'documentsInKvAt' | 'pointerInKvAt'>
+  > {
   puts: number;
   deletes: number;
   /** The pointer the own location was given before KV (null: none). */
   shownEarly: RenderPointer | null;
-  /** When each stage ended (the coordinator's clock; null: not reached), for status() and
-   * bench/freshness.ts: where the time from a change to a readable render goes. */
-  renderedAt?: number | null;
-  shownAt?: number | null;
-  documentsInKvAt?: number | null;
-  pointerInKvAt?: number | null;
 }
 
 const decoder = new TextDecoder();
