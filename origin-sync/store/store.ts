@@ -139,9 +139,12 @@ export class Store {
       entity: p(
         'SELECT en.kind, en.version, en.event_seq, en.deleted, ev.body FROM entities en JOIN events ev ON ev.seq = en.event_seq WHERE en.key = ?',
       ),
-      upsertEntity: p(
-        'INSERT INTO entities (key, kind, version, event_seq, deleted) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET version = excluded.version, event_seq = excluded.event_seq, deleted = excluded.deleted',
+      // Insert or update as the caller found the row (not an upsert): what the row count needs
+      // to know, and a plain UPDATE is cheaper than the upsert's failed insert first.
+      insertEntity: p(
+        'INSERT OR IGNORE INTO entities (key, kind, version, event_seq, deleted) VALUES (?1, ?2, ?3, ?4, ?5)',
       ),
+      updateEntity: p('UPDATE entities SET version = ?, event_seq = ?, deleted = ? WHERE key = ?'),
       entityServices: p('SELECT service_id FROM entity_services WHERE key = ?'),
       clearEntityServices: p('DELETE FROM entity_services WHERE key = ?'),
       addEntityService: p('INSERT OR IGNORE INTO entity_services (service_id, key) VALUES (?, ?)'),
@@ -193,10 +196,15 @@ export class Store {
            SELECT ev.id, ?1, ?2, ?3, ?4, ?5, NULL FROM json_each(?6) j
              JOIN events ev ON ev.id = j.value ORDER BY j.key`,
       ),
+      // The render watch's upsert as an update and an insert: the insert's `changes` are the
+      // rows the count gains.
+      ackRewatch: p(
+        `UPDATE render_watch SET version = ?2, since = ?3
+          WHERE page_id = ?1 AND event_id IN (SELECT value FROM json_each(?4))`,
+      ),
       ackExpect: p(
-        `INSERT INTO render_watch (page_id, event_id, version, since)
-           SELECT ?1, ev.id, ?2, ?3 FROM json_each(?4) j JOIN events ev ON ev.id = j.value WHERE true
-         ON CONFLICT (page_id, event_id) DO UPDATE SET version = excluded.version, since = excluded.since`,
+        `INSERT OR IGNORE INTO render_watch (page_id, event_id, version, since)
+           SELECT ?1, ev.id, ?2, ?3 FROM json_each(?4) j JOIN events ev ON ev.id = j.value`,
       ),
       outboxOldest: p('SELECT enqueued_at FROM outbox ORDER BY seq LIMIT 1'),
       addStep: p(
@@ -218,9 +226,6 @@ export class Store {
         `SELECT event_id, MAX(id) AS last FROM steps WHERE page_id = ? AND step = 'fanned_out'
           GROUP BY event_id ORDER BY last DESC LIMIT ?`,
       ),
-      expect: p(
-        'INSERT INTO render_watch (page_id, event_id, version, since) VALUES (?, ?, ?, ?) ON CONFLICT (page_id, event_id) DO UPDATE SET version = excluded.version, since = excluded.since',
-      ),
       waiting: p('SELECT event_id, version, since FROM render_watch WHERE page_id = ?'),
       // A duplicate or stale event is promised the version already live.
       renderedSteps: p(
@@ -236,7 +241,10 @@ export class Store {
         'SELECT MIN(version) AS lowest, MAX(version) AS highest, MIN(since) AS oldest, COUNT(*) AS n FROM render_watch WHERE page_id = ?',
       ),
       addDeadLetter: p(
-        'INSERT INTO dead_letters (page_id, event_seq, at, error, attempts) VALUES (?, ?, ?, ?, ?) ON CONFLICT (page_id, event_seq) DO UPDATE SET at = excluded.at, error = excluded.error, attempts = excluded.attempts',
+        'INSERT OR IGNORE INTO dead_letters (page_id, event_seq, at, error, attempts) VALUES (?1, ?2, ?3, ?4, ?5)',
+      ),
+      updateDeadLetter: p(
+        'UPDATE dead_letters SET at = ?3, error = ?4, attempts = ?5 WHERE page_id = ?1 AND event_seq = ?2',
       ),
       deadLetters: p(
         `SELECT d.page_id, ev.id, ev.type, d.at, d.error, d.attempts FROM dead_letters d
@@ -252,7 +260,11 @@ export class Store {
       livePageCount: p(
         "SELECT COUNT(*) AS n FROM entities WHERE kind = 'status_page' AND deleted = 0",
       ),
-      pruneSteps: p('DELETE FROM steps WHERE id IN (SELECT id FROM steps WHERE at < ? LIMIT ?)'),
+      // Steps are written in time order, so the oldest are the lowest ids: the first `limit`
+      // rows by id, those past the age (no index on `at` to keep up on every step written).
+      pruneSteps: p(
+        'DELETE FROM steps WHERE id IN (SELECT id FROM (SELECT id, at FROM steps ORDER BY id LIMIT ?2) WHERE at < ?1)',
+      ),
       // Never an event not applied yet, and never the newest: SQLite gives the next event
       // max(seq) + 1, which must stay above the watermark.
       pruneEvents: p(
@@ -265,7 +277,7 @@ export class Store {
               AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.event_seq = ev.seq)
             LIMIT ?)`,
       ),
-      oldestStep: p('SELECT at FROM steps ORDER BY at LIMIT 1'),
+      oldestStep: p('SELECT at FROM steps ORDER BY id LIMIT 1'),
     };
     this.#counts = new RowCounts(db);
     // One index seek per page with work, not a scan of everything queued.
@@ -295,6 +307,15 @@ export class Store {
     validatedAt: number,
     at: number,
   ): JournalResult {
+    return this.#counts.counted(() => this.#journal(events, receivedAt, validatedAt, at));
+  }
+
+  #journal(
+    events: readonly CoreEvent[],
+    receivedAt: number,
+    validatedAt: number,
+    at: number,
+  ): JournalResult {
     let accepted = 0;
     let duplicates = 0;
     for (const event of events) {
@@ -313,6 +334,7 @@ export class Store {
       accepted++;
       if (inserted.seq > this.#journaledSeq) this.#journaledSeq = inserted.seq;
     }
+    this.#counts.note('events', accepted);
     return { accepted, duplicates };
   }
 
@@ -327,6 +349,10 @@ export class Store {
    * crash either keeps an event's whole effect or none of it, and replays it on start.
    */
   applyPending(max: number, at: number): ApplyResult {
+    return this.#counts.counted(() => this.#applyPending(max, at));
+  }
+
+  #applyPending(max: number, at: number): ApplyResult {
     const pages = new Set<string>();
     const hostnames: HostnamesChange[] = [];
     const rows = this.#s('unapplied').all(this.#appliedSeq, max) as { seq: number; body: string }[];
@@ -375,9 +401,11 @@ export class Store {
     validatedAt: number,
     at: number,
   ): AcceptResult {
-    const journaled = this.journal(events, receivedAt, validatedAt, at);
-    const applied = this.applyPending(Number.MAX_SAFE_INTEGER, at);
-    return { ...journaled, pages: applied.pages, hostnames: applied.hostnames };
+    return this.#counts.counted(() => {
+      const journaled = this.journal(events, receivedAt, validatedAt, at);
+      const applied = this.applyPending(Number.MAX_SAFE_INTEGER, at);
+      return { ...journaled, pages: applied.pages, hostnames: applied.hostnames };
+    });
   }
 
   #admit(
@@ -401,7 +429,7 @@ export class Store {
       if (!newer) return;
       const before = livePage(known);
       const after = livePage(event);
-      this.#s('upsertEntity').run(key, kind, event.version, seq, deleted);
+      this.#putEntity(knownRow !== undefined, key, kind, event.version, seq, deleted);
       this.#s('clearPageServices').run(pageId);
       // A deleted page has nothing left to correct: later deletions need not reach it.
       if (!after) this.#s('forgetDeliveries').run(pageId);
@@ -437,12 +465,30 @@ export class Store {
     const tracked = TRACKED_KINDS.has(kind);
     this.#fanOutWide(event, seq, [...services], at, newer, pages, tracked ? key : null);
     if (!newer) return;
-    this.#s('upsertEntity').run(key, kind, event.version, seq, deleted);
+    this.#putEntity(knownVersion !== undefined, key, kind, event.version, seq, deleted);
     // A tombstone keeps the services its entity last touched.
     if (!deleted && !sameMembers(before, own)) {
       this.#s('clearEntityServices').run(key);
       for (const id of own) this.#s('addEntityService').run(id, key);
     }
+  }
+
+  /** The entity's row now carries this event; `known`: the caller found the row. */
+  #putEntity(
+    known: boolean,
+    key: string,
+    kind: string,
+    version: number,
+    seq: number,
+    deleted: number,
+  ): void {
+    const update = () => this.#s('updateEntity').run(version, seq, deleted, key).changes > 0;
+    if (known && update()) return;
+    if (this.#s('insertEntity').run(key, kind, version, seq, deleted).changes > 0) {
+      this.#counts.note('entities', 1);
+      return;
+    }
+    update();
   }
 
   #fanOut(
@@ -505,7 +551,7 @@ export class Store {
       this.#fanOut(event, seq, [], at, newer, pages, null);
       return;
     }
-    this.#s('enqueueTargets').run(seq, at);
+    this.#counts.note('outbox', this.#s('enqueueTargets').run(seq, at).changes);
     this.#s('stepTargets').run(event.id, at, newer ? null : STALE_NOTE);
     if (trackKey) this.#s('deliverTargets').run(trackKey);
     for (const { page_id } of targets) {
@@ -540,6 +586,7 @@ export class Store {
     trackKey: string | null,
   ): boolean {
     const r = this.#s('enqueue').run(pageId, seq, at);
+    this.#counts.note('outbox', r.changes);
     if (trackKey) this.#s('addDelivery').run(trackKey, pageId);
     this.#queuedPages.add(pageId);
     if (r.changes === 0) return false;
@@ -575,6 +622,10 @@ export class Store {
 
   /** Takes in what a push or a render check learned (one case per kind: an exhaustive switch). */
   record(record: OutcomeRecord): void {
+    this.#counts.counted(() => this.#record(record));
+  }
+
+  #record(record: OutcomeRecord): void {
     switch (record.kind) {
       case 'ack':
         this.#ack(record);
@@ -643,7 +694,7 @@ export class Store {
     const batch = `batch of ${record.eventIds.length}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''}`;
     const { pageId, renderVersion } = record;
     const all = JSON.stringify(record.eventIds);
-    this.#s('ackDequeue').run(pageId, all);
+    this.#counts.note('outbox', -this.#s('ackDequeue').run(pageId, all).changes);
     this.#s('ackSteps').run(pageId, 'pushed', record.pushedAt, null, batch, all);
     const applied: string[] = [];
     const unanswered: string[] = [];
@@ -703,7 +754,10 @@ export class Store {
       );
     }
     if (promised.length > 0) {
-      this.#s('ackExpect').run(pageId, renderVersion, record.at, JSON.stringify(promised));
+      const ids = JSON.stringify(promised);
+      this.#s('ackRewatch').run(pageId, renderVersion, record.at, ids);
+      const added = this.#s('ackExpect').run(pageId, renderVersion, record.at, ids).changes;
+      this.#counts.note('render_watch', added);
     }
     this.#forgetIfEmpty(pageId);
   }
@@ -718,8 +772,13 @@ export class Store {
       if (!row) continue;
       this.#failure(eventId, pageId, record.at, null, record.error, detail);
       if (record.deadLetter) {
-        this.#s('dequeue').run(pageId, row.seq);
-        this.#s('addDeadLetter').run(pageId, row.seq, record.at, record.error, record.attempt);
+        this.#counts.note('outbox', -this.#s('dequeue').run(pageId, row.seq).changes);
+        const letter = [pageId, row.seq, record.at, record.error, record.attempt] as const;
+        if (this.#s('addDeadLetter').run(...letter).changes > 0) {
+          this.#counts.note('dead_letters', 1);
+        } else {
+          this.#s('updateDeadLetter').run(...letter);
+        }
       }
     }
     if (record.deadLetter) this.#forgetIfEmpty(pageId);
@@ -728,7 +787,8 @@ export class Store {
   #rendered(record: RenderedRecord): void {
     // Two statements whatever the number of events confirmed (not one per event).
     this.#s('renderedSteps').run(record.pageId, record.version, record.renderedAt);
-    this.#s('unwatch').run(record.pageId, record.version);
+    const gone = this.#s('unwatch').run(record.pageId, record.version).changes;
+    this.#counts.note('render_watch', -gone);
   }
 
   #renderFail(record: RenderFailRecord): void {
@@ -737,6 +797,7 @@ export class Store {
         ? this.#s('dropWatch').all(record.pageId)
         : this.#s('waiting').all(record.pageId)
     ) as { event_id: string; version: number }[];
+    if (record.giveUp) this.#counts.note('render_watch', -awaited.length);
     const detail = record.giveUp
       ? 'render not confirmed; origin-sync stopped waiting for it'
       : 'render not published yet; still waiting';
@@ -747,9 +808,14 @@ export class Store {
 
   /** An operator's retry: the dead letter goes back to the end of its page's queue. */
   retryDeadLetter(pageId: string, eventId: string, at: number): boolean {
+    return this.#counts.counted(() => this.#retryDeadLetter(pageId, eventId, at));
+  }
+
+  #retryDeadLetter(pageId: string, eventId: string, at: number): boolean {
     const row = this.#s('eventSeq').get(eventId) as { seq: number } | undefined;
     if (!row) return false;
     if (this.#s('removeDeadLetter').all(pageId, row.seq).length === 0) return false;
+    this.#counts.note('dead_letters', -1);
     this.#enqueue(pageId, row.seq, at, new Set(), null);
     this.#s('addStep').run(eventId, pageId, 'fanned_out', at, null, 'retried by an operator', null);
     return true;
@@ -757,9 +823,14 @@ export class Store {
 
   /** An operator's discard: the dead letter is dropped for good (the explorer says so). */
   discardDeadLetter(pageId: string, eventId: string, at: number): boolean {
+    return this.#counts.counted(() => this.#discardDeadLetter(pageId, eventId, at));
+  }
+
+  #discardDeadLetter(pageId: string, eventId: string, at: number): boolean {
     const row = this.#s('eventSeq').get(eventId) as { seq: number } | undefined;
     if (!row) return false;
     if (this.#s('removeDeadLetter').all(pageId, row.seq).length === 0) return false;
+    this.#counts.note('dead_letters', -1);
     this.#s('addStep').run(
       eventId,
       pageId,
@@ -790,6 +861,7 @@ export class Store {
     }
     const steps = Number(this.#s('pruneSteps').run(cutoff, limit).changes);
     const events = Number(this.#s('pruneEvents').run(cutoff, limit).changes);
+    this.#counts.counted(() => this.#counts.note('events', -events));
     return steps + events;
   }
 
