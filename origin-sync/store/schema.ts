@@ -120,9 +120,16 @@ export const MIGRATIONS: readonly string[] = [
   // Fewer b-trees written per event (docs/origin-sync-storage.md, Throughput): the row counts
   // are kept by the store, one UPDATE per table per write call, instead of a trigger per row;
   // retention by age follows the steps' id order (they are written in time order) instead of
-  // an index on their time, one b-tree fewer for each of the ~4 step rows of an event.
+  // an index on their time, one b-tree fewer for each of the ~4 step rows of an event; and a
+  // `pushed` row carries the step that follows it on its page (applied, skipped, refused), one
+  // row where there were two.
   `
   ${COUNTS_IN_STORE_MIGRATION}
   DROP INDEX steps_at;
+  ALTER TABLE steps ADD COLUMN outcome TEXT;
+  ALTER TABLE steps ADD COLUMN outcome_at INTEGER;
+  ALTER TABLE steps ADD COLUMN outcome_version INTEGER;
+  ALTER TABLE steps ADD COLUMN outcome_detail TEXT;
+  ALTER TABLE steps ADD COLUMN outcome_error TEXT;
   `,
 ];

@@ -95,7 +95,18 @@ interface StepRow {
   render_version: number | null;
   detail: string | null;
   error: string | null;
+  /** A `pushed` row's outcome step (applied, skipped, failed) on the same page, if any. */
+  outcome: StepName | null;
+  outcome_at: number | null;
+  outcome_version: number | null;
+  outcome_detail: string | null;
+  outcome_error: string | null;
 }
+
+/** What an ack learned of one event, for its `pushed` row: [id, step, version, detail, error]. */
+type AckOutcome = [string, StepName | null, number | null, string | null, string | null];
+
+const UNANSWERED = 'stored by the worker; its answer carried no per-event result';
 
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== new Set(b).size) return false;
@@ -191,10 +202,15 @@ export class Store {
         `DELETE FROM outbox WHERE page_id = ?1 AND event_seq IN (
            SELECT ev.seq FROM json_each(?2) j JOIN events ev ON ev.id = j.value)`,
       ),
+      // One row per event pushed, carrying its outcome on the page (the step the explorer
+      // shows right after `pushed`): half the rows of a `pushed` row and an `applied` row.
+      // ?4 is a JSON array of AckOutcome.
       ackSteps: p(
-        `INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error)
-           SELECT ev.id, ?1, ?2, ?3, ?4, ?5, NULL FROM json_each(?6) j
-             JOIN events ev ON ev.id = j.value ORDER BY j.key`,
+        `INSERT INTO steps (event_id, page_id, step, at, detail,
+             outcome, outcome_at, outcome_version, outcome_detail, outcome_error)
+           SELECT ev.id, ?1, 'pushed', ?2, ?3,
+                  j.value ->> 1, ?5, j.value ->> 2, j.value ->> 3, j.value ->> 4
+             FROM json_each(?4) j JOIN events ev ON ev.id = j.value ->> 0 ORDER BY j.key`,
       ),
       // The render watch's upsert as an update and an insert: the insert's `changes` are the
       // rows the count gains.
@@ -211,7 +227,10 @@ export class Store {
         'INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       lastStepForPage: p(
-        'SELECT id, step FROM steps WHERE event_id = ? AND page_id IS ? ORDER BY id DESC LIMIT 1',
+        'SELECT id, step, outcome FROM steps WHERE event_id = ? AND page_id IS ? ORDER BY id DESC LIMIT 1',
+      ),
+      updateOutcome: p(
+        'UPDATE steps SET outcome = ?, outcome_at = ?, outcome_version = ?, outcome_detail = ?, outcome_error = ? WHERE id = ?',
       ),
       updateStep: p(
         'UPDATE steps SET step = ?, at = ?, render_version = ?, detail = ?, error = ? WHERE id = ?',
@@ -220,7 +239,9 @@ export class Store {
         'SELECT id, type, received_at, validated_at, journaled_at FROM events WHERE id = ?',
       ),
       traceSteps: p(
-        'SELECT step, at, page_id, render_version, detail, error FROM steps WHERE event_id = ? ORDER BY id',
+        `SELECT step, at, page_id, render_version, detail, error,
+                outcome, outcome_at, outcome_version, outcome_detail, outcome_error
+           FROM steps WHERE event_id = ? ORDER BY id`,
       ),
       pageEvents: p(
         `SELECT event_id, MAX(id) AS last FROM steps WHERE page_id = ? AND step = 'fanned_out'
@@ -673,9 +694,12 @@ export class Store {
     detail: string,
   ): void {
     const last = this.#s('lastStepForPage').get(eventId, pageId) as
-      | { id: number; step: string }
+      | { id: number; step: string; outcome: string | null }
       | undefined;
-    if (last?.step === 'failed') {
+    if (last?.outcome === 'failed') {
+      // A `pushed` row whose outcome was a failure: that outcome is the last step.
+      this.#s('updateOutcome').run('failed', at, version, detail, error, last.id);
+    } else if (last?.outcome === null && last.step === 'failed') {
       this.#s('updateStep').run('failed', at, version, detail, error, last.id);
     } else {
       this.#s('addStep').run(eventId, pageId, 'failed', at, version, detail, error);
@@ -684,9 +708,9 @@ export class Store {
 
   /**
    * Set-based for the whole batch (measured: five statements per event made acks a third of
-   * origin-sync's CPU under load): the dequeue, the `pushed` steps, the common outcomes and the
-   * render watch are one statement each over the batch's ids; only the rare outcomes
-   * (skipped, refused) go event by event. Ids the store no longer knows are skipped.
+   * origin-sync's CPU under load): the dequeue, the `pushed` rows with each event's outcome,
+   * and the render watch are one statement each over the batch. Ids the store no longer
+   * knows are skipped.
    */
   #ack(record: AckRecord): void {
     const outcomes = new Map(record.results.map((r) => [r.id, r.outcome]));
@@ -695,64 +719,29 @@ export class Store {
     const { pageId, renderVersion } = record;
     const all = JSON.stringify(record.eventIds);
     this.#counts.note('outbox', -this.#s('ackDequeue').run(pageId, all).changes);
-    this.#s('ackSteps').run(pageId, 'pushed', record.pushedAt, null, batch, all);
-    const applied: string[] = [];
-    const unanswered: string[] = [];
+    const pushed: AckOutcome[] = [];
     const promised: string[] = [];
     for (const eventId of record.eventIds) {
       const outcome = outcomes.get(eventId);
       if (outcome !== undefined && outcome !== 'refused' && renderVersion !== null) {
         promised.push(eventId);
       }
-      if (outcome === 'applied') applied.push(eventId);
+      if (outcome === 'applied') pushed.push([eventId, 'applied', renderVersion, null, null]);
       else if (outcome === undefined) {
-        if (renderVersion === null) unanswered.push(eventId);
-      } else if (this.#s('seen').get(eventId)) {
-        if (outcome === 'refused') {
-          // The edge's hostname registry refused the page upsert: nothing of it was stored.
-          const why = details.get(eventId) ?? 'a hostname is held by another page';
-          this.#s('addStep').run(
-            eventId,
-            pageId,
-            'failed',
-            record.at,
-            null,
-            null,
-            `refused by the edge: ${why}`,
-          );
-        } else {
-          this.#s('addStep').run(
-            eventId,
-            pageId,
-            'skipped',
-            record.at,
-            renderVersion,
-            outcome,
-            null,
-          );
-        }
+        pushed.push(
+          renderVersion === null
+            ? [eventId, 'applied', null, UNANSWERED, null]
+            : [eventId, null, null, null, null],
+        );
+      } else if (outcome === 'refused') {
+        // The edge's hostname registry refused the page upsert: nothing of it was stored.
+        const why = details.get(eventId) ?? 'a hostname is held by another page';
+        pushed.push([eventId, 'failed', null, null, `refused by the edge: ${why}`]);
+      } else {
+        pushed.push([eventId, 'skipped', renderVersion, outcome, null]);
       }
     }
-    if (applied.length > 0) {
-      this.#s('ackSteps').run(
-        pageId,
-        'applied',
-        record.at,
-        renderVersion,
-        null,
-        JSON.stringify(applied),
-      );
-    }
-    if (unanswered.length > 0) {
-      this.#s('ackSteps').run(
-        pageId,
-        'applied',
-        record.at,
-        null,
-        'stored by the worker; its answer carried no per-event result',
-        JSON.stringify(unanswered),
-      );
-    }
+    this.#s('ackSteps').run(pageId, record.pushedAt, batch, JSON.stringify(pushed), record.at);
     if (promised.length > 0) {
       const ids = JSON.stringify(promised);
       this.#s('ackRewatch').run(pageId, renderVersion, record.at, ids);
@@ -937,6 +926,14 @@ export class Store {
       if (r.detail !== null) step.detail = r.detail;
       if (r.error !== null) step.error = r.error;
       steps.push(step);
+      if (r.outcome !== null && r.outcome_at !== null) {
+        const outcome: TraceStep = { step: r.outcome, at: iso(r.outcome_at) };
+        if (r.page_id !== null) outcome.pageId = r.page_id;
+        if (r.outcome_version !== null) outcome.renderVersion = r.outcome_version;
+        if (r.outcome_detail !== null) outcome.detail = r.outcome_detail;
+        if (r.outcome_error !== null) outcome.error = r.outcome_error;
+        steps.push(outcome);
+      }
     }
     return { id: head.id, type: head.type, receivedAt: iso(head.received_at), steps };
   }
