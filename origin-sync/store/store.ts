@@ -288,15 +288,21 @@ export class Store {
       ),
       // Never an event not applied yet, and never the newest: SQLite gives the next event
       // max(seq) + 1, which must stay above the watermark.
+      // Events are journaled in seq order, so those past the age are the lowest seqs, below
+      // ?3 (prune finds it by bisecting seq; no index on journaled_at to keep up per event).
+      firstJournaledFrom: p(
+        'SELECT seq, journaled_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1',
+      ),
+      firstSeq: p('SELECT seq FROM events ORDER BY seq LIMIT 1'),
       pruneEvents: p(
         `DELETE FROM events WHERE seq IN (
-           SELECT seq FROM events ev WHERE journaled_at < ?
+           SELECT seq FROM events ev WHERE seq < ?3 AND journaled_at < ?1
               AND seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied_seq')
               AND seq < (SELECT max(seq) FROM events)
               AND NOT EXISTS (SELECT 1 FROM entities en WHERE en.event_seq = ev.seq)
               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_seq = ev.seq)
               AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.event_seq = ev.seq)
-            LIMIT ?)`,
+            LIMIT ?2)`,
       ),
       oldestStep: p('SELECT at FROM steps ORDER BY id LIMIT 1'),
     };
@@ -849,9 +855,33 @@ export class Store {
       if (oldest !== undefined) cutoff = Math.max(cutoff, oldest + 3_600_000);
     }
     const steps = Number(this.#s('pruneSteps').run(cutoff, limit).changes);
-    const events = Number(this.#s('pruneEvents').run(cutoff, limit).changes);
+    const below = this.#journaledBefore(cutoff);
+    const events = Number(this.#s('pruneEvents').run(cutoff, limit, below).changes);
     this.#counts.counted(() => this.#counts.note('events', -events));
     return steps + events;
+  }
+
+  /**
+   * The lowest seq journaled at or after `cutoff` (past the last event: one more than it), by
+   * bisection over seq: about 24 rowid seeks at 9 M events, instead of an index on the time.
+   */
+  #journaledBefore(cutoff: number): number {
+    const first = this.#s('firstSeq').get() as { seq: number } | undefined;
+    if (!first) return 0;
+    let lo = first.seq;
+    let hi = ((this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0) + 1;
+    // Invariant: some bound in [lo, hi] has only events older than cutoff below it and only
+    // newer ones from it on (seqs without an event, e.g. pruned, count as either).
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = this.#s('firstJournaledFrom').get(mid) as
+        | { seq: number; journaled_at: number }
+        | undefined;
+      if (!row) hi = mid;
+      else if (row.journaled_at < cutoff) lo = row.seq + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   #forgetIfEmpty(pageId: string): void {

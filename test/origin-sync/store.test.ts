@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckRecord } from '../../origin-sync/store/outcomes.ts';
+import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
 
@@ -367,6 +368,32 @@ describe('origin-sync store', () => {
         detail: 'stored by the worker; its answer carried no per-event result',
       }),
     ]);
+  });
+
+  it('forgets exactly the event ids past their age, over gaps that earlier pruning left', () => {
+    const s = harness();
+    const day = 86_400_000;
+    const retention = { maxAgeMs: 7 * day, maxBytes: 2 * 1024 ** 3 };
+    const prune = (now: number, limit?: number) => {
+      s.store.db.exec('BEGIN');
+      const n = s.store.prune(now, retention, limit);
+      s.store.db.exec('COMMIT');
+      return n;
+    };
+    // One entity, each event superseded by the next: 30 a day apart, then 30 today.
+    const old = Array.from({ length: 30 }, (_, i) => serviceEvent({ id: 'x' }, i + 1));
+    old.forEach((e, i) => s.accept([e], T - (40 - i) * day));
+    const recent = Array.from({ length: 30 }, (_, i) => serviceEvent({ id: 'x' }, 31 + i));
+    for (const e of recent) s.accept([e], T);
+    // Ten days ago: the first three are past 7 days, and only they go, a bounded 2 at a time.
+    expect(prune(T - 30 * day, 2)).toBeGreaterThan(0);
+    expect(prune(T - 30 * day)).toBeGreaterThan(0);
+    expect(s.store.counts().events).toBe(57);
+    // Today: every old one goes (over the gap just made), none of today's.
+    prune(T);
+    expect(s.store.counts().events).toBe(30);
+    expect(s.accept([old[29] as CoreEvent], T)).toMatchObject({ duplicates: 0 });
+    expect(s.accept([recent[0] as CoreEvent], T)).toMatchObject({ duplicates: 1 });
   });
 
   it('forgets explorer steps and event ids past their age, but never what is still queued', () => {
