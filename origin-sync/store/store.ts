@@ -605,6 +605,8 @@ export class Store {
       }
     }
     if (found.size > DIRECT_MAX) return null;
+    // Most events go to one page: nothing to sort.
+    if (found.size <= 1) return found;
     return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
