@@ -382,7 +382,7 @@ describe('origin-sync store', () => {
     };
     // One entity, each event superseded by the next: 30 a day apart, then 30 today.
     const old = Array.from({ length: 30 }, (_, i) => serviceEvent({ id: 'x' }, i + 1));
-    old.forEach((e, i) => s.accept([e], T - (40 - i) * day));
+    for (const [i, e] of old.entries()) s.accept([e], T - (40 - i) * day);
     const recent = Array.from({ length: 30 }, (_, i) => serviceEvent({ id: 'x' }, 31 + i));
     for (const e of recent) s.accept([e], T);
     // Ten days ago: the first three are past 7 days, and only they go, a bounded 2 at a time.
