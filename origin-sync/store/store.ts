@@ -146,7 +146,12 @@ export class Store {
       insertEvent: p(
         'INSERT OR IGNORE INTO events (id, type, body, received_at, validated_at, journaled_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      entityHead: p('SELECT version FROM entities WHERE key = ?'),
+      // The entity's version and the services it last touched, in one call (null: none).
+      entityState: p(
+        `SELECT en.version, es.service_id FROM (SELECT ?1 AS key) k
+           LEFT JOIN entities en ON en.key = k.key
+           LEFT JOIN entity_services es ON es.key = k.key`,
+      ),
       entity: p(
         'SELECT en.kind, en.version, en.event_seq, en.deleted, ev.body FROM entities en JOIN events ev ON ev.seq = en.event_seq WHERE en.key = ?',
       ),
@@ -156,7 +161,6 @@ export class Store {
         'INSERT OR IGNORE INTO entities (key, kind, version, event_seq, deleted) VALUES (?1, ?2, ?3, ?4, ?5)',
       ),
       updateEntity: p('UPDATE entities SET version = ?, event_seq = ?, deleted = ? WHERE key = ?'),
-      entityServices: p('SELECT service_id FROM entity_services WHERE key = ?'),
       clearEntityServices: p('DELETE FROM entity_services WHERE key = ?'),
       addEntityService: p('INSERT OR IGNORE INTO entity_services (service_id, key) VALUES (?, ?)'),
       clearPageServices: p('DELETE FROM page_services WHERE page_id = ?'),
@@ -482,16 +486,18 @@ export class Store {
       return;
     }
 
-    const knownVersion = (this.#s('entityHead').get(key) as { version: number } | undefined)
-      ?.version;
+    const state = this.#s('entityState').all(key) as {
+      version: number | null;
+      service_id: string | null;
+    }[];
+    const knownVersion = state[0]?.version ?? undefined;
     const newer = knownVersion === undefined || event.version > knownVersion;
     // An incident that moves off a service, or is deleted, must still reach the pages that
     // showed it: the services it last touched, and every page it was ever sent to.
     const own = servicesOf(event);
     const services = new Set(own);
-    const before = (this.#s('entityServices').all(key) as { service_id: string }[]).map(
-      (r) => r.service_id,
-    );
+    const before: string[] = [];
+    for (const r of state) if (r.service_id !== null) before.push(r.service_id);
     for (const id of before) services.add(id);
     const tracked = TRACKED_KINDS.has(kind);
     this.#fanOutWide(event, seq, [...services], at, newer, pages, tracked ? key : null);
