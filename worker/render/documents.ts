@@ -65,6 +65,8 @@ export interface DocumentSource {
   contentType: string;
   body: string;
   styleSrc?: string;
+  /** Its UTF-8 bytes, where they are cheaper to make than by encoding `body`. */
+  bytes?(): Uint8Array;
 }
 
 /** A document of a variant, not rendered yet. */
@@ -157,7 +159,7 @@ export async function variantRecipes(
   const slice = sliceForAudience(snapshot, audienceOfVariant(variant));
   const versions = languageVersions(slice.page);
   const facts = once((): PageFacts => pageFacts(slice, now));
-  const api = once(() => byPath(statuspageDocuments(slice, now, facts())));
+  const api = once(() => byPath(statuspageDocuments(slice, now, facts(), variant)));
   // The same incidents in every language: one digest per variant, the last plan's while no
   // incident changed (nothing else is in it).
   const incidentsDigest = once(() =>
@@ -180,6 +182,13 @@ interface HtmlOptions {
   bytes?: () => Uint8Array;
   /** Whether none of its inputs can have changed with these changes (see `tagOf`). */
   unchanged?: (changes: PageChanges) => boolean;
+}
+
+interface SetOptions {
+  /** Whether none of its inputs can have changed with these changes (see `tagOf`). */
+  unchanged?: (changes: PageChanges) => boolean;
+  /** Its bytes from the set's own (the JSON API's are made of shared pieces). */
+  bytes?: boolean;
 }
 
 /** What every language of a variant shares. */
@@ -335,7 +344,7 @@ async function languageRecipes(
     contentType: string,
     digest: () => Promise<string>,
     set: () => Map<string, DocumentSource>,
-    unchanged?: (changes: PageChanges) => boolean,
+    { unchanged, bytes = false }: SetOptions = {},
   ): DocumentRecipe => {
     const path = `${base}${docPath}`;
     return {
@@ -348,11 +357,15 @@ async function languageRecipes(
           async () => fingerprintEtag(build, [path, await digest()], false, slot(path)),
           unchanged,
         ),
-      render: () => {
-        const doc = set().get(docPath);
-        if (!doc) throw new Error(`no ${docPath} among the documents rendered with it`);
-        return doc.body;
-      },
+      render: () => sourceOf(set, docPath).body,
+      ...(bytes
+        ? {
+            bytes: () => {
+              const doc = sourceOf(set, docPath);
+              return doc.bytes ? doc.bytes() : encoder.encode(doc.body);
+            },
+          }
+        : {}),
     };
   };
 
@@ -398,10 +411,10 @@ async function languageRecipes(
     // The machine-readable documents: Statuspage API v2, feeds and the badge.
     // Once per variant, not per language: `/de/api/…` is read as `/api/…` (visitor-paths.ts).
     ...(base === ''
-      ? API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api))
+      ? API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api, { bytes: true }))
       : []),
-    fromSet('/history.atom', ATOM_CONTENT_TYPE, feedsDigest, feeds, feedsUnchanged),
-    fromSet('/history.rss', RSS_CONTENT_TYPE, feedsDigest, feeds, feedsUnchanged),
+    fromSet('/history.atom', ATOM_CONTENT_TYPE, feedsDigest, feeds, { unchanged: feedsUnchanged }),
+    fromSet('/history.rss', RSS_CONTENT_TYPE, feedsDigest, feeds, { unchanged: feedsUnchanged }),
     {
       path: `${base}/badge.svg`,
       contentType: SVG_CONTENT_TYPE,
@@ -425,6 +438,14 @@ async function languageRecipes(
       render: () => badgeDocument(slice, now).body,
     },
   ];
+}
+
+const encoder = new TextEncoder();
+
+function sourceOf(set: () => Map<string, DocumentSource>, path: string): DocumentSource {
+  const doc = set().get(path);
+  if (!doc) throw new Error(`no ${path} among the documents rendered with it`);
+  return doc;
 }
 
 function byPath(docs: readonly DocumentSource[]): Map<string, DocumentSource> {
