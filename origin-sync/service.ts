@@ -238,8 +238,10 @@ export class OriginSync {
       log,
       ...Object.fromEntries(Object.entries(opts.confirm ?? {}).filter(([, v]) => v !== undefined)),
     });
+    // An extension's steps are committed with its own state, in this thread's queue, so a
+    // reader that sees the state also sees the step (as when there was one queue).
     const trace = (eventId: string, step: TraceStep) => {
-      sync.#db.call({ op: 'addStep', eventId, step }).catch(() => {});
+      sync.#extCommits.run(() => store.addStep(eventId, step)).catch(() => {});
     };
     const storage = { db, commit: <T>(work: () => T) => sync.#extCommits.run(work) };
     // What a previous run journaled is applied before the extensions look at the pages.

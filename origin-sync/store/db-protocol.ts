@@ -5,7 +5,6 @@ import type { CoreEvent } from '../../worker/domain/schema.ts';
 import type { OutcomeRecord } from './outcomes.ts';
 import type { OperatorAction, RecordedRequest, RequestRetention } from './requests.ts';
 import type { ApplyResult, JournalResult } from './store.ts';
-import type { TraceStep } from './trace.ts';
 
 export interface DbThreadConfig {
   dir: string;
@@ -27,7 +26,6 @@ export type DbCall =
       request: RecordedRequest | null;
     }
   | { op: 'record'; record: OutcomeRecord }
-  | { op: 'addStep'; eventId: string; step: TraceStep }
   | { op: 'recordRequest'; request: RecordedRequest }
   | { op: 'recordAction'; action: OperatorAction }
   | { op: 'retryDeadLetter'; pageId: string; eventId: string; at: number }
@@ -40,7 +38,6 @@ export type DbCall =
 export interface DbAnswers {
   journal: JournalResult;
   record: void;
-  addStep: void;
   recordRequest: void;
   recordAction: void;
   retryDeadLetter: boolean;

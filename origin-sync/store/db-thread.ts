@@ -105,8 +105,6 @@ async function handle(call: DbCall): Promise<DbAnswers[DbCall['op']]> {
     }
     case 'record':
       return commits.run(() => store.record(call.record));
-    case 'addStep':
-      return commits.run(() => store.addStep(call.eventId, call.step));
     case 'recordRequest':
       return commits.run(() => requests.record(call.request));
     case 'recordAction':
