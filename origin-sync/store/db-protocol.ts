@@ -37,15 +37,15 @@ export type DbCall =
 
 export interface DbAnswers {
   journal: JournalResult;
-  record: void;
-  recordRequest: void;
-  recordAction: void;
+  record: undefined;
+  recordRequest: undefined;
+  recordAction: undefined;
   retryDeadLetter: boolean;
   discardDeadLetter: boolean;
   prune: number;
-  setMaxPageCount: void;
-  settle: void;
-  close: void;
+  setMaxPageCount: undefined;
+  settle: undefined;
+  close: undefined;
 }
 
 /** The thread's counters, sent with every message so /healthz reads them without asking. */

@@ -9,7 +9,7 @@ import { errorMessage } from '../log.ts';
 import { Applier } from './applier.ts';
 import { CommitQueue, StorageUnavailable } from './commit-queue.ts';
 import { isStorageFault, openConnection, setMaxPageCount } from './database.ts';
-import type { DbAnswers, DbCall, DbMessage, DbStats, DbThreadConfig } from './db-protocol.ts';
+import type { DbCall, DbMessage, DbStats, DbThreadConfig } from './db-protocol.ts';
 import { isPageEvent } from './entities.ts';
 import { type RecordedRequest, RequestLog } from './requests.ts';
 import { Store } from './store.ts';
@@ -80,18 +80,14 @@ function recordWithin(request: RecordedRequest): void {
   }
 }
 
-async function handle(call: DbCall): Promise<DbAnswers[DbCall['op']]> {
+/** Runs one call; its answer is the DbAnswers entry of its op (DbClient.call gives it that type). */
+async function handle(call: DbCall): Promise<unknown> {
   switch (call.op) {
     case 'journal': {
       // A backlog past its bound makes new batches wait for room (store/applier.ts).
       await applier.room();
       const result = await commits.run(() => {
-        const journaled = store.journal(
-          call.events,
-          call.receivedAt,
-          call.validatedAt,
-          Date.now(),
-        );
+        const journaled = store.journal(call.events, call.receivedAt, call.validatedAt, Date.now());
         if (call.request) recordWithin(call.request);
         return journaled;
       });
