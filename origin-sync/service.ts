@@ -17,6 +17,7 @@ import {
 import { CommitQueue } from './store/commit-queue.ts';
 import { openSharedDatabase, type SharedDatabase, setMaxPageCount } from './store/database.ts';
 import { DbClient } from './store/db-client.ts';
+import { isPageEvent } from './store/entities.ts';
 import { importLegacyJournal } from './store/legacy-import.ts';
 import type { OutcomeRecord } from './store/outcomes.ts';
 import {
@@ -31,6 +32,7 @@ import {
   DEFAULT_RETENTION,
   type DeadLetter,
   type JournalResult,
+  journalEntry,
   type Retention,
   Store,
 } from './store/store.ts';
@@ -276,7 +278,14 @@ export class OriginSync {
     try {
       // Backpressure, the group commit, the request's record in the same transaction, and a
       // page's own events fanned out before its 202: all on the database thread (db-thread.ts).
-      return await this.#db.call({ op: 'journal', events, receivedAt, validatedAt, request });
+      return await this.#db.call({
+        op: 'journal',
+        events: events.map(journalEntry),
+        pageEvents: events.some(isPageEvent),
+        receivedAt,
+        validatedAt,
+        request,
+      });
     } finally {
       this.#acceptsInFlight--;
     }

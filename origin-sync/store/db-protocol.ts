@@ -1,10 +1,9 @@
 // What the main thread and the database thread (db-thread.ts) say to each other. Plain data
 // only (structured clone): validated events, outcome records, results and counters; errors
 // travel as their message plus whether they were a storage fault (answered 503).
-import type { CoreEvent } from '../../worker/domain/schema.ts';
 import type { OutcomeRecord } from './outcomes.ts';
 import type { OperatorAction, RecordedRequest, RequestRetention } from './requests.ts';
-import type { ApplyResult, JournalResult } from './store.ts';
+import type { ApplyResult, JournalEntry, JournalResult } from './store.ts';
 
 export interface DbThreadConfig {
   dir: string;
@@ -20,7 +19,9 @@ export interface DbThreadConfig {
 export type DbCall =
   | {
       op: 'journal';
-      events: CoreEvent[];
+      events: JournalEntry[];
+      /** The batch has page events: fan them out before answering (hostname-takeover). */
+      pageEvents: boolean;
       receivedAt: number;
       validatedAt: number;
       request: RecordedRequest | null;

@@ -10,7 +10,6 @@ import { Applier } from './applier.ts';
 import { CommitQueue, StorageUnavailable } from './commit-queue.ts';
 import { isStorageFault, openConnection, setMaxPageCount } from './database.ts';
 import type { DbCall, DbMessage, DbStats, DbThreadConfig } from './db-protocol.ts';
-import { isPageEvent } from './entities.ts';
 import { type RecordedRequest, RequestLog } from './requests.ts';
 import { Store } from './store.ts';
 
@@ -95,7 +94,7 @@ async function handle(call: DbCall): Promise<unknown> {
       // the pusher, is posted before this answer): the edge's page coordinator claims a page's
       // hostnames again when its push arrives, so that push must be on its way before the
       // core's next batch reserves them (test/e2e/hostname-takeover.test.ts).
-      if (result.accepted > 0 && call.events.some(isPageEvent)) applier.settle();
+      if (result.accepted > 0 && call.pageEvents) applier.settle();
       if (result.accepted > 0) applier.kick();
       return result;
     }
