@@ -14,6 +14,7 @@ import {
   type RenderConfirmTiming,
   type StatusAnswer,
 } from './push/render-confirmer.ts';
+import { DEFAULT_MAX_PENDING } from './store/applier.ts';
 import { CommitQueue } from './store/commit-queue.ts';
 import { openSharedDatabase, type SharedDatabase, setMaxPageCount } from './store/database.ts';
 import { DbClient } from './store/db-client.ts';
@@ -127,6 +128,7 @@ export class OriginSync {
   /** The extensions' writes, on this thread's connection (they hand in closures). */
   readonly #extCommits: CommitQueue;
   readonly #retention: Retention;
+  readonly #maxPending: number;
   /** Pages that may have something queued: the pusher's work list, fed by the fan-out. */
   readonly #queued: Set<string>;
   #pusher!: Pusher;
@@ -149,6 +151,7 @@ export class OriginSync {
     this.#store = store;
     this.#queued = new Set(store.queuedPages());
     this.#retention = { ...DEFAULT_RETENTION, ...opts.retention };
+    this.#maxPending = opts.apply?.maxPending ?? DEFAULT_MAX_PENDING;
     this.requests = new RequestLog(store.db, {
       maxAgeMs: this.#retention.maxAgeMs,
       ...opts.requestRetention,
@@ -289,6 +292,11 @@ export class OriginSync {
     } finally {
       this.#acceptsInFlight--;
     }
+  }
+
+  /** Resolves once the fan-out's backlog has room for another batch (at once when it has). */
+  room(): Promise<void> {
+    return this.#db.room(this.#maxPending);
   }
 
   /** Journaled events not fanned out yet. */

@@ -27,7 +27,9 @@ export class DbClient {
   #nextId = 1;
   #dead: Error | null = null;
   #closing = false;
-  stats: DbStats = { commits: 0, writes: 0, pending: 0, applied: 0 };
+  #stats: DbStats = { commits: 0, writes: 0, pending: 0, applied: 0 };
+  /** Waiting for the backlog to drop under a bound (room). */
+  #roomWaiters: { below: number; resolve(): void }[] = [];
 
   private constructor(worker: Worker, on: DbClientEvents) {
     this.#worker = worker;
@@ -64,6 +66,31 @@ export class DbClient {
         reject(err);
       });
     });
+  }
+
+  /** The thread's counters as of its last message. */
+  get stats(): DbStats {
+    return this.#stats;
+  }
+
+  set stats(stats: DbStats) {
+    this.#stats = stats;
+    if (this.#roomWaiters.length === 0) return;
+    const waiting = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const w of waiting) {
+      if (stats.pending < w.below) w.resolve();
+      else this.#roomWaiters.push(w);
+    }
+  }
+
+  /**
+   * Resolves once the thread's fan-out backlog is under `below` (at once when it is), as its
+   * messages report it; the journal itself waits for room on the thread as well.
+   */
+  room(below: number): Promise<void> {
+    if (this.#dead || this.#stats.pending < below) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push({ below, resolve }));
   }
 
   call<C extends DbCall>(call: C): Promise<DbAnswers[C['op']]> {
@@ -115,6 +142,8 @@ export class DbClient {
   #fail(err: Error): void {
     if (this.#dead) return;
     this.#dead = err;
+    for (const w of this.#roomWaiters) w.resolve();
+    this.#roomWaiters = [];
     for (const w of this.#waiting.values()) w.reject(err);
     this.#waiting.clear();
   }
