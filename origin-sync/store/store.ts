@@ -357,7 +357,7 @@ export class Store {
   }
 
   #journal(
-    events: readonly CoreEvent[],
+    events: readonly (CoreEvent | JournalEntry)[],
     receivedAt: number,
     validatedAt: number,
     at: number,
