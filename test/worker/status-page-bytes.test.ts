@@ -36,4 +36,22 @@ describe('the status page in pieces', () => {
     expect(second.bytes).toEqual(new TextEncoder().encode(second.text));
     expect(second.text).not.toEqual(first.text);
   });
+
+  it('stays exact when the names need more bytes than characters (the buffer grows)', async () => {
+    forgetRenderMemos();
+    const now = new Date('2026-11-21T12:00:00Z');
+    const base = syntheticSnapshot({ services: 30, incidents: 4 }, now);
+    // Three bytes a character, and emoji (a surrogate pair, four bytes): far past the guess of
+    // about a byte a character, so the page is written across several growths of its buffer.
+    const wide = {
+      ...base,
+      services: base.services.map((s, i) => ({
+        ...s,
+        name: `${'東京都渋谷区'.repeat(60)} 🚀${i}🛰️ ${'ü'.repeat(i)}`,
+      })),
+    };
+    const page = await statusPage(wide, now);
+    expect(page.bytes).toEqual(new TextEncoder().encode(page.text));
+    expect(decoder.decode(page.bytes)).toContain('🚀29🛰️');
+  });
 });
