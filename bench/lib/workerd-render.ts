@@ -95,7 +95,6 @@ export interface WorkerdRenderer {
   stop(): Promise<void>;
 }
 
-
 export async function startWorkerdRenderer(): Promise<WorkerdRenderer> {
   const out = await build({
     entryPoints: [join(ROOT, 'bench/lib/renderer-entry.ts')],
