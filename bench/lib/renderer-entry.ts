@@ -1,7 +1,7 @@
 // What Node-side tools and the workerd render bench need of the worker's renderer (bundled by
 // render-bundle.ts and workerd-render.ts), calling the same functions the worker calls.
 export { variantIds } from '../../worker/domain/snapshot.ts';
-export { planVariant, renderDocument, renderVariant } from '../../worker/render/documents.ts';
+export { planVariant, renderVariant } from '../../worker/render/documents.ts';
 export { forgetRenderMemos } from '../../worker/render/memo.ts';
 export { docKey, hostKey } from '../../worker/store/keys.ts';
 export { withServiceChange } from './synthetic-page.ts';
@@ -10,7 +10,7 @@ import type { EntityRef } from '../../worker/coordinator/apply.ts';
 import { keyedDocuments, planDocuments } from '../../worker/coordinator/publish-plan.ts';
 import { incidentFromJson } from '../../worker/domain/incident-json.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
-import { planVariant, renderDocument } from '../../worker/render/documents.ts';
+import { planVariant, renderDocumentBytes } from '../../worker/render/documents.ts';
 import { ChangeLog, type PlanMemo } from '../../worker/render/plan-memo.ts';
 
 /**
@@ -28,12 +28,12 @@ const encoder = new TextEncoder();
 /**
  * One document, as a cold miss on the read path renders it for one request: the status page
  * of the public variant with its ETag, as the coordinator's `documentOnMiss` does, down to its
- * UTF-8 bytes (what a response or a KV write takes: a render is not done before that).
+ * UTF-8 bytes (what the visitor's response takes: a render is not done before that).
  * Returns the byte count.
  */
 export async function renderStatusPageOnly(snapshot: PageSnapshot, now: Date): Promise<number> {
-  const doc = await renderDocument(snapshot, 'public', '/', now);
-  return encoder.encode(doc!.body).length;
+  const doc = await renderDocumentBytes(snapshot, 'public', '/', now);
+  return doc!.bytes.byteLength;
 }
 
 /**

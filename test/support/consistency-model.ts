@@ -230,7 +230,10 @@ export function kvVersionLocation(clock: Clock, kv: ModelKv, page: ModelPage): M
       if (doc.value === null) {
         // A KV miss: the coordinator renders it (not cached, as before).
         const answer = await page.documentOnMiss();
-        return answer.found ? answer.body : '';
+        if (!answer.found) return '';
+        return typeof answer.body === 'string'
+          ? answer.body
+          : new TextDecoder().decode(answer.body);
       }
       if (version !== null) {
         await cache.put(

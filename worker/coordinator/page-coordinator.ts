@@ -7,11 +7,11 @@ import { nextTimelineBoundary, PAST_INCIDENT_DAYS } from '../domain/timeline.ts'
 import type { Env } from '../env.ts';
 import { log } from '../log.ts';
 import {
+  type EncodedDocument,
   type PlannedDocument,
   planVariant,
-  type RenderedDocument,
   type RenderOptions,
-  renderDocument,
+  renderDocumentBytes,
 } from '../render/documents.ts';
 import { ChangeLog, type PlanMemo } from '../render/plan-memo.ts';
 import { isolateDocuments } from '../store/isolate-cache.ts';
@@ -76,7 +76,9 @@ const LAYOUT = 2;
 const legacyVersionKey = (pageId: string) => `ver:${pageId}`;
 
 export type MissAnswer =
-  | { found: true; body: string; meta: DocumentMeta }
+  // Bytes from this coordinator: the visitor's response takes them as they are, and a page
+  // made as bytes is never one string (renderDocumentBytes).
+  | { found: true; body: string | Uint8Array; meta: DocumentMeta }
   | { found: false; reason: 'no_page' | 'no_document' };
 
 export interface CoordinatorStatus {
@@ -134,10 +136,7 @@ export class PageCoordinator extends DurableObject<Env> {
    * every render through the alarm on a test clock turn it off). */
   renderAtOnce = true;
   private flushing = false;
-  private missRenders = new Map<
-    string,
-    { seq: number; at: number; doc: RenderedDocument | null }
-  >();
+  private missRenders = new Map<string, { seq: number; at: number; doc: EncodedDocument | null }>();
   /** When a document KV did not show was last written again (in memory: a bound, no more). */
   private readonly repaired = new Map<string, number>();
   /** In memory only: what the last publish rendered, for status() and tests. */
@@ -494,7 +493,11 @@ export class PageCoordinator extends DurableObject<Env> {
       await this.scheduleAlarm();
     }
     const version = dirty || !written ? s.renderVersion + 1 : s.publishedVersion;
-    return { found: true, body: doc.body, meta: metaOf(doc, version, new Date(now).toISOString()) };
+    return {
+      found: true,
+      body: doc.bytes,
+      meta: metaOf(doc, version, new Date(now).toISOString()),
+    };
   }
 
   /** What origin-sync asks to confirm its promised render versions (null: no page here yet). */
@@ -560,11 +563,17 @@ export class PageCoordinator extends DurableObject<Env> {
     path: string,
     seq: number,
     now: number,
-  ): Promise<RenderedDocument | null> {
+  ): Promise<EncodedDocument | null> {
     const key = `${variant}\n${path}`;
     const m = this.missRenders.get(key);
     if (m && m.seq === seq && now - m.at < MISS_RENDER_TTL_MS) return m.doc;
-    const doc = await renderDocument(snapshot, variant, path, new Date(now), this.renderOptions());
+    const doc = await renderDocumentBytes(
+      snapshot,
+      variant,
+      path,
+      new Date(now),
+      this.renderOptions(),
+    );
     if (this.missRenders.size >= MISS_RENDERS_KEPT) this.missRenders.clear();
     this.missRenders.set(key, { seq, at: now, doc });
     return doc;

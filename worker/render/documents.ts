@@ -59,6 +59,15 @@ export interface RenderedDocument {
   styleSrc?: string;
 }
 
+/** A document as a cold miss answers it: its UTF-8 bytes, the page never one string. */
+export interface EncodedDocument {
+  path: string;
+  contentType: string;
+  bytes: Uint8Array;
+  etag: string;
+  styleSrc?: string;
+}
+
 /** A document before hashing; every producer of documents for a variant returns these. */
 export interface DocumentSource {
   path: string;
@@ -521,15 +530,27 @@ export async function renderVariant(
   return (await planVariant(snapshot, variant, now, options)).map(rendered);
 }
 
-/** One document of a variant (what a cold miss on the read path needs), or null if none. */
-export async function renderDocument(
+/**
+ * One document of a variant as UTF-8 (what a cold miss on the read path answers), or null if
+ * none: the bytes a visitor's response takes, made the cheapest way the recipe knows (the
+ * status page in pieces, never as one string: html.ts renderStatusPageBytes).
+ */
+export async function renderDocumentBytes(
   snapshot: PageSnapshot,
   variant: string,
   path: string,
   now: Date,
   options: RenderOptions = {},
-): Promise<RenderedDocument | null> {
+): Promise<EncodedDocument | null> {
   const build = await buildOf(options);
   const recipe = (await variantRecipes(snapshot, variant, now)).find((r) => r.path === path);
-  return recipe ? rendered(await planned(recipe, build)) : null;
+  if (!recipe) return null;
+  const doc = await planned(recipe, build);
+  return {
+    path: doc.path,
+    contentType: doc.contentType,
+    bytes: doc.bytes ? doc.bytes() : encoder.encode(doc.render()),
+    etag: doc.etag,
+    ...(doc.styleSrc ? { styleSrc: doc.styleSrc } : {}),
+  };
 }

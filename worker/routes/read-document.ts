@@ -35,7 +35,7 @@ const NON_HTML_BUDGET_MS = 5000;
 export type DocumentRead =
   | {
       kind: 'document';
-      body: ReadableStream | string | null;
+      body: ReadableStream | string | Uint8Array | null;
       meta: DocumentMeta;
       source: 'memory' | 'cache' | 'kv' | 'coordinator';
     }
@@ -128,7 +128,7 @@ function keep(
   location: ReadLocation,
   isolate: IsolateMemory,
   key: string,
-  body: string,
+  body: string | Uint8Array,
   meta: DocumentMeta,
 ): void {
   req.ctx.waitUntil(

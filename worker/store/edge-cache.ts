@@ -48,7 +48,7 @@ export function putCached(
   hostname: string,
   path: string,
   contentKey: string,
-  body: string,
+  body: string | Uint8Array,
   meta: DocumentMeta,
 ): Promise<void> {
   const entry = new Response(body, {

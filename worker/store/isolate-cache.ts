@@ -11,8 +11,16 @@ const ENTRY_TTL_MS = 60_000;
 const MAX_CHARS = 8 * 1024 * 1024;
 const MAX_ENTRIES = 256;
 
+/** Text from KV and the Cache API, UTF-8 from the coordinator (a response copies either). */
+type Body = string | Uint8Array;
+
+/** What an entry costs: a character of text (most are one byte), or a byte. */
+function sizeOf(body: Body): number {
+  return typeof body === 'string' ? body.length : body.byteLength;
+}
+
 interface Entry {
-  body: string;
+  body: Body;
   meta: DocumentMeta;
   expires: number;
 }
@@ -24,11 +32,11 @@ export class DocumentMemory {
   private drop(key: string): void {
     const e = this.entries.get(key);
     if (!e) return;
-    this.chars -= e.body.length;
+    this.chars -= sizeOf(e.body);
     this.entries.delete(key);
   }
 
-  hit(key: string, now = Date.now()): { body: string; meta: DocumentMeta } | null {
+  hit(key: string, now = Date.now()): { body: Body; meta: DocumentMeta } | null {
     const e = this.entries.get(key);
     if (!e) return null;
     if (e.expires <= now) {
@@ -41,17 +49,18 @@ export class DocumentMemory {
     return { body: e.body, meta: e.meta };
   }
 
-  remember(key: string, body: string, meta: DocumentMeta, now = Date.now()): void {
-    if (body.length > MAX_CHARS / 4) return; // a huge page would evict every other
+  remember(key: string, body: Body, meta: DocumentMeta, now = Date.now()): void {
+    const size = sizeOf(body);
+    if (size > MAX_CHARS / 4) return; // a huge page would evict every other
     this.drop(key);
     while (
       this.entries.size > 0 &&
-      (this.entries.size >= MAX_ENTRIES || this.chars + body.length > MAX_CHARS)
+      (this.entries.size >= MAX_ENTRIES || this.chars + size > MAX_CHARS)
     ) {
       this.drop(this.entries.keys().next().value as string);
     }
     this.entries.set(key, { body, meta, expires: now + ENTRY_TTL_MS });
-    this.chars += body.length;
+    this.chars += size;
   }
 
   clear(): void {
