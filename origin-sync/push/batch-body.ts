@@ -23,7 +23,8 @@ export function buildPageBatch(
   const items: OutboxItem[] = [];
   for (const item of queued) {
     if (items.length >= limits.maxEvents) break;
-    const json = JSON.stringify(item.event);
+    // Stored as JSON.stringify of the validated event: sent as it is, not parsed again.
+    const json = item.body;
     const size = Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
     if (items.length > 0 && bytes + size > limits.maxBytes) break;
     parts.push(json);

@@ -54,7 +54,8 @@ describe('page batch body', () => {
   const items: OutboxItem[] = Array.from({ length: 10 }, (_, i) => ({
     eventSeq: i + 1,
     enqueuedAt: 0,
-    event: serviceEvent({ id: `s${i}`, description: 'x'.repeat(100) }),
+    eventId: `evt_s${i}`,
+    body: JSON.stringify(serviceEvent({ id: `s${i}`, description: 'x'.repeat(100) })),
   }));
 
   it('merges queued items into one SyncBatch, in queue order', () => {
@@ -62,7 +63,7 @@ describe('page batch body', () => {
     expect(batch?.items).toHaveLength(10);
     const parsed = SyncBatch.parse(JSON.parse(batch?.body ?? ''));
     expect(parsed.pageId).toBe('p');
-    expect(parsed.events.map((e) => e.id)).toEqual(items.map((i) => i.event.id));
+    expect(parsed.events.map((e) => e.id)).toEqual(items.map((i) => JSON.parse(i.body).id));
   });
 
   it('stays within the event and byte limits, but always carries at least one event', () => {

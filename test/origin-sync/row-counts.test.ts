@@ -40,7 +40,7 @@ describe('row counts kept by triggers', () => {
     h.accept([serviceEvent({ id: 'a' }, 2)], old);
     expect(keptCounts(h)).toEqual(realCounts(h));
 
-    const queued = h.store.peek('p1', 100).map((i) => i.event.id);
+    const queued = h.store.peek('p1', 100).map((i) => i.eventId);
     h.record({
       kind: 'ack',
       at: old,
@@ -55,7 +55,7 @@ describe('row counts kept by triggers', () => {
       kind: 'fail',
       at: old,
       pageId: 'p2',
-      eventIds: h.store.peek('p2', 1).map((i) => i.event.id),
+      eventIds: h.store.peek('p2', 1).map((i) => i.eventId),
       attempt: 1,
       error: 'worker answered 400',
       deadLetter: 'the worker refuses this event',
