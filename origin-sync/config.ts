@@ -35,6 +35,44 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
+/**
+ * What origin-sync's process is started with so that its memory stays bounded under a full
+ * ingest (docs/origin-sync-storage.md, Retention and memory). glibc and V8 read these only as
+ * the process starts, so they belong to whatever launches it (scripts/lib/origin-sync-process.ts,
+ * a supervisor's unit file); main.ts only checks them (memoryBoundsMissing).
+ *
+ * - V8: a 512 MiB old generation makes V8 grow its heap by ~1.4× its live size between full
+ *   collections instead of up to 4× (the factor it allows a process with a multi-GiB limit);
+ *   the live heap is ~40 MB at 10,000 pages, so the limit itself is headroom, not a target.
+ * - glibc: two malloc arenas rather than eight per core, and blocks of 128 KiB or more (request
+ *   and push bodies) mapped and unmapped on their own instead of left as holes in the heap
+ *   that RSS keeps; the heap's free top is given back past 1 MiB.
+ */
+export const MEMORY_NODE_FLAGS = ['--max-old-space-size=512'] as const;
+export const MEMORY_ENV = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '1048576',
+} as const;
+
+/** V8's heap limit past which MEMORY_NODE_FLAGS was evidently not given (Node's default is GiBs). */
+const MAX_BOUNDED_HEAP_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The memory settings this process was started without, each as the flag or variable to
+ * set; empty when all are there. (A different value set on purpose counts as set.)
+ */
+export function memoryBoundsMissing(
+  env: Record<string, string | undefined>,
+  heapLimitBytes: number,
+): string[] {
+  const missing: string[] = Object.entries(MEMORY_ENV)
+    .filter(([name]) => !env[name])
+    .map(([name, value]) => `${name}=${value}`);
+  if (heapLimitBytes > MAX_BOUNDED_HEAP_BYTES) missing.push(...MEMORY_NODE_FLAGS);
+  return missing;
+}
+
 export interface OriginSyncConfig {
   port: number;
   host: string;

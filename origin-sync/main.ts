@@ -3,10 +3,11 @@
 // briefly, exit 0. A SIGKILL at any moment is also fine: every 202 was committed first.
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { getHeapStatistics } from 'node:v8';
 import { serve } from '@hono/node-server';
 import { importSyncKey } from '../worker/sync/token.ts';
 import { createCertificateExtension } from './certificates/index.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, memoryBoundsMissing } from './config.ts';
 import type { OriginSyncExtension } from './extensions.ts';
 import { startRefusal } from './fail-closed.ts';
 import { edgeHostnameClaimer } from './hostname-claims.ts';
@@ -35,6 +36,14 @@ async function main(): Promise<void> {
     throw new Error(
       `no operator token: set OPERATOR_TOKEN or write one to ${operatorTokenFile(config.stateDir)} (npm start does)`,
     );
+  }
+  const unbounded = memoryBoundsMissing(process.env, getHeapStatistics().heap_size_limit);
+  if (unbounded.length > 0) {
+    // Not fatal: origin-sync works without them, only its peak RSS under a full ingest is then
+    // V8's and glibc's defaults (~1.5x higher), not what docs/origin-sync-storage.md says.
+    log.warn('origin-sync: started without its memory bounds; start it with them', {
+      missing: unbounded,
+    });
   }
   if (config.usingDevSecret) {
     log.warn('CORE_SIGNING_SECRET is the development default; set a real secret in production');
