@@ -3,7 +3,6 @@
 // briefly, exit 0. A SIGKILL at any moment is also fine: every 202 was committed first.
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { getHeapStatistics } from 'node:v8';
 import { serve } from '@hono/node-server';
 import { importSyncKey } from '../worker/sync/token.ts';
 import { createCertificateExtension } from './certificates/index.ts';
@@ -37,7 +36,10 @@ async function main(): Promise<void> {
       `no operator token: set OPERATOR_TOKEN or write one to ${operatorTokenFile(config.stateDir)} (npm start does)`,
     );
   }
-  const unbounded = memoryBoundsMissing(process.env, getHeapStatistics().heap_size_limit);
+  const unbounded = memoryBoundsMissing(process.env, [
+    ...process.execArgv,
+    ...(process.env.NODE_OPTIONS ?? '').split(/\s+/),
+  ]);
   if (unbounded.length > 0) {
     // Not fatal: origin-sync works without them, only its peak RSS under a full ingest is then
     // V8's and glibc's defaults (~1.5x higher), not what docs/origin-sync-storage.md says.

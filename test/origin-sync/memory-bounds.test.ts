@@ -78,14 +78,14 @@ describe('memory bounds', () => {
 
 describe('process memory bounds', () => {
   it('names every setting a start lacks, and none when it has them', () => {
-    const gib = 1024 ** 3;
-    expect(memoryBoundsMissing({}, 4 * gib)).toEqual([
+    expect(memoryBoundsMissing({}, ['--no-warnings'])).toEqual([
       'MALLOC_ARENA_MAX=2',
       'MALLOC_MMAP_THRESHOLD_=131072',
       'MALLOC_TRIM_THRESHOLD_=1048576',
-      '--max-old-space-size=512',
+      '--max-old-space-size=1024',
     ]);
-    expect(memoryBoundsMissing({ ...MEMORY_ENV, MALLOC_ARENA_MAX: '4' }, 0.5 * gib)).toEqual([]);
+    const chosen = { ...MEMORY_ENV, MALLOC_ARENA_MAX: '4' };
+    expect(memoryBoundsMissing(chosen, ['--max-old-space-size=2048'])).toEqual([]);
   });
 
   it('starts origin-sync with them, and it does not warn about them', async () => {
@@ -97,7 +97,7 @@ describe('process memory bounds', () => {
     try {
       const pid = system.originSync.child.pid;
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      expect(cmdline).toContain('--max-old-space-size=512');
+      expect(cmdline).toContain('--max-old-space-size=1024');
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
       expect(environ).toContain('MALLOC_ARENA_MAX=2');
       expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
