@@ -4,7 +4,9 @@ import { MAX_SYNC_BYTES, MAX_SYNC_EVENTS } from '../../worker/sync/contract.ts';
 import type { OutboxItem } from '../store/outcomes.ts';
 
 export interface PageBatch {
-  body: string;
+  /** UTF-8, encoded once: what is signed and sent (a string beside it would be a second copy
+   * held while the push waits for the edge, and fetch would encode a third). */
+  body: Uint8Array<ArrayBuffer>;
   items: OutboxItem[];
 }
 
@@ -32,5 +34,5 @@ export function buildPageBatch(
     bytes += size;
   }
   if (items.length === 0) return null;
-  return { body: `${head}${parts.join(',')}${tail}`, items };
+  return { body: Buffer.from(`${head}${parts.join(',')}${tail}`), items };
 }
