@@ -82,7 +82,7 @@ describe('process memory bounds', () => {
       'MALLOC_ARENA_MAX=2',
       'MALLOC_MMAP_THRESHOLD_=131072',
       'MALLOC_TRIM_THRESHOLD_=1048576',
-      '--max-old-space-size=1024',
+      '--max-old-space-size=1536',
     ]);
     const chosen = { ...MEMORY_ENV, MALLOC_ARENA_MAX: '4' };
     expect(memoryBoundsMissing(chosen, ['--max-old-space-size=2048'])).toEqual([]);
@@ -97,7 +97,7 @@ describe('process memory bounds', () => {
     try {
       const pid = system.originSync.child.pid;
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      expect(cmdline).toContain('--max-old-space-size=1024');
+      expect(cmdline).toContain('--max-old-space-size=1536');
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
       expect(environ).toContain('MALLOC_ARENA_MAX=2');
       expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
