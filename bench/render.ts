@@ -4,9 +4,11 @@
 //   documentOnMiss): its ETag from its inputs, the markup, and its UTF-8 bytes. The 10 ms of
 //   CPU the Workers free plan gives is per request: the issue's targets apply here;
 // - publish after a one-service change: what the page's coordinator does for each event
-//   during an incident: every document's ETag from its inputs, compared with what the last
-//   publish wrote, and only the changed documents rendered to bytes (KV writes left out). The
-//   targets apply here too;
+//   during an incident: the plan from the last publish's plan and the service the event
+//   changed (only documents that may read it are fingerprinted: the status page, the JSON
+//   API, the badge, the history and the incident pages naming the service; the others keep
+//   their last ETag), each ETag compared with what the first publish wrote, and only the
+//   changed documents rendered to bytes (KV writes left out). The targets apply here too;
 // - full render from scratch: every document of the variant rendered to bytes, as the first
 //   publish of a page (or the first after a deploy) does. It runs in the coordinator in the
 //   background, never in a visitor's request; its row names the per-request targets but is
@@ -132,23 +134,32 @@ export async function renderBench(): Promise<BenchRow[]> {
       const base = syntheticSnapshot(size, now);
       const snapshot =
         'locales' in size ? { ...base, page: { ...base.page, locales: [...size.locales] } } : base;
-      const written = new Map(await r.publishedTags(snapshot, now));
+      // As the page's coordinator holds it after a first publish: what KV got, and the plan.
+      const state = await r.publishState(snapshot, now);
       const all = await r.renderVariant(snapshot, 'public', now);
       const statusBytes = encoder.encode(all.find((d) => d.path === '/')!.body).length;
       const allBytes = all.reduce((n, d) => n + encoder.encode(d.body).length, 0);
       let events = 0;
+      // Each event changes one service (its status, at a new time): the coordinator notes the
+      // service as changed, and the next publish plans from that.
+      const changed = [{ kind: 'service' as const, id: snapshot.page.serviceIds[7]! }];
       const nextEvent = () => {
         events += 1;
         const at = new Date(now.getTime() + 60_000 + events * 1000);
         return { snapshot: r.withServiceChange(r.asStored(snapshot), 7, at), at };
       };
       const example = nextEvent();
-      const rendered = await r.publishChanged(example.snapshot, written, example.at);
+      const { rendered, fingerprinted } = await r.publishChanged(
+        state,
+        example.snapshot,
+        changed,
+        example.at,
+      );
 
       for (const kind of KINDS) {
         const node =
           kind.what === 'publish'
-            ? await sample(nextEvent, (e) => r.publishChanged(e.snapshot, written, e.at))
+            ? await sample(nextEvent, (e) => r.publishChanged(state, e.snapshot, changed, e.at))
             : await sample(
                 () => {
                   r.forgetRenderMemos();
@@ -175,7 +186,7 @@ export async function renderBench(): Promise<BenchRow[]> {
           kind.what === 'status page'
             ? `${statusBytes.toLocaleString('en-US')} B page`
             : kind.what === 'publish'
-              ? `${rendered.length} of ${all.length} documents rendered (${describePaths(rendered)})`
+              ? `${fingerprinted} of ${all.length} documents fingerprinted, ${rendered.length} rendered (${describePaths(rendered)})`
               : `${all.length} documents, ${allBytes.toLocaleString('en-US')} B`;
         rows.push(
           {

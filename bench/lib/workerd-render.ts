@@ -6,7 +6,8 @@
 // among fast ones, so a p99 here is the p99 of ~25 ms of rendering, not of one render: the
 // Node figures (CPU time per render) give the per-render tail.
 //
-// Inputs are made as in render.ts (see there), outside the timed batch.
+// Inputs are made as in render.ts (see there), outside the timed batch. A publish plans from
+// the previous publish's plan and the one service its event changed, as the coordinator does.
 
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -21,20 +22,23 @@ export default {
   async fetch(request) {
     const { snapshot, now, what, batchMs, budgetMs } = await request.json();
     const at = new Date(now);
-    const written = new Map(await r.publishedTags(snapshot, at));
+    // As the page's coordinator holds it after its first publish (planned in full).
+    const state = await r.publishState(snapshot, at);
     let events = 0;
     // One input per render, made untimed: a fresh snapshot as if read from SQLite; for a
-    // publish, with the next event's change; cold renders start with empty render memos.
+    // publish, with the next event's change and what it changed (the service, as the
+    // coordinator notes it); cold renders start with empty render memos.
     const prepare = () => {
       const copy = r.asStored(snapshot);
-      if (what !== 'publish') return { copy, at };
+      if (what !== 'publish') return { copy, at, changed: [] };
       events += 1;
       const later = new Date(at.getTime() + 60_000 + events * 1000);
-      return { copy: r.withServiceChange(copy, 7, later), at: later };
+      const changed = [{ kind: 'service', id: snapshot.page.serviceIds[7] }];
+      return { copy: r.withServiceChange(copy, 7, later), at: later, changed };
     };
-    const render = async ({ copy, at }) => {
+    const render = async ({ copy, at, changed }) => {
       if (what === 'status page') return r.renderStatusPageOnly(copy, at);
-      if (what === 'publish') return r.publishChanged(copy, written, at);
+      if (what === 'publish') return r.publishChanged(state, copy, changed, at);
       for (const d of await r.renderVariant(copy, 'public', at)) encoder.encode(d.body);
     };
     const cold = what !== 'publish';

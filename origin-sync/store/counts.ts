@@ -1,10 +1,15 @@
-// Row counts that /healthz, the explorer's charts and the start report, kept by triggers so no
-// read ever runs COUNT(*) over a table that grows with history: at 9 M events one count takes
+// Row counts that /healthz, the explorer's charts and the start report, kept in `row_counts` so
+// no read ever runs COUNT(*) over a table that grows with history: at 9 M events one count takes
 // over a second of the (synchronous) event loop, and the start's health check would pay it
-// every time. A trigger's one-row update costs well under a microsecond of CPU per write
-// (measured beside the insert it follows; docs/origin-sync-storage.md, Retention and memory),
-// once per row actually inserted or deleted (an upsert that updates, or INSERT OR IGNORE that
-// ignores, fires nothing).
+// every time.
+//
+// Until migration 6 triggers kept them, one `UPDATE row_counts` per row inserted or deleted:
+// about six per event (events, outbox in and out, render watch in and out, the entity), each a
+// trigger program of its own. Now the store adds up what each of its write calls changed (the
+// statements' `changes`) and writes one UPDATE per table at the end of that call, inside the
+// same transaction or savepoint as the rows themselves: a call that commits commits its counts,
+// one that throws or rolls back takes them with it, so they stay exact across crashes. Any
+// writer of a counted table must therefore go through `note` (the store) or `recountRows`.
 //
 // "Which pages have something" is answered by a skip-scan over the page index instead (one
 // index seek per distinct page, not one step per row): work proportional to pages, never to
@@ -31,8 +36,18 @@ export const COUNTS_MIGRATION = `
 `;
 
 /**
- * Counts every counted table afresh: for a writer that went around the triggers (INSERT OR
- * REPLACE deletes without firing delete triggers), e.g. the one-time import of the old journal.
+ * Migration 6: the counts are the store's to keep (RowCounts.note / flush), not triggers'.
+ * They were exact when this runs (the triggers kept them until now), so nothing is recounted.
+ */
+export const COUNTS_IN_STORE_MIGRATION = COUNTED.map(
+  (t) => `
+  DROP TRIGGER ${t}_counted_in;
+  DROP TRIGGER ${t}_counted_out;`,
+).join('');
+
+/**
+ * Counts every counted table afresh: for a writer that went around the store (the one-time
+ * import of the old journal, whose INSERT OR REPLACEs delete rows without saying so).
  */
 export function recountRows(db: DatabaseSync): void {
   for (const t of COUNTED) {
@@ -52,11 +67,16 @@ function skipScan(table: string, column: string): string {
 
 export class RowCounts {
   readonly #count: StatementSync;
+  readonly #add: StatementSync;
+  /** Rows added (negative: removed) by the write call in progress, not written yet. */
+  readonly #pending = new Map<Counted, number>();
+  #depth = 0;
   readonly #pages: Record<'outbox' | 'render_watch' | 'dead_letters', StatementSync>;
   readonly #pageCount: Record<'outbox' | 'render_watch' | 'dead_letters', StatementSync>;
 
   constructor(db: DatabaseSync) {
     this.#count = db.prepare('SELECT n FROM row_counts WHERE name = ?');
+    this.#add = db.prepare('UPDATE row_counts SET n = n + ? WHERE name = ?');
     const tables = ['outbox', 'render_watch', 'dead_letters'] as const;
     const pages = (t: string) => db.prepare(skipScan(t, 'page_id'));
     const count = (t: string) =>
@@ -73,10 +93,34 @@ export class RowCounts {
     };
   }
 
-  /** Rows in the table, as the triggers kept them. */
+  /** Rows in the table, as kept (with what the write call in progress changed so far). */
   rows(table: Counted): number {
     const row = this.#count.get(table) as { n: number } | undefined;
-    return Number(row?.n ?? 0);
+    return Number(row?.n ?? 0) + (this.#pending.get(table) ?? 0);
+  }
+
+  /** A statement of the write call in progress added `delta` rows (negative: removed them). */
+  note(table: Counted, delta: number | bigint): void {
+    const n = Number(delta);
+    if (n !== 0) this.#pending.set(table, (this.#pending.get(table) ?? 0) + n);
+  }
+
+  /**
+   * Runs one write call and then writes what it changed, one UPDATE per table, in the same
+   * transaction; if it throws, its notes are dropped with the rows its rollback undoes.
+   */
+  counted<T>(work: () => T): T {
+    // Nested calls (accept = journal + applyPending) write once, at the outermost.
+    if (this.#depth > 0) return work();
+    this.#depth++;
+    try {
+      const value = work();
+      for (const [table, n] of this.#pending) if (n !== 0) this.#add.run(n, table);
+      return value;
+    } finally {
+      this.#pending.clear();
+      this.#depth--;
+    }
   }
 
   /** The pages with at least one row in a per-page table. */

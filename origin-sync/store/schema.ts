@@ -1,7 +1,7 @@
 // The database's schema, as migrations applied in order (`PRAGMA user_version` is how many
 // have run). Never edit a released migration: add the next one. docs/origin-sync-storage.md
 // explains each table. Times are epoch milliseconds.
-import { COUNTS_MIGRATION } from './counts.ts';
+import { COUNTS_IN_STORE_MIGRATION, COUNTS_MIGRATION } from './counts.ts';
 import { RECEIPTS_MIGRATION } from './receipts.ts';
 import { REQUESTS_MIGRATION } from './requests.ts';
 
@@ -117,4 +117,23 @@ export const MIGRATIONS: readonly string[] = [
   // Row counts kept by triggers, so nothing counts a table that grows with history
   // (origin-sync/store/counts.ts).
   COUNTS_MIGRATION,
+  // Fewer b-trees written per event (docs/origin-sync-storage.md, Throughput): the row counts
+  // are kept by the store, one UPDATE per table per write call, instead of a trigger per row;
+  // retention by age follows the steps' id order (they are written in time order) instead of
+  // an index on their time, one b-tree fewer for each of the ~4 step rows of an event, and so
+  // does that of events (store.ts, prune); request_events loses the index on request_seq that
+  // only its orphan sweep read (a full scan either way); and a
+  // `pushed` row carries the step that follows it on its page (applied, skipped, refused), one
+  // row where there were two.
+  `
+  ${COUNTS_IN_STORE_MIGRATION}
+  DROP INDEX steps_at;
+  DROP INDEX events_journaled;
+  DROP INDEX request_events_seq;
+  ALTER TABLE steps ADD COLUMN outcome TEXT;
+  ALTER TABLE steps ADD COLUMN outcome_at INTEGER;
+  ALTER TABLE steps ADD COLUMN outcome_version INTEGER;
+  ALTER TABLE steps ADD COLUMN outcome_detail TEXT;
+  ALTER TABLE steps ADD COLUMN outcome_error TEXT;
+  `,
 ];

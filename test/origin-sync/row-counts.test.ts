@@ -1,9 +1,18 @@
-// The counts /healthz and the start report come from rows the triggers keep (counts.ts), never
-// from COUNT(*) over a table that grows with history: they must equal the real counts through
-// accepts, acks, dead letters, render confirmations, pruning and a restart, and the reads must
-// be index seeks, not scans.
+// The counts /healthz and the start report come from `row_counts`, kept by the store one UPDATE
+// per table per write call (counts.ts), never from COUNT(*) over a table that grows with
+// history: they must equal the real counts through accepts, acks, dead letters, render
+// confirmations, pruning, a write rolled back, a restart and the migration from the triggers
+// that kept them before, and the reads must be index seeks, not scans.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Applier } from '../../origin-sync/store/applier.ts';
 import { COUNTED, RowCounts } from '../../origin-sync/store/counts.ts';
+import { DATABASE_FILE, openDatabase } from '../../origin-sync/store/database.ts';
+import { MIGRATIONS } from '../../origin-sync/store/schema.ts';
+import { Store } from '../../origin-sync/store/store.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
 
@@ -27,7 +36,7 @@ function keptCounts(h: StoreHarness): Record<string, number> {
   return Object.fromEntries(COUNTED.map((t) => [t, counts.rows(t)]));
 }
 
-describe('row counts kept by triggers', () => {
+describe('row counts kept by the store', () => {
   it('equal COUNT(*) through accepts, acks, dead letters, renders, pruning and a restart', () => {
     const h = storeHarness();
     open.push(h);
@@ -79,6 +88,129 @@ describe('row counts kept by triggers', () => {
       pages: 3,
     });
     expect(h.store.watchStats()).toEqual({ waiting: 0, pages: 0, oldestSince: null });
+  });
+
+  it('stay exact through dead-letter retries and discards, a render given up and rolled-back writes', () => {
+    const h = storeHarness();
+    open.push(h);
+    h.accept([pageEvent({ id: 'p', serviceIds: ['a', 'b'] }, 1, T)], T);
+    const a = serviceEvent({ id: 'a' }, 2, T);
+    const b = serviceEvent({ id: 'b' }, 2, T);
+    h.accept([a, b], T);
+    const fail = (eventIds: string[], attempt: number) =>
+      h.record({
+        kind: 'fail',
+        at: T,
+        pageId: 'p',
+        eventIds,
+        attempt,
+        error: 'worker answered 400',
+        deadLetter: 'the worker refuses this event',
+      });
+    fail([a.id, b.id], 1);
+    expect(keptCounts(h)).toMatchObject({ outbox: 1, dead_letters: 2 });
+    // Retried, it fails for good again: one dead letter, updated, not a second row.
+    const tx = <T>(work: () => T): T => {
+      h.store.db.exec('BEGIN');
+      const v = work();
+      h.store.db.exec('COMMIT');
+      return v;
+    };
+    expect(tx(() => h.store.retryDeadLetter('p', a.id, T))).toBe(true);
+    expect(keptCounts(h)).toEqual(realCounts(h));
+    fail([a.id], 2);
+    expect(tx(() => h.store.discardDeadLetter('p', b.id, T))).toBe(true);
+    expect(keptCounts(h)).toEqual(realCounts(h));
+    expect(h.store.deadLetterStats()).toEqual({ count: 1, pages: 1 });
+
+    // Promised twice (the second ack updates the watch, adds nothing), then given up.
+    const ack = (eventIds: string[], renderVersion: number) =>
+      h.record({
+        kind: 'ack',
+        at: T,
+        pushedAt: T,
+        pageId: 'p',
+        eventIds,
+        attempt: 1,
+        renderVersion,
+        results: eventIds.map((id) => ({ id, outcome: 'applied' as const })),
+      });
+    const page = h.store.peek('p', 10).map((i) => i.event.id);
+    ack(page, 3);
+    ack(page, 4);
+    expect(h.store.watchStats()).toMatchObject({ waiting: page.length, pages: 1 });
+    h.record({ kind: 'render_fail', at: T, pageId: 'p', error: 'not published', giveUp: true });
+    expect(keptCounts(h)).toEqual(realCounts(h));
+
+    // A write rolled back takes its counts with it.
+    h.store.db.exec('BEGIN');
+    h.store.accept([serviceEvent({ id: 'a' }, 3, T), serviceEvent({ id: 'c' }, 1, T)], T, T, T);
+    h.store.db.exec('ROLLBACK');
+    h.store.reloadWatermark();
+    expect(keptCounts(h)).toEqual(realCounts(h));
+
+    // An apply that throws half-way (the second event's body cannot be read back): the
+    // applier rolls the whole slice back and applies the first event alone.
+    const ok = serviceEvent({ id: 'a' }, 4, T);
+    const bad = serviceEvent({ id: 'b' }, 4, T);
+    h.store.db.exec('BEGIN');
+    h.store.journal([ok, bad], T, T, T);
+    h.store.db.exec('COMMIT');
+    h.store.db.prepare('UPDATE events SET body = ? WHERE id = ?').run('{not json', bad.id);
+    new Applier(h.store.db, h.store, {
+      onApplied: () => {},
+      onPoisoned: () => {},
+      onFault: () => {},
+    }).settle();
+    expect(h.store.peek('p', 10).map((i) => i.event.id)).toContain(ok.id);
+    expect(keptCounts(h)).toEqual(realCounts(h));
+  });
+
+  it('carry over from a database whose triggers kept them (schema version 5)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-counts-'));
+    try {
+      const old = new DatabaseSync(join(dir, DATABASE_FILE));
+      for (const m of MIGRATIONS.slice(0, 5)) old.exec(m);
+      old.exec('PRAGMA user_version = 5');
+      old.exec(`
+        INSERT INTO events (id, type, body, received_at, validated_at, journaled_at)
+          VALUES ('e1', 'service.upserted', '{}', 1, 1, 1), ('e2', 'service.upserted', '{}', 2, 2, 2);
+        INSERT INTO entities (key, kind, version, event_seq, deleted) VALUES ('service:a', 'service', 1, 2, 0);
+        INSERT INTO outbox (page_id, event_seq, enqueued_at) VALUES ('p', 1, 1), ('p', 2, 2);
+        DELETE FROM outbox WHERE event_seq = 1;
+        INSERT INTO render_watch (page_id, event_id, version, since) VALUES ('p', 'e1', 1, 1);
+        INSERT INTO steps (event_id, page_id, step, at) VALUES ('e1', 'p', 'fanned_out', 1);`);
+      old.close();
+
+      const store = new Store(openDatabase(dir));
+      const db = store.db;
+      try {
+        expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 6 });
+        const names = (type: string) =>
+          (
+            db.prepare('SELECT name FROM sqlite_schema WHERE type = ?').all(type) as {
+              name: string;
+            }[]
+          ).map((r) => r.name);
+        expect(names('trigger')).toEqual([]);
+        for (const gone of ['steps_at', 'events_journaled', 'request_events_seq']) {
+          expect(names('index')).not.toContain(gone);
+        }
+        expect(store.counts()).toMatchObject({ events: 2, entities: 1 });
+        expect(store.outboxStats()).toMatchObject({ depth: 1, pages: 1 });
+        expect(store.watchStats()).toMatchObject({ waiting: 1, pages: 1 });
+        expect(store.trace('e1')?.steps.map((s) => s.step)).toEqual([
+          'received',
+          'validated',
+          'journaled',
+          'fanned_out',
+        ]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads counts and the pages with work by index seeks, never a scan of a table', () => {

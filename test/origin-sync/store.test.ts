@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckRecord } from '../../origin-sync/store/outcomes.ts';
+import type { CoreEvent } from '../../worker/domain/schema.ts';
 import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
 import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
 
@@ -268,6 +269,131 @@ describe('origin-sync store', () => {
     ]);
     // Both ids are still known: the same events again are duplicates.
     expect(s.accept([page, svc])).toMatchObject({ accepted: 0, duplicates: 2 });
+  });
+
+  it("shows each event's outcome on the page right after its pushed step, whatever the outcome", () => {
+    const s = harness();
+    const page = pageEvent({ id: 'p1', serviceIds: ['a', 'b', 'c', 'd'] });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((id) => serviceEvent({ id }));
+    if (!a || !b || !c || !d) throw new Error('four services');
+    s.accept([page, a, b, c, d]);
+    const at = T + 1_000;
+    const tail = (id: string) =>
+      s.store
+        .trace(id)
+        ?.steps.slice(3)
+        .map(({ step, at, pageId, renderVersion, detail, error }) => ({
+          step,
+          at,
+          pageId,
+          renderVersion,
+          detail,
+          error,
+        }));
+    s.record({
+      kind: 'ack',
+      at,
+      pushedAt: at - 10,
+      pageId: 'p1',
+      eventIds: [page.id, a.id, b.id, c.id, d.id, 'evt_unknown'],
+      attempt: 2,
+      renderVersion: 7,
+      results: [
+        { id: page.id, outcome: 'refused', detail: 'status.example.com is held by another page' },
+        { id: a.id, outcome: 'applied' },
+        { id: b.id, outcome: 'duplicate' },
+        { id: 'evt_unknown', outcome: 'applied' },
+        // c: no per-event result, d: stale
+        { id: d.id, outcome: 'stale' },
+      ],
+    });
+    const pushed = {
+      step: 'pushed',
+      at: new Date(at - 10).toISOString(),
+      pageId: 'p1',
+      renderVersion: undefined,
+      detail: 'batch of 6, attempt 2',
+      error: undefined,
+    };
+    const fanned = {
+      step: 'fanned_out',
+      at: new Date(T).toISOString(),
+      pageId: 'p1',
+      renderVersion: undefined,
+      detail: undefined,
+      error: undefined,
+    };
+    const outcome = (o: Record<string, unknown>) => ({
+      at: new Date(at).toISOString(),
+      pageId: 'p1',
+      renderVersion: undefined,
+      detail: undefined,
+      error: undefined,
+      ...o,
+    });
+    expect(tail(page.id)).toEqual([
+      fanned,
+      pushed,
+      outcome({
+        step: 'failed',
+        error: 'refused by the edge: status.example.com is held by another page',
+      }),
+    ]);
+    expect(tail(a.id)).toEqual([fanned, pushed, outcome({ step: 'applied', renderVersion: 7 })]);
+    expect(tail(b.id)).toEqual([
+      fanned,
+      pushed,
+      outcome({ step: 'skipped', renderVersion: 7, detail: 'duplicate' }),
+    ]);
+    // No result of its own in an answer that has results: pushed, and nothing promised.
+    expect(tail(c.id)).toEqual([fanned, pushed]);
+    expect(tail(d.id)).toEqual([
+      fanned,
+      pushed,
+      outcome({ step: 'skipped', renderVersion: 7, detail: 'stale' }),
+    ]);
+    s.record({ kind: 'rendered', at, pageId: 'p1', version: 7, renderedAt: at });
+    expect(tail(a.id)?.map((x) => x.step)).toEqual(['fanned_out', 'pushed', 'applied', 'rendered']);
+    expect(tail(c.id)?.map((x) => x.step)).toEqual(['fanned_out', 'pushed']);
+    expect(tail(page.id)?.map((x) => x.step)).toEqual(['fanned_out', 'pushed', 'failed']);
+
+    // A worker whose answer carried no results at all.
+    const e = serviceEvent({ id: 'a' }, 2);
+    s.accept([e]);
+    s.record({ ...ackOf('p1', [e.id], 8, at), renderVersion: null, results: [] });
+    expect(tail(e.id)?.slice(1)).toEqual([
+      { ...pushed, at: new Date(at).toISOString(), detail: 'batch of 1' },
+      outcome({
+        step: 'applied',
+        detail: 'stored by the worker; its answer carried no per-event result',
+      }),
+    ]);
+  });
+
+  it('forgets exactly the event ids past their age, over gaps that earlier pruning left', () => {
+    const s = harness();
+    const day = 86_400_000;
+    const retention = { maxAgeMs: 7 * day, maxBytes: 2 * 1024 ** 3 };
+    const prune = (now: number, limit?: number) => {
+      s.store.db.exec('BEGIN');
+      const n = s.store.prune(now, retention, limit);
+      s.store.db.exec('COMMIT');
+      return n;
+    };
+    // One entity, each event superseded by the next: 30 a day apart, then 30 today.
+    const old = Array.from({ length: 30 }, (_, i) => serviceEvent({ id: 'x' }, i + 1));
+    for (const [i, e] of old.entries()) s.accept([e], T - (40 - i) * day);
+    const recent = Array.from({ length: 30 }, (_, i) => serviceEvent({ id: 'x' }, 31 + i));
+    for (const e of recent) s.accept([e], T);
+    // Ten days ago: the first three are past 7 days, and only they go, a bounded 2 at a time.
+    expect(prune(T - 30 * day, 2)).toBeGreaterThan(0);
+    expect(prune(T - 30 * day)).toBeGreaterThan(0);
+    expect(s.store.counts().events).toBe(57);
+    // Today: every old one goes (over the gap just made), none of today's.
+    prune(T);
+    expect(s.store.counts().events).toBe(30);
+    expect(s.accept([old[29] as CoreEvent], T)).toMatchObject({ duplicates: 0 });
+    expect(s.accept([recent[0] as CoreEvent], T)).toMatchObject({ duplicates: 1 });
   });
 
   it('forgets explorer steps and event ids past their age, but never what is still queued', () => {

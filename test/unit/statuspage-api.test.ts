@@ -4,6 +4,7 @@ import { serviceLayout } from '../../worker/domain/layout.ts';
 import type { Incident, Maintenance, StatusPage } from '../../worker/domain/schema.ts';
 import type { PageSnapshot } from '../../worker/domain/snapshot.ts';
 import { API_PATHS } from '../../worker/domain/visitor-paths.ts';
+import { statuspageDocuments } from '../../worker/render/api/statuspage.ts';
 import { type RenderedDocument, renderVariant } from '../../worker/render/documents.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 import {
@@ -327,5 +328,22 @@ describe('Statuspage API v2 documents', () => {
     const summary = api<SummaryDoc>(docs, '/api/v2/summary.json');
     expect(summary.page.name).toBe(`Evil ${xss}`);
     expect(summary.incidents[0]!.incident_updates[0]!.body).toBe(`B ${xss}`);
+  });
+
+  it('turns each document into bytes piecewise, byte for byte its text encoded', async () => {
+    // Non-ASCII and markup in every kind of piece: page, components, incidents, windows.
+    const odd = `Zürich — 東京 </script>&\u2028 🚀`;
+    const snapshot = demo();
+    snapshot.page.name = odd;
+    snapshot.services[0]!.name = odd;
+    snapshot.incidents[0]!.updates[0]!.body = odd;
+    snapshot.maintenances[0]!.name = odd;
+    const encoder = new TextEncoder();
+    const docs = statuspageDocuments(snapshot, now);
+    expect(docs.map((d) => d.path).sort()).toEqual([...API_PATHS].sort());
+    for (const doc of docs) {
+      expect(doc.body, doc.path).toContain('Zürich');
+      expect(doc.bytes(), doc.path).toEqual(encoder.encode(doc.body));
+    }
   });
 });

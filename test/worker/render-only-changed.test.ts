@@ -44,6 +44,8 @@ async function huge(pageId: string) {
   await p.render();
   const first = (await p.status()).lastPublish!;
   expect(first.rendered).toHaveLength(first.documents);
+  // The first publish of an object has no plan to start from: every document fingerprinted.
+  expect(first.fingerprinted).toBe(first.documents);
   return { p, snapshot };
 }
 
@@ -89,6 +91,11 @@ describe('a one-service change on a huge page', () => {
     const publish = (await p.status()).lastPublish!;
     const rendered = publish.rendered.map(pathOf).sort();
     expect(publish.documents).toBe(113);
+    // Planned from the last plan and the one service changed: only the documents that may
+    // read it were fingerprinted (the status page, the eight API documents, the badge, the
+    // history and the pages of the incidents naming it); the others kept their tag.
+    const naming = snapshot.incidents.filter((i) => i.serviceIds.includes(service.id));
+    expect(publish.fingerprinted).toBe(11 + naming.length);
     // The status page and the JSON API (components, and every document's page.updated_at):
     // nothing else reads a service's status (the feeds' date is their newest entry's).
     expect(rendered).toEqual(

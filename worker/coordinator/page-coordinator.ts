@@ -13,6 +13,7 @@ import {
   type RenderOptions,
   renderDocument,
 } from '../render/documents.ts';
+import { ChangeLog, type PlanMemo } from '../render/plan-memo.ts';
 import { isolateDocuments } from '../store/isolate-cache.ts';
 import { type DocumentMeta, docKey } from '../store/keys.ts';
 import { pointerOf, type RenderPointer } from '../store/pointer.ts';
@@ -100,6 +101,9 @@ export interface PublishStats {
   documents: number;
   /** Keys of the documents rendered (and written): the others' inputs had not changed. */
   rendered: string[];
+  /** Documents whose ETag was worked out from their inputs; the others' inputs had not
+   * changed since the last plan, which gave their tag (render/plan-memo.ts). */
+  fingerprinted: number;
   stages: PublishStages;
 }
 
@@ -140,6 +144,10 @@ export class PageCoordinator extends DurableObject<Env> {
   private lastPublish: PublishStats | null = null;
   /** The pointer of the last complete publish (built from SQL when this object wakes). */
   private published: RenderPointer | null = null;
+  /** In memory, together: the last plan's tags, and the changes applied since that plan. A
+   * new object has neither, and plans its first publish in full. */
+  private planMemo: PlanMemo | null = null;
+  private readonly changedSincePlan = new ChangeLog();
   readonly retired: RetiredDocuments;
   readonly subscriptions: PageSubscriptions;
   /** Where this object runs: a public page's new render is served there before KV has it
@@ -194,6 +202,7 @@ export class PageCoordinator extends DurableObject<Env> {
     const now = this.clock();
     let released: string[] = [];
     let notified = 0;
+    let applied: readonly EntityRef[] = [];
     const result = this.ctx.storage.transactionSync((): SyncResult => {
       const hostsBefore = this.storage.pageHostnames(pageId);
       const s = this.storage.state();
@@ -225,6 +234,7 @@ export class PageCoordinator extends DurableObject<Env> {
         NOTIFYING.has(c.kind) ? this.storage.entityData(c) : null,
       );
       for (const change of plan.changes) this.storage.writeChange(change);
+      applied = plan.changes;
       const drafts = plan.changes.flatMap((c, i) =>
         NOTIFYING.has(c.kind)
           ? this.subscriptions.draftsFor(c.kind, before[i], c.data, c.version, c.occurredAt, now)
@@ -251,6 +261,8 @@ export class PageCoordinator extends DurableObject<Env> {
         results: plan.results,
       };
     });
+    // Committed: the next plan must know what changed (its memo's tags are from before).
+    for (const change of applied) this.changedSincePlan.note(change);
     // Stored: the hostnames the page no longer has are free for another page to claim. (If
     // this fails, the render's clean-up frees them.)
     await Promise.allSettled(released.map((h) => registryOf(this.env, h).release(h, pageId)));
@@ -574,6 +586,13 @@ export class PageCoordinator extends DurableObject<Env> {
     // Read everything this render needs before the first await: batches arriving while KV is
     // written change SQL, and they belong to the next render.
     const snapshot = pageId ? this.storage.snapshot(pageId, at) : null;
+    // What changed since the last plan, up to this snapshot (later batches are the next's).
+    const changes = this.changedSincePlan.take();
+    const prior = this.planMemo;
+    // Until this plan completes there is no memo to plan from: a failed one plans in full.
+    this.planMemo = null;
+    const nextMemo: PlanMemo = new Map();
+    const planStats = { fingerprinted: 0 };
     const legacy = before.layout !== LAYOUT;
     // Documents written in an older layout are not under their content keys: write them all.
     const written = legacy ? new Map<string, string>() : this.storage.writtenDocs();
@@ -592,11 +611,16 @@ export class PageCoordinator extends DurableObject<Env> {
       if (snapshot) {
         const options = this.renderOptions();
         for (const variant of variantIds(snapshot.page)) {
-          const planned: PlannedDocument[] = await planVariant(snapshot, variant, at, options);
+          const planned: PlannedDocument[] = await planVariant(snapshot, variant, at, {
+            ...options,
+            incremental: { prior, changes, next: nextMemo, stats: planStats },
+          });
           desired.push(...keyedDocuments(pageId, variant, planned));
         }
       }
       const docs = planDocuments(desired, written);
+      // The tags stand for the snapshot, whatever becomes of the KV writes.
+      this.planMemo = nextMemo;
       const pointer = await publishRender(
         {
           env: this.env,
@@ -631,6 +655,7 @@ export class PageCoordinator extends DurableObject<Env> {
         version,
         documents: desired.length,
         rendered: docs.put.map((d) => d.key),
+        fingerprinted: planStats.fingerprinted,
         stages: {
           changedAt: before.firstDirtyAt,
           startedAt: now,

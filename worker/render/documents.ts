@@ -36,6 +36,7 @@ import {
 } from './html.ts';
 import { languageInput } from './i18n/fingerprint-input.ts';
 import { type LanguageVersion, languageVersions, renderLanguage } from './i18n/page-language.ts';
+import type { IncrementalPlan, PageChanges, VariantPlan } from './plan-memo.ts';
 import { themeCss } from './theme.ts';
 import {
   affectedNames,
@@ -64,6 +65,8 @@ export interface DocumentSource {
   contentType: string;
   body: string;
   styleSrc?: string;
+  /** Its UTF-8 bytes, where they are cheaper to make than by encoding `body`. */
+  bytes?(): Uint8Array;
 }
 
 /** A document of a variant, not rendered yet. */
@@ -94,6 +97,21 @@ export interface RenderOptions {
   build?: string;
   /** The deployment's version id (Workers version metadata), part of the build id. */
   deployment?: string;
+  /** planVariant: plan from the last plan and what changed since (plan-memo.ts). */
+  incremental?: IncrementalPlan;
+}
+
+/** The last plan of a variant and what changed since: which tags a plan may take as they were. */
+interface Since {
+  prior: VariantPlan;
+  changes: PageChanges;
+}
+
+/** How a variant's recipes tell planVariant what they worked out (for the next plan). */
+interface PlanRecord {
+  incidentsDigest(): Promise<string>;
+  /** Documents fingerprinted so far (the others took their tag from the last plan). */
+  fingerprinted: number;
 }
 
 export function pageStyle(accent: string | undefined): string {
@@ -135,16 +153,51 @@ export async function variantRecipes(
   snapshot: PageSnapshot,
   variant: string,
   now: Date,
+  since: Since | null = null,
+  record?: PlanRecord,
 ): Promise<DocumentRecipe[]> {
   const slice = sliceForAudience(snapshot, audienceOfVariant(variant));
   const versions = languageVersions(slice.page);
   const facts = once((): PageFacts => pageFacts(slice, now));
-  const api = once(() => byPath(statuspageDocuments(slice, now, facts())));
+  const api = once(() => byPath(statuspageDocuments(slice, now, facts(), variant)));
+  // The same incidents in every language: one digest per variant, the last plan's while no
+  // incident changed (nothing else is in it).
+  const incidentsDigest = once(() =>
+    since && since.changes.incidents.size === 0
+      ? Promise.resolve(since.prior.incidentsDigest)
+      : memoDigestHex(slice.incidents.map(jsonOfIncident).join(',')),
+  );
+  if (record) record.incidentsDigest = incidentsDigest;
+  const shared: VariantShared = { facts, api, incidentsDigest, since, record };
   const out: DocumentRecipe[] = [];
   for (const version of versions) {
-    out.push(...(await languageRecipes(slice, variant, version, versions, now, facts, api)));
+    out.push(...(await languageRecipes(slice, variant, version, versions, now, shared)));
   }
   return out;
+}
+
+interface HtmlOptions {
+  /** Its inputs never come again (the render time is one): not kept for later. */
+  unique?: boolean;
+  bytes?: () => Uint8Array;
+  /** Whether none of its inputs can have changed with these changes (see `tagOf`). */
+  unchanged?: (changes: PageChanges) => boolean;
+}
+
+interface SetOptions {
+  /** Whether none of its inputs can have changed with these changes (see `tagOf`). */
+  unchanged?: (changes: PageChanges) => boolean;
+  /** Its bytes from the set's own (the JSON API's are made of shared pieces). */
+  bytes?: boolean;
+}
+
+/** What every language of a variant shares. */
+interface VariantShared {
+  facts: () => PageFacts;
+  api: () => Map<string, DocumentSource>;
+  incidentsDigest: () => Promise<string>;
+  since: Since | null;
+  record: PlanRecord | undefined;
 }
 
 async function languageRecipes(
@@ -153,8 +206,7 @@ async function languageRecipes(
   version: LanguageVersion,
   versions: readonly LanguageVersion[],
   now: Date,
-  facts: () => PageFacts,
-  api: () => Map<string, DocumentSource>,
+  { facts, api, incidentsDigest, since, record }: VariantShared,
 ): Promise<DocumentRecipe[]> {
   // Everything below reads the page's `locale`: here, the language of this set of documents.
   const slice: PageSnapshot =
@@ -190,8 +242,6 @@ async function languageRecipes(
   const layout = once(() => JSON.stringify([page.serviceIds, page.groups ?? null]));
   const services = once(() => JSON.stringify(slice.services));
   const maintenances = once(() => JSON.stringify(slice.maintenances));
-  const incidents = once(() => slice.incidents.map(jsonOfIncident).join(','));
-  const incidentsDigest = once(() => memoDigestHex(incidents()));
   /** The incidents the status page shows: the unresolved ones and those of its past days. */
   const shownIncidents = once(() =>
     [
@@ -202,6 +252,10 @@ async function languageRecipes(
       .join(','),
   );
   const names = (i: Incident) => affectedNames(slice, i.serviceIds);
+  /** Whether a changed service is one an incident names (the history prints those names). */
+  const namesChanged = (c: PageChanges) =>
+    c.services.size > 0 &&
+    slice.incidents.some((i) => i.serviceIds.some((id) => c.services.has(id)));
   /** The JSON API and the feeds read the derived facts; phases are how the clock shows. */
   const factsInput = once(() => {
     const f = facts();
@@ -239,24 +293,48 @@ async function languageRecipes(
     );
   });
 
+  // Feeds read the services only through the page's latest change, when they have no entry.
+  const feedsUnchanged = (c: PageChanges) => c.incidents.size === 0 && slice.incidents.length > 0;
+
   const status = once(() => statusPageView(ctx));
   const history = once(() => historyPageView(ctx));
   const feeds = once(() => byPath(feedDocuments(slice, now, facts(), base)));
 
+  /**
+   * A document's tag: the last plan's when `unchanged` says none of its inputs changed since
+   * (plan-memo.ts), else its fingerprint. `unchanged` absent: always fingerprinted.
+   */
+  const tagOf = async (
+    build: string,
+    path: string,
+    fingerprint: () => Promise<string>,
+    unchanged?: (changes: PageChanges) => boolean,
+  ): Promise<string> => {
+    if (since && unchanged && since.prior.build === build && unchanged(since.changes)) {
+      const kept = since.prior.etags.get(path);
+      if (kept !== undefined) return kept;
+    }
+    if (record) record.fingerprinted += 1;
+    return fingerprint();
+  };
   const html = (
     docPath: string,
     inputs: () => Promise<readonly string[]>,
     render: () => string,
-    unique = false,
-    bytes?: () => Uint8Array,
+    { unique = false, bytes, unchanged }: HtmlOptions = {},
   ): DocumentRecipe => {
     const path = `${base}${docPath}`;
     return {
       path,
       contentType: HTML,
       styleSrc,
-      etag: async (build) =>
-        fingerprintEtag(build, [path, ...(await inputs())], unique, slot(path)),
+      etag: (build) =>
+        tagOf(
+          build,
+          path,
+          async () => fingerprintEtag(build, [path, ...(await inputs())], unique, slot(path)),
+          unchanged,
+        ),
       render,
       ...(bytes ? { bytes } : {}),
     };
@@ -266,17 +344,28 @@ async function languageRecipes(
     contentType: string,
     digest: () => Promise<string>,
     set: () => Map<string, DocumentSource>,
+    { unchanged, bytes = false }: SetOptions = {},
   ): DocumentRecipe => {
     const path = `${base}${docPath}`;
     return {
       path,
       contentType,
-      etag: async (build) => fingerprintEtag(build, [path, await digest()], false, slot(path)),
-      render: () => {
-        const doc = set().get(docPath);
-        if (!doc) throw new Error(`no ${docPath} among the documents rendered with it`);
-        return doc.body;
-      },
+      etag: (build) =>
+        tagOf(
+          build,
+          path,
+          async () => fingerprintEtag(build, [path, await digest()], false, slot(path)),
+          unchanged,
+        ),
+      render: () => sourceOf(set, docPath).body,
+      ...(bytes
+        ? {
+            bytes: () => {
+              const doc = sourceOf(set, docPath);
+              return doc.bytes ? doc.bytes() : encoder.encode(doc.body);
+            },
+          }
+        : {}),
     };
   };
 
@@ -300,48 +389,63 @@ async function languageRecipes(
       ],
       () => renderStatusPage(status(), style),
       // The render time is an input: these never come again.
-      true,
-      () => renderStatusPageBytes(status(), style),
+      { unique: true, bytes: () => renderStatusPageBytes(status(), style) },
     ),
     html(
       '/history',
       async () => [chrome(), await incidentsDigest(), JSON.stringify(slice.incidents.map(names))],
       () => renderHistoryPage(history(), style),
+      { unchanged: (c) => c.incidents.size === 0 && !namesChanged(c) },
     ),
     ...slice.incidents.map((incident) =>
       html(
         `/incidents/${incident.id}`,
         async () => [chrome(), jsonOfIncident(incident), names(incident)],
         () => renderIncidentPage(incidentPageView(ctx, incident), style),
+        {
+          unchanged: (c) =>
+            !c.incidents.has(incident.id) && !incident.serviceIds.some((id) => c.services.has(id)),
+        },
       ),
     ),
     // The machine-readable documents: Statuspage API v2, feeds and the badge.
     // Once per variant, not per language: `/de/api/…` is read as `/api/…` (visitor-paths.ts).
     ...(base === ''
-      ? API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api))
+      ? API_PATHS.map((path) => fromSet(path, JSON_CONTENT_TYPE, apiDigest, api, { bytes: true }))
       : []),
-    fromSet('/history.atom', ATOM_CONTENT_TYPE, feedsDigest, feeds),
-    fromSet('/history.rss', RSS_CONTENT_TYPE, feedsDigest, feeds),
+    fromSet('/history.atom', ATOM_CONTENT_TYPE, feedsDigest, feeds, { unchanged: feedsUnchanged }),
+    fromSet('/history.rss', RSS_CONTENT_TYPE, feedsDigest, feeds, { unchanged: feedsUnchanged }),
     {
       path: `${base}/badge.svg`,
       contentType: SVG_CONTENT_TYPE,
+      // It reads the clock (a maintenance window opening): fingerprinted every time.
       etag: (build) =>
-        fingerprintEtag(
-          build,
-          [
-            `${base}/badge.svg`,
-            page.name,
-            languageInput(version, versions),
-            JSON.stringify(
-              overallStatus(shownServices(slice), slice.incidents, slice.maintenances, now),
-            ),
-          ],
-          false,
-          slot(`${base}/badge.svg`),
+        tagOf(build, `${base}/badge.svg`, async () =>
+          fingerprintEtag(
+            build,
+            [
+              `${base}/badge.svg`,
+              page.name,
+              languageInput(version, versions),
+              JSON.stringify(
+                overallStatus(shownServices(slice), slice.incidents, slice.maintenances, now),
+              ),
+            ],
+            false,
+            slot(`${base}/badge.svg`),
+          ),
         ),
       render: () => badgeDocument(slice, now).body,
     },
   ];
+}
+
+const encoder = new TextEncoder();
+
+function sourceOf(set: () => Map<string, DocumentSource>, path: string): DocumentSource {
+  const doc = set().get(path);
+  if (!doc) throw new Error(`no ${path} among the documents rendered with it`);
+  return doc;
 }
 
 function byPath(docs: readonly DocumentSource[]): Map<string, DocumentSource> {
@@ -362,8 +466,27 @@ export async function planVariant(
   options: RenderOptions = {},
 ): Promise<PlannedDocument[]> {
   const build = await buildOf(options);
-  const recipes = await variantRecipes(snapshot, variant, now);
-  return Promise.all(recipes.map((r) => planned(r, build)));
+  const inc = options.incremental;
+  if (!inc) {
+    const recipes = await variantRecipes(snapshot, variant, now);
+    return Promise.all(recipes.map((r) => planned(r, build)));
+  }
+  // From the last plan of this variant, unless the page itself changed (everything reads it).
+  const prior = inc.changes.page ? undefined : inc.prior?.get(variant);
+  const since = prior && prior.build === build ? { prior, changes: inc.changes } : null;
+  const record: PlanRecord = {
+    incidentsDigest: () => Promise.reject(new Error('no recipes yet')),
+    fingerprinted: 0,
+  };
+  const recipes = await variantRecipes(snapshot, variant, now, since, record);
+  const docs = await Promise.all(recipes.map((r) => planned(r, build)));
+  inc.next.set(variant, {
+    build,
+    etags: new Map(docs.map((d) => [d.path, d.etag])),
+    incidentsDigest: await record.incidentsDigest(),
+  });
+  if (inc.stats) inc.stats.fingerprinted += record.fingerprinted;
+  return docs;
 }
 
 async function planned(recipe: DocumentRecipe, build: string): Promise<PlannedDocument> {

@@ -275,8 +275,17 @@ function buildModel(snapshot: PageSnapshot, now: Date, facts: PageFacts): Model 
 }
 
 // An incident's JSON between publishes: during an incident a page is published again for each
-// change, and most incidents in its lists are as they were (see `statuspageDocuments`).
-const incidentJsonMemo = new ContentMemo<string>(1024);
+// change, and most incidents in its lists are as they were (see `statuspageDocuments`). Kept
+// per incident of a page's variant (its slot) with the parts it was made from: comparing a
+// hundred incidents' parts with the kept ones costs less than joining and hashing them.
+interface KeptIncident {
+  parts: readonly string[];
+  json: string;
+}
+const incidentJsonMemo = new ContentMemo<KeptIncident>(1024);
+
+const sameParts = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((p, i) => p === b[i]);
 
 /**
  * JSON as sent: `<`, `>`, `&` and the JS line separators escaped inside strings, so that a
@@ -298,9 +307,84 @@ function recentMaintenances(ms: readonly Maintenance[]): Maintenance[] {
     .slice(0, RECENT_LIMIT);
 }
 
+/** A field's JSON: text, or a list given as its items' JSON texts. */
+type FieldJson = string | readonly string[];
+type Fields = readonly (readonly [string, FieldJson])[];
+
+const listJson = (items: readonly string[]) => `[${items.join(',')}]`;
+
 /** JSON text of an object whose keys are plain names: `{"a":<json a>,"b":<json b>}`. */
-function objectJson(fields: readonly (readonly [string, string])[]): string {
-  return `{${fields.map(([k, v]) => `"${k}":${v}`).join(',')}}`;
+function objectJson(fields: Fields): string {
+  return `{${fields.map(([k, v]) => `"${k}":${typeof v === 'string' ? v : listJson(v)}`).join(',')}}`;
+}
+
+const encoder = new TextEncoder();
+
+// The bytes of list items (a component, an incident) between publishes: during an incident a
+// page is published again for each change with nearly every item as it was. Looked up by the
+// item's text: hashing a few hundred characters costs a fraction of encoding them.
+const itemBytes = new ContentMemo<Uint8Array>(4096);
+
+const bytesOfItem = (json: string) => itemBytes.get(json, () => encoder.encode(json));
+
+const COMMA = encoder.encode(',');
+const OPEN = encoder.encode('[');
+const CLOSE = encoder.encode(']');
+
+/**
+ * `encode(objectJson(fields))`, from the pieces' own bytes: a big page's component list (a
+ * hundred kilobytes) and incident list are in two documents each; their items' bytes are kept
+ * between publishes, and no document is first copied into one string of its own. Plain fields
+ * (the page, the status) are small and encoded as they come, once per publish (`encoded`).
+ */
+function objectBytes(fields: Fields, encoded: Map<string, Uint8Array>): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  fields.forEach(([k, v], i) => {
+    pieces.push(encoder.encode(`${i === 0 ? '{' : ','}"${k}":`));
+    if (typeof v === 'string') {
+      let bytes = encoded.get(v);
+      if (bytes === undefined) {
+        bytes = encoder.encode(v);
+        encoded.set(v, bytes);
+      }
+      pieces.push(bytes);
+      return;
+    }
+    pieces.push(OPEN);
+    v.forEach((item, n) => {
+      if (n > 0) pieces.push(COMMA);
+      pieces.push(bytesOfItem(item));
+    });
+    pieces.push(CLOSE);
+  });
+  pieces.push(encoder.encode('}'));
+  let length = 0;
+  for (const p of pieces) length += p.byteLength;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** An API document: its text and its bytes, each made when first asked for. */
+export interface ApiDocument extends DocumentSource {
+  bytes(): Uint8Array;
+}
+
+function apiDocument(path: string, fields: Fields, encoded: Map<string, Uint8Array>): ApiDocument {
+  let body: string | undefined;
+  return {
+    path,
+    contentType: JSON_CONTENT_TYPE,
+    get body() {
+      body ??= objectJson(fields);
+      return body;
+    },
+    bytes: () => objectBytes(fields, encoded),
+  };
 }
 
 /**
@@ -313,28 +397,37 @@ export function statuspageDocuments(
   snapshot: PageSnapshot,
   now: Date,
   facts: PageFacts = pageFacts(snapshot, now),
-): DocumentSource[] {
+  /** Which of the page's variants `snapshot` is the slice of (where its pieces are kept). */
+  variant = '',
+): ApiDocument[] {
   const model = buildModel(snapshot, now, facts);
   const page = toJson(model.page);
   const status = toJson(model.status);
   // JSON.stringify of a list is its items' JSON joined, and toJson escapes only inside strings:
   // the list from its pieces is byte for byte the list serialised whole.
   const componentJson = new Map(model.components.map((c) => [c, toJson(c)]));
-  const components = `[${[...componentJson.values()].join(',')}]`;
+  const components = [...componentJson.values()];
   const incidents = new Map<Incident, string>();
   const incident = (i: Incident) => {
     let json = incidents.get(i);
     if (json === undefined) {
       // What an incident's object is made of: the incident, its times (from the incident
-      // alone), the page, its zone and address, and the components it names as they are now.
-      const key = [
-        snapshot.page.id,
+      // alone), the page (its slot), its zone and address, and the components it names as
+      // they are now.
+      const parts = [
         jsonOfIncident(i),
         facts.timeZone,
         facts.url,
         ...model.affected(i.serviceIds).map((c) => componentJson.get(c) ?? toJson(c)),
-      ].join('\u0001');
-      json = incidentJsonMemo.get(key, () => toJson(model.incident(i)));
+      ];
+      const slot = `${snapshot.page.id}\n${variant}\n${i.id}`;
+      const make = () => ({ parts, json: toJson(model.incident(i)) });
+      let kept = incidentJsonMemo.get(slot, make);
+      if (!sameParts(kept.parts, parts)) {
+        kept = make();
+        incidentJsonMemo.set(slot, kept);
+      }
+      json = kept.json;
       incidents.set(i, json);
     }
     return json;
@@ -348,52 +441,49 @@ export function statuspageDocuments(
     }
     return json;
   };
-  const list = (items: readonly string[]) => `[${items.join(',')}]`;
-  const unresolved = list(activeIncidents(snapshot.incidents).map(incident));
+  const unresolved = activeIncidents(snapshot.incidents).map(incident);
   const active = activeMaintenances(snapshot.maintenances, now).map(maintenance);
   const upcoming = upcomingMaintenances(snapshot.maintenances, now).map(maintenance);
   const recent = allIncidentsNewestFirst(snapshot.incidents).slice(0, RECENT_LIMIT).map(incident);
-  const bodies: Record<(typeof API_PATHS)[number], string> = {
+  const bodies: Record<(typeof API_PATHS)[number], Fields> = {
     // Field order as SpSummary declares it, as Statuspage sends it.
-    '/api/v2/summary.json': objectJson([
+    '/api/v2/summary.json': [
       ['page', page],
       ['components', components],
       ['incidents', unresolved],
-      ['scheduled_maintenances', list([...active, ...upcoming])],
+      ['scheduled_maintenances', [...active, ...upcoming]],
       ['status', status],
-    ]),
-    '/api/v2/status.json': objectJson([
+    ],
+    '/api/v2/status.json': [
       ['page', page],
       ['status', status],
-    ]),
-    '/api/v2/components.json': objectJson([
+    ],
+    '/api/v2/components.json': [
       ['page', page],
       ['components', components],
-    ]),
-    '/api/v2/incidents.json': objectJson([
+    ],
+    '/api/v2/incidents.json': [
       ['page', page],
-      ['incidents', list(recent)],
-    ]),
-    '/api/v2/incidents/unresolved.json': objectJson([
+      ['incidents', recent],
+    ],
+    '/api/v2/incidents/unresolved.json': [
       ['page', page],
       ['incidents', unresolved],
-    ]),
-    '/api/v2/scheduled-maintenances.json': objectJson([
+    ],
+    '/api/v2/scheduled-maintenances.json': [
       ['page', page],
-      ['scheduled_maintenances', list(recentMaintenances(snapshot.maintenances).map(maintenance))],
-    ]),
-    '/api/v2/scheduled-maintenances/upcoming.json': objectJson([
+      ['scheduled_maintenances', recentMaintenances(snapshot.maintenances).map(maintenance)],
+    ],
+    '/api/v2/scheduled-maintenances/upcoming.json': [
       ['page', page],
-      ['scheduled_maintenances', list(upcoming)],
-    ]),
-    '/api/v2/scheduled-maintenances/active.json': objectJson([
+      ['scheduled_maintenances', upcoming],
+    ],
+    '/api/v2/scheduled-maintenances/active.json': [
       ['page', page],
-      ['scheduled_maintenances', list(active)],
-    ]),
+      ['scheduled_maintenances', active],
+    ],
   };
-  return Object.entries(bodies).map(([path, body]) => ({
-    path,
-    contentType: JSON_CONTENT_TYPE,
-    body,
-  }));
+  // Bytes of the pieces that several documents share, encoded once (see objectBytes).
+  const encoded = new Map<string, Uint8Array>();
+  return Object.entries(bodies).map(([path, fields]) => apiDocument(path, fields, encoded));
 }
