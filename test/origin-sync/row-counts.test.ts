@@ -135,7 +135,7 @@ describe('row counts kept by the store', () => {
         renderVersion,
         results: eventIds.map((id) => ({ id, outcome: 'applied' as const })),
       });
-    const page = h.store.peek('p', 10).map((i) => i.event.id);
+    const page = h.store.peek('p', 10).map((i) => i.eventId);
     ack(page, 3);
     ack(page, 4);
     expect(h.store.watchStats()).toMatchObject({ waiting: page.length, pages: 1 });
@@ -162,7 +162,7 @@ describe('row counts kept by the store', () => {
       onPoisoned: () => {},
       onFault: () => {},
     }).settle();
-    expect(h.store.peek('p', 10).map((i) => i.event.id)).toContain(ok.id);
+    expect(h.store.peek('p', 10).map((i) => i.eventId)).toContain(ok.id);
     expect(keptCounts(h)).toEqual(realCounts(h));
   });
 
