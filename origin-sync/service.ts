@@ -294,6 +294,11 @@ export class OriginSync {
     }
   }
 
+  /** Resolves once the fan-out's backlog has room for another batch (at once when it has). */
+  room(): Promise<void> {
+    return this.#applier.room();
+  }
+
   /** Journaled events not fanned out yet. */
   get pendingApply(): number {
     return this.#applier.pending;
