@@ -129,7 +129,7 @@ function round(): number {
       for (const pageId of store.queuedPages()) {
         const items = store.peek(pageId, 1_000);
         if (items.length === 0) continue;
-        const ids = items.map((i) => i.event.id);
+        const ids = items.map((i) => i.eventId);
         const t = Date.now();
         store.record({
           kind: 'ack',

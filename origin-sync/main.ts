@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { importSyncKey } from '../worker/sync/token.ts';
 import { createCertificateExtension } from './certificates/index.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, memoryBoundsMissing } from './config.ts';
 import type { OriginSyncExtension } from './extensions.ts';
 import { startRefusal } from './fail-closed.ts';
 import { edgeHostnameClaimer } from './hostname-claims.ts';
@@ -35,6 +35,17 @@ async function main(): Promise<void> {
     throw new Error(
       `no operator token: set OPERATOR_TOKEN or write one to ${operatorTokenFile(config.stateDir)} (npm start does)`,
     );
+  }
+  const unbounded = memoryBoundsMissing(process.env, [
+    ...process.execArgv,
+    ...(process.env.NODE_OPTIONS ?? '').split(/\s+/),
+  ]);
+  if (unbounded.length > 0) {
+    // Not fatal: origin-sync works without them, only its peak RSS under a full ingest is then
+    // V8's and glibc's defaults (~1.5x higher), not what docs/origin-sync-storage.md says.
+    log.warn('origin-sync: started without its memory bounds; start it with them', {
+      missing: unbounded,
+    });
   }
   if (config.usingDevSecret) {
     log.warn('CORE_SIGNING_SECRET is the development default; set a real secret in production');

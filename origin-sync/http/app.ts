@@ -1,7 +1,7 @@
 // origin-sync's HTTP API: the core's door (docs/contract.md §1) and the operators' view (§3).
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { CoreEventBatch } from '../../worker/domain/schema.ts';
+import { type CoreEvent, CoreEventBatch } from '../../worker/domain/schema.ts';
 import { readBodyWithin } from '../../worker/sync/read-body.ts';
 import { explorerLinks, explorerRoutes } from '../explorer/routes.ts';
 import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-claims.ts';
@@ -106,44 +106,15 @@ export function createApp(opts: AppOptions): Hono {
     });
     const declared = Number(c.req.header('Content-Length') ?? '0');
     if (declared > maxBytes) return refuse('body too large', tooLarge);
-    const body = await readBodyWithin(c.req.raw.body, maxBytes);
-    if (!body.ok) return refuse('body too large', tooLarge);
-    noteBody(c.req.raw, body.bytes);
-    if (!verifySignature(secret, signature, body.bytes).ok) {
-      return refuse('signature mismatch', problem(UNSIGNED));
-    }
+    // Backpressure before the body is read: while the fan-out's backlog is full, a batch waits
+    // in the socket's buffers, not as bytes and parsed events on the heap that outlive young
+    // collections and pile up as garbage in V8's old space (docs/origin-sync-storage.md).
+    await sync.room();
+    const read = await readBatch(c.req.raw, secret, signature, maxBytes, tooLarge);
+    if ('refused' in read) return refuse(read.refused, read.response);
+    const { events } = read;
 
-    let json: unknown;
-    try {
-      json = JSON.parse(
-        new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body.bytes),
-      );
-    } catch (err) {
-      return refuse(
-        'not JSON',
-        problem({ title: 'Malformed JSON', status: 400, detail: errorMessage(err) }),
-      );
-    }
-    const parsed = CoreEventBatch.safeParse(json);
-    if (!parsed.success) {
-      const { errors, omitted } = eventErrors(parsed.error.issues, json);
-      const bad = new Set(errors.flatMap((e) => (e.index === undefined ? [] : [e.index])));
-      return refuse(
-        'invalid events',
-        problem({
-          title: 'Invalid events',
-          status: 400,
-          detail:
-            bad.size > 0
-              ? `${bad.size} event(s) are invalid (indexes ${[...bad].join(', ')}); the whole batch was rejected and nothing changed.`
-              : 'The body is not a batch of 1 to 500 events; nothing changed.',
-          errors,
-          ...(omitted > 0 ? { omittedErrors: omitted } : {}),
-        }),
-      );
-    }
-
-    const reserved = reservedHostnameErrors(parsed.data.events, opts.reservedZones ?? []);
+    const reserved = reservedHostnameErrors(events, opts.reservedZones ?? []);
     if (reserved.length > 0) {
       return refuse(
         'reserved hostnames',
@@ -157,10 +128,7 @@ export function createApp(opts: AppOptions): Hono {
       );
     }
     if (opts.claimHostnames) {
-      const ops = hostnameOps(
-        parsed.data.events,
-        (id) => sync.directory.page(id)?.hostnames ?? null,
-      );
+      const ops = hostnameOps(events, (id) => sync.directory.page(id)?.hostnames ?? null);
       const conflicts = await opts.claimHostnames(ops).catch((err: unknown) => err as Error);
       if (conflicts instanceof Error) {
         // Same shape as notify/routes.ts's `unavailable` and the worker's own claims 503
@@ -181,9 +149,9 @@ export function createApp(opts: AppOptions): Hono {
       // The request's own record commits with its batch: one commit before the 202.
       const record = acceptedRecord(
         c,
-        parsed.data.events.map((e) => e.id),
+        events.map((e) => e.id),
       );
-      const result = await sync.accept(parsed.data.events, receivedAt, now(), record);
+      const result = await sync.accept(events, receivedAt, now(), record);
       if (record) noteRecorded(c.req.raw);
       log.info('core batch accepted', {
         accepted: result.accepted,
@@ -247,4 +215,54 @@ export function createApp(opts: AppOptions): Hono {
     return problem({ title: 'Internal error', status: 500 });
   });
   return app;
+}
+
+type BatchRead = { events: CoreEvent[] } | { refused: string; response: Response };
+
+/**
+ * Reads, verifies, parses and validates a core batch's body. Its own function so that the bytes and the
+ * decoded text are garbage as soon as it returns: the handler then holds only the parsed
+ * batch while its commit is awaited, not the body three times over.
+ */
+async function readBatch(
+  req: Request,
+  secret: string,
+  signature: NonNullable<ReturnType<typeof parseSignatureHeader>>,
+  maxBytes: number,
+  tooLarge: Response,
+): Promise<BatchRead> {
+  const body = await readBodyWithin(req.body, maxBytes);
+  if (!body.ok) return { refused: 'body too large', response: tooLarge };
+  noteBody(req, body.bytes);
+  if (!verifySignature(secret, signature, body.bytes).ok) {
+    return { refused: 'signature mismatch', response: problem(UNSIGNED) };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body.bytes),
+    );
+  } catch (err) {
+    return {
+      refused: 'not JSON',
+      response: problem({ title: 'Malformed JSON', status: 400, detail: errorMessage(err) }),
+    };
+  }
+  const parsed = CoreEventBatch.safeParse(json);
+  if (parsed.success) return { events: parsed.data.events };
+  const { errors, omitted } = eventErrors(parsed.error.issues, json);
+  const bad = new Set(errors.flatMap((e) => (e.index === undefined ? [] : [e.index])));
+  return {
+    refused: 'invalid events',
+    response: problem({
+      title: 'Invalid events',
+      status: 400,
+      detail:
+        bad.size > 0
+          ? `${bad.size} event(s) are invalid (indexes ${[...bad].join(', ')}); the whole batch was rejected and nothing changed.`
+          : 'The body is not a batch of 1 to 500 events; nothing changed.',
+      errors,
+      ...(omitted > 0 ? { omittedErrors: omitted } : {}),
+    }),
+  };
 }

@@ -17,9 +17,18 @@ const arrivals = new WeakMap<Request, { id: string; receivedAt: number }>();
 /** Requests whose record the handler committed with the batch itself. */
 const recorded = new WeakSet<Request>();
 
-/** The core-door handler tells the recorder which bytes it read. */
+/**
+ * The core-door handler tells the recorder which bytes it read. Only what a record keeps is
+ * kept (MAX_RECORDED_BODY_BYTES, and one byte more to know it was cut), copied, so that a
+ * request waiting for its commit does not hold its whole body.
+ */
 export function noteBody(req: Request, bytes: Uint8Array): void {
-  bodies.set(req, bytes);
+  bodies.set(
+    req,
+    bytes.byteLength > MAX_RECORDED_BODY_BYTES
+      ? bytes.slice(0, MAX_RECORDED_BODY_BYTES + 1)
+      : bytes,
+  );
 }
 
 /**

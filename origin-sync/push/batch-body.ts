@@ -4,7 +4,9 @@ import { MAX_SYNC_BYTES, MAX_SYNC_EVENTS } from '../../worker/sync/contract.ts';
 import type { OutboxItem } from '../store/outcomes.ts';
 
 export interface PageBatch {
-  body: string;
+  /** UTF-8, encoded once: what is signed and sent (a string beside it would be a second copy
+   * held while the push waits for the edge, and fetch would encode a third). */
+  body: Uint8Array<ArrayBuffer>;
   items: OutboxItem[];
 }
 
@@ -23,7 +25,8 @@ export function buildPageBatch(
   const items: OutboxItem[] = [];
   for (const item of queued) {
     if (items.length >= limits.maxEvents) break;
-    const json = JSON.stringify(item.event);
+    // Stored as JSON.stringify of the validated event: sent as it is, not parsed again.
+    const json = item.body;
     const size = Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
     if (items.length > 0 && bytes + size > limits.maxBytes) break;
     parts.push(json);
@@ -31,5 +34,5 @@ export function buildPageBatch(
     bytes += size;
   }
   if (items.length === 0) return null;
-  return { body: `${head}${parts.join(',')}${tail}`, items };
+  return { body: Buffer.from(`${head}${parts.join(',')}${tail}`), items };
 }

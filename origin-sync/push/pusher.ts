@@ -294,7 +294,7 @@ export class Pusher {
         at,
         pushedAt,
         pageId,
-        eventIds: batch.items.map((i) => i.event.id),
+        eventIds: batch.items.map((i) => i.eventId),
         attempt,
         renderVersion: parsed?.renderVersion ?? null,
         results: parsed?.results ?? [],
@@ -364,7 +364,7 @@ export class Pusher {
       attempt,
       error,
     });
-    const eventIds = batch.items.map((i) => i.event.id);
+    const eventIds = batch.items.map((i) => i.eventId);
     const recordFail = (message: string, deadLetter: string | null) =>
       this.#o.record({ kind: 'fail', at, pageId, eventIds, attempt, error: message, deadLetter });
     if (kind === 'refused') {

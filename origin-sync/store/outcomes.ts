@@ -1,15 +1,21 @@
 // What the pusher and the render confirmer learn and hand to the store, which commits it.
 // Deliveries are named by event id (stable across restarts and code changes), never by a
 // position in a queue. Times are epoch milliseconds.
-import type { CoreEvent } from '../../worker/domain/schema.ts';
 import type { SyncOutcome } from '../../worker/sync/contract.ts';
 
-/** One event waiting for one page. */
+/**
+ * One event waiting for one page. The event stays the JSON it was stored as (what a push
+ * sends, byte for byte): a push never parses and re-serialises up to 1,000 events only to
+ * send them, and holds no parsed copies while it waits for the edge (they would outlive a
+ * young-generation GC and pile up in V8's old space: docs/origin-sync-storage.md, memory).
+ */
 export interface OutboxItem {
   /** The event's row in the store (what the outbox row refers to). */
   eventSeq: number;
   enqueuedAt: number;
-  event: CoreEvent;
+  eventId: string;
+  /** The event as stored: `JSON.stringify` of the validated CoreEvent. */
+  body: string;
 }
 
 /** The worker stored a page batch: these events are delivered to the page. */

@@ -210,7 +210,7 @@ export class Store {
       ),
       enqueue: p('INSERT OR IGNORE INTO outbox (page_id, event_seq, enqueued_at) VALUES (?, ?, ?)'),
       peek: p(
-        `SELECT o.event_seq, o.enqueued_at, ev.body FROM outbox o JOIN events ev ON ev.seq = o.event_seq
+        `SELECT o.event_seq, o.enqueued_at, ev.id, ev.body FROM outbox o JOIN events ev ON ev.seq = o.event_seq
           WHERE o.page_id = ? ORDER BY o.seq LIMIT ?`,
       ),
       anyQueued: p('SELECT 1 FROM outbox WHERE page_id = ? LIMIT 1'),
@@ -940,13 +940,15 @@ export class Store {
     const rows = this.#s('peek').all(pageId, max) as {
       event_seq: number;
       enqueued_at: number;
+      id: string;
       body: string;
     }[];
     if (rows.length === 0) this.#queuedPages.delete(pageId);
     return rows.map((r) => ({
       eventSeq: r.event_seq,
       enqueuedAt: r.enqueued_at,
-      event: JSON.parse(r.body) as CoreEvent,
+      eventId: r.id,
+      body: r.body,
     }));
   }
 

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { syncKeyFiles } from '../../origin-sync/config.ts';
+import { MEMORY_ENV, MEMORY_NODE_FLAGS, syncKeyFiles } from '../../origin-sync/config.ts';
 import { loadOrCreateOperatorToken } from '../../origin-sync/http/operator-auth.ts';
 import { type JwkPair, loadOrCreatePair } from '../../origin-sync/keys.ts';
 import { waitFor } from './wait.ts';
@@ -80,9 +80,12 @@ export async function startOriginSyncProcess(
   // As npm start does: OPERATOR_TOKEN if set, else the one kept in STATE_DIR (made once).
   const operatorToken =
     opts.env?.OPERATOR_TOKEN || (await loadOrCreateOperatorToken(opts.stateDir)).token;
-  const child = spawn(process.execPath, [join(ROOT, 'origin-sync/main.ts')], {
+  // Started as the README's deployment starts it: memory bounded by the heap flag and the
+  // malloc settings (origin-sync/config.ts, MEMORY_NODE_FLAGS and MEMORY_ENV).
+  const child = spawn(process.execPath, [...MEMORY_NODE_FLAGS, join(ROOT, 'origin-sync/main.ts')], {
     cwd: ROOT,
     env: {
+      ...MEMORY_ENV,
       ...process.env,
       SYNC_PORT: String(opts.port),
       SYNC_HOST: '127.0.0.1',

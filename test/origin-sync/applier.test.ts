@@ -44,7 +44,7 @@ describe('origin-sync journal and applier', () => {
       'validated',
       'journaled',
     ]);
-    const peekIds = () => h.store.peek('p', 100).map((i) => i.event.id);
+    const peekIds = () => h.store.peek('p', 100).map((i) => i.eventId);
     const before = peekIds();
 
     const applied: ApplyResult[] = [];
@@ -66,9 +66,9 @@ describe('origin-sync journal and applier', () => {
     journal(h, [a]);
     h.reopen();
     expect(h.store.pending).toBe(1);
-    expect(h.store.peek('p', 100).map((i) => i.event.id)).not.toContain(a.id);
+    expect(h.store.peek('p', 100).map((i) => i.eventId)).not.toContain(a.id);
     applier(h).settle();
-    expect(h.store.peek('p', 100).map((i) => i.event.id)).toContain(a.id);
+    expect(h.store.peek('p', 100).map((i) => i.eventId)).toContain(a.id);
     // Applied once: a second restart finds nothing left to do.
     h.reopen();
     expect(h.store.pending).toBe(0);
@@ -92,7 +92,7 @@ describe('origin-sync journal and applier', () => {
     ap.settle();
     expect(poisoned).toHaveBeenCalledWith(bad.id, expect.any(Error));
     expect(h.store.pending).toBe(0);
-    expect(h.store.peek('p', 100).map((i) => i.event.id)).toContain(good.id);
+    expect(h.store.peek('p', 100).map((i) => i.eventId)).toContain(good.id);
     expect(h.store.trace(bad.id)?.steps.at(-1)).toMatchObject({
       step: 'failed',
       detail: 'not fanned out',

@@ -1,7 +1,8 @@
 // What bounds origin-sync's memory and start (docs/origin-sync-storage.md, Retention and
 // memory): SQLite's memory is set at open, not left to build defaults; reconciling every page's
-// hostnames at start is linear in pages, not quadratic.
-import { mkdtempSync, rmSync } from 'node:fs';
+// hostnames at start is linear in pages, not quadratic; the process is started with V8's heap
+// flag and glibc's malloc settings, and says so when it was not.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,9 @@ import {
   type HostnameState,
   newHostnameState,
 } from '../../origin-sync/certificates/hostname-state.ts';
+import { MEMORY_ENV, memoryBoundsMissing } from '../../origin-sync/config.ts';
 import { DEFAULT_CACHE_BYTES, openDatabase } from '../../origin-sync/store/database.ts';
+import { startSystem } from '../../scripts/lib/system.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -71,4 +74,36 @@ describe('memory bounds', () => {
       ['p2.example.com', 'moved'],
     ]);
   });
+});
+
+describe('process memory bounds', () => {
+  it('names every setting a start lacks, and none when it has them', () => {
+    expect(memoryBoundsMissing({}, ['--no-warnings'])).toEqual([
+      'MALLOC_ARENA_MAX=2',
+      'MALLOC_MMAP_THRESHOLD_=131072',
+      'MALLOC_TRIM_THRESHOLD_=1048576',
+      '--max-old-space-size=1536',
+    ]);
+    const chosen = { ...MEMORY_ENV, MALLOC_ARENA_MAX: '4' };
+    expect(memoryBoundsMissing(chosen, ['--max-old-space-size=2048'])).toEqual([]);
+  });
+
+  it('starts origin-sync with them, and it does not warn about them', async () => {
+    const lines: string[] = [];
+    const system = await startSystem({
+      worker: false,
+      originSync: { workerUrl: 'http://127.0.0.1:9', onLog: (line) => lines.push(line) },
+    });
+    try {
+      const pid = system.originSync.child.pid;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(cmdline).toContain('--max-old-space-size=1536');
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(environ).toContain('MALLOC_ARENA_MAX=2');
+      expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+      expect(lines.some((l) => l.includes('memory bounds'))).toBe(false);
+    } finally {
+      await system.stop();
+    }
+  }, 60_000);
 });

@@ -54,15 +54,16 @@ describe('page batch body', () => {
   const items: OutboxItem[] = Array.from({ length: 10 }, (_, i) => ({
     eventSeq: i + 1,
     enqueuedAt: 0,
-    event: serviceEvent({ id: `s${i}`, description: 'x'.repeat(100) }),
+    eventId: `evt_s${i}`,
+    body: JSON.stringify(serviceEvent({ id: `s${i}`, description: 'x'.repeat(100) })),
   }));
 
   it('merges queued items into one SyncBatch, in queue order', () => {
     const batch = buildPageBatch('p', items);
     expect(batch?.items).toHaveLength(10);
-    const parsed = SyncBatch.parse(JSON.parse(batch?.body ?? ''));
+    const parsed = SyncBatch.parse(JSON.parse(new TextDecoder().decode(batch?.body)));
     expect(parsed.pageId).toBe('p');
-    expect(parsed.events.map((e) => e.id)).toEqual(items.map((i) => i.event.id));
+    expect(parsed.events.map((e) => e.id)).toEqual(items.map((i) => JSON.parse(i.body).id));
   });
 
   it('stays within the event and byte limits, but always carries at least one event', () => {
@@ -70,7 +71,7 @@ describe('page batch body', () => {
     const small = buildPageBatch('p', items, { maxEvents: 100, maxBytes: 700 });
     expect(small?.items.length).toBeGreaterThan(0);
     expect(small?.items.length).toBeLessThan(10);
-    expect(Buffer.byteLength(small?.body ?? '')).toBeLessThanOrEqual(700);
+    expect(small?.body.byteLength ?? 0).toBeLessThanOrEqual(700);
     expect(buildPageBatch('p', items, { maxEvents: 100, maxBytes: 10 })?.items).toHaveLength(1);
     expect(buildPageBatch('p', [])).toBeNull();
   });

@@ -49,7 +49,7 @@ describe('row counts kept by the store', () => {
     h.accept([serviceEvent({ id: 'a' }, 2)], old);
     expect(keptCounts(h)).toEqual(realCounts(h));
 
-    const queued = h.store.peek('p1', 100).map((i) => i.event.id);
+    const queued = h.store.peek('p1', 100).map((i) => i.eventId);
     h.record({
       kind: 'ack',
       at: old,
@@ -64,7 +64,7 @@ describe('row counts kept by the store', () => {
       kind: 'fail',
       at: old,
       pageId: 'p2',
-      eventIds: h.store.peek('p2', 1).map((i) => i.event.id),
+      eventIds: h.store.peek('p2', 1).map((i) => i.eventId),
       attempt: 1,
       error: 'worker answered 400',
       deadLetter: 'the worker refuses this event',
@@ -135,7 +135,7 @@ describe('row counts kept by the store', () => {
         renderVersion,
         results: eventIds.map((id) => ({ id, outcome: 'applied' as const })),
       });
-    const page = h.store.peek('p', 10).map((i) => i.event.id);
+    const page = h.store.peek('p', 10).map((i) => i.eventId);
     ack(page, 3);
     ack(page, 4);
     expect(h.store.watchStats()).toMatchObject({ waiting: page.length, pages: 1 });
@@ -162,7 +162,7 @@ describe('row counts kept by the store', () => {
       onPoisoned: () => {},
       onFault: () => {},
     }).settle();
-    expect(h.store.peek('p', 10).map((i) => i.event.id)).toContain(ok.id);
+    expect(h.store.peek('p', 10).map((i) => i.eventId)).toContain(ok.id);
     expect(keptCounts(h)).toEqual(realCounts(h));
   });
 

@@ -47,7 +47,7 @@ describe('origin-sync store', () => {
     const lonely = serviceEvent({ id: 'nowhere' });
     const result = s.accept([page, svc, lonely]);
     expect(result?.pages).toEqual(['p1']);
-    expect(s.store.peek('p1', 10).map((i) => i.event.id)).toEqual([page.id, svc.id]);
+    expect(s.store.peek('p1', 10).map((i) => i.eventId)).toEqual([page.id, svc.id]);
     expect(s.store.trace(svc.id)?.steps.map((x) => [x.step, x.pageId])).toEqual([
       ['received', undefined],
       ['validated', undefined],
@@ -150,7 +150,7 @@ describe('origin-sync store', () => {
     expect(
       s.store
         .peek('p', 10)
-        .map((i) => i.event.id)
+        .map((i) => i.eventId)
         .slice(-2),
     ).toEqual([svc.id, inc.id]);
     expect(s.store.trace(inc.id)?.steps.at(-1)).toMatchObject({
@@ -257,7 +257,7 @@ describe('origin-sync store', () => {
     s.accept([page, svc]);
     s.record(ackOf('p1', [page.id], 3, T));
     s.reopen();
-    expect(s.store.peek('p1', 10).map((i) => i.event.id)).toEqual([svc.id]);
+    expect(s.store.peek('p1', 10).map((i) => i.eventId)).toEqual([svc.id]);
     expect(s.store.watchPages()).toEqual(['p1']);
     expect(s.store.trace(page.id)?.steps.map((x) => x.step)).toEqual([
       'received',
@@ -409,7 +409,7 @@ describe('origin-sync store', () => {
     s.store.db.exec('BEGIN');
     s.store.prune(T, { maxAgeMs: 7 * 86_400_000, maxBytes: 2 * 1024 ** 3 });
     s.store.db.exec('COMMIT');
-    expect(s.store.peek('p1', 10).map((i) => i.event.id)).toEqual([queued.id]);
+    expect(s.store.peek('p1', 10).map((i) => i.eventId)).toEqual([queued.id]);
     // The page is still known: its event carries the catalogue's state.
     expect(s.store.page('p1')?.id).toBe('p1');
     expect(s.store.trace(queued.id)?.steps.map((x) => x.step)).toEqual([

@@ -55,7 +55,7 @@ export function storeHarness(): StoreHarness {
       for (const pageId of result.pages) {
         const ids = h.store
           .peek(pageId, 100_000)
-          .map((i) => i.event.id)
+          .map((i) => i.eventId)
           .filter((id) => id !== event.id)
           .filter((id) =>
             h.store

@@ -4,8 +4,10 @@
 
 const encoder = new TextEncoder();
 
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+/** Of a text (as UTF-8) or of bytes already encoded (origin-sync's push bodies: no second copy). */
+export async function sha256(data: string | Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
 export function toHex(bytes: Uint8Array): string {

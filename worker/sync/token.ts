@@ -5,7 +5,7 @@ import { type CryptoKey, importJWK, type JWK, type JWTPayload, jwtVerify, SignJW
 import { sha256, toBase64 } from '../domain/sha256.ts';
 import { SYNC_ALG, SYNC_AUDIENCE, SYNC_ISSUER, SYNC_TOKEN_MAX_TTL_S } from './contract.ts';
 
-export async function bodyDigest(body: string): Promise<string> {
+export async function bodyDigest(body: string | Uint8Array<ArrayBuffer>): Promise<string> {
   return digestClaim(await sha256(body));
 }
 
@@ -50,7 +50,7 @@ async function verified(
 export async function signSyncToken(
   privateKey: CryptoKey,
   pageId: string,
-  body: string,
+  body: string | Uint8Array<ArrayBuffer>,
   ttlSeconds = 60,
 ): Promise<string> {
   return sign(privateKey, { page: pageId, sha256: await bodyDigest(body) }, ttlSeconds);
