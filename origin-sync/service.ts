@@ -299,11 +299,6 @@ export class OriginSync {
     return this.#db.room(this.#maxPending);
   }
 
-  /** Resolves once the fan-out's backlog has room for another batch (at once when it has). */
-  room(): Promise<void> {
-    return this.#applier.room();
-  }
-
   /** Journaled events not fanned out yet. */
   get pendingApply(): number {
     return this.#db.stats.pending;
