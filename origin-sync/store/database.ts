@@ -61,14 +61,25 @@ export function isStorageFault(err: unknown): boolean {
   );
 }
 
-export function openDatabase(dir: string, opts: OpenOptions = {}): DatabaseSync {
+/** STATE_DIR, readable by us alone whatever the umask. */
+function privateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const path = join(dir, DATABASE_FILE);
-  // Created by us first so that it (and the -wal SQLite makes beside it, with the same mode)
-  // is never readable by others, whatever the umask.
+}
+
+/**
+ * A database file created by us first, so that it (and the -wal SQLite makes beside it, with
+ * the same mode) is never readable by others, whatever the umask.
+ */
+function privateFile(path: string): void {
   closeSync(openSync(path, 'a', 0o600));
   chmodSync(path, 0o600);
+}
+
+export function openDatabase(dir: string, opts: OpenOptions = {}): DatabaseSync {
+  privateDir(dir);
+  const path = join(dir, DATABASE_FILE);
+  privateFile(path);
   const db = lockDatabase(path, dir);
   try {
     db.exec('PRAGMA synchronous = FULL');
@@ -108,11 +119,9 @@ export interface SharedDatabase {
  * touched; the data is in plain WAL mode, with its -shm index, which both connections share.
  */
 export function openSharedDatabase(dir: string, opts: OpenOptions = {}): SharedDatabase {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  privateDir(dir);
   const lockPath = join(dir, LOCK_FILE);
-  closeSync(openSync(lockPath, 'a', 0o600));
-  chmodSync(lockPath, 0o600);
+  privateFile(lockPath);
   const lock = lockDatabase(lockPath, dir);
   let db: DatabaseSync;
   try {
@@ -141,8 +150,7 @@ export function openSharedDatabase(dir: string, opts: OpenOptions = {}): SharedD
  */
 export function openConnection(dir: string, opts: OpenOptions = {}): DatabaseSync {
   const path = join(dir, DATABASE_FILE);
-  closeSync(openSync(path, 'a', 0o600));
-  chmodSync(path, 0o600);
+  privateFile(path);
   const db = new DatabaseSync(path);
   try {
     db.exec('PRAGMA busy_timeout = 10000');
