@@ -132,6 +132,23 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** An explorer step from a row's columns (null: the field is absent). */
+function traceStep(
+  step: StepName,
+  at: number,
+  pageId: string | null,
+  renderVersion: number | null,
+  detail: string | null,
+  error: string | null,
+): TraceStep {
+  const t: TraceStep = { step, at: iso(at) };
+  if (pageId !== null) t.pageId = pageId;
+  if (renderVersion !== null) t.renderVersion = renderVersion;
+  if (detail !== null) t.detail = detail;
+  if (error !== null) t.error = error;
+  return t;
+}
+
 export class Store {
   readonly db: DatabaseSync;
   readonly #q: Record<string, StatementSync>;
@@ -978,19 +995,19 @@ export class Store {
       { step: 'journaled', at: iso(head.journaled_at) },
     ];
     for (const r of this.#s('traceSteps').all(eventId) as unknown as StepRow[]) {
-      const step: TraceStep = { step: r.step, at: iso(r.at) };
-      if (r.page_id !== null) step.pageId = r.page_id;
-      if (r.render_version !== null) step.renderVersion = r.render_version;
-      if (r.detail !== null) step.detail = r.detail;
-      if (r.error !== null) step.error = r.error;
-      steps.push(step);
+      steps.push(traceStep(r.step, r.at, r.page_id, r.render_version, r.detail, r.error));
+      // A pushed row carries its outcome on the page (applied, skipped, refused) as a step of its own.
       if (r.outcome !== null && r.outcome_at !== null) {
-        const outcome: TraceStep = { step: r.outcome, at: iso(r.outcome_at) };
-        if (r.page_id !== null) outcome.pageId = r.page_id;
-        if (r.outcome_version !== null) outcome.renderVersion = r.outcome_version;
-        if (r.outcome_detail !== null) outcome.detail = r.outcome_detail;
-        if (r.outcome_error !== null) outcome.error = r.outcome_error;
-        steps.push(outcome);
+        steps.push(
+          traceStep(
+            r.outcome,
+            r.outcome_at,
+            r.page_id,
+            r.outcome_version,
+            r.outcome_detail,
+            r.outcome_error,
+          ),
+        );
       }
     }
     return { id: head.id, type: head.type, receivedAt: iso(head.received_at), steps };
