@@ -13,7 +13,13 @@ import type { Health } from '../origin-sync/service.ts';
 import { startSystem } from '../scripts/lib/system.ts';
 import { pageEvent, serviceEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
-import { acknowledgingEdge, BENCH_SECRET, originSyncCpuMs, post } from './lib/origin-sync-bench.ts';
+import {
+  acknowledgingEdge,
+  BENCH_SECRET,
+  originSyncCpuMs,
+  originSyncThreadCpuMs,
+  post,
+} from './lib/origin-sync-bench.ts';
 import type { SectionRow } from './lib/rows.ts';
 
 const SENDERS = 16;
@@ -76,6 +82,8 @@ interface Phase {
   appliedPerSecond: number;
   /** origin-sync's CPU (user + system) per 1,000 accepted events, ms; null off Linux. */
   cpuMsPer1000: number | null;
+  /** The two busiest threads' CPU per 1,000 accepted events, ms (main and database thread). */
+  threadMsPer1000: number[];
   pendingAtEnd: number;
   /** Events per push to the edge (its fixed cost is shared by these). */
   eventsPerPush: number;
@@ -106,12 +114,14 @@ async function measure(url: string, senders: number): Promise<Phase> {
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   const before = await health();
   const cpuBefore = originSyncCpuMs();
+  const threadsBefore = originSyncThreadCpuMs();
   measuring = true;
   const started = performance.now();
   await new Promise((r) => setTimeout(r, MEASURE_MS));
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
   const cpuAfter = originSyncCpuMs();
+  const threadsAfter = originSyncThreadCpuMs();
   // /healthz reports the fan-out backlog and count as they were before it settled them.
   const after = await health();
   stop = true;
@@ -127,6 +137,11 @@ async function measure(url: string, senders: number): Promise<Phase> {
     eventsPerSecond: accepted / elapsed,
     appliedPerSecond: (after.storage.applied - before.storage.applied) / elapsed,
     cpuMsPer1000: cpu === null || accepted === 0 ? null : (cpu / accepted) * 1000,
+    threadMsPer1000: [...threadsAfter]
+      .map(([tid, ms]) => ms - (threadsBefore.get(tid) ?? 0))
+      .sort((a, b) => b - a)
+      .slice(0, 2)
+      .map((ms) => (accepted === 0 ? 0 : (ms / accepted) * 1000)),
     pendingAtEnd: after.storage.pendingApply,
     eventsPerPush:
       (after.push.eventsPushed - before.push.eventsPushed) /
@@ -167,7 +182,7 @@ function phaseNote(p: Phase): string {
   const cpu =
     p.cpuMsPer1000 === null
       ? ''
-      : `; origin-sync CPU ${p.cpuMsPer1000.toFixed(1)} ms per 1,000 events`;
+      : `; origin-sync CPU ${p.cpuMsPer1000.toFixed(1)} ms per 1,000 events (busiest threads ${p.threadMsPer1000.map((ms) => ms.toFixed(1)).join(' + ')} ms)`;
   return `fanned out ${Math.round(p.appliedPerSecond).toLocaleString('en-US')} events/s, ${p.pendingAtEnd.toLocaleString('en-US')} waiting at the end, ${p.eventsPerPush.toFixed(1)} events per push${cpu}`;
 }
 

@@ -14,9 +14,10 @@ import {
   type RenderConfirmTiming,
   type StatusAnswer,
 } from './push/render-confirmer.ts';
-import { Applier } from './store/applier.ts';
+import { DEFAULT_MAX_PENDING } from './store/applier.ts';
 import { CommitQueue } from './store/commit-queue.ts';
-import { isStorageFault, openDatabase, setMaxPageCount } from './store/database.ts';
+import { openSharedDatabase, type SharedDatabase, setMaxPageCount } from './store/database.ts';
+import { DbClient } from './store/db-client.ts';
 import { isPageEvent } from './store/entities.ts';
 import { importLegacyJournal } from './store/legacy-import.ts';
 import type { OutcomeRecord } from './store/outcomes.ts';
@@ -32,6 +33,7 @@ import {
   DEFAULT_RETENTION,
   type DeadLetter,
   type JournalResult,
+  journalEntry,
   type Retention,
   Store,
 } from './store/store.ts';
@@ -118,10 +120,17 @@ export class OriginSync {
   readonly requests: RequestLog;
   readonly #log: Logger;
   readonly #startedAt = Date.now();
+  readonly #shared: SharedDatabase;
+  /** This thread's connection: every read, and the extensions' own writes (rare). */
   readonly #store: Store;
-  readonly #commits: CommitQueue;
-  readonly #applier: Applier;
+  /** The database thread: the journal, the fan-out, acks and the rest of the writes. */
+  #db!: DbClient;
+  /** The extensions' writes, on this thread's connection (they hand in closures). */
+  readonly #extCommits: CommitQueue;
   readonly #retention: Retention;
+  readonly #maxPending: number;
+  /** Pages that may have something queued: the pusher's work list, fed by the fan-out. */
+  readonly #queued: Set<string>;
   #pusher!: Pusher;
   #confirmer!: RenderConfirmer;
   #pruneTimer: NodeJS.Timeout | null = null;
@@ -134,77 +143,90 @@ export class OriginSync {
   // meet (and the commit queue reports a fault once, so a cleared one would stay cleared).
   #commitError: string | null = null;
   #applyError: string | null = null;
+  #extError: string | null = null;
 
-  private constructor(opts: OriginSyncOptions, store: Store) {
+  private constructor(opts: OriginSyncOptions, shared: SharedDatabase, store: Store) {
     this.#log = opts.log ?? silentLogger;
+    this.#shared = shared;
     this.#store = store;
+    this.#queued = new Set(store.queuedPages());
     this.#retention = { ...DEFAULT_RETENTION, ...opts.retention };
+    this.#maxPending = opts.apply?.maxPending ?? DEFAULT_MAX_PENDING;
     this.requests = new RequestLog(store.db, {
       maxAgeMs: this.#retention.maxAgeMs,
       ...opts.requestRetention,
     });
-    this.#commits = new CommitQueue(store.db, {
+    this.#extCommits = new CommitQueue(store.db, {
       ...(opts.commitWindowMs !== undefined ? { windowMs: opts.commitWindowMs } : {}),
       onFault: (err) => {
-        this.#commitError = err ? errorMessage(err) : null;
-        if (err)
-          this.#log.error('store: cannot write; answering 503', { error: errorMessage(err) });
-        else this.#log.info('store: writing again');
-      },
-    });
-    this.#applier = new Applier(store.db, store, {
-      ...(opts.apply?.budget !== undefined ? { budget: opts.apply.budget } : {}),
-      ...(opts.apply?.maxPending !== undefined ? { maxPending: opts.apply.maxPending } : {}),
-      onApplied: (result) => this.#applied(result),
-      onPoisoned: (eventId, err) =>
-        this.#log.error('store: an event could not be fanned out; skipped', {
-          eventId,
-          error: errorMessage(err),
-        }),
-      onFault: (err) => {
-        if (err) {
-          this.#applyError = errorMessage(err);
-          this.#log.error('store: cannot apply accepted events; retrying', {
-            error: errorMessage(err),
-          });
-        } else this.#applyError = null;
+        this.#extError = err ? errorMessage(err) : null;
       },
     });
     this.extensions = opts.extensions ?? [];
-    // Readers see every accepted event's effect: what is journaled is applied first.
+    // Page events are applied before their 202 (db-thread.ts), so what a reader is told about
+    // pages includes every page event accepted; the rest of the backlog is reported, not settled.
     this.directory = {
-      page: (id) => {
-        this.#applier.settle();
-        return this.#store.page(id);
-      },
-      pages: () => {
-        this.#applier.settle();
-        return this.#store.pages();
-      },
+      page: (id) => this.#store.page(id),
+      pages: () => this.#store.pages(),
     };
   }
 
+  #fault(source: 'commit' | 'apply', error: string | null): void {
+    if (source === 'commit') {
+      this.#commitError = error;
+      if (error) this.#log.error('store: cannot write; answering 503', { error });
+      else this.#log.info('store: writing again');
+    } else {
+      this.#applyError = error;
+      if (error) this.#log.error('store: cannot apply accepted events; retrying', { error });
+    }
+  }
+
   static async start(opts: OriginSyncOptions): Promise<OriginSync> {
-    const db = openDatabase(opts.dir, {
+    const shared = openSharedDatabase(opts.dir, {
       ...(opts.maxPageCount !== undefined ? { maxPageCount: opts.maxPageCount } : {}),
       ...(opts.cacheBytes !== undefined ? { cacheBytes: opts.cacheBytes } : {}),
     });
+    const db = shared.db;
     const log = opts.log ?? silentLogger;
     let sync: OriginSync;
     try {
       await importLegacyJournal(opts.dir, db, log);
-      sync = new OriginSync(opts, new Store(db));
+      sync = new OriginSync(opts, shared, new Store(db));
+      sync.#db = await DbClient.start(
+        {
+          dir: opts.dir,
+          ...(opts.cacheBytes !== undefined ? { cacheBytes: opts.cacheBytes } : {}),
+          ...(opts.maxPageCount !== undefined ? { maxPageCount: opts.maxPageCount } : {}),
+          ...(opts.commitWindowMs !== undefined ? { commitWindowMs: opts.commitWindowMs } : {}),
+          ...(opts.apply ? { apply: opts.apply } : {}),
+          requestRetention: { maxAgeMs: sync.#retention.maxAgeMs, ...opts.requestRetention },
+          retention: sync.#retention,
+        },
+        {
+          applied: (result) => sync.#applied(result),
+          fault: (source, error) => sync.#fault(source, error),
+          log,
+        },
+      );
     } catch (err) {
-      db.close();
+      shared.close();
       throw err;
     }
     const store = sync.#store;
+    const queued = sync.#queued;
     sync.#pusher = new Pusher({
       workerUrl: opts.workerUrl,
       privateKey: opts.syncPrivateKey,
       queue: {
-        pages: () => store.queuedPages(),
-        peek: (pageId, max) => store.peek(pageId, max),
+        pages: () => [...queued],
+        // Read here, on this thread's connection: the pusher awaits its ack's commit before
+        // it peeks again, so it never sees rows its own ack removed.
+        peek: (pageId, max) => {
+          const items = store.peek(pageId, max);
+          if (items.length === 0) queued.delete(pageId);
+          return items;
+        },
       },
       record: (record) => sync.#record(record),
       log,
@@ -217,18 +239,21 @@ export class OriginSync {
         pages: () => store.watchPages(),
         summary: (pageId) => store.watchSummary(pageId),
       },
-      record: (record) => sync.#commits.run(() => store.record(record)),
+      record: (record) => sync.#db.call({ op: 'record', record }),
       log,
       ...Object.fromEntries(Object.entries(opts.confirm ?? {}).filter(([, v]) => v !== undefined)),
     });
+    // An extension's steps are committed with its own state, in this thread's queue, so a
+    // reader that sees the state also sees the step (as when there was one queue).
     const trace = (eventId: string, step: TraceStep) => {
-      sync.#commits.run(() => store.addStep(eventId, step)).catch(() => {});
+      sync.#extCommits.run(() => store.addStep(eventId, step)).catch(() => {});
     };
-    const storage = { db, commit: <T>(work: () => T) => sync.#commits.run(work) };
+    const storage = { db, commit: <T>(work: () => T) => sync.#extCommits.run(work) };
+    // What a previous run journaled is applied before the extensions look at the pages.
+    await sync.#db.call({ op: 'settle' });
     for (const ext of sync.extensions) await ext.start?.(sync.directory, trace, storage);
     const outbox = store.outboxStats();
     log.info('origin-sync: ready', { outboxDepth: outbox.depth, pages: outbox.pages });
-    sync.#applier.kick();
     sync.#pusher.kick();
     sync.#confirmer.start();
     sync.#schedulePrune();
@@ -254,57 +279,33 @@ export class OriginSync {
     if (!this.accepting) throw new Error('origin-sync is not accepting events');
     this.#acceptsInFlight++;
     try {
-      await this.#applier.room();
-      const result = await this.#commits.run(() => {
-        const journaled = this.#store.journal(events, receivedAt, validatedAt, Date.now());
-        if (request) this.#recordWithin(request);
-        return journaled;
+      // Backpressure, the group commit, the request's record in the same transaction, and a
+      // page's own events fanned out before its 202: all on the database thread (db-thread.ts).
+      return await this.#db.call({
+        op: 'journal',
+        events: events.map(journalEntry),
+        pageEvents: events.some(isPageEvent),
+        receivedAt,
+        validatedAt,
+        request,
       });
-      // A page's own events are fanned out before its 202, as before the applier: the edge's
-      // page coordinator claims a page's hostnames again when its push arrives, so that push
-      // must be on its way before the core's next batch reserves them (e.g. releasing one a
-      // page had; test/e2e/hostname-takeover.test.ts). Page events are few; the rest waits.
-      if (result.accepted > 0 && events.some(isPageEvent)) this.#applier.settle();
-      if (result.accepted > 0) this.#applier.kick();
-      return result;
     } finally {
       this.#acceptsInFlight--;
     }
   }
 
-  /**
-   * The request's record, inside the batch's transaction: a record that cannot be written
-   * (other than for a full disk, which fails the whole commit) is undone alone and only
-   * logged, as it was when the record followed the 202.
-   */
-  #recordWithin(request: RecordedRequest): void {
-    const db = this.#store.db;
-    db.exec('SAVEPOINT request_record');
-    try {
-      this.requests.record(request);
-      db.exec('RELEASE request_record');
-    } catch (err) {
-      if (isStorageFault(err)) throw err;
-      db.exec('ROLLBACK TO request_record');
-      db.exec('RELEASE request_record');
-      this.#log.warn('core request not recorded', {
-        requestId: request.id,
-        error: errorMessage(err),
-      });
-    }
-  }
-
   /** Resolves once the fan-out's backlog has room for another batch (at once when it has). */
   room(): Promise<void> {
-    return this.#applier.room();
+    return this.#db.room(this.#maxPending);
   }
 
   /** Journaled events not fanned out yet. */
   get pendingApply(): number {
-    return this.#applier.pending;
+    return this.#db.stats.pending;
   }
 
   #applied(result: ApplyResult): void {
+    for (const pageId of result.pages) this.#queued.add(pageId);
     if (result.pages.length > 0) {
       this.#pusher.kick();
       // A burst drains within seconds: sample right after it is queued (at most once a
@@ -329,16 +330,15 @@ export class OriginSync {
   /** Records one core request as it arrived and was answered; errors are the caller's. */
   async recordRequest(req: RecordedRequest): Promise<void> {
     if (this.#stopping) return;
-    await this.#commits.run(() => this.requests.record(req));
+    await this.#db.call({ op: 'recordRequest', request: req });
   }
 
   async recordAction(action: OperatorAction): Promise<void> {
-    await this.#commits.run(() => this.requests.recordAction(action));
+    await this.#db.call({ op: 'recordAction', action });
   }
 
   /** How many events one page still has to receive (the explorer's page view). */
   outboxDepthOf(pageId: string): number {
-    this.#applier.settle();
     const row = this.#store.db
       .prepare('SELECT count(*) AS n FROM outbox WHERE page_id = ?')
       .get(pageId) as { n: number };
@@ -370,50 +370,51 @@ export class OriginSync {
   }
 
   trace(eventId: string): EventTrace | undefined {
-    this.#applier.settle();
     return this.#store.trace(eventId);
   }
 
   pageTraces(pageId: string, limit: number): EventTrace[] {
-    this.#applier.settle();
     return this.#store.pageTraces(pageId, limit);
   }
 
   deadLetters(limit = 100): DeadLetter[] {
-    this.#applier.settle();
     return this.#store.deadLetters(limit);
   }
 
   /** Puts a dead letter back in its page's queue; false when there is no such dead letter. */
   async retryDeadLetter(pageId: string, eventId: string): Promise<boolean> {
-    const done = await this.#commits.run(() =>
-      this.#store.retryDeadLetter(pageId, eventId, Date.now()),
-    );
-    if (done) this.#pusher.kick();
+    const done = await this.#db.call({ op: 'retryDeadLetter', pageId, eventId, at: Date.now() });
+    if (done) {
+      this.#queued.add(pageId);
+      this.#pusher.kick();
+    }
     return done;
   }
 
   async discardDeadLetter(pageId: string, eventId: string): Promise<boolean> {
-    return this.#commits.run(() => this.#store.discardDeadLetter(pageId, eventId, Date.now()));
+    return this.#db.call({ op: 'discardDeadLetter', pageId, eventId, at: Date.now() });
   }
 
-  /** Test hook: the disk has room again (or less). */
+  /** Test hook: the disk has room again (or less), for both connections (the thread's is in
+   * order: before any write handed in after this call). */
   setMaxPageCount(pages: number): void {
     setMaxPageCount(this.#store.db, pages);
+    this.#db.call({ op: 'setMaxPageCount', pages }).catch(() => {});
   }
 
   health(): Health {
-    // The backlog as it was, before settling it so the rest of the answer includes it.
-    const pendingApply = this.#applier.pending;
-    const applied = this.#applier.applied;
-    this.#applier.settle();
+    // The backlog as it is: reported, not settled here (that is the database thread's work).
+    const { pendingApply, applied } = {
+      pendingApply: this.#db.stats.pending,
+      applied: this.#db.stats.applied,
+    };
     const now = Date.now();
     const outbox = this.#store.outboxStats();
     const push = this.#pusher.health();
     const ageS = (ms: number | null) =>
       ms === null ? null : Math.max(0, Math.round((now - ms) / 1000));
     const oldestAgeS = ageS(outbox.oldestEnqueuedAt);
-    const storageError = this.#commitError ?? this.#applyError;
+    const storageError = this.#commitError ?? this.#applyError ?? this.#extError;
     const writable = storageError === null;
     const degraded = !writable || push.breaker !== 'closed' || (oldestAgeS ?? 0) > 60;
     const watch = this.#store.watchStats();
@@ -435,8 +436,8 @@ export class OriginSync {
       storage: {
         writable,
         error: storageError,
-        commits: this.#commits.commits,
-        writes: this.#commits.writes,
+        commits: this.#db.stats.commits + this.#extCommits.commits,
+        writes: this.#db.stats.writes + this.#extCommits.writes,
         pendingApply,
         applied,
       },
@@ -460,20 +461,20 @@ export class OriginSync {
     if (this.#pruneTimer) clearTimeout(this.#pruneTimer);
     if (this.#sampleTimer) clearTimeout(this.#sampleTimer);
     while (this.#acceptsInFlight > 0) await new Promise((r) => setTimeout(r, 5));
-    this.#applier.settle();
+    await this.#db.call({ op: 'settle' }).catch(() => {});
     const drained = await this.#pusher.drain(opts.drainMs ?? 2_000);
     await this.#pusher.stop();
     await this.#confirmer.stop();
     for (const ext of this.extensions) await ext.stop?.();
-    this.#commits.close();
-    this.#applier.stop();
+    this.#extCommits.close();
+    await this.#db.close();
     const outbox = this.#store.outboxStats();
-    this.#store.db.close();
+    this.#shared.close();
     this.#log.info('origin-sync: stopped', { drained, outboxDepth: outbox.depth });
   }
 
   async #record(record: OutcomeRecord): Promise<void> {
-    await this.#commits.run(() => this.#store.record(record));
+    await this.#db.call({ op: 'record', record });
     // The worker promised a render version: find out when it is published.
     if (record.kind === 'ack' && record.renderVersion !== null)
       this.#confirmer.watch(record.pageId);
@@ -522,12 +523,8 @@ export class OriginSync {
 
   #schedulePrune(): void {
     this.#pruneTimer = setTimeout(() => {
-      this.#commits
-        .run(
-          () =>
-            this.#store.prune(Date.now(), this.#retention) +
-            this.requests.prune(Date.now(), this.#retention.maxBytes),
-        )
+      this.#db
+        .call({ op: 'prune', now: Date.now() })
         .catch((err: unknown) =>
           this.#log.warn('store: retention did not run', { error: errorMessage(err) }),
         )

@@ -90,3 +90,28 @@ export function originSyncCpuMs(): number | null {
     return null;
   }
 }
+
+/**
+ * The same CPU time per thread of those processes (tid → ms): with the database on its own
+ * thread (origin-sync/store/db-thread.ts) the busiest thread, not the process, is what bounds
+ * the rate on a 2-core machine. Empty off Linux.
+ */
+export function originSyncThreadCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+      const children = readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8');
+      for (const pid of children.split(/\s+/).filter(Boolean)) {
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('origin-sync/main.ts')) continue;
+        for (const task of readdirSync(`/proc/${pid}/task`)) {
+          const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          out.set(`${pid}/${task}`, (Number(fields[11]) + Number(fields[12])) * 10);
+        }
+      }
+    }
+  } catch {
+    // A thread that ended between the listing and the read: what was read stands.
+  }
+  return out;
+}

@@ -26,6 +26,8 @@ export interface ApplierOptions {
 }
 
 const FAULT_RETRY_MS = 1_000;
+/** The backlog past which a new journal waits, unless the options say otherwise. */
+export const DEFAULT_MAX_PENDING = 20_000;
 
 export class Applier {
   readonly #db: DatabaseSync;
@@ -44,7 +46,7 @@ export class Applier {
     this.#db = db;
     this.#store = store;
     this.#budget = opts.budget ?? 1_000;
-    this.#maxPending = opts.maxPending ?? 20_000;
+    this.#maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
     this.#opts = opts;
   }
 

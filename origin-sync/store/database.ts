@@ -90,6 +90,77 @@ export function openDatabase(dir: string, opts: OpenOptions = {}): DatabaseSync 
   }
 }
 
+/** The file whose lock says "this STATE_DIR is served" when the database itself is shared. */
+export const LOCK_FILE = 'origin-sync.db-lock';
+
+/** origin-sync's database opened for two threads: the lock is held apart from the data. */
+export interface SharedDatabase {
+  db: DatabaseSync;
+  /** Closes the connection, then gives up the STATE_DIR's lock. */
+  close(): void;
+}
+
+/**
+ * Opens the database so that a second connection, on the database thread (db-thread.ts), can
+ * write while this one reads: locking_mode=EXCLUSIVE would keep every other connection out,
+ * even this process's own. So the OS lock that keeps a second process out is taken on a small
+ * database file of its own (LOCK_FILE, EXCLUSIVE, held until close), before the data is
+ * touched; the data is in plain WAL mode, with its -shm index, which both connections share.
+ */
+export function openSharedDatabase(dir: string, opts: OpenOptions = {}): SharedDatabase {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const lockPath = join(dir, LOCK_FILE);
+  closeSync(openSync(lockPath, 'a', 0o600));
+  chmodSync(lockPath, 0o600);
+  const lock = lockDatabase(lockPath, dir);
+  let db: DatabaseSync;
+  try {
+    db = openConnection(dir, opts);
+    migrate(db);
+  } catch (err) {
+    lock.close();
+    if (err instanceof DamagedDatabase) throw err;
+    throw new DamagedDatabase(
+      `${join(dir, DATABASE_FILE)} could not be prepared (${(err as Error).message}); nothing was changed`,
+    );
+  }
+  return {
+    db,
+    close: () => {
+      db.close();
+      lock.close();
+    },
+  };
+}
+
+/**
+ * One more connection to a database openSharedDatabase opened (whose caller holds the lock):
+ * WAL, synchronous=FULL, the same memory bounds. A writer waits for the other connection's
+ * transaction rather than failing (busy_timeout).
+ */
+export function openConnection(dir: string, opts: OpenOptions = {}): DatabaseSync {
+  const path = join(dir, DATABASE_FILE);
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  const db = new DatabaseSync(path);
+  try {
+    db.exec('PRAGMA busy_timeout = 10000');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = OFF');
+    boundMemory(db, opts.cacheBytes);
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    if (opts.maxPageCount !== undefined) setMaxPageCount(db, opts.maxPageCount);
+    return db;
+  } catch (err) {
+    db.close();
+    throw new DamagedDatabase(
+      `${path} cannot be opened (${(err as Error).message}); restore it from a backup or move it aside to start empty`,
+    );
+  }
+}
+
 /** Sleeps this thread (only while opening, before anything serves). */
 function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

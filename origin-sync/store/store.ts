@@ -30,6 +30,20 @@ export interface JournalResult {
   duplicates: number;
 }
 
+/**
+ * An event as the journal stores it, serialized where it was validated (the main thread), so
+ * the database thread neither copies the object across nor serializes it (db-thread.ts).
+ */
+export interface JournalEntry {
+  id: string;
+  type: CoreEvent['type'];
+  serialized: string;
+}
+
+export function journalEntry(event: CoreEvent): JournalEntry {
+  return { id: event.id, type: event.type, serialized: JSON.stringify(event) };
+}
+
 export interface ApplyResult {
   applied: number;
   /** Pages that got something new to send. */
@@ -334,7 +348,7 @@ export class Store {
    * is `applyPending`'s job, later and in larger transactions (docs/origin-sync-storage.md).
    */
   journal(
-    events: readonly CoreEvent[],
+    events: readonly (CoreEvent | JournalEntry)[],
     receivedAt: number,
     validatedAt: number,
     at: number,
@@ -343,7 +357,7 @@ export class Store {
   }
 
   #journal(
-    events: readonly CoreEvent[],
+    events: readonly (CoreEvent | JournalEntry)[],
     receivedAt: number,
     validatedAt: number,
     at: number,
@@ -356,7 +370,7 @@ export class Store {
       const inserted = this.#s('insertEvent').run(
         event.id,
         event.type,
-        JSON.stringify(event),
+        'serialized' in event ? event.serialized : JSON.stringify(event),
         receivedAt,
         validatedAt,
         at,
