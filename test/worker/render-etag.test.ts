@@ -11,6 +11,9 @@ import {
   type BuildParts,
   buildId,
   buildIdOf,
+  digestHex,
+  digestPartsHex,
+  joinParts,
 } from '../../worker/render/fingerprint.ts';
 import { snapshotFromEvents } from '../support/snapshot-from-events.ts';
 
@@ -60,6 +63,64 @@ describe('document ETags', () => {
     expect(styles).toHaveLength(1);
     expect(styles[0]).not.toContain(styleSrc);
     expect(styles[0]!.length).toBeGreaterThan(1000);
+  });
+});
+
+describe('the status page’s tag', () => {
+  it('tells a service’s name from its description and from the next row’s', async () => {
+    const [first, second] = demo().page.serviceIds;
+    const named = (a: [string, string?], b: [string, string?]) => {
+      const snapshot = demo();
+      snapshot.services = snapshot.services.map((s) => {
+        const [name, description] = s.id === first ? a : s.id === second ? b : [s.name];
+        if (name === s.name) return s;
+        const { description: _, ...rest } = s;
+        return description === undefined ? { ...rest, name } : { ...rest, name, description };
+      });
+      return snapshot;
+    };
+    // The same characters moved between what rows print apart: each move shows, so each
+    // must change the tag.
+    const pages = [
+      named(['Alpha —', 'Beta'], ['Gamma']),
+      named(['Alpha — Beta'], ['Gamma']),
+      named(['Alpha', ' — Beta'], ['Gamma']),
+      named(['Alpha —'], ['BetaGamma']),
+      named(['Alpha — Beta', 'Gamma'], ['x']),
+    ];
+    const docs = await Promise.all(pages.map(async (p) => (await byPath(p)).get('/')!));
+    expect(new Set(docs.map((d) => d.body)).size).toBe(pages.length);
+    expect(new Set(docs.map((d) => d.etag)).size).toBe(pages.length);
+  });
+});
+
+describe('the digest of an ETag’s inputs', () => {
+  it('is the digest of their join, whatever their characters and size', async () => {
+    const cases: string[][] = [
+      [],
+      [''],
+      ['a', 'b'],
+      ['ab', ''],
+      ['Service 1 — API', '2026-11-03,1234,0;', 'ünïcödé', '𝔘 surrogate pairs 🚦'],
+      // Past the kept scratch buffer, and wide enough to make it grow while encoding.
+      ['x'.repeat(70_000), '—'.repeat(40_000), 'a'],
+      ['日本語'.repeat(30_000)],
+    ];
+    for (const parts of cases) {
+      expect(await digestPartsHex(parts), parts.join('|').slice(0, 40)).toBe(
+        await digestHex(joinParts(parts)),
+      );
+    }
+  });
+
+  it('stays right when digests run at the same time (they share a scratch buffer)', async () => {
+    const inputs = Array.from({ length: 8 }, (_, i) => [`page ${i}`, '—'.repeat(i * 1000), 'z']);
+    // All started before any is awaited: each must have its own bytes hashed.
+    const together = await Promise.all(inputs.map((parts) => digestPartsHex(parts)));
+    const apart: string[] = [];
+    for (const parts of inputs) apart.push(await digestHex(joinParts(parts)));
+    expect(together).toEqual(apart);
+    expect(new Set(together).size).toBe(inputs.length);
   });
 });
 

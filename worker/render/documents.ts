@@ -381,21 +381,32 @@ async function languageRecipes(
   return [
     html(
       '/',
-      // Its rows' inputs carry each shown service and its uptime (see view-model.ts).
-      async () => [
-        chrome(),
-        now.toISOString(),
-        layout(),
-        joinParts(
-          serviceSections(ctx).flatMap((section) => [
-            JSON.stringify(section.name),
-            String(section.services.length),
-            ...section.services.map((row) => row.key),
-          ]),
-        ),
-        maintenances(),
-        shownIncidents(),
-      ],
+      // Its rows' inputs carry each shown service and its uptime (see view-model.ts): our own
+      // ASCII (the rows' keys, one byte a character) and the customer's text (section and
+      // service names) as two inputs, each hashed as it is encoded (digestPartsHex). The
+      // counts in the first say which texts of the second belong to which section.
+      async () => {
+        const sections = serviceSections(ctx);
+        return [
+          chrome(),
+          now.toISOString(),
+          layout(),
+          joinParts(
+            sections.flatMap((section) => [
+              String(section.services.length),
+              ...section.services.map((row) => row.key),
+            ]),
+          ),
+          joinParts(
+            sections.flatMap((section) => [
+              JSON.stringify(section.name),
+              ...section.services.map((row) => row.text),
+            ]),
+          ),
+          maintenances(),
+          shownIncidents(),
+        ];
+      },
       () => renderStatusPage(status(), style),
       // The render time is an input: these never come again.
       { unique: true, bytes: () => renderStatusPageBytes(status(), style) },

@@ -77,13 +77,14 @@ if (serviceRow.split(BARS_TAG).length !== 2)
 const renderRowHead = compileTemplate(rowHeadTemplate);
 const renderRowTail = compileTemplate(rowTailTemplate);
 
-// A row's markup is a function of its inputs (the key: its service, its uptime records, the
-// day and locale of the bars): while an incident burns, the page is rendered again for each
+// A row's markup is a function of its inputs (its key and text: its service, its uptime
+// records, the day and locale of the bars): while an incident burns, the page is rendered again for each
 // change with all other rows as they were. Kept per service (its slot), with the key it was
 // made from: a publish compares each row's new key with the kept one, which costs less than
 // hashing hundreds of keys of a few hundred characters into a map on every render.
 interface KeptRow {
   key: string;
+  text: string;
   head: string;
   bars: string;
   tail: string;
@@ -99,10 +100,16 @@ const rows = new ContentMemo<KeptRow>(1024);
 function keptRow(s: ServiceRowSource): KeptRow {
   const make = (): KeptRow => {
     const row = s.row();
-    return { key: s.key, head: renderRowHead(row), bars: row.barsHtml, tail: renderRowTail(row) };
+    return {
+      key: s.key,
+      text: s.text,
+      head: renderRowHead(row),
+      bars: row.barsHtml,
+      tail: renderRowTail(row),
+    };
   };
   let kept = rows.get(s.slot, make);
-  if (kept.key !== s.key) {
+  if (kept.key !== s.key || kept.text !== s.text) {
     kept = make();
     rows.set(s.slot, kept);
   }
