@@ -114,7 +114,14 @@ beforeAll(async () => {
       // Everything goes to the real worker, except a poison event: the edge refuses it for good
       // (as it does a batch it can never take), so it becomes a dead letter.
       fetch: async (input, init) => {
-        const body = typeof init?.body === 'string' ? init.body : '';
+        // The pusher sends the bytes it signed (a Buffer), not a string.
+        const raw = init?.body;
+        const body =
+          typeof raw === 'string'
+            ? raw
+            : raw instanceof Uint8Array
+              ? new TextDecoder().decode(raw)
+              : '';
         if (poisonIds.some((id) => body.includes(`"id":"${id}"`))) {
           return new Response(
             JSON.stringify({ title: 'Invalid batch', status: 400, detail: 'poison event' }),
