@@ -35,12 +35,20 @@ export async function originSyncFanOut(): Promise<SectionRow[]> {
   const origin = system.originSync;
   const health = async () => (await (await fetch(`${origin.url}/healthz`)).json()) as Health;
   const drained = () =>
-    waitFor(async () => (await health()).outbox.depth === 0, {
-      timeoutMs: 600_000,
-      // /healthz counts tables; asked every 50 ms it would be a load of its own.
-      intervalMs: 100,
-      what: 'the outbox to drain',
-    });
+    waitFor(
+      async () => {
+        // /healthz reports the fan-out's backlog as it is (it does not settle it): drained is
+        // nothing left to fan out and nothing left to push.
+        const h = await health();
+        return h.storage.pendingApply === 0 && h.outbox.depth === 0;
+      },
+      {
+        timeoutMs: 600_000,
+        // /healthz counts tables; asked every 50 ms it would be a load of its own.
+        intervalMs: 100,
+        what: 'the outbox to drain',
+      },
+    );
   try {
     for (let i = 0; i < PAGES; i += 500) {
       const events = Array.from({ length: 500 }, (_, k) => page(i + k));

@@ -122,7 +122,7 @@ async function measure(url: string, senders: number): Promise<Phase> {
   const elapsed = (performance.now() - started) / 1000;
   const cpuAfter = originSyncCpuMs();
   const threadsAfter = originSyncThreadCpuMs();
-  // /healthz reports the fan-out backlog and count as they were before it settled them.
+  // /healthz reports the fan-out backlog and count as they are (it does not settle them).
   const after = await health();
   stop = true;
   await Promise.all(loops);
