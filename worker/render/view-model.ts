@@ -504,12 +504,14 @@ function buildSections(ctx: RenderContext): SectionSource[] {
   // What every row of the page prints alike, worked out once per page rather than per row:
   // Intl and catalogue calls are the dearest part of a row once its bars are made.
   const shared = rowWords(t, locale);
-  const uptimes = new Map<number, string>();
+  // By the percentage as printed, not the fraction: 600 fractions of a huge page, nearly all
+  // different, print as a few hundred percentages at most, each one catalogue call per locale.
   const uptime = (fraction: number) => {
-    let html = uptimes.get(fraction);
+    const percent = formatPercentIn(locale, fraction);
+    let html = shared.uptimeHtml.get(percent);
     if (html === undefined) {
-      html = t.html('uptime', { percent: isolated(escapeHtml(formatPercentIn(locale, fraction))) });
-      uptimes.set(fraction, html);
+      html = t.html('uptime', { percent: isolated(escapeHtml(percent)) });
+      shared.uptimeHtml.set(percent, html);
     }
     return html;
   };
@@ -560,6 +562,11 @@ interface RowWords {
   ago90: string;
   ago30: string;
   todayHtml: string;
+  /**
+   * A percentage as printed → the row's "… uptime" as HTML. At most one entry per hundredth
+   * of a percent (formatPercentIn prints no finer), so it needs no limit.
+   */
+  uptimeHtml: Map<string, string>;
 }
 
 // Per language and locale: the words and Intl output every service row shares.
@@ -577,6 +584,7 @@ function rowWords(t: Translator, locale: string): RowWords {
       ago90: daysAgo(locale, UPTIME_DAYS),
       ago30: daysAgo(locale, 30),
       todayHtml: t.html('today'),
+      uptimeHtml: new Map(),
     };
     if (rowWordsMemo.size >= 64) rowWordsMemo.clear();
     rowWordsMemo.set(key, w);
