@@ -41,6 +41,47 @@ describe('uptime', () => {
     expect(serviceUptime(undefined, days).uptime).toBe(1);
   });
 
+  it('indexes one record a day per service, a repeated day read from its last record', () => {
+    const rec = (serviceId: string, date: string, major: number) => ({
+      serviceId,
+      date,
+      partialOutageSeconds: 0,
+      majorOutageSeconds: major,
+    });
+    // As page storage reads them (by service, then day), with one day recorded twice.
+    const sorted = indexUptime([
+      rec('a', '2026-11-01', 1),
+      rec('a', '2026-11-02', 2),
+      rec('a', '2026-11-02', 3),
+      rec('a', '2026-11-05', 4),
+      rec('b', '2026-11-01', 5),
+    ]);
+    expect(sorted.get('a')?.map((d) => [d.date, d.majorOutageSeconds])).toEqual([
+      ['2026-11-01', 1],
+      ['2026-11-02', 3],
+      ['2026-11-05', 4],
+    ]);
+    expect(sorted.get('b')?.map((d) => d.majorOutageSeconds)).toEqual([5]);
+    expect(sorted.get('c')).toBeUndefined();
+    // Out of order, a service's days interleaved with another's: what a map by day holds,
+    // each day where it first appeared and from its last record.
+    const unsorted = indexUptime([
+      rec('a', '2026-11-05', 1),
+      rec('b', '2026-11-01', 2),
+      rec('a', '2026-11-01', 3),
+      rec('a', '2026-11-05', 4),
+      rec('b', '2026-11-03', 5),
+      rec('a', '2026-11-02', 6),
+      rec('a', '2026-11-01', 7),
+    ]);
+    expect(unsorted.get('a')?.map((d) => [d.date, d.majorOutageSeconds])).toEqual([
+      ['2026-11-05', 4],
+      ['2026-11-01', 7],
+      ['2026-11-02', 6],
+    ]);
+    expect(unsorted.get('b')?.map((d) => d.majorOutageSeconds)).toEqual([2, 5]);
+  });
+
   it('never rounds an outage up to 100%', () => {
     expect(formatPercent(0.99999)).toBe('99.99%');
     expect(formatPercent(1)).toBe('100.00%');

@@ -366,29 +366,40 @@ function barWindow(today: string, locale: string, t: Translator): BarWindow {
   return w;
 }
 
-interface OutageBar {
-  at: number;
-  up: number;
-  html: string;
-}
-
 /**
  * The bars of one service as HTML, and its uptime over the window. Labels are our own dates
  * and numbers. A day with no record counts as fully up (the core records only outage days),
  * so only recorded days are looked at: the markup is the window's shared fully-up bars with
  * the outage days spliced in, a few slices instead of 90 pieces per service.
+ *
+ * `records` are one a day (indexUptime) and, as page storage reads them, oldest first: then
+ * the bars and sums are made in one pass, with no object per outage day nor a sort. Records
+ * in another order are put in window order first.
  */
 function serviceBars(
-  byDay: ReadonlyMap<string, UptimeDay> | undefined,
+  records: readonly UptimeDay[] | undefined,
   w: BarWindow,
+  inOrder = false,
 ): { html: string; uptime: number; uptime30: number } {
   const n = w.days.length;
-  const outages: OutageBar[] = [];
-  for (const rec of byDay?.values() ?? []) {
+  // Narrow screens show only the last 30 bars, so they get the matching percentage.
+  const from30 = Math.max(0, n - 30);
+  // join() yields one flat string: a page of `+=` ropes costs more to turn into bytes.
+  let pieces: string[] | undefined;
+  let from = 0;
+  // Summed day by day in window order, as a visitor would add them up: the same additions in
+  // the same order as summing all 90 days after splicing, so the same percentages.
+  let total = 0;
+  let total30 = 0;
+  for (const rec of records ?? []) {
     const at = w.index.get(rec.date);
     if (at === undefined) continue;
     const level = barLevel(rec.partialOutageSeconds, rec.majorOutageSeconds);
     if (level === 'ok') continue;
+    if (at < from) {
+      if (!inOrder) return serviceBars(inWindowOrder(records!, w), w, true);
+      continue; // a second record of a day, which indexUptime never gives
+    }
     const up = dayUptime(rec.partialOutageSeconds, rec.majorOutageSeconds);
     let percent = w.percents.get(up);
     if (percent === undefined) {
@@ -396,41 +407,36 @@ function serviceBars(
       if (w.percents.size >= 20_000) w.percents.clear();
       w.percents.set(up, percent);
     }
-    const html = `<li${BAR_CLASS[level]}><i>${w.labels[at]}: ${percent}${w.words[level]}</i>`;
-    outages.push({ at, up, html });
-  }
-  if (outages.length === 0) return { html: w.allOk, uptime: 1, uptime30: 1 };
-  outages.sort((a, b) => a.at - b.at);
-  // join() yields one flat string: a page of `+=` ropes costs more to turn into bytes.
-  const pieces: string[] = [];
-  let from = 0;
-  for (const o of outages) {
-    pieces.push(w.allOk.slice(w.offsets[from], w.offsets[o.at]), o.html);
-    from = o.at + 1;
-  }
-  pieces.push(w.allOk.slice(w.offsets[from]));
-  const html = pieces.join('');
-  // Summed day by day in window order, as a visitor would add them up.
-  let total = 0;
-  // Narrow screens show only the last 30 bars, so they get the matching percentage.
-  const from30 = Math.max(0, n - 30);
-  let total30 = 0;
-  let next = 0;
-  for (let i = 0; i < n; i++) {
-    let up = 1;
-    const o = outages[next];
-    if (o !== undefined && o.at === i) {
-      up = o.up;
-      next += 1;
+    pieces ??= [];
+    pieces.push(
+      w.allOk.slice(w.offsets[from], w.offsets[at]),
+      `<li${BAR_CLASS[level]}><i>${w.labels[at]}: ${percent}${w.words[level]}</i>`,
+    );
+    for (let i = from; i < at; i++) {
+      total += 1;
+      if (i >= from30) total30 += 1;
     }
     total += up;
-    if (i >= from30) total30 += up;
+    if (at >= from30) total30 += up;
+    from = at + 1;
+  }
+  if (pieces === undefined) return { html: w.allOk, uptime: 1, uptime30: 1 };
+  pieces.push(w.allOk.slice(w.offsets[from]));
+  for (let i = from; i < n; i++) {
+    total += 1;
+    if (i >= from30) total30 += 1;
   }
   return {
-    html,
+    html: pieces.join(''),
     uptime: n ? total / n : 1,
     uptime30: n ? total30 / (n - from30) : 1,
   };
+}
+
+/** Records by their day's place in the window (days outside it, which show no bar, first). */
+function inWindowOrder(records: readonly UptimeDay[], w: BarWindow): UptimeDay[] {
+  const at = (r: UptimeDay) => w.index.get(r.date) ?? -1;
+  return [...records].sort((a, b) => at(a) - at(b));
 }
 
 function escapeText(s: string): string {
@@ -498,23 +504,25 @@ function buildSections(ctx: RenderContext): SectionSource[] {
   // What every row of the page prints alike, worked out once per page rather than per row:
   // Intl and catalogue calls are the dearest part of a row once its bars are made.
   const shared = rowWords(t, locale);
-  const uptimes = new Map<number, string>();
+  // By the percentage as printed, not the fraction: 600 fractions of a huge page, nearly all
+  // different, print as a few hundred percentages at most, each one catalogue call per locale.
   const uptime = (fraction: number) => {
-    let html = uptimes.get(fraction);
+    const percent = formatPercentIn(locale, fraction);
+    let html = shared.uptimeHtml.get(percent);
     if (html === undefined) {
-      html = t.html('uptime', { percent: isolated(escapeHtml(formatPercentIn(locale, fraction))) });
-      uptimes.set(fraction, html);
+      html = t.html('uptime', { percent: isolated(escapeHtml(percent)) });
+      shared.uptimeHtml.set(percent, html);
     }
     return html;
   };
 
   const source = (s: Service): ServiceRowSource => {
-    const byDay = uptimeIndex.get(s.id);
+    const records = uptimeIndex.get(s.id);
     // No customer text in it, so it stays one byte a character (see ServiceRowSource). One
     // piece per record, concatenated: a third less CPU in workerd than joining six pieces per
     // record, flattening included (the key is compared and hashed flat).
     let key = `${windowKey}\n${s.status}\n`;
-    for (const d of byDay?.values() ?? []) {
+    for (const d of records ?? []) {
       key += `${d.date},${d.partialOutageSeconds},${d.majorOutageSeconds};`;
     }
     return {
@@ -524,7 +532,7 @@ function buildSections(ctx: RenderContext): SectionSource[] {
       text: `${s.name.length}:${s.name}${s.description ?? ''}`,
       slot: `${windowKey}|${s.id}`,
       row: () => {
-        const bars = serviceBars(byDay, window);
+        const bars = serviceBars(records, window);
         return {
           name: s.name,
           description: s.description || null,
@@ -554,6 +562,11 @@ interface RowWords {
   ago90: string;
   ago30: string;
   todayHtml: string;
+  /**
+   * A percentage as printed → the row's "… uptime" as HTML. At most one entry per hundredth
+   * of a percent (formatPercentIn prints no finer), so it needs no limit.
+   */
+  uptimeHtml: Map<string, string>;
 }
 
 // Per language and locale: the words and Intl output every service row shares.
@@ -571,6 +584,7 @@ function rowWords(t: Translator, locale: string): RowWords {
       ago90: daysAgo(locale, UPTIME_DAYS),
       ago30: daysAgo(locale, 30),
       todayHtml: t.html('today'),
+      uptimeHtml: new Map(),
     };
     if (rowWordsMemo.size >= 64) rowWordsMemo.clear();
     rowWordsMemo.set(key, w);
