@@ -56,6 +56,13 @@ export function livePage(event: CoreEvent | undefined): StatusPage | null {
   return event?.type === 'status_page.upserted' ? event.data : null;
 }
 
+/** The same set of ids, whatever the order (duplicates in `b` count once). */
+export function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== new Set(b).size) return false;
+  const set = new Set(a);
+  return b.every((x) => set.has(x));
+}
+
 /** Catch-up order: services first, so a page knows them before what references them. */
 export function catchUpRank(type: CoreEvent['type']): number {
   return type === 'service.upserted' ? 0 : type === 'uptime.recorded' ? 2 : 1;

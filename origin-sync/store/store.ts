@@ -12,9 +12,17 @@ import {
   type HostnamesChange,
   isPageEvent,
   livePage,
+  sameMembers,
   servicesOf,
   supersedes,
 } from './entities.ts';
+import {
+  type FanOutPlan,
+  NO_PAGE_NOTE,
+  planFanOut,
+  STALE_NOTE,
+  TRACKED_KINDS,
+} from './fan-out-plan.ts';
 import type {
   AckRecord,
   FailRecord,
@@ -23,6 +31,7 @@ import type {
   RenderedRecord,
   RenderFailRecord,
 } from './outcomes.ts';
+import { FactsReader, type PrefetchedFacts } from './prefetched-facts.ts';
 import type { EventTrace, StepName, TraceStep } from './trace.ts';
 
 export interface JournalResult {
@@ -90,9 +99,6 @@ export const DEFAULT_RETENTION: Retention = {
 
 /** Up to this many pages, an event's fan-out is row by row from JavaScript. */
 const DIRECT_MAX = 16;
-const STALE_NOTE = 'an event at least as new is known for this entity: the edge will skip it';
-/** Entities whose deletion or move must reach every page that was ever sent them. */
-const TRACKED_KINDS = new Set(['incident', 'maintenance', 'service']);
 
 interface EntityRow {
   kind: string;
@@ -121,12 +127,6 @@ interface StepRow {
 type AckOutcome = [string, StepName | null, number | null, string | null, string | null];
 
 const UNANSWERED = 'stored by the worker; its answer carried no per-event result';
-
-function sameMembers(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== new Set(b).size) return false;
-  const set = new Set(a);
-  return b.every((x) => set.has(x));
-}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -159,8 +159,13 @@ export class Store {
   #journaledSeq = 0;
   readonly #counts: RowCounts;
 
-  constructor(db: DatabaseSync) {
+  /** Runs of entity events fanned out as planned sets (fan-out-plan.ts); off: one at a time. */
+  readonly #batched: boolean;
+  readonly #facts: FactsReader;
+
+  constructor(db: DatabaseSync, opts: { batchedFanOut?: boolean } = {}) {
     this.db = db;
+    this.#batched = opts.batchedFanOut ?? true;
     const p = (sql: string) => db.prepare(sql);
     // Per connection, in memory: the pages one event goes to, while it is fanned out.
     db.exec('CREATE TEMP TABLE IF NOT EXISTS fan_targets (page_id TEXT PRIMARY KEY) WITHOUT ROWID');
@@ -205,6 +210,27 @@ export class Store {
            UNION SELECT page_id FROM deliveries WHERE key = ?2 AND ?3`,
       ),
       targets: p('SELECT page_id FROM temp.fan_targets ORDER BY page_id'),
+      // A planned run's rows (fan-out-plan.ts), each table in one statement over a JSON array,
+      // inserted in the array's order (outbox and step ids keep the event-at-a-time order).
+      planOutbox: p(
+        `INSERT OR IGNORE INTO outbox (page_id, event_seq, enqueued_at)
+           SELECT j.value ->> 0, j.value ->> 1, ?2 FROM json_each(?1) j`,
+      ),
+      planSteps: p(
+        `INSERT INTO steps (event_id, page_id, step, at, detail)
+           SELECT j.value ->> 0, j.value ->> 1, 'fanned_out', ?2, j.value ->> 2 FROM json_each(?1) j`,
+      ),
+      planDeliveries: p(
+        'INSERT OR IGNORE INTO deliveries (key, page_id) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?1) j',
+      ),
+      planUpdateEntities: p(
+        `UPDATE entities SET version = j.value ->> 1, event_seq = j.value ->> 2, deleted = j.value ->> 3
+           FROM json_each(?1) j WHERE entities.key = j.value ->> 0`,
+      ),
+      planInsertEntities: p(
+        `INSERT OR IGNORE INTO entities (key, kind, version, event_seq, deleted)
+           SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each(?1) j`,
+      ),
       // The same pages as fillTargets, read straight by index (the common case: a few pages).
       // No `LIMIT ?`: measured, a bound limit makes these lookups four times slower.
       servicePages: p('SELECT page_id FROM page_services WHERE service_id = ?'),
@@ -343,6 +369,7 @@ export class Store {
       oldestStep: p('SELECT at FROM steps ORDER BY id LIMIT 1'),
     };
     this.#counts = new RowCounts(db);
+    this.#facts = new FactsReader(db);
     // One index seek per page with work, not a scan of everything queued.
     for (const pageId of this.#counts.pages('outbox')) this.#queuedPages.add(pageId);
     const last = (this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0;
@@ -422,15 +449,64 @@ export class Store {
     const pages = new Set<string>();
     const hostnames: HostnamesChange[] = [];
     const rows = this.#s('unapplied').all(this.#appliedSeq, max) as { seq: number; body: string }[];
-    let through = this.#appliedSeq;
-    for (const row of rows) {
-      this.#admit(JSON.parse(row.body) as CoreEvent, row.seq, at, pages, hostnames);
-      through = row.seq;
+    const events = rows.map((r) => ({ event: JSON.parse(r.body) as CoreEvent, seq: r.seq }));
+    let facts: PrefetchedFacts | null = null;
+    for (let i = 0; i < events.length; ) {
+      if (this.#batched) {
+        facts ??= this.#facts.prefetch(events, i);
+        const plan = planFanOut(i === 0 ? events : events.slice(i), facts, DIRECT_MAX);
+        this.#writePlan(plan, at, pages);
+        facts.absorb(plan);
+        i += plan.planned;
+        if (i === events.length) break;
+      }
+      // A page event, or one for more than DIRECT_MAX pages: one at a time.
+      const { event, seq } = events[i] as { event: CoreEvent; seq: number };
+      this.#admit(event, seq, at, pages, hostnames);
+      // A page event changes which pages show what: what was fetched is stale. A wide
+      // event changed only its own entity.
+      if (isPageEvent(event)) facts = null;
+      else facts?.forget(entityKey(event));
+      i++;
     }
+    const through = rows.length > 0 ? (rows[rows.length - 1] as { seq: number }).seq : 0;
     if (rows.length > 0) this.#markApplied(through);
     // Fewer than asked: nothing else is journaled (a rolled-back journal left a gap).
     if (rows.length < max) this.#journaledSeq = this.#appliedSeq;
     return { applied: rows.length, pages: [...pages], hostnames };
+  }
+
+  /** A planned run's rows, one statement per table (fan-out-plan.ts). */
+  #writePlan(plan: FanOutPlan, at: number, pages: Set<string>): void {
+    if (plan.outbox.length > 0) {
+      this.#counts.note(
+        'outbox',
+        this.#s('planOutbox').run(JSON.stringify(plan.outbox), at).changes,
+      );
+    }
+    for (const pageId of plan.pages) {
+      pages.add(pageId);
+      this.#queuedPages.add(pageId);
+    }
+    if (plan.steps.length > 0) this.#s('planSteps').run(JSON.stringify(plan.steps), at);
+    if (plan.deliveries.length > 0) {
+      this.#s('planDeliveries').run(JSON.stringify(plan.deliveries));
+    }
+    const updates: [string, number, number, number][] = [];
+    const inserts: [string, string, number, number, number][] = [];
+    for (const e of plan.entities) {
+      if (e.known) updates.push([e.key, e.version, e.seq, e.deleted]);
+      else inserts.push([e.key, e.kind, e.version, e.seq, e.deleted]);
+    }
+    if (updates.length > 0) this.#s('planUpdateEntities').run(JSON.stringify(updates));
+    if (inserts.length > 0) {
+      const added = this.#s('planInsertEntities').run(JSON.stringify(inserts)).changes;
+      this.#counts.note('entities', added);
+    }
+    for (const [key, services] of plan.services) {
+      this.#s('clearEntityServices').run(key);
+      for (const id of services) this.#s('addEntityService').run(id, key);
+    }
   }
 
   /**
@@ -574,15 +650,7 @@ export class Store {
       this.#s('addStep').run(event.id, pageId, 'fanned_out', at, null, detail, null);
     }
     if (targets.length === 0) {
-      this.#s('addStep').run(
-        event.id,
-        null,
-        'fanned_out',
-        at,
-        null,
-        'no page shows it yet: kept for pages that start showing it',
-        null,
-      );
+      this.#s('addStep').run(event.id, null, 'fanned_out', at, null, NO_PAGE_NOTE, null);
     }
   }
 
