@@ -136,4 +136,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE steps ADD COLUMN outcome_detail TEXT;
   ALTER TABLE steps ADD COLUMN outcome_error TEXT;
   `,
+  // The entity's index by event went: every entity update moved its entry (a b-tree delete and
+  // insert per event) and only retention read it, which now finds the entity by its key,
+  // computed from the event as entities.ts entityKey does (store.ts, pruneEvents).
+  `
+  DROP INDEX entities_event;
+  `,
 ];

@@ -361,7 +361,11 @@ export class Store {
            SELECT seq FROM events ev WHERE seq < ?3 AND journaled_at < ?1
               AND seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied_seq')
               AND seq < (SELECT max(seq) FROM events)
-              AND NOT EXISTS (SELECT 1 FROM entities en WHERE en.event_seq = ev.seq)
+              AND NOT EXISTS (SELECT 1 FROM entities en WHERE en.event_seq = ev.seq AND en.key =
+                    CASE WHEN ev.type = 'uptime.recorded'
+                      THEN 'uptime:' || (ev.body ->> '$.data.serviceId') || ':' || (ev.body ->> '$.data.date')
+                      ELSE substr(ev.type, 1, instr(ev.type, '.') - 1) || ':' || (ev.body ->> '$.data.id')
+                    END)
               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_seq = ev.seq)
               AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.event_seq = ev.seq)
             LIMIT ?2)`,

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckRecord } from '../../origin-sync/store/outcomes.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
+import {
+  deletedEvent,
+  incidentEvent,
+  maintenanceEvent,
+  pageEvent,
+  serviceEvent,
+  uptimeEvent,
+} from '../support/events.ts';
 import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
 
 const T = Date.parse('2026-11-21T10:00:00Z');
@@ -394,6 +401,33 @@ describe('origin-sync store', () => {
     expect(s.store.counts().events).toBe(30);
     expect(s.accept([old[29] as CoreEvent], T)).toMatchObject({ duplicates: 0 });
     expect(s.accept([recent[0] as CoreEvent], T)).toMatchObject({ duplicates: 1 });
+  });
+
+  it("never forgets the event that holds an entity's state, whatever its kind", () => {
+    const s = harness();
+    const old = T - 30 * 86_400_000;
+    // One entity of each kind, once superseded, once current; a tombstone is current too.
+    const kinds = (v: number) => [
+      pageEvent({ id: 'p1', serviceIds: ['a'] }, v),
+      serviceEvent({ id: 'a' }, v),
+      incidentEvent({ id: 'i1', serviceIds: ['a'] }, v),
+      maintenanceEvent({ id: 'm1', serviceIds: ['a'] }, v),
+      uptimeEvent('a', '2026-10-01', v),
+    ];
+    const superseded = kinds(1);
+    const current = [...kinds(2), deletedEvent('incident.deleted', 'i2', 1)];
+    s.accept(superseded, old);
+    s.accept(current, old);
+    // Delivered: nothing of it is held by the outbox.
+    const queued = s.store.peek('p1', 100).map((i) => i.eventId);
+    s.record(ackOf('p1', queued, 1, old));
+    s.store.db.exec('BEGIN');
+    s.store.prune(T, { maxAgeMs: 7 * 86_400_000, maxBytes: 2 * 1024 ** 3 });
+    s.store.db.exec('COMMIT');
+    expect(s.store.counts().events).toBe(current.length);
+    // Still known as duplicates (their ids kept), the superseded ones forgotten.
+    expect(s.accept(current, T)).toMatchObject({ duplicates: current.length });
+    expect(s.accept(superseded, T)).toMatchObject({ duplicates: 0 });
   });
 
   it('forgets explorer steps and event ids past their age, but never what is still queued', () => {
