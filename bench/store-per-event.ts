@@ -137,6 +137,7 @@ function round(): number {
           pushedAt: t,
           pageId,
           eventIds: ids,
+          eventSeqs: items.map((i) => i.eventSeq),
           attempt: 1,
           renderVersion: version,
           results: ids.map((id) => ({ id, outcome: 'applied' as const })),

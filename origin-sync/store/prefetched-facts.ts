@@ -11,7 +11,8 @@ import { type FanOutFacts, type FanOutPlan, TRACKED_KINDS } from './fan-out-plan
 /** The one-key lookups of a list, for what was not prefetched. */
 type ListLookup = 'service' | 'page' | 'delivery';
 
-const IN_JSON = 'IN (SELECT value FROM json_each(?1))';
+/** The keys given, one lookup each (not `IN (…)`, which first builds and sorts a temp index). */
+const EACH = 'json_each(?1) j';
 
 export class FactsReader {
   readonly #q: Record<
@@ -22,10 +23,18 @@ export class FactsReader {
   constructor(db: DatabaseSync) {
     const p = (sql: string) => db.prepare(sql);
     this.#q = {
-      versions: p(`SELECT key, version FROM entities WHERE key ${IN_JSON}`),
-      services: p(`SELECT key, service_id FROM entity_services WHERE key ${IN_JSON}`),
-      pages: p(`SELECT service_id, page_id FROM page_services WHERE service_id ${IN_JSON}`),
-      delivered: p(`SELECT key, page_id FROM deliveries WHERE key ${IN_JSON}`),
+      versions: p(
+        `SELECT j.value AS key, en.version FROM ${EACH} JOIN entities en ON en.key = j.value`,
+      ),
+      services: p(
+        `SELECT j.value AS key, es.service_id FROM ${EACH} JOIN entity_services es ON es.key = j.value`,
+      ),
+      pages: p(
+        `SELECT j.value AS service_id, ps.page_id FROM ${EACH} JOIN page_services ps ON ps.service_id = j.value`,
+      ),
+      delivered: p(
+        `SELECT j.value AS key, d.page_id FROM ${EACH} JOIN deliveries d ON d.key = j.value`,
+      ),
       version: p('SELECT version FROM entities WHERE key = ?'),
       service: p('SELECT service_id FROM entity_services WHERE key = ?'),
       page: p('SELECT page_id FROM page_services WHERE service_id = ?'),

@@ -258,21 +258,28 @@ export class Store {
       ),
       anyQueued: p('SELECT 1 FROM outbox WHERE page_id = ? LIMIT 1'),
       dequeue: p('DELETE FROM outbox WHERE page_id = ? AND event_seq = ?'),
-      // An ack's statements over the whole batch, given as a JSON array of event ids.
+      // An ack's statements over the whole batch, given as JSON arrays of event seqs (the
+      // outbox's key) and ids (the steps' and the render watch's): no lookup of the events.
+      knownSeqs: p('SELECT ev.id, ev.seq FROM json_each(?1) j JOIN events ev ON ev.id = j.value'),
       ackDequeue: p(
-        `DELETE FROM outbox WHERE page_id = ?1 AND event_seq IN (
-           SELECT ev.seq FROM json_each(?2) j JOIN events ev ON ev.id = j.value)`,
+        'DELETE FROM outbox WHERE page_id = ?1 AND event_seq IN (SELECT value FROM json_each(?2))',
       ),
       // One row per event pushed, carrying its outcome on the page (the step the explorer
       // shows right after `pushed`): half the rows of a `pushed` row and an `applied` row.
-      // ?4 is a JSON array of AckOutcome. No ORDER BY (it cost a sort per batch): the rows
-      // are one per event, and no reader orders one event's rows against another's.
+      // No ORDER BY (it cost a sort per batch): the rows are one per event, and no reader
+      // orders one event's rows against another's. Most batches are applied whole: their
+      // rows take the outcome as parameters (?4 the ids), the rest as a JSON array of
+      // AckOutcome (?4) each.
+      ackApplied: p(
+        `INSERT INTO steps (event_id, page_id, step, at, detail, outcome, outcome_at, outcome_version)
+           SELECT value, ?1, 'pushed', ?2, ?3, 'applied', ?5, ?6 FROM json_each(?4)`,
+      ),
       ackSteps: p(
         `INSERT INTO steps (event_id, page_id, step, at, detail,
              outcome, outcome_at, outcome_version, outcome_detail, outcome_error)
-           SELECT ev.id, ?1, 'pushed', ?2, ?3,
+           SELECT j.value ->> 0, ?1, 'pushed', ?2, ?3,
                   j.value ->> 1, ?5, j.value ->> 2, j.value ->> 3, j.value ->> 4
-             FROM json_each(?4) j JOIN events ev ON ev.id = j.value ->> 0`,
+             FROM json_each(?4) j`,
       ),
       // The render watch's upsert as an update and an insert: the insert's `changes` are the
       // rows the count gains.
@@ -282,7 +289,7 @@ export class Store {
       ),
       ackExpect: p(
         `INSERT OR IGNORE INTO render_watch (page_id, event_id, version, since)
-           SELECT ?1, ev.id, ?2, ?3 FROM json_each(?4) j JOIN events ev ON ev.id = j.value`,
+           SELECT ?1, value, ?2, ?3 FROM json_each(?4)`,
       ),
       outboxOldest: p('SELECT enqueued_at FROM outbox ORDER BY seq LIMIT 1'),
       addStep: p(
@@ -834,19 +841,30 @@ export class Store {
    * knows are skipped.
    */
   #ack(record: AckRecord): void {
+    const { pageId, renderVersion } = record;
+    // The pusher names each event by its seq too; without them (an import, a test), ids the
+    // store no longer knows are skipped.
+    let ids = record.eventIds;
+    let seqs = record.eventSeqs;
+    if (seqs === undefined || seqs.length !== ids.length) {
+      const known = this.#s('knownSeqs').all(JSON.stringify(ids)) as { id: string; seq: number }[];
+      ids = known.map((r) => r.id);
+      seqs = known.map((r) => r.seq);
+    }
+    if (ids.length === 0) return;
+    this.#counts.note('outbox', -this.#s('ackDequeue').run(pageId, JSON.stringify(seqs)).changes);
     const outcomes = new Map(record.results.map((r) => [r.id, r.outcome]));
     const details = new Map(record.results.map((r) => [r.id, r.detail]));
     const batch = `batch of ${record.eventIds.length}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''}`;
-    const { pageId, renderVersion } = record;
-    const all = JSON.stringify(record.eventIds);
-    this.#counts.note('outbox', -this.#s('ackDequeue').run(pageId, all).changes);
     const pushed: AckOutcome[] = [];
     const promised: string[] = [];
-    for (const eventId of record.eventIds) {
+    let allApplied = renderVersion !== null;
+    for (const eventId of ids) {
       const outcome = outcomes.get(eventId);
       if (outcome !== undefined && outcome !== 'refused' && renderVersion !== null) {
         promised.push(eventId);
       }
+      if (outcome !== 'applied') allApplied = false;
       if (outcome === 'applied') pushed.push([eventId, 'applied', renderVersion, null, null]);
       else if (outcome === undefined) {
         pushed.push(
@@ -862,11 +880,16 @@ export class Store {
         pushed.push([eventId, 'skipped', renderVersion, outcome, null]);
       }
     }
-    this.#s('ackSteps').run(pageId, record.pushedAt, batch, JSON.stringify(pushed), record.at);
+    const all = JSON.stringify(ids);
+    if (allApplied) {
+      this.#s('ackApplied').run(pageId, record.pushedAt, batch, all, record.at, renderVersion);
+    } else {
+      this.#s('ackSteps').run(pageId, record.pushedAt, batch, JSON.stringify(pushed), record.at);
+    }
     if (promised.length > 0) {
-      const ids = JSON.stringify(promised);
-      this.#s('ackRewatch').run(pageId, renderVersion, record.at, ids);
-      const added = this.#s('ackExpect').run(pageId, renderVersion, record.at, ids).changes;
+      const watched = promised.length === ids.length ? all : JSON.stringify(promised);
+      this.#s('ackRewatch').run(pageId, renderVersion, record.at, watched);
+      const added = this.#s('ackExpect').run(pageId, renderVersion, record.at, watched).changes;
       this.#counts.note('render_watch', added);
     }
     this.#forgetIfEmpty(pageId);
