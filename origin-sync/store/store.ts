@@ -31,7 +31,7 @@ import type {
   RenderedRecord,
   RenderFailRecord,
 } from './outcomes.ts';
-import { FactsReader, type PrefetchedFacts } from './prefetched-facts.ts';
+import { CatalogueCache } from './catalogue-cache.ts';
 import type { EventTrace, StepName, TraceStep } from './trace.ts';
 
 export interface JournalResult {
@@ -161,7 +161,8 @@ export class Store {
 
   /** Runs of entity events fanned out as planned sets (fan-out-plan.ts); off: one at a time. */
   readonly #batched: boolean;
-  readonly #facts: FactsReader;
+  /** The catalogue as the planned fan-out reads it, kept between transactions. */
+  readonly #facts: CatalogueCache;
 
   constructor(db: DatabaseSync, opts: { batchedFanOut?: boolean } = {}) {
     this.db = db;
@@ -380,7 +381,7 @@ export class Store {
       oldestStep: p('SELECT at FROM steps ORDER BY id LIMIT 1'),
     };
     this.#counts = new RowCounts(db);
-    this.#facts = new FactsReader(db);
+    this.#facts = new CatalogueCache(db);
     // One index seek per page with work, not a scan of everything queued.
     for (const pageId of this.#counts.pages('outbox')) this.#queuedPages.add(pageId);
     const last = (this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0;
@@ -461,10 +462,12 @@ export class Store {
     const hostnames: HostnamesChange[] = [];
     const rows = this.#s('unapplied').all(this.#appliedSeq, max) as { seq: number; body: string }[];
     const events = rows.map((r) => ({ event: JSON.parse(r.body) as CoreEvent, seq: r.seq }));
-    let facts: PrefetchedFacts | null = null;
+    const facts = this.#facts;
+    let fetched = false;
     for (let i = 0; i < events.length; ) {
       if (this.#batched) {
-        facts ??= this.#facts.prefetch(events, i);
+        if (!fetched) facts.prefetch(events, i);
+        fetched = true;
         const plan = planFanOut(i === 0 ? events : events.slice(i), facts, DIRECT_MAX);
         this.#writePlan(plan, at, pages);
         facts.absorb(plan);
@@ -474,10 +477,12 @@ export class Store {
       // A page event, or one for more than DIRECT_MAX pages: one at a time.
       const { event, seq } = events[i] as { event: CoreEvent; seq: number };
       this.#admit(event, seq, at, pages, hostnames);
-      // A page event changes which pages show what: what was fetched is stale. A wide
-      // event changed only its own entity.
-      if (isPageEvent(event)) facts = null;
-      else facts?.forget(entityKey(event));
+      // A page event changes which pages show what: the cache is stale. A wide event
+      // changed only its own entity.
+      if (isPageEvent(event)) {
+        facts.clear();
+        fetched = false;
+      } else facts.forget(entityKey(event));
       i++;
     }
     const through = rows.length > 0 ? (rows[rows.length - 1] as { seq: number }).seq : 0;
@@ -537,6 +542,8 @@ export class Store {
 
   /** After a rollback: the watermark is what the database says. */
   reloadWatermark(): void {
+    // What the cache absorbed from the rolled-back transaction is not in the database.
+    this.#facts.clear();
     const mark = this.#s('applied').get() as { value: string } | undefined;
     if (mark) this.#appliedSeq = Number(mark.value);
     this.#journaledSeq = (this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0;
