@@ -9,8 +9,7 @@
 // (a page event: everything), and a rolled-back transaction clears it all (store.ts). Bounded:
 // past `maxKeys` entries in any map it starts again empty.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { entityKey, isPageEvent, servicesOf } from './entities.ts';
+import type { EventRoute } from './entities.ts';
 import { type FanOutFacts, type FanOutPlan, TRACKED_KINDS } from './fan-out-plan.ts';
 
 /** The keys given, one lookup each (not `IN (…)`, which first builds and sorts a temp index). */
@@ -52,22 +51,22 @@ export class CatalogueCache implements FanOutFacts {
   }
 
   /** Reads what the events from `from` up to the next page event need and is not cached. */
-  prefetch(events: readonly { event: CoreEvent }[], from: number): void {
+  prefetch(events: readonly { route: EventRoute }[], from: number): void {
     if (this.#size() > this.#max) this.clear();
     const keys = new Set<string>();
     const untouched = new Set<string>();
     const tracked = new Set<string>();
     const services = new Set<string>();
     for (let i = from; i < events.length; i++) {
-      const { event } = events[i] as { event: CoreEvent };
-      if (isPageEvent(event)) break;
-      const key = entityKey(event);
+      const { route } = events[i] as { route: EventRoute };
+      if (route.type === 'status_page.upserted' || route.type === 'status_page.deleted') break;
+      const key = route.key;
       if (!this.#versions.has(key)) keys.add(key);
       if (!this.#services.has(key)) untouched.add(key);
       if (!this.#delivered.has(key) && TRACKED_KINDS.has(key.slice(0, key.indexOf(':')))) {
         tracked.add(key);
       }
-      for (const id of servicesOf(event)) services.add(id);
+      for (const id of route.services) services.add(id);
       for (const id of this.#services.get(key) ?? []) services.add(id);
     }
     if (keys.size > 0) {

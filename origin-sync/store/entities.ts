@@ -37,6 +37,25 @@ export function servicesOf(event: CoreEvent): string[] {
   }
 }
 
+/** What decides where an event goes, without its body (fan-out-plan.ts plans from these). */
+export interface EventRoute {
+  id: string;
+  type: CoreEvent['type'];
+  version: number;
+  key: string;
+  services: string[];
+}
+
+export function routeOf(event: CoreEvent): EventRoute {
+  return {
+    id: event.id,
+    type: event.type,
+    version: event.version,
+    key: entityKey(event),
+    services: servicesOf(event),
+  };
+}
+
 /**
  * Only a strictly newer version replaces what is known, as on the edge: versions are per
  * entity and monotonic, so an equal one is the same state again (docs/contract.md §1).

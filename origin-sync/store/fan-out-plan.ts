@@ -8,8 +8,7 @@
 // order: the property test (test/origin-sync/fan-out-plan.test.ts) runs both on random event
 // sequences and compares every table. It reads the catalogue through `FanOutFacts` (what the
 // database held when the run began) and keeps what the run itself changed on top.
-import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { entityKey, sameMembers, servicesOf } from './entities.ts';
+import { type EventRoute, sameMembers } from './entities.ts';
 
 /** What the catalogue held before the run, by lookup (the store prefetches it in bulk). */
 export interface FanOutFacts {
@@ -66,7 +65,7 @@ function byCodeUnit(a: string, b: string): number {
  * than `maxTargets` pages (the store's temp-table path keeps those linear inside SQLite).
  */
 export function planFanOut(
-  events: readonly { event: CoreEvent; seq: number }[],
+  events: readonly { route: EventRoute; seq: number }[],
   facts: FanOutFacts,
   maxTargets: number,
 ): FanOutPlan {
@@ -92,13 +91,13 @@ export function planFanOut(
     return set;
   };
 
-  for (const { event, seq } of events) {
+  for (const { route: event, seq } of events) {
     if (event.type === 'status_page.upserted' || event.type === 'status_page.deleted') break;
-    const key = entityKey(event);
+    const key = event.key;
     const kind = key.slice(0, key.indexOf(':'));
     const tracked = TRACKED_KINDS.has(kind);
     const before = plan.services.get(key) ?? facts.services(key);
-    const own = servicesOf(event);
+    const own = event.services;
     // The pages of what it concerns now and last touched, then every page it was sent to.
     const targets = new Map<string, boolean>();
     for (const id of new Set([...own, ...before])) {

@@ -5,13 +5,16 @@
 // (the pages with something queued), so memory does not grow with history.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { CoreEvent, StatusPage } from '../../worker/domain/schema.ts';
+import { CatalogueCache } from './catalogue-cache.ts';
 import { RowCounts } from './counts.ts';
 import {
   catchUpRank,
+  type EventRoute,
   entityKey,
   type HostnamesChange,
   isPageEvent,
   livePage,
+  routeOf,
   sameMembers,
   servicesOf,
   supersedes,
@@ -31,7 +34,6 @@ import type {
   RenderedRecord,
   RenderFailRecord,
 } from './outcomes.ts';
-import { CatalogueCache } from './catalogue-cache.ts';
 import type { EventTrace, StepName, TraceStep } from './trace.ts';
 
 export interface JournalResult {
@@ -47,11 +49,28 @@ export interface JournalEntry {
   id: string;
   type: CoreEvent['type'];
   serialized: string;
+  /** Where it goes (its key, version, services): the apply need not parse the body again. */
+  route: EventRoute;
 }
 
 export function journalEntry(event: CoreEvent): JournalEntry {
-  return { id: event.id, type: event.type, serialized: JSON.stringify(event) };
+  return {
+    id: event.id,
+    type: event.type,
+    serialized: JSON.stringify(event),
+    route: routeOf(event),
+  };
 }
+
+/** A journaled event as the apply takes it: its route, and its body once something needs it. */
+interface Pending {
+  seq: number;
+  route: EventRoute;
+  body: string | null;
+}
+
+/** Routes kept for journaled events past this many (a journal rolled back leaves some): start again. */
+const MAX_ROUTES = 50_000;
 
 export interface ApplyResult {
   applied: number;
@@ -163,6 +182,8 @@ export class Store {
   readonly #batched: boolean;
   /** The catalogue as the planned fan-out reads it, kept between transactions. */
   readonly #facts: CatalogueCache;
+  /** Journaled events' routes by seq, until applied (checked against the id: seqs of a rolled-back journal come again). */
+  readonly #routes = new Map<number, EventRoute>();
 
   constructor(db: DatabaseSync, opts: { batchedFanOut?: boolean } = {}) {
     this.db = db;
@@ -174,6 +195,8 @@ export class Store {
       seen: p('SELECT 1 FROM events WHERE id = ?'),
       lastSeq: p('SELECT max(seq) AS seq FROM events'),
       unapplied: p('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      unappliedIds: p('SELECT seq, id FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      body: p('SELECT body FROM events WHERE seq = ?'),
       eventIdOf: p('SELECT id FROM events WHERE seq = ?'),
       applied: p("SELECT value FROM meta WHERE key = 'applied_seq'"),
       setApplied: p(
@@ -438,6 +461,7 @@ export class Store {
       accepted++;
       const seq = Number(inserted.lastInsertRowid);
       if (seq > this.#journaledSeq) this.#journaledSeq = seq;
+      if ('route' in event) this.#routes.set(seq, event.route);
     }
     this.#counts.note('events', accepted);
     return { accepted, duplicates };
@@ -460,8 +484,7 @@ export class Store {
   #applyPending(max: number, at: number): ApplyResult {
     const pages = new Set<string>();
     const hostnames: HostnamesChange[] = [];
-    const rows = this.#s('unapplied').all(this.#appliedSeq, max) as { seq: number; body: string }[];
-    const events = rows.map((r) => ({ event: JSON.parse(r.body) as CoreEvent, seq: r.seq }));
+    const events = this.#pending(max);
     const facts = this.#facts;
     let fetched = false;
     for (let i = 0; i < events.length; ) {
@@ -475,21 +498,51 @@ export class Store {
         if (i === events.length) break;
       }
       // A page event, or one for more than DIRECT_MAX pages: one at a time.
-      const { event, seq } = events[i] as { event: CoreEvent; seq: number };
-      this.#admit(event, seq, at, pages, hostnames);
+      const item = events[i] as Pending;
+      const event = JSON.parse(item.body ?? this.#body(item.seq)) as CoreEvent;
+      this.#admit(event, item.seq, at, pages, hostnames);
       // A page event changes which pages show what: the cache is stale. A wide event
       // changed only its own entity.
       if (isPageEvent(event)) {
         facts.clear();
         fetched = false;
-      } else facts.forget(entityKey(event));
+      } else facts.forget(item.route.key);
       i++;
     }
-    const through = rows.length > 0 ? (rows[rows.length - 1] as { seq: number }).seq : 0;
-    if (rows.length > 0) this.#markApplied(through);
+    const through = events.length > 0 ? (events[events.length - 1] as Pending).seq : 0;
+    if (events.length > 0) this.#markApplied(through);
     // Fewer than asked: nothing else is journaled (a rolled-back journal left a gap).
-    if (rows.length < max) this.#journaledSeq = this.#appliedSeq;
-    return { applied: rows.length, pages: [...pages], hostnames };
+    if (events.length < max) this.#journaledSeq = this.#appliedSeq;
+    return { applied: events.length, pages: [...pages], hostnames };
+  }
+
+  /**
+   * The next `max` journaled events: their routes as the journal kept them when every one
+   * is there (most slices: no body read, nothing parsed), else read and parsed (after a
+   * restart, an import).
+   */
+  #pending(max: number): Pending[] {
+    const routes = this.#routes;
+    if (routes.size > MAX_ROUTES) routes.clear();
+    const ids = this.#s('unappliedIds').all(this.#appliedSeq, max) as { seq: number; id: string }[];
+    const out: Pending[] = [];
+    for (const r of ids) {
+      const route = routes.get(r.seq);
+      if (route?.id !== r.id) break;
+      out.push({ seq: r.seq, route, body: null });
+    }
+    for (const r of ids) routes.delete(r.seq);
+    if (out.length === ids.length) return out;
+    const rows = this.#s('unapplied').all(this.#appliedSeq, max) as { seq: number; body: string }[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      route: routeOf(JSON.parse(r.body) as CoreEvent),
+      body: r.body,
+    }));
+  }
+
+  #body(seq: number): string {
+    return (this.#s('body').get(seq) as { body: string }).body;
   }
 
   /** A planned run's rows, one statement per table (fan-out-plan.ts). */

@@ -185,7 +185,9 @@ describe('row counts kept by the store', () => {
       const store = new Store(openDatabase(dir));
       const db = store.db;
       try {
-        expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: MIGRATIONS.length });
+        expect(db.prepare('PRAGMA user_version').get()).toEqual({
+          user_version: MIGRATIONS.length,
+        });
         const names = (type: string) =>
           (
             db.prepare('SELECT name FROM sqlite_schema WHERE type = ?').all(type) as {
