@@ -305,15 +305,11 @@ export class Store {
                   j.value ->> 1, ?5, j.value ->> 2, j.value ->> 3, j.value ->> 4
              FROM json_each(?4) j`,
       ),
-      // The render watch's upsert as an update and an insert: the insert's `changes` are the
-      // rows the count gains.
-      ackRewatch: p(
-        `UPDATE render_watch SET version = ?2, since = ?3
-          WHERE page_id = ?1 AND event_id IN (SELECT value FROM json_each(?4))`,
-      ),
+      // The render watch holds a batch's promise as one row, its event ids a JSON array:
+      // four b-tree writes per event (the row and its time index, in and out) became four
+      // per batch.
       ackExpect: p(
-        `INSERT OR IGNORE INTO render_watch (page_id, event_id, version, since)
-           SELECT ?1, value, ?2, ?3 FROM json_each(?4)`,
+        'INSERT INTO render_watch (page_id, version, since, events, event_ids) VALUES (?, ?, ?, ?, ?)',
       ),
       outboxOldest: p('SELECT enqueued_at FROM outbox ORDER BY seq LIMIT 1'),
       addStep: p(
@@ -340,19 +336,36 @@ export class Store {
         `SELECT event_id, MAX(id) AS last FROM steps WHERE page_id = ? AND step = 'fanned_out'
           GROUP BY event_id ORDER BY last DESC LIMIT ?`,
       ),
-      waiting: p('SELECT event_id, version, since FROM render_watch WHERE page_id = ?'),
-      // A duplicate or stale event is promised the version already live.
+      // An event in two promises (pushed again before the first was confirmed) is one
+      // wait, on its latest push.
+      waiting: p(
+        `SELECT j.value AS event_id, MAX(w.version) AS version FROM render_watch w, json_each(w.event_ids) j
+          WHERE w.page_id = ? GROUP BY j.value`,
+      ),
+      // One `rendered` step per event confirmed (its latest push says whether the render was
+      // already live when pushed: a duplicate or stale event is promised the version live).
       renderedSteps: p(
         `INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error)
-           SELECT event_id, page_id, 'rendered', ?3, ?2,
-                  CASE WHEN ?3 < since THEN 'already live when pushed' END, NULL
-             FROM render_watch WHERE page_id = ?1 AND version <= ?2 ORDER BY page_id, event_id`,
+           SELECT j.value, ?1, 'rendered', ?3, ?2,
+                  CASE WHEN ?3 < MAX(w.since) THEN 'already live when pushed' END, NULL
+             FROM render_watch w, json_each(w.event_ids) j
+            WHERE w.page_id = ?1 AND w.version <= ?2 GROUP BY j.value`,
+      ),
+      // One promise confirmed (most renders): its events are distinct, nothing to group.
+      renderedOne: p(
+        `INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error)
+           SELECT j.value, ?1, 'rendered', ?3, ?2,
+                  CASE WHEN ?3 < w.since THEN 'already live when pushed' END, NULL
+             FROM render_watch w, json_each(w.event_ids) j WHERE w.page_id = ?1 AND w.version <= ?2`,
+      ),
+      watchedThrough: p(
+        'SELECT coalesce(sum(events), 0) AS n, count(*) AS promises FROM render_watch WHERE page_id = ? AND version <= ?',
       ),
       unwatch: p('DELETE FROM render_watch WHERE page_id = ? AND version <= ?'),
-      dropWatch: p('DELETE FROM render_watch WHERE page_id = ? RETURNING event_id, version, since'),
+      dropWatch: p('DELETE FROM render_watch WHERE page_id = ?'),
       watchOldest: p('SELECT since FROM render_watch ORDER BY since LIMIT 1'),
       watchSummary: p(
-        'SELECT MIN(version) AS lowest, MAX(version) AS highest, MIN(since) AS oldest, COUNT(*) AS n FROM render_watch WHERE page_id = ?',
+        'SELECT MIN(version) AS lowest, MAX(version) AS highest, MIN(since) AS oldest, coalesce(SUM(events), 0) AS n FROM render_watch WHERE page_id = ?',
       ),
       addDeadLetter: p(
         'INSERT OR IGNORE INTO dead_letters (page_id, event_seq, at, error, attempts) VALUES (?1, ?2, ?3, ?4, ?5)',
@@ -948,9 +961,8 @@ export class Store {
     }
     if (promised.length > 0) {
       const watched = promised.length === ids.length ? all : JSON.stringify(promised);
-      this.#s('ackRewatch').run(pageId, renderVersion, record.at, watched);
-      const added = this.#s('ackExpect').run(pageId, renderVersion, record.at, watched).changes;
-      this.#counts.note('render_watch', added);
+      this.#s('ackExpect').run(pageId, renderVersion, record.at, promised.length, watched);
+      this.#counts.note('render_watch', promised.length);
     }
     this.#forgetIfEmpty(pageId);
   }
@@ -979,18 +991,33 @@ export class Store {
 
   #rendered(record: RenderedRecord): void {
     // Two statements whatever the number of events confirmed (not one per event).
-    this.#s('renderedSteps').run(record.pageId, record.version, record.renderedAt);
-    const gone = this.#s('unwatch').run(record.pageId, record.version).changes;
+    const { pageId, version } = record;
+    const { n: gone, promises } = this.#s('watchedThrough').get(pageId, version) as {
+      n: number;
+      promises: number;
+    };
+    if (gone === 0) return;
+    this.#s(promises === 1 ? 'renderedOne' : 'renderedSteps').run(
+      pageId,
+      version,
+      record.renderedAt,
+    );
+    this.#s('unwatch').run(pageId, version);
     this.#counts.note('render_watch', -gone);
   }
 
   #renderFail(record: RenderFailRecord): void {
-    const awaited = (
-      record.giveUp
-        ? this.#s('dropWatch').all(record.pageId)
-        : this.#s('waiting').all(record.pageId)
-    ) as { event_id: string; version: number }[];
-    if (record.giveUp) this.#counts.note('render_watch', -awaited.length);
+    const awaited = this.#s('waiting').all(record.pageId) as {
+      event_id: string;
+      version: number;
+    }[];
+    if (record.giveUp) {
+      const { n } = this.#s('watchedThrough').get(record.pageId, Number.MAX_SAFE_INTEGER) as {
+        n: number;
+      };
+      this.#s('dropWatch').run(record.pageId);
+      this.#counts.note('render_watch', -n);
+    }
     const detail = record.giveUp
       ? 'render not confirmed; origin-sync stopped waiting for it'
       : 'render not published yet; still waiting';

@@ -403,6 +403,39 @@ describe('origin-sync store', () => {
     expect(s.accept([recent[0] as CoreEvent], T)).toMatchObject({ duplicates: 1 });
   });
 
+  it('confirms a render once per event, whatever promises it waited on', () => {
+    const s = harness();
+    s.accept([pageEvent({ id: 'p1', serviceIds: ['a', 'b'] })]);
+    const a = serviceEvent({ id: 'a' });
+    const b = serviceEvent({ id: 'b' });
+    s.accept([a, b]);
+    const rendered = (id: string) =>
+      s.store.trace(id)?.steps.filter((x) => x.step === 'rendered') ?? [];
+    // Pushed twice before either promise was confirmed (a catch-up can do that), then b alone.
+    s.record(ackOf('p1', [a.id, b.id], 3, T));
+    s.record(ackOf('p1', [a.id], 4, T + 10));
+    expect(s.store.watchSummary('p1')).toMatchObject({ lowest: 3, highest: 4, events: 3 });
+    // Version 3 is out: b (promised 3) is rendered, a still waits for 4 as well.
+    s.record({ kind: 'rendered', at: T + 20, pageId: 'p1', version: 3, renderedAt: T + 15 });
+    expect(rendered(b.id)).toEqual([
+      { step: 'rendered', at: new Date(T + 15).toISOString(), pageId: 'p1', renderVersion: 3 },
+    ]);
+    expect(s.store.watchSummary('p1')).toMatchObject({ lowest: 4, highest: 4, events: 1 });
+    s.record({ kind: 'rendered', at: T + 30, pageId: 'p1', version: 9, renderedAt: T + 25 });
+    expect(rendered(a.id).map((x) => x.renderVersion)).toEqual([3, 9]);
+    expect(s.store.watchSummary('p1')).toBeNull();
+    // Nothing left to confirm: no step more.
+    s.record({ kind: 'rendered', at: T + 40, pageId: 'p1', version: 10, renderedAt: T + 35 });
+    expect(rendered(a.id)).toHaveLength(2);
+    // Both promises confirmed by one render: one step, not two.
+    const c = serviceEvent({ id: 'a' }, 2);
+    s.accept([c]);
+    s.record(ackOf('p1', [c.id], 11, T + 50));
+    s.record(ackOf('p1', [c.id], 12, T + 60));
+    s.record({ kind: 'rendered', at: T + 70, pageId: 'p1', version: 12, renderedAt: T + 65 });
+    expect(rendered(c.id).map((x) => x.renderVersion)).toEqual([12]);
+  });
+
   it("never forgets the event that holds an entity's state, whatever its kind", () => {
     const s = harness();
     const old = T - 30 * 86_400_000;
