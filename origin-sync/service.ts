@@ -337,6 +337,22 @@ export class OriginSync {
     await this.#db.call({ op: 'recordAction', action });
   }
 
+  /**
+   * Resolves true once none of `pageIds` has anything left to receive (their queued events
+   * acknowledged by the edge), false after `timeoutMs`: a hostname this origin-sync already
+   * released may still be held at the edge until the release's push arrives.
+   */
+  async delivered(pageIds: readonly string[], timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    const waiting = () => pageIds.filter((id) => this.#store.peek(id, 1).length > 0);
+    for (let left = waiting(); left.length > 0; left = waiting()) {
+      if (Date.now() >= until) return false;
+      this.#pusher.kick();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
   /** How many events one page still has to receive (the explorer's page view). */
   outboxDepthOf(pageId: string): number {
     const row = this.#store.db

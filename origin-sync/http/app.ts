@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { type CoreEvent, CoreEventBatch } from '../../worker/domain/schema.ts';
+import type { HostnameConflict } from '../../worker/sync/contract.ts';
 import { readBodyWithin } from '../../worker/sync/read-body.ts';
 import { explorerLinks, explorerRoutes } from '../explorer/routes.ts';
 import { conflictProblem, type HostnameClaimer, hostnameOps } from '../hostname-claims.ts';
@@ -37,6 +38,9 @@ export interface AppOptions {
   /** SAAS_ZONE_NAME: zones whose names no page may claim. */
   reservedZones?: readonly string[];
 }
+
+/** How long a claim waits for the release its holder's queue still carries (app.ts, claims). */
+const RELEASE_WAIT_MS = 5_000;
 
 const PageEventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
@@ -128,8 +132,20 @@ export function createApp(opts: AppOptions): Hono {
       );
     }
     if (opts.claimHostnames) {
+      const claim = opts.claimHostnames;
       const ops = hostnameOps(events, (id) => sync.directory.page(id)?.hostnames ?? null);
-      const conflicts = await opts.claimHostnames(ops).catch((err: unknown) => err as Error);
+      let conflicts = await claim(ops).catch((err: unknown) => err as Error);
+      // Held by a page whose latest event here no longer names it: that release is accepted
+      // but not at the edge yet (the core may send the claim right after the release's
+      // 202). Once the holders' queues are delivered, ask once more; the edge decides.
+      const released = (c: HostnameConflict) =>
+        !sync.directory.page(c.holder)?.hostnames.includes(c.hostname);
+      if (!(conflicts instanceof Error) && conflicts.length > 0 && conflicts.every(released)) {
+        const holders = [...new Set(conflicts.map((c) => c.holder))];
+        if (await sync.delivered(holders, RELEASE_WAIT_MS)) {
+          conflicts = await claim(ops).catch((err: unknown) => err as Error);
+        }
+      }
       if (conflicts instanceof Error) {
         // Same shape as notify/routes.ts's `unavailable` and the worker's own claims 503
         // (routes/sync-hostnames.ts): each says in its own words what was not done, with its own retry.

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { type CryptoKey, generateKeyPair } from 'jose';
+import type { HostnameClaimer } from '../../origin-sync/hostname-claims.ts';
 import { createApp } from '../../origin-sync/http/app.ts';
 import { silentLogger } from '../../origin-sync/log.ts';
 import { OriginSync, type OriginSyncOptions } from '../../origin-sync/service.ts';
@@ -30,7 +31,9 @@ export interface RunningOriginSync {
   stop(): Promise<void>;
 }
 
-export async function startOriginSync(opts: OriginSyncOptions): Promise<RunningOriginSync> {
+export async function startOriginSync(
+  opts: OriginSyncOptions & { claimHostnames?: HostnameClaimer },
+): Promise<RunningOriginSync> {
   const sync = await OriginSync.start({
     log: silentLogger,
     ...opts,
@@ -46,6 +49,7 @@ export async function startOriginSync(opts: OriginSyncOptions): Promise<RunningO
   });
   const app = createApp({
     sync,
+    ...(opts.claimHostnames ? { claimHostnames: opts.claimHostnames } : {}),
     secret: TEST_SECRET,
     operatorToken: TEST_OPERATOR_TOKEN,
     log: silentLogger,
@@ -74,7 +78,9 @@ export interface FakeEdgeRig {
   /** origin-sync's directory, a temp dir: a second start() picks up what the first left. */
   dir: string;
   /** origin-sync in this process on `dir`, pushing to `edge`; close() stops it if still running. */
-  start(opts?: Partial<OriginSyncOptions>): Promise<RunningOriginSync>;
+  start(
+    opts?: Partial<OriginSyncOptions> & { claimHostnames?: HostnameClaimer },
+  ): Promise<RunningOriginSync>;
   /** Stops every origin-sync started, the edge, and removes the directory. */
   close(): Promise<void>;
 }
