@@ -79,6 +79,9 @@ export default defineConfig({
             'test/e2e/**/*.test.ts',
           ],
           testTimeout: 30_000,
+          // An end-to-end file's afterAll stops origin-sync (its drain is up to 2 s) and the
+          // worker's workerd; on 2 cores under CI's load that passed the default 10 s once.
+          hookTimeout: 30_000,
           provide: { syncPrivateJwk },
         },
       },
