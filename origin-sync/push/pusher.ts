@@ -14,12 +14,12 @@ import {
   SyncResult,
   syncPath,
 } from '../../worker/sync/contract.ts';
-import { signSyncToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import { MinuteSeries } from '../minute-series.ts';
 import { KeyedScheduler, systemClock } from '../schedule/keyed-scheduler.ts';
 import type { AckRecord, FailRecord, OutboxItem } from '../store/outcomes.ts';
+import { signSyncToken } from '../sync-token.ts';
 import {
   type BreakerOptions,
   type BreakerState,
@@ -27,6 +27,7 @@ import {
   DEFAULT_BREAKER,
 } from './backoff.ts';
 import { buildPageBatch, type PageBatch } from './batch-body.ts';
+import { type EdgeRequest, edgeRequest, fetchRequest } from './edge-request.ts';
 
 export interface PushQueue {
   pages(): string[];
@@ -52,6 +53,7 @@ export interface PusherOptions {
   requestTimeoutMs?: number;
   retry?: BackoffPolicy;
   breaker?: BreakerOptions;
+  /** Stands in for the edge (tests); omitted: node:http(s) with keep-alive (edge-request.ts). */
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
@@ -98,7 +100,8 @@ const PERMANENT = new Set([400, 413, 422]);
 const UNREACHABLE = new Set([502, 503, 504]);
 
 export class Pusher {
-  readonly #o: Required<Omit<PusherOptions, 'breaker'>>;
+  readonly #o: Required<Omit<PusherOptions, 'breaker' | 'fetch'>>;
+  readonly #request: EdgeRequest;
   readonly #breaker: CircuitBreaker;
   /** A page is scheduled while it has something queued; due later while it backs off. */
   readonly #scheduler: KeyedScheduler<string>;
@@ -124,12 +127,12 @@ export class Pusher {
       deadLetterAfterMs: 60 * 60_000,
       requestTimeoutMs: 30_000,
       retry: { initialMs: 200, maxMs: 10_000 },
-      fetch: globalThis.fetch,
       now: Date.now,
       random: Math.random,
       log: silentLogger,
       ...options,
     };
+    this.#request = options.fetch ? fetchRequest(options.fetch) : edgeRequest;
     this.#breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER, this.#o.random);
     this.#limit = Math.min(this.#o.concurrency, this.#o.maxConcurrency);
     this.#scheduler = new KeyedScheduler({
@@ -263,8 +266,8 @@ export class Pusher {
     let status = 0;
     let answer = '';
     try {
-      const token = await signSyncToken(this.#o.privateKey, pageId, batch.body);
-      const res = await this.#o.fetch(new URL(syncPath(pageId), this.#o.workerUrl), {
+      const token = signSyncToken(this.#o.privateKey, pageId, batch.body);
+      const res = await this.#request(new URL(syncPath(pageId), this.#o.workerUrl), {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         body: batch.body,
@@ -274,7 +277,7 @@ export class Pusher {
         ]),
       });
       status = res.status;
-      answer = await res.text();
+      answer = res.text;
     } catch (err) {
       return this.#failed(
         pageId,
