@@ -24,7 +24,9 @@ const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 function keyObject(privateKey: CryptoKey): KeyObject {
   let key = keyObjects.get(privateKey);
   if (!key) {
-    key = KeyObject.from(privateKey);
+    // jose's CryptoKey is WebCrypto's, which Node's types spell apart from its own when the
+    // worker's types are loaded too (the root tsconfig): the same object either way.
+    key = KeyObject.from(privateKey as Parameters<typeof KeyObject.from>[0]);
     keyObjects.set(privateKey, key);
   }
   return key;
