@@ -106,7 +106,7 @@ const MAX_PAGES_REMEMBERED = 10_000;
  * once-a-second pointer, so a visitor does not see it; a page pushed back to back at 1,000+
  * events/s carries ~100 events more per push (docs/origin-sync-storage.md, the main thread).
  */
-export const DEFAULT_MIN_INTERVAL_MS = 100;
+const DEFAULT_MIN_INTERVAL_MS = 100;
 
 /** Answers that mean "this batch will never be taken": resending the same bytes cannot help. */
 const PERMANENT = new Set([400, 413, 422]);
