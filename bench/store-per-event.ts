@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../origin-sync/store/database.ts';
 import { RequestLog } from '../origin-sync/store/requests.ts';
-import { Store } from '../origin-sync/store/store.ts';
+import { journalEntry, Store } from '../origin-sync/store/store.ts';
 import { pageEvent, serviceEvent } from '../test/support/events.ts';
 import type { CoreEvent } from '../worker/domain/schema.ts';
 
@@ -94,7 +94,9 @@ function round(): number {
       }
       db.exec('SAVEPOINT job');
       const t = Date.now();
-      timed('journal', () => store.journal(batch, t, t, t));
+      // As the main thread hands them over: serialized, with their routes (not timed here).
+      const entries = batch.map(journalEntry);
+      timed('journal', () => store.journal(entries, t, t, t));
       const body = JSON.stringify({ events: batch });
       timed('request', () =>
         requests.record({
@@ -137,6 +139,7 @@ function round(): number {
           pushedAt: t,
           pageId,
           eventIds: ids,
+          eventSeqs: items.map((i) => i.eventSeq),
           attempt: 1,
           renderVersion: version,
           results: ids.map((id) => ({ id, outcome: 'applied' as const })),

@@ -342,6 +342,7 @@ export class Pusher {
         pushedAt,
         pageId,
         eventIds: batch.items.map((i) => i.eventId),
+        eventSeqs: batch.items.map((i) => i.eventSeq),
         attempt,
         renderVersion: parsed?.renderVersion ?? null,
         results: parsed?.results ?? [],

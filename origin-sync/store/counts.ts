@@ -51,8 +51,15 @@ export const COUNTS_IN_STORE_MIGRATION = COUNTED.map(
  */
 export function recountRows(db: DatabaseSync): void {
   for (const t of COUNTED) {
-    db.prepare(`UPDATE row_counts SET n = (SELECT count(*) FROM ${t}) WHERE name = ?`).run(t);
+    db.prepare(`UPDATE row_counts SET n = (${countOf(t)}) WHERE name = ?`).run(t);
   }
+}
+
+/** What a counted table's count is: its rows, or for the render watch (a row per batch) its events. */
+export function countOf(table: Counted): string {
+  return table === 'render_watch'
+    ? 'SELECT coalesce(sum(events), 0) FROM render_watch'
+    : `SELECT count(*) FROM ${table}`;
 }
 
 /** The distinct values of an indexed leading column, one index seek each (a skip-scan). */

@@ -37,6 +37,25 @@ export function servicesOf(event: CoreEvent): string[] {
   }
 }
 
+/** What decides where an event goes, without its body (fan-out-plan.ts plans from these). */
+export interface EventRoute {
+  id: string;
+  type: CoreEvent['type'];
+  version: number;
+  key: string;
+  services: string[];
+}
+
+export function routeOf(event: CoreEvent): EventRoute {
+  return {
+    id: event.id,
+    type: event.type,
+    version: event.version,
+    key: entityKey(event),
+    services: servicesOf(event),
+  };
+}
+
 /**
  * Only a strictly newer version replaces what is known, as on the edge: versions are per
  * entity and monotonic, so an equal one is the same state again (docs/contract.md §1).
@@ -54,6 +73,13 @@ export function isPageEvent(
 
 export function livePage(event: CoreEvent | undefined): StatusPage | null {
   return event?.type === 'status_page.upserted' ? event.data : null;
+}
+
+/** The same set of ids, whatever the order (duplicates in `b` count once). */
+export function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== new Set(b).size) return false;
+  const set = new Set(a);
+  return b.every((x) => set.has(x));
 }
 
 /** Catch-up order: services first, so a page knows them before what references them. */

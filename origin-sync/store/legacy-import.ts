@@ -228,10 +228,10 @@ function fill(
   db.prepare("DELETE FROM sqlite_sequence WHERE name = 'outbox'").run();
   db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)").run(nextSeq - 1);
   const expect = db.prepare(
-    'INSERT OR REPLACE INTO render_watch (page_id, event_id, version, since) VALUES (?, ?, ?, ?)',
+    'INSERT INTO render_watch (page_id, version, since, events, event_ids) VALUES (?, ?, ?, 1, json_array(?))',
   );
   for (const [pageId, awaited] of snapshot?.renders ?? []) {
-    for (const a of awaited) expect.run(pageId, a.eventId, a.version, a.since);
+    for (const a of awaited) expect.run(pageId, a.version, a.since, a.eventId);
   }
 
   // Then the records written after the snapshot, in order, through the store itself.

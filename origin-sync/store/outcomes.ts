@@ -1,6 +1,6 @@
 // What the pusher and the render confirmer learn and hand to the store, which commits it.
-// Deliveries are named by event id (stable across restarts and code changes), never by a
-// position in a queue. Times are epoch milliseconds.
+// Deliveries are named by event id and the event's seq (both stable across restarts and code
+// changes), never by a position in a queue. Times are epoch milliseconds.
 import type { SyncOutcome } from '../../worker/sync/contract.ts';
 
 /**
@@ -25,6 +25,11 @@ export interface AckRecord {
   pushedAt: number;
   pageId: string;
   eventIds: string[];
+  /**
+   * The same events' seqs (the rows the outbox refers to: stable, never reused), in the same
+   * order; without them the store looks the ids up.
+   */
+  eventSeqs?: number[];
   attempt: number;
   /** Null when the worker's 2xx answer was not a readable SyncResult (stored all the same). */
   renderVersion: number | null;

@@ -122,7 +122,11 @@ export class RequestLog {
         `INSERT OR IGNORE INTO requests (id, received_at, outcome, status, remote, headers, body,
            body_truncated, problem, event_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      link: p('INSERT OR IGNORE INTO request_events (event_id, request_seq) VALUES (?, ?)'),
+      // Every id of the request in one statement (one per id cost ~2 µs an event under load).
+      link: p(
+        `INSERT OR IGNORE INTO request_events (event_id, request_seq)
+           SELECT value, ?2 FROM json_each(?1) LIMIT 500`,
+      ),
       capRefused: p(
         `DELETE FROM requests WHERE outcome = 'refused' AND seq <= (
            SELECT seq FROM requests WHERE outcome = 'refused' ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
@@ -152,6 +156,7 @@ export class RequestLog {
 
   record(req: RecordedRequest): void {
     const eventIds = req.eventIds ?? [];
+    const ids = eventIds.length > 0 ? JSON.stringify(eventIds) : null;
     const res = this.#s.insert!.run(
       req.id,
       Date.parse(req.receivedAt),
@@ -162,11 +167,10 @@ export class RequestLog {
       req.body,
       req.bodyTruncated ? 1 : 0,
       req.problem ? JSON.stringify(req.problem) : null,
-      eventIds.length > 0 ? JSON.stringify(eventIds) : null,
+      ids,
     );
     if (Number(res.changes) === 0) return;
-    const seq = Number(res.lastInsertRowid);
-    for (const id of eventIds.slice(0, 500)) this.#s.link!.run(id, seq);
+    if (ids !== null) this.#s.link!.run(ids, Number(res.lastInsertRowid));
     if (req.outcome === 'refused') {
       const removed = Number(this.#s.capRefused!.run(this.#retention.maxRefused).changes);
       if (removed > 0) this.#s.orphans!.run();

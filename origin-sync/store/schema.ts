@@ -136,4 +136,29 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE steps ADD COLUMN outcome_detail TEXT;
   ALTER TABLE steps ADD COLUMN outcome_error TEXT;
   `,
+  // The entity's index by event went: every entity update moved its entry (a b-tree delete and
+  // insert per event) and only retention read it, which now finds the entity by its key,
+  // computed from the event as entities.ts entityKey does (store.ts, pruneEvents).
+  `
+  DROP INDEX entities_event;
+  `,
+  // The render watch by batch (store.ts, #ack and #rendered): one row per acknowledged push,
+  // its promised events as a JSON array, instead of a row per event with its time index.
+  // row_counts keeps counting events (the sum of \`events\`), as before.
+  `
+  CREATE TABLE render_promises (
+    id INTEGER PRIMARY KEY,
+    page_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    since INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    event_ids TEXT NOT NULL
+  );
+  INSERT INTO render_promises (page_id, version, since, events, event_ids)
+    SELECT page_id, version, since, 1, json_array(event_id) FROM render_watch ORDER BY since;
+  DROP TABLE render_watch;
+  ALTER TABLE render_promises RENAME TO render_watch;
+  CREATE INDEX render_watch_page ON render_watch (page_id, version);
+  CREATE INDEX render_watch_since ON render_watch (since);
+  `,
 ];

@@ -5,16 +5,27 @@
 // (the pages with something queued), so memory does not grow with history.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { CoreEvent, StatusPage } from '../../worker/domain/schema.ts';
+import { CatalogueCache } from './catalogue-cache.ts';
 import { RowCounts } from './counts.ts';
 import {
   catchUpRank,
+  type EventRoute,
   entityKey,
   type HostnamesChange,
   isPageEvent,
   livePage,
+  routeOf,
+  sameMembers,
   servicesOf,
   supersedes,
 } from './entities.ts';
+import {
+  type FanOutPlan,
+  NO_PAGE_NOTE,
+  planFanOut,
+  STALE_NOTE,
+  TRACKED_KINDS,
+} from './fan-out-plan.ts';
 import type {
   AckRecord,
   FailRecord,
@@ -38,11 +49,28 @@ export interface JournalEntry {
   id: string;
   type: CoreEvent['type'];
   serialized: string;
+  /** Where it goes (its key, version, services): the apply need not parse the body again. */
+  route: EventRoute;
 }
 
 export function journalEntry(event: CoreEvent): JournalEntry {
-  return { id: event.id, type: event.type, serialized: JSON.stringify(event) };
+  return {
+    id: event.id,
+    type: event.type,
+    serialized: JSON.stringify(event),
+    route: routeOf(event),
+  };
 }
+
+/** A journaled event as the apply takes it: its route, and its body once something needs it. */
+interface Pending {
+  seq: number;
+  route: EventRoute;
+  body: string | null;
+}
+
+/** Routes kept for journaled events past this many (a journal rolled back leaves some): start again. */
+const MAX_ROUTES = 50_000;
 
 export interface ApplyResult {
   applied: number;
@@ -90,9 +118,6 @@ export const DEFAULT_RETENTION: Retention = {
 
 /** Up to this many pages, an event's fan-out is row by row from JavaScript. */
 const DIRECT_MAX = 16;
-const STALE_NOTE = 'an event at least as new is known for this entity: the edge will skip it';
-/** Entities whose deletion or move must reach every page that was ever sent them. */
-const TRACKED_KINDS = new Set(['incident', 'maintenance', 'service']);
 
 interface EntityRow {
   kind: string;
@@ -121,12 +146,6 @@ interface StepRow {
 type AckOutcome = [string, StepName | null, number | null, string | null, string | null];
 
 const UNANSWERED = 'stored by the worker; its answer carried no per-event result';
-
-function sameMembers(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== new Set(b).size) return false;
-  const set = new Set(a);
-  return b.every((x) => set.has(x));
-}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -159,8 +178,16 @@ export class Store {
   #journaledSeq = 0;
   readonly #counts: RowCounts;
 
-  constructor(db: DatabaseSync) {
+  /** Runs of entity events fanned out as planned sets (fan-out-plan.ts); off: one at a time. */
+  readonly #batched: boolean;
+  /** The catalogue as the planned fan-out reads it, kept between transactions. */
+  readonly #facts: CatalogueCache;
+  /** Journaled events' routes by seq, until applied (checked against the id: seqs of a rolled-back journal come again). */
+  readonly #routes = new Map<number, EventRoute>();
+
+  constructor(db: DatabaseSync, opts: { batchedFanOut?: boolean } = {}) {
     this.db = db;
+    this.#batched = opts.batchedFanOut ?? true;
     const p = (sql: string) => db.prepare(sql);
     // Per connection, in memory: the pages one event goes to, while it is fanned out.
     db.exec('CREATE TEMP TABLE IF NOT EXISTS fan_targets (page_id TEXT PRIMARY KEY) WITHOUT ROWID');
@@ -168,6 +195,8 @@ export class Store {
       seen: p('SELECT 1 FROM events WHERE id = ?'),
       lastSeq: p('SELECT max(seq) AS seq FROM events'),
       unapplied: p('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      unappliedIds: p('SELECT seq, id FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      body: p('SELECT body FROM events WHERE seq = ?'),
       eventIdOf: p('SELECT id FROM events WHERE seq = ?'),
       applied: p("SELECT value FROM meta WHERE key = 'applied_seq'"),
       setApplied: p(
@@ -205,6 +234,27 @@ export class Store {
            UNION SELECT page_id FROM deliveries WHERE key = ?2 AND ?3`,
       ),
       targets: p('SELECT page_id FROM temp.fan_targets ORDER BY page_id'),
+      // A planned run's rows (fan-out-plan.ts), each table in one statement over a JSON array,
+      // inserted in the array's order (outbox and step ids keep the event-at-a-time order).
+      planOutbox: p(
+        `INSERT OR IGNORE INTO outbox (page_id, event_seq, enqueued_at)
+           SELECT j.value ->> 0, j.value ->> 1, ?2 FROM json_each(?1) j`,
+      ),
+      planSteps: p(
+        `INSERT INTO steps (event_id, page_id, step, at, detail)
+           SELECT j.value ->> 0, j.value ->> 1, 'fanned_out', ?2, j.value ->> 2 FROM json_each(?1) j`,
+      ),
+      planDeliveries: p(
+        'INSERT OR IGNORE INTO deliveries (key, page_id) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?1) j',
+      ),
+      planUpdateEntities: p(
+        `UPDATE entities SET version = j.value ->> 1, event_seq = j.value ->> 2, deleted = j.value ->> 3
+           FROM json_each(?1) j WHERE entities.key = j.value ->> 0`,
+      ),
+      planInsertEntities: p(
+        `INSERT OR IGNORE INTO entities (key, kind, version, event_seq, deleted)
+           SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each(?1) j`,
+      ),
       // The same pages as fillTargets, read straight by index (the common case: a few pages).
       // No `LIMIT ?`: measured, a bound limit makes these lookups four times slower.
       servicePages: p('SELECT page_id FROM page_services WHERE service_id = ?'),
@@ -232,31 +282,34 @@ export class Store {
       ),
       anyQueued: p('SELECT 1 FROM outbox WHERE page_id = ? LIMIT 1'),
       dequeue: p('DELETE FROM outbox WHERE page_id = ? AND event_seq = ?'),
-      // An ack's statements over the whole batch, given as a JSON array of event ids.
+      // An ack's statements over the whole batch, given as JSON arrays of event seqs (the
+      // outbox's key) and ids (the steps' and the render watch's): no lookup of the events.
+      knownSeqs: p('SELECT ev.id, ev.seq FROM json_each(?1) j JOIN events ev ON ev.id = j.value'),
       ackDequeue: p(
-        `DELETE FROM outbox WHERE page_id = ?1 AND event_seq IN (
-           SELECT ev.seq FROM json_each(?2) j JOIN events ev ON ev.id = j.value)`,
+        'DELETE FROM outbox WHERE page_id = ?1 AND event_seq IN (SELECT value FROM json_each(?2))',
       ),
       // One row per event pushed, carrying its outcome on the page (the step the explorer
       // shows right after `pushed`): half the rows of a `pushed` row and an `applied` row.
-      // ?4 is a JSON array of AckOutcome. No ORDER BY (it cost a sort per batch): the rows
-      // are one per event, and no reader orders one event's rows against another's.
+      // No ORDER BY (it cost a sort per batch): the rows are one per event, and no reader
+      // orders one event's rows against another's. Most batches are applied whole: their
+      // rows take the outcome as parameters (?4 the ids), the rest as a JSON array of
+      // AckOutcome (?4) each.
+      ackApplied: p(
+        `INSERT INTO steps (event_id, page_id, step, at, detail, outcome, outcome_at, outcome_version)
+           SELECT value, ?1, 'pushed', ?2, ?3, 'applied', ?5, ?6 FROM json_each(?4)`,
+      ),
       ackSteps: p(
         `INSERT INTO steps (event_id, page_id, step, at, detail,
              outcome, outcome_at, outcome_version, outcome_detail, outcome_error)
-           SELECT ev.id, ?1, 'pushed', ?2, ?3,
+           SELECT j.value ->> 0, ?1, 'pushed', ?2, ?3,
                   j.value ->> 1, ?5, j.value ->> 2, j.value ->> 3, j.value ->> 4
-             FROM json_each(?4) j JOIN events ev ON ev.id = j.value ->> 0`,
+             FROM json_each(?4) j`,
       ),
-      // The render watch's upsert as an update and an insert: the insert's `changes` are the
-      // rows the count gains.
-      ackRewatch: p(
-        `UPDATE render_watch SET version = ?2, since = ?3
-          WHERE page_id = ?1 AND event_id IN (SELECT value FROM json_each(?4))`,
-      ),
+      // The render watch holds a batch's promise as one row, its event ids a JSON array:
+      // four b-tree writes per event (the row and its time index, in and out) became four
+      // per batch.
       ackExpect: p(
-        `INSERT OR IGNORE INTO render_watch (page_id, event_id, version, since)
-           SELECT ?1, ev.id, ?2, ?3 FROM json_each(?4) j JOIN events ev ON ev.id = j.value`,
+        'INSERT INTO render_watch (page_id, version, since, events, event_ids) VALUES (?, ?, ?, ?, ?)',
       ),
       outboxOldest: p('SELECT enqueued_at FROM outbox ORDER BY seq LIMIT 1'),
       addStep: p(
@@ -283,19 +336,36 @@ export class Store {
         `SELECT event_id, MAX(id) AS last FROM steps WHERE page_id = ? AND step = 'fanned_out'
           GROUP BY event_id ORDER BY last DESC LIMIT ?`,
       ),
-      waiting: p('SELECT event_id, version, since FROM render_watch WHERE page_id = ?'),
-      // A duplicate or stale event is promised the version already live.
+      // An event in two promises (pushed again before the first was confirmed) is one
+      // wait, on its latest push.
+      waiting: p(
+        `SELECT j.value AS event_id, MAX(w.version) AS version FROM render_watch w, json_each(w.event_ids) j
+          WHERE w.page_id = ? GROUP BY j.value`,
+      ),
+      // One `rendered` step per event confirmed (its latest push says whether the render was
+      // already live when pushed: a duplicate or stale event is promised the version live).
       renderedSteps: p(
         `INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error)
-           SELECT event_id, page_id, 'rendered', ?3, ?2,
-                  CASE WHEN ?3 < since THEN 'already live when pushed' END, NULL
-             FROM render_watch WHERE page_id = ?1 AND version <= ?2 ORDER BY page_id, event_id`,
+           SELECT j.value, ?1, 'rendered', ?3, ?2,
+                  CASE WHEN ?3 < MAX(w.since) THEN 'already live when pushed' END, NULL
+             FROM render_watch w, json_each(w.event_ids) j
+            WHERE w.page_id = ?1 AND w.version <= ?2 GROUP BY j.value`,
+      ),
+      // One promise confirmed (most renders): its events are distinct, nothing to group.
+      renderedOne: p(
+        `INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error)
+           SELECT j.value, ?1, 'rendered', ?3, ?2,
+                  CASE WHEN ?3 < w.since THEN 'already live when pushed' END, NULL
+             FROM render_watch w, json_each(w.event_ids) j WHERE w.page_id = ?1 AND w.version <= ?2`,
+      ),
+      watchedThrough: p(
+        'SELECT coalesce(sum(events), 0) AS n, count(*) AS promises FROM render_watch WHERE page_id = ? AND version <= ?',
       ),
       unwatch: p('DELETE FROM render_watch WHERE page_id = ? AND version <= ?'),
-      dropWatch: p('DELETE FROM render_watch WHERE page_id = ? RETURNING event_id, version, since'),
+      dropWatch: p('DELETE FROM render_watch WHERE page_id = ?'),
       watchOldest: p('SELECT since FROM render_watch ORDER BY since LIMIT 1'),
       watchSummary: p(
-        'SELECT MIN(version) AS lowest, MAX(version) AS highest, MIN(since) AS oldest, COUNT(*) AS n FROM render_watch WHERE page_id = ?',
+        'SELECT MIN(version) AS lowest, MAX(version) AS highest, MIN(since) AS oldest, coalesce(SUM(events), 0) AS n FROM render_watch WHERE page_id = ?',
       ),
       addDeadLetter: p(
         'INSERT OR IGNORE INTO dead_letters (page_id, event_seq, at, error, attempts) VALUES (?1, ?2, ?3, ?4, ?5)',
@@ -335,7 +405,11 @@ export class Store {
            SELECT seq FROM events ev WHERE seq < ?3 AND journaled_at < ?1
               AND seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied_seq')
               AND seq < (SELECT max(seq) FROM events)
-              AND NOT EXISTS (SELECT 1 FROM entities en WHERE en.event_seq = ev.seq)
+              AND NOT EXISTS (SELECT 1 FROM entities en WHERE en.event_seq = ev.seq AND en.key =
+                    CASE WHEN ev.type = 'uptime.recorded'
+                      THEN 'uptime:' || (ev.body ->> '$.data.serviceId') || ':' || (ev.body ->> '$.data.date')
+                      ELSE substr(ev.type, 1, instr(ev.type, '.') - 1) || ':' || (ev.body ->> '$.data.id')
+                    END)
               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_seq = ev.seq)
               AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.event_seq = ev.seq)
             LIMIT ?2)`,
@@ -343,6 +417,7 @@ export class Store {
       oldestStep: p('SELECT at FROM steps ORDER BY id LIMIT 1'),
     };
     this.#counts = new RowCounts(db);
+    this.#facts = new CatalogueCache(db);
     // One index seek per page with work, not a scan of everything queued.
     for (const pageId of this.#counts.pages('outbox')) this.#queuedPages.add(pageId);
     const last = (this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0;
@@ -399,6 +474,7 @@ export class Store {
       accepted++;
       const seq = Number(inserted.lastInsertRowid);
       if (seq > this.#journaledSeq) this.#journaledSeq = seq;
+      if ('route' in event) this.#routes.set(seq, event.route);
     }
     this.#counts.note('events', accepted);
     return { accepted, duplicates };
@@ -421,16 +497,98 @@ export class Store {
   #applyPending(max: number, at: number): ApplyResult {
     const pages = new Set<string>();
     const hostnames: HostnamesChange[] = [];
-    const rows = this.#s('unapplied').all(this.#appliedSeq, max) as { seq: number; body: string }[];
-    let through = this.#appliedSeq;
-    for (const row of rows) {
-      this.#admit(JSON.parse(row.body) as CoreEvent, row.seq, at, pages, hostnames);
-      through = row.seq;
+    const events = this.#pending(max);
+    const facts = this.#facts;
+    let fetched = false;
+    for (let i = 0; i < events.length; ) {
+      if (this.#batched) {
+        if (!fetched) facts.prefetch(events, i);
+        fetched = true;
+        const plan = planFanOut(i === 0 ? events : events.slice(i), facts, DIRECT_MAX);
+        this.#writePlan(plan, at, pages);
+        facts.absorb(plan);
+        i += plan.planned;
+        if (i === events.length) break;
+      }
+      // A page event, or one for more than DIRECT_MAX pages: one at a time.
+      const item = events[i] as Pending;
+      const event = JSON.parse(item.body ?? this.#body(item.seq)) as CoreEvent;
+      this.#admit(event, item.seq, at, pages, hostnames);
+      // A page event changes which pages show what: the cache is stale. A wide event
+      // changed only its own entity.
+      if (isPageEvent(event)) {
+        facts.clear();
+        fetched = false;
+      } else facts.forget(item.route.key);
+      i++;
     }
-    if (rows.length > 0) this.#markApplied(through);
+    const through = events.length > 0 ? (events[events.length - 1] as Pending).seq : 0;
+    if (events.length > 0) this.#markApplied(through);
     // Fewer than asked: nothing else is journaled (a rolled-back journal left a gap).
-    if (rows.length < max) this.#journaledSeq = this.#appliedSeq;
-    return { applied: rows.length, pages: [...pages], hostnames };
+    if (events.length < max) this.#journaledSeq = this.#appliedSeq;
+    return { applied: events.length, pages: [...pages], hostnames };
+  }
+
+  /**
+   * The next `max` journaled events: their routes as the journal kept them when every one
+   * is there (most slices: no body read, nothing parsed), else read and parsed (after a
+   * restart, an import).
+   */
+  #pending(max: number): Pending[] {
+    const routes = this.#routes;
+    if (routes.size > MAX_ROUTES) routes.clear();
+    const ids = this.#s('unappliedIds').all(this.#appliedSeq, max) as { seq: number; id: string }[];
+    const out: Pending[] = [];
+    for (const r of ids) {
+      const route = routes.get(r.seq);
+      if (route?.id !== r.id) break;
+      out.push({ seq: r.seq, route, body: null });
+    }
+    for (const r of ids) routes.delete(r.seq);
+    if (out.length === ids.length) return out;
+    const rows = this.#s('unapplied').all(this.#appliedSeq, max) as { seq: number; body: string }[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      route: routeOf(JSON.parse(r.body) as CoreEvent),
+      body: r.body,
+    }));
+  }
+
+  #body(seq: number): string {
+    return (this.#s('body').get(seq) as { body: string }).body;
+  }
+
+  /** A planned run's rows, one statement per table (fan-out-plan.ts). */
+  #writePlan(plan: FanOutPlan, at: number, pages: Set<string>): void {
+    if (plan.outbox.length > 0) {
+      this.#counts.note(
+        'outbox',
+        this.#s('planOutbox').run(JSON.stringify(plan.outbox), at).changes,
+      );
+    }
+    for (const pageId of plan.pages) {
+      pages.add(pageId);
+      this.#queuedPages.add(pageId);
+    }
+    if (plan.steps.length > 0) this.#s('planSteps').run(JSON.stringify(plan.steps), at);
+    if (plan.deliveries.length > 0) {
+      this.#s('planDeliveries').run(JSON.stringify(plan.deliveries));
+    }
+    const updates: [string, number, number, number][] = [];
+    const inserts: [string, string, number, number, number][] = [];
+    for (const e of plan.entities) {
+      if (e.known) updates.push([e.key, e.version, e.seq, e.deleted]);
+      else inserts.push([e.key, e.kind, e.version, e.seq, e.deleted]);
+    }
+    if (updates.length > 0) this.#s('planUpdateEntities').run(JSON.stringify(updates));
+    if (inserts.length > 0) {
+      const added = this.#s('planInsertEntities').run(JSON.stringify(inserts)).changes;
+      this.#counts.note('entities', added);
+    }
+    for (const [key, services] of plan.services) {
+      this.#s('clearEntityServices').run(key);
+      for (const id of services) this.#s('addEntityService').run(id, key);
+    }
   }
 
   /**
@@ -450,6 +608,8 @@ export class Store {
 
   /** After a rollback: the watermark is what the database says. */
   reloadWatermark(): void {
+    // What the cache absorbed from the rolled-back transaction is not in the database.
+    this.#facts.clear();
     const mark = this.#s('applied').get() as { value: string } | undefined;
     if (mark) this.#appliedSeq = Number(mark.value);
     this.#journaledSeq = (this.#s('lastSeq').get() as { seq: number | null }).seq ?? 0;
@@ -574,15 +734,7 @@ export class Store {
       this.#s('addStep').run(event.id, pageId, 'fanned_out', at, null, detail, null);
     }
     if (targets.length === 0) {
-      this.#s('addStep').run(
-        event.id,
-        null,
-        'fanned_out',
-        at,
-        null,
-        'no page shows it yet: kept for pages that start showing it',
-        null,
-      );
+      this.#s('addStep').run(event.id, null, 'fanned_out', at, null, NO_PAGE_NOTE, null);
     }
   }
 
@@ -762,19 +914,30 @@ export class Store {
    * knows are skipped.
    */
   #ack(record: AckRecord): void {
+    const { pageId, renderVersion } = record;
+    // The pusher names each event by its seq too; without them (an import, a test), ids the
+    // store no longer knows are skipped.
+    let ids = record.eventIds;
+    let seqs = record.eventSeqs;
+    if (seqs === undefined || seqs.length !== ids.length) {
+      const known = this.#s('knownSeqs').all(JSON.stringify(ids)) as { id: string; seq: number }[];
+      ids = known.map((r) => r.id);
+      seqs = known.map((r) => r.seq);
+    }
+    if (ids.length === 0) return;
+    this.#counts.note('outbox', -this.#s('ackDequeue').run(pageId, JSON.stringify(seqs)).changes);
     const outcomes = new Map(record.results.map((r) => [r.id, r.outcome]));
     const details = new Map(record.results.map((r) => [r.id, r.detail]));
     const batch = `batch of ${record.eventIds.length}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''}`;
-    const { pageId, renderVersion } = record;
-    const all = JSON.stringify(record.eventIds);
-    this.#counts.note('outbox', -this.#s('ackDequeue').run(pageId, all).changes);
     const pushed: AckOutcome[] = [];
     const promised: string[] = [];
-    for (const eventId of record.eventIds) {
+    let allApplied = renderVersion !== null;
+    for (const eventId of ids) {
       const outcome = outcomes.get(eventId);
       if (outcome !== undefined && outcome !== 'refused' && renderVersion !== null) {
         promised.push(eventId);
       }
+      if (outcome !== 'applied') allApplied = false;
       if (outcome === 'applied') pushed.push([eventId, 'applied', renderVersion, null, null]);
       else if (outcome === undefined) {
         pushed.push(
@@ -790,12 +953,16 @@ export class Store {
         pushed.push([eventId, 'skipped', renderVersion, outcome, null]);
       }
     }
-    this.#s('ackSteps').run(pageId, record.pushedAt, batch, JSON.stringify(pushed), record.at);
+    const all = JSON.stringify(ids);
+    if (allApplied) {
+      this.#s('ackApplied').run(pageId, record.pushedAt, batch, all, record.at, renderVersion);
+    } else {
+      this.#s('ackSteps').run(pageId, record.pushedAt, batch, JSON.stringify(pushed), record.at);
+    }
     if (promised.length > 0) {
-      const ids = JSON.stringify(promised);
-      this.#s('ackRewatch').run(pageId, renderVersion, record.at, ids);
-      const added = this.#s('ackExpect').run(pageId, renderVersion, record.at, ids).changes;
-      this.#counts.note('render_watch', added);
+      const watched = promised.length === ids.length ? all : JSON.stringify(promised);
+      this.#s('ackExpect').run(pageId, renderVersion, record.at, promised.length, watched);
+      this.#counts.note('render_watch', promised.length);
     }
     this.#forgetIfEmpty(pageId);
   }
@@ -824,18 +991,33 @@ export class Store {
 
   #rendered(record: RenderedRecord): void {
     // Two statements whatever the number of events confirmed (not one per event).
-    this.#s('renderedSteps').run(record.pageId, record.version, record.renderedAt);
-    const gone = this.#s('unwatch').run(record.pageId, record.version).changes;
+    const { pageId, version } = record;
+    const { n: gone, promises } = this.#s('watchedThrough').get(pageId, version) as {
+      n: number;
+      promises: number;
+    };
+    if (gone === 0) return;
+    this.#s(promises === 1 ? 'renderedOne' : 'renderedSteps').run(
+      pageId,
+      version,
+      record.renderedAt,
+    );
+    this.#s('unwatch').run(pageId, version);
     this.#counts.note('render_watch', -gone);
   }
 
   #renderFail(record: RenderFailRecord): void {
-    const awaited = (
-      record.giveUp
-        ? this.#s('dropWatch').all(record.pageId)
-        : this.#s('waiting').all(record.pageId)
-    ) as { event_id: string; version: number }[];
-    if (record.giveUp) this.#counts.note('render_watch', -awaited.length);
+    const awaited = this.#s('waiting').all(record.pageId) as {
+      event_id: string;
+      version: number;
+    }[];
+    if (record.giveUp) {
+      const { n } = this.#s('watchedThrough').get(record.pageId, Number.MAX_SAFE_INTEGER) as {
+        n: number;
+      };
+      this.#s('dropWatch').run(record.pageId);
+      this.#counts.note('render_watch', -n);
+    }
     const detail = record.giveUp
       ? 'render not confirmed; origin-sync stopped waiting for it'
       : 'render not published yet; still waiting';

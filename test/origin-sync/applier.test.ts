@@ -74,6 +74,24 @@ describe('origin-sync journal and applier', () => {
     expect(h.store.pending).toBe(0);
   });
 
+  it('applies events again as new after their apply was rolled back (a full disk, say)', () => {
+    const h = storeHarness();
+    open.push(h);
+    h.accept([pageEvent({ id: 'p', serviceIds: ['a'] }, 1, T), serviceEvent({ id: 'a' }, 1, T)]);
+    const a = serviceEvent({ id: 'a' }, 2, T);
+    journal(h, [a]);
+    h.store.db.exec('BEGIN IMMEDIATE');
+    h.store.applyPending(100, T);
+    h.store.db.exec('ROLLBACK');
+    // What the applier does after any rollback.
+    h.store.reloadWatermark();
+    applier(h).settle();
+    // Not "an event at least as new is known": what the rolled-back apply learned is gone.
+    const fanned = h.store.trace(a.id)?.steps.filter((s) => s.step === 'fanned_out');
+    expect(fanned).toEqual([expect.objectContaining({ pageId: 'p' })]);
+    expect(fanned?.[0]?.detail).toBeUndefined();
+  });
+
   it('skips an event that throws while applied, with a failed step, and applies the rest', () => {
     const h = storeHarness();
     open.push(h);

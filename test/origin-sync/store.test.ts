@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckRecord } from '../../origin-sync/store/outcomes.ts';
 import type { CoreEvent } from '../../worker/domain/schema.ts';
-import { incidentEvent, pageEvent, serviceEvent } from '../support/events.ts';
+import {
+  deletedEvent,
+  incidentEvent,
+  maintenanceEvent,
+  pageEvent,
+  serviceEvent,
+  uptimeEvent,
+} from '../support/events.ts';
 import { type StoreHarness, storeHarness } from '../support/store-harness.ts';
 
 const T = Date.parse('2026-11-21T10:00:00Z');
@@ -394,6 +401,66 @@ describe('origin-sync store', () => {
     expect(s.store.counts().events).toBe(30);
     expect(s.accept([old[29] as CoreEvent], T)).toMatchObject({ duplicates: 0 });
     expect(s.accept([recent[0] as CoreEvent], T)).toMatchObject({ duplicates: 1 });
+  });
+
+  it('confirms a render once per event, whatever promises it waited on', () => {
+    const s = harness();
+    s.accept([pageEvent({ id: 'p1', serviceIds: ['a', 'b'] })]);
+    const a = serviceEvent({ id: 'a' });
+    const b = serviceEvent({ id: 'b' });
+    s.accept([a, b]);
+    const rendered = (id: string) =>
+      s.store.trace(id)?.steps.filter((x) => x.step === 'rendered') ?? [];
+    // Pushed twice before either promise was confirmed (a catch-up can do that), then b alone.
+    s.record(ackOf('p1', [a.id, b.id], 3, T));
+    s.record(ackOf('p1', [a.id], 4, T + 10));
+    expect(s.store.watchSummary('p1')).toMatchObject({ lowest: 3, highest: 4, events: 3 });
+    // Version 3 is out: b (promised 3) is rendered, a still waits for 4 as well.
+    s.record({ kind: 'rendered', at: T + 20, pageId: 'p1', version: 3, renderedAt: T + 15 });
+    expect(rendered(b.id)).toEqual([
+      { step: 'rendered', at: new Date(T + 15).toISOString(), pageId: 'p1', renderVersion: 3 },
+    ]);
+    expect(s.store.watchSummary('p1')).toMatchObject({ lowest: 4, highest: 4, events: 1 });
+    s.record({ kind: 'rendered', at: T + 30, pageId: 'p1', version: 9, renderedAt: T + 25 });
+    expect(rendered(a.id).map((x) => x.renderVersion)).toEqual([3, 9]);
+    expect(s.store.watchSummary('p1')).toBeNull();
+    // Nothing left to confirm: no step more.
+    s.record({ kind: 'rendered', at: T + 40, pageId: 'p1', version: 10, renderedAt: T + 35 });
+    expect(rendered(a.id)).toHaveLength(2);
+    // Both promises confirmed by one render: one step, not two.
+    const c = serviceEvent({ id: 'a' }, 2);
+    s.accept([c]);
+    s.record(ackOf('p1', [c.id], 11, T + 50));
+    s.record(ackOf('p1', [c.id], 12, T + 60));
+    s.record({ kind: 'rendered', at: T + 70, pageId: 'p1', version: 12, renderedAt: T + 65 });
+    expect(rendered(c.id).map((x) => x.renderVersion)).toEqual([12]);
+  });
+
+  it("never forgets the event that holds an entity's state, whatever its kind", () => {
+    const s = harness();
+    const old = T - 30 * 86_400_000;
+    // One entity of each kind, once superseded, once current; a tombstone is current too.
+    const kinds = (v: number) => [
+      pageEvent({ id: 'p1', serviceIds: ['a'] }, v),
+      serviceEvent({ id: 'a' }, v),
+      incidentEvent({ id: 'i1', serviceIds: ['a'] }, v),
+      maintenanceEvent({ id: 'm1', serviceIds: ['a'] }, v),
+      uptimeEvent('a', '2026-10-01', v),
+    ];
+    const superseded = kinds(1);
+    const current = [...kinds(2), deletedEvent('incident.deleted', 'i2', 1)];
+    s.accept(superseded, old);
+    s.accept(current, old);
+    // Delivered: nothing of it is held by the outbox.
+    const queued = s.store.peek('p1', 100).map((i) => i.eventId);
+    s.record(ackOf('p1', queued, 1, old));
+    s.store.db.exec('BEGIN');
+    s.store.prune(T, { maxAgeMs: 7 * 86_400_000, maxBytes: 2 * 1024 ** 3 });
+    s.store.db.exec('COMMIT');
+    expect(s.store.counts().events).toBe(current.length);
+    // Still known as duplicates (their ids kept), the superseded ones forgotten.
+    expect(s.accept(current, T)).toMatchObject({ duplicates: current.length });
+    expect(s.accept(superseded, T)).toMatchObject({ duplicates: 0 });
   });
 
   it('forgets explorer steps and event ids past their age, but never what is still queued', () => {
