@@ -161,4 +161,31 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX render_watch_page ON render_watch (page_id, version);
   CREATE INDEX render_watch_since ON render_watch (since);
   `,
+  // Retention asks, for each old event, whether an outbox row or a dead letter still needs it
+  // (store.ts, pruneEvents): by event seq, which neither table's key led with, so each asked a
+  // scan of the table (a long one after the edge was down an hour). The outbox's unique pair
+  // turns round, (event_seq, page_id): the same b-tree, the same dedupe, and the ack's
+  // (page, seq) lookups still seek it; dead letters (few) get an index of their own. The
+  // outbox keeps its seqs and its AUTOINCREMENT high-water mark, so no seq comes again.
+  `
+  CREATE TEMP TABLE outbox_sequence AS SELECT seq FROM sqlite_sequence WHERE name = 'outbox';
+  CREATE TABLE outbox_by_event (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    page_id TEXT NOT NULL,
+    event_seq INTEGER NOT NULL,
+    enqueued_at INTEGER NOT NULL,
+    UNIQUE (event_seq, page_id)
+  );
+  INSERT INTO outbox_by_event (seq, page_id, event_seq, enqueued_at)
+    SELECT seq, page_id, event_seq, enqueued_at FROM outbox ORDER BY seq;
+  DROP TABLE outbox;
+  ALTER TABLE outbox_by_event RENAME TO outbox;
+  CREATE INDEX outbox_page ON outbox (page_id, seq);
+  DELETE FROM sqlite_sequence WHERE name = 'outbox';
+  INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'outbox', max(coalesce((SELECT max(seq) FROM temp.outbox_sequence), 0),
+                         coalesce((SELECT max(seq) FROM outbox), 0));
+  DROP TABLE temp.outbox_sequence;
+  CREATE INDEX dead_letters_event ON dead_letters (event_seq);
+  `,
 ];

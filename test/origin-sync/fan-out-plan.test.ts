@@ -38,55 +38,30 @@ const SETUP = WIDE_PAGES.map((id) => pageEvent({ id, serviceIds: ['wide'] }, 1, 
 
 const services = fc.subarray(SERVICES, { maxLength: 3 });
 const version = fc.integer({ min: 1, max: 4 });
+const page = fc.constantFrom('p0', 'p1', 'p2');
+const service = fc.constantFrom(...SERVICES);
+const incident = fc.constantFrom('i0', 'i1', 'i2');
+/** One kind of event, drawn `weight` times as often as a weight of 1. */
+function kind<T>(weight: number, fields: fc.Arbitrary<T>, make: (t: T) => CoreEvent) {
+  return { weight, arbitrary: fields.map(make) };
+}
 const coreEvent: fc.Arbitrary<CoreEvent> = fc.oneof(
-  {
-    weight: 2,
-    arbitrary: fc
-      .record({ p: fc.constantFrom('p0', 'p1', 'p2'), s: services, v: version })
-      .map(({ p, s, v }) => pageEvent({ id: p, serviceIds: s }, v, AT)),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
-      .record({ p: fc.constantFrom('p0', 'p1', 'p2'), v: version })
-      .map(({ p, v }) => pageDeleted(p, v, AT)),
-  },
-  {
-    weight: 5,
-    arbitrary: fc
-      .record({ s: fc.constantFrom(...SERVICES), v: version })
-      .map(({ s, v }) => serviceEvent({ id: s }, v, AT)),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
-      .record({ s: fc.constantFrom(...SERVICES), v: version })
-      .map(({ s, v }) => deletedEvent('service.deleted', s, v, AT)),
-  },
-  {
-    weight: 4,
-    arbitrary: fc
-      .record({ i: fc.constantFrom('i0', 'i1', 'i2'), s: services, v: version })
-      .map(({ i, s, v }) => incidentEvent({ id: i, serviceIds: s }, v, AT)),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
-      .record({ i: fc.constantFrom('i0', 'i1', 'i2'), v: version })
-      .map(({ i, v }) => deletedEvent('incident.deleted', i, v, AT)),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .record({ m: fc.constantFrom('m0', 'm1'), s: services, v: version })
-      .map(({ m, s, v }) => maintenanceEvent({ id: m, serviceIds: s }, v, AT)),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .record({ s: fc.constantFrom(...SERVICES), d: fc.constantFrom('2026-12-01', '2026-12-02') })
-      .map(({ s, d }) => uptimeEvent(s, d)),
-  },
+  kind(2, fc.tuple(page, services, version), ([p, s, v]) =>
+    pageEvent({ id: p, serviceIds: s }, v, AT),
+  ),
+  kind(1, fc.tuple(page, version), ([p, v]) => pageDeleted(p, v, AT)),
+  kind(5, fc.tuple(service, version), ([s, v]) => serviceEvent({ id: s }, v, AT)),
+  kind(1, fc.tuple(service, version), ([s, v]) => deletedEvent('service.deleted', s, v, AT)),
+  kind(4, fc.tuple(incident, services, version), ([i, s, v]) =>
+    incidentEvent({ id: i, serviceIds: s }, v, AT),
+  ),
+  kind(1, fc.tuple(incident, version), ([i, v]) => deletedEvent('incident.deleted', i, v, AT)),
+  kind(2, fc.tuple(fc.constantFrom('m0', 'm1'), services, version), ([m, s, v]) =>
+    maintenanceEvent({ id: m, serviceIds: s }, v, AT),
+  ),
+  kind(2, fc.tuple(service, fc.constantFrom('2026-12-01', '2026-12-02')), ([s, d]) =>
+    uptimeEvent(s, d),
+  ),
 );
 
 /** What the fan-out wrote, without the ids (AUTOINCREMENT) that differ only by gaps. */

@@ -179,7 +179,7 @@ describe('row counts kept by the store', () => {
         INSERT INTO events (id, type, body, received_at, validated_at, journaled_at)
           VALUES ('e1', 'service.upserted', '{}', 1, 1, 1), ('e2', 'service.upserted', '{}', 2, 2, 2);
         INSERT INTO entities (key, kind, version, event_seq, deleted) VALUES ('service:a', 'service', 1, 2, 0);
-        INSERT INTO outbox (page_id, event_seq, enqueued_at) VALUES ('p', 1, 1), ('p', 2, 2);
+        INSERT INTO outbox (page_id, event_seq, enqueued_at) VALUES ('p', 1, 1), ('p', 2, 2), ('q', 1, 3);
         DELETE FROM outbox WHERE event_seq = 1;
         INSERT INTO render_watch (page_id, event_id, version, since) VALUES ('p', 'e1', 1, 1);
         INSERT INTO steps (event_id, page_id, step, at) VALUES ('e1', 'p', 'fanned_out', 1);`);
@@ -203,6 +203,13 @@ describe('row counts kept by the store', () => {
         }
         expect(store.counts()).toMatchObject({ events: 2, entities: 1 });
         expect(store.outboxStats()).toMatchObject({ depth: 1, pages: 1 });
+        // The outbox rebuilt by event (schema 9) keeps its seqs and never hands out one used.
+        expect(db.prepare('SELECT seq, event_seq FROM outbox').all()).toEqual([
+          { seq: 2, event_seq: 2 },
+        ]);
+        expect(db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get()).toEqual({
+          seq: 3,
+        });
         expect(store.watchStats()).toMatchObject({ waiting: 1, pages: 1 });
         expect(store.trace('e1')?.steps.map((s) => s.step)).toEqual([
           'received',
@@ -236,5 +243,22 @@ describe('row counts kept by the store', () => {
       'SELECT (SELECT page_id FROM outbox WHERE page_id > ? ORDER BY page_id LIMIT 1)',
     );
     expect(step).toMatch(/SEARCH outbox USING (COVERING )?INDEX outbox_page \(page_id>\?\)/);
+    // Retention's questions of each old event (store.ts, pruneEvents): seeks, not scans.
+    const stillNeeded = plan(
+      `SELECT seq FROM events ev WHERE seq < 10
+          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_seq = ev.seq)
+          AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.event_seq = ev.seq)`,
+    );
+    expect(stillNeeded).toMatch(/SEARCH o USING COVERING INDEX \S+ \(event_seq=\?\)/);
+    expect(stillNeeded).toMatch(
+      /SEARCH d USING COVERING INDEX dead_letters_event \(event_seq=\?\)/,
+    );
+    expect(stillNeeded).not.toMatch(/SCAN (o|d)\b/);
+    // An ack's dequeue by (page, seq) still seeks the pair.
+    expect(
+      plan(
+        "DELETE FROM outbox WHERE page_id = 'p' AND event_seq IN (SELECT value FROM json_each('[1]'))",
+      ),
+    ).toMatch(/SEARCH outbox USING COVERING INDEX \S+ \(event_seq=\? AND page_id=\?\)/);
   });
 });
