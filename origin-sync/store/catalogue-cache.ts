@@ -14,7 +14,7 @@ import { type FanOutFacts, type FanOutPlan, TRACKED_KINDS } from './fan-out-plan
 
 /** The keys given, one lookup each (not `IN (…)`, which first builds and sorts a temp index). */
 const EACH = 'json_each(?1) j';
-export const DEFAULT_MAX_CACHED = 20_000;
+export const DEFAULT_MAX_CACHED = 10_000;
 
 type Lookup = 'version' | 'service' | 'page' | 'delivery';
 type Bulk = 'versions' | 'services' | 'pages' | 'delivered';

@@ -70,7 +70,7 @@ interface Pending {
 }
 
 /** Routes kept for journaled events past this many (a journal rolled back leaves some): start again. */
-const MAX_ROUTES = 50_000;
+const MAX_ROUTES = 25_000;
 
 export interface ApplyResult {
   applied: number;
