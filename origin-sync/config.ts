@@ -21,6 +21,8 @@ const Env = z.object({
   SYNC_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   /** Pages pushed at once to begin with; adapts up to 64 (or this, if higher) with the edge. */
   PUSH_CONCURRENCY: Positive.max(256).default(16),
+  /** A page's pushes start at least this far apart (what arrives meanwhile goes in one push). */
+  PUSH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(100),
   /** Explorer steps and remembered event ids are kept this many days … */
   EXPLORER_RETENTION_DAYS: Positive.max(3650).default(7),
   /** … and the oldest go sooner while the database is bigger than this. */
@@ -85,6 +87,7 @@ export interface OriginSyncConfig {
   stateDir: string;
   privateKey: { json: string } | { file: string };
   pushConcurrency: number;
+  pushMinIntervalMs: number;
   explorerRetentionDays: number;
   stateMaxBytes: number;
   sqliteCacheBytes: number;
@@ -144,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>): OriginSyncC
       ? { json: e.SYNC_PRIVATE_KEY }
       : { file: e.SYNC_PRIVATE_KEY_FILE ?? syncKeyFiles(e.STATE_DIR).privateKey },
     pushConcurrency: e.PUSH_CONCURRENCY,
+    pushMinIntervalMs: e.PUSH_MIN_INTERVAL_MS,
     explorerRetentionDays: e.EXPLORER_RETENTION_DAYS,
     stateMaxBytes: e.STATE_MAX_BYTES,
     sqliteCacheBytes: e.SQLITE_CACHE_MIB * 1024 * 1024,

@@ -12,7 +12,7 @@ import {
   HostnameClaimsResult,
   type HostnameConflict,
 } from '../worker/sync/contract.ts';
-import { signSyncToken } from '../worker/sync/token.ts';
+import { signSyncToken } from './sync-token.ts';
 
 /**
  * Pure: the batch's hostname steps in its order. `known` gives a page's hostnames as origin-sync
@@ -65,7 +65,7 @@ export function edgeHostnameClaimer(opts: ClaimerOptions): HostnameClaimer {
   return async (ops) => {
     if (ops.length === 0) return [];
     const body = JSON.stringify({ ops });
-    const token = await signSyncToken(opts.privateKey, HOSTNAMES_PATH, body);
+    const token = signSyncToken(opts.privateKey, HOSTNAMES_PATH, body);
     const res = await doFetch(new URL(HOSTNAMES_PATH, opts.workerUrl), {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     push: {
       concurrency: config.pushConcurrency,
       maxConcurrency: Math.max(64, config.pushConcurrency),
+      minIntervalMs: config.pushMinIntervalMs,
     },
     extensions,
     log,

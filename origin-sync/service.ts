@@ -60,6 +60,7 @@ export interface OriginSyncOptions {
   push?: {
     concurrency?: number;
     maxConcurrency?: number;
+    minIntervalMs?: number;
     requestTimeoutMs?: number;
     retry?: BackoffPolicy;
     breaker?: BreakerOptions;
@@ -281,14 +282,19 @@ export class OriginSync {
     try {
       // Backpressure, the group commit, the request's record in the same transaction, and a
       // page's own events fanned out before its 202: all on the database thread (db-thread.ts).
-      return await this.#db.call({
+      const pageEvents = events.filter(isPageEvent);
+      const result = await this.#db.call({
         op: 'journal',
         events: events.map(journalEntry),
-        pageEvents: events.some(isPageEvent),
+        pageEvents: pageEvents.length > 0,
         receivedAt,
         validatedAt,
         request,
       });
+      // The edge takes a page's hostnames from its push, and the core's next batch may claim
+      // the ones this one released: such a push goes now, not after the page's push interval.
+      for (const event of pageEvents) this.#pusher.pushSoon(event.data.id);
+      return result;
     } finally {
       this.#acceptsInFlight--;
     }

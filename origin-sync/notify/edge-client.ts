@@ -18,8 +18,8 @@ import {
   SubscriptionsOverview,
   subscriptionsPath,
 } from '../../worker/sync/deliveries-contract.ts';
-import { signSyncReadToken, signSyncToken } from '../../worker/sync/token.ts';
 import { errorMessage } from '../log.ts';
+import { signSyncReadToken, signSyncToken } from '../sync-token.ts';
 
 /** The edge answered, but not with what the contract promises; or it did not answer at all. */
 export class EdgeError extends Error {
@@ -76,7 +76,7 @@ export class EdgeClient implements DeliveryEdge {
 
   async #post<T>(path: string, payload: unknown, schema: z.ZodType<T>): Promise<T> {
     const body = JSON.stringify(payload);
-    const token = await signSyncToken(this.#o.privateKey, DELIVERIES_PATH, body);
+    const token = signSyncToken(this.#o.privateKey, DELIVERIES_PATH, body);
     return this.#call(path, schema, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -85,7 +85,7 @@ export class EdgeClient implements DeliveryEdge {
   }
 
   async #get<T>(pageId: string, path: string, schema: z.ZodType<T>): Promise<T | null> {
-    const token = await signSyncReadToken(this.#o.privateKey, pageId, syncReadRequest('GET', path));
+    const token = signSyncReadToken(this.#o.privateKey, pageId, syncReadRequest('GET', path));
     try {
       return await this.#call(path, schema, { headers: { Authorization: `Bearer ${token}` } });
     } catch (err) {

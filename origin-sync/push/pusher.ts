@@ -14,12 +14,12 @@ import {
   SyncResult,
   syncPath,
 } from '../../worker/sync/contract.ts';
-import { signSyncToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import { MinuteSeries } from '../minute-series.ts';
 import { KeyedScheduler, systemClock } from '../schedule/keyed-scheduler.ts';
 import type { AckRecord, FailRecord, OutboxItem } from '../store/outcomes.ts';
+import { signSyncToken } from '../sync-token.ts';
 import {
   type BreakerOptions,
   type BreakerState,
@@ -27,6 +27,7 @@ import {
   DEFAULT_BREAKER,
 } from './backoff.ts';
 import { buildPageBatch, type PageBatch } from './batch-body.ts';
+import { type EdgeRequest, edgeRequest, fetchRequest } from './edge-request.ts';
 
 export interface PushQueue {
   pages(): string[];
@@ -45,6 +46,13 @@ export interface PusherOptions {
   /** Pages pushed at once to begin with; grows up to `maxConcurrency` while the edge keeps up. */
   concurrency?: number;
   maxConcurrency?: number;
+  /**
+   * A page's pushes start at least this far apart: under sustained traffic what arrives in
+   * between goes in one push, so a push's fixed costs (peek, signature, request, ack) are
+   * shared by more events. A page quiet for longer is pushed at once; 0 pushes as soon as
+   * the previous push's ack is committed.
+   */
+  minIntervalMs?: number;
   /** An answer slower than this counts as the edge slowing down. */
   slowMs?: number;
   /** A page failing this long has its batch dead-lettered, so it cannot block the page forever. */
@@ -52,6 +60,7 @@ export interface PusherOptions {
   requestTimeoutMs?: number;
   retry?: BackoffPolicy;
   breaker?: BreakerOptions;
+  /** Stands in for the edge (tests); omitted: node:http(s) with keep-alive (edge-request.ts). */
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
@@ -92,13 +101,21 @@ export interface PagePush {
 /** Pages whose last push is remembered; the least recently pushed are forgotten first. */
 const MAX_PAGES_REMEMBERED = 10_000;
 
+/**
+ * 100 ms: under the worker's own coalescing (a render 250 ms after a quiet moment) and the
+ * once-a-second pointer, so a visitor does not see it; a page pushed back to back at 1,000+
+ * events/s carries ~100 events more per push (docs/origin-sync-storage.md, the main thread).
+ */
+const DEFAULT_MIN_INTERVAL_MS = 100;
+
 /** Answers that mean "this batch will never be taken": resending the same bytes cannot help. */
 const PERMANENT = new Set([400, 413, 422]);
 /** Answers that mean the worker itself is not there (not one page's trouble): the breaker's. */
 const UNREACHABLE = new Set([502, 503, 504]);
 
 export class Pusher {
-  readonly #o: Required<Omit<PusherOptions, 'breaker'>>;
+  readonly #o: Required<Omit<PusherOptions, 'breaker' | 'fetch'>>;
+  readonly #request: EdgeRequest;
   readonly #breaker: CircuitBreaker;
   /** A page is scheduled while it has something queued; due later while it backs off. */
   readonly #scheduler: KeyedScheduler<string>;
@@ -106,6 +123,8 @@ export class Pusher {
   /** Pages whose last batch was refused: the next ones are this small (halving to find it). */
   readonly #maxBatch = new Map<string, number>();
   readonly #failingSince = new Map<string, number>();
+  /** When each page's last push started (least recently pushed first, bounded). */
+  readonly #lastStart = new Map<string, number>();
   #limit: number;
   #kicked = false;
   #stats = { batches: 0, events: 0, failures: 0 };
@@ -120,16 +139,17 @@ export class Pusher {
     this.#o = {
       concurrency: 16,
       maxConcurrency: 64,
+      minIntervalMs: DEFAULT_MIN_INTERVAL_MS,
       slowMs: 2_000,
       deadLetterAfterMs: 60 * 60_000,
       requestTimeoutMs: 30_000,
       retry: { initialMs: 200, maxMs: 10_000 },
-      fetch: globalThis.fetch,
       now: Date.now,
       random: Math.random,
       log: silentLogger,
       ...options,
     };
+    this.#request = options.fetch ? fetchRequest(options.fetch) : edgeRequest;
     this.#breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER, this.#o.random);
     this.#limit = Math.min(this.#o.concurrency, this.#o.maxConcurrency);
     this.#scheduler = new KeyedScheduler({
@@ -231,7 +251,33 @@ export class Pusher {
   #enqueue(): void {
     const now = this.#o.now();
     for (const pageId of this.#o.queue.pages()) {
-      if (!this.#scheduler.has(pageId)) this.#scheduler.schedule(pageId, now);
+      if (!this.#scheduler.has(pageId)) this.#scheduler.schedule(pageId, this.#dueAt(pageId, now));
+    }
+  }
+
+  /**
+   * The page's next push goes as soon as it may, not after its interval: its events change
+   * what the edge knows of the page itself (hostnames), and the core may build on that next.
+   */
+  pushSoon(pageId: string): void {
+    this.#lastStart.delete(pageId);
+    const due = this.#scheduler.dueAt(pageId);
+    if (due !== undefined) this.#scheduler.expedite(pageId, this.#o.now());
+  }
+
+  /** Now, or the page's minimum interval after its last push started if that is later. */
+  #dueAt(pageId: string, now: number): number {
+    const last = this.#lastStart.get(pageId);
+    return last === undefined ? now : Math.max(now, last + this.#o.minIntervalMs);
+  }
+
+  #started(pageId: string, at: number): void {
+    this.#lastStart.delete(pageId);
+    this.#lastStart.set(pageId, at);
+    if (this.#lastStart.size > MAX_PAGES_REMEMBERED) {
+      // The least recently pushed: long past any interval.
+      const oldest = this.#lastStart.keys().next().value;
+      if (oldest !== undefined) this.#lastStart.delete(oldest);
     }
   }
 
@@ -248,12 +294,13 @@ export class Pusher {
       this.#scheduler.schedule(pageId, this.#breaker.retryAt || now + 100);
       return;
     }
+    this.#started(pageId, now);
     await this.#push(pageId, batch);
     // What is left (the rest of a deep queue, the halves of a refused batch) goes again,
     // behind the other pages; a backoff the push set stays.
     const more = this.#o.queue.peek(pageId, 1).length > 0;
     if (more && this.#scheduler.dueAt(pageId) === undefined) {
-      this.#scheduler.schedule(pageId, this.#o.now());
+      this.#scheduler.schedule(pageId, this.#dueAt(pageId, this.#o.now()));
     }
   }
 
@@ -263,8 +310,8 @@ export class Pusher {
     let status = 0;
     let answer = '';
     try {
-      const token = await signSyncToken(this.#o.privateKey, pageId, batch.body);
-      const res = await this.#o.fetch(new URL(syncPath(pageId), this.#o.workerUrl), {
+      const token = signSyncToken(this.#o.privateKey, pageId, batch.body);
+      const res = await this.#request(new URL(syncPath(pageId), this.#o.workerUrl), {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         body: batch.body,
@@ -274,7 +321,7 @@ export class Pusher {
         ]),
       });
       status = res.status;
-      answer = await res.text();
+      answer = res.text;
     } catch (err) {
       return this.#failed(
         pageId,

@@ -8,12 +8,13 @@
 // restart too, and a restart asks again for whatever was still waiting.
 import type { CryptoKey } from 'jose';
 import { PageRenderStatus, syncReadRequest, syncStatusPath } from '../../worker/sync/contract.ts';
-import { signSyncReadToken } from '../../worker/sync/token.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff-delay.ts';
 import { errorMessage, type Logger, silentLogger } from '../log.ts';
 import { KeyedScheduler, systemClock } from '../schedule/keyed-scheduler.ts';
 import type { RenderedRecord, RenderFailRecord } from '../store/outcomes.ts';
 import type { WatchSummary } from '../store/store.ts';
+import { signSyncReadToken } from '../sync-token.ts';
+import { type EdgeRequest, edgeRequest, fetchRequest } from './edge-request.ts';
 
 export interface RenderConfirmTiming {
   /** Between checks of a page: starts at about `initialMs` after a push, doubles up to `maxMs`. */
@@ -43,6 +44,7 @@ export interface RenderConfirmerOptions {
   timing?: Partial<RenderConfirmTiming>;
   concurrency?: number;
   requestTimeoutMs?: number;
+  /** Stands in for the edge (tests); omitted: node:http(s) with keep-alive (edge-request.ts). */
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
@@ -66,7 +68,8 @@ interface PageCheck {
 export type StatusAnswer = { status: PageRenderStatus } | { error: string };
 
 export class RenderConfirmer {
-  readonly #o: Required<Omit<RenderConfirmerOptions, 'timing'>>;
+  readonly #o: Required<Omit<RenderConfirmerOptions, 'timing' | 'fetch'>>;
+  readonly #request: EdgeRequest;
   readonly #timing: RenderConfirmTiming;
   readonly #watched = new Map<string, PageCheck>();
   readonly #scheduler: KeyedScheduler<string>;
@@ -80,12 +83,12 @@ export class RenderConfirmer {
     this.#o = {
       concurrency: 4,
       requestTimeoutMs: 10_000,
-      fetch: globalThis.fetch,
       now: Date.now,
       random: Math.random,
       log: silentLogger,
       ...options,
     };
+    this.#request = options.fetch ? fetchRequest(options.fetch) : edgeRequest;
     this.#timing = { ...DEFAULT_CONFIRM_TIMING, ...options.timing };
     this.#scheduler = new KeyedScheduler({
       concurrency: this.#o.concurrency,
@@ -213,19 +216,16 @@ export class RenderConfirmer {
     const path = syncStatusPath(pageId);
     let error: string;
     try {
-      const token = await signSyncReadToken(
-        this.#o.privateKey,
-        pageId,
-        syncReadRequest('GET', path),
-      );
-      const res = await this.#o.fetch(new URL(path, this.#o.workerUrl), {
+      const token = signSyncReadToken(this.#o.privateKey, pageId, syncReadRequest('GET', path));
+      const res = await this.#request(new URL(path, this.#o.workerUrl), {
+        method: 'GET',
         headers: { Authorization: `Bearer ${token}` },
         signal: AbortSignal.any([
           this.#scheduler.signal,
           AbortSignal.timeout(this.#o.requestTimeoutMs),
         ]),
       });
-      const text = await res.text();
+      const { text } = res;
       if (res.status === 200) {
         const parsed = parseStatus(text, pageId);
         if (parsed) return { status: parsed };

@@ -1,4 +1,5 @@
-// Signing and verifying /_sync tokens with jose. Runs in workerd (verify) and Node (sign).
+// Signing and verifying /_sync tokens with jose. Runs in workerd (verify) and Node (sign, in
+// tests and scripts; origin-sync itself signs the same tokens with node:crypto, origin-sync/sync-token.ts).
 // Write tokens bind the page and the body's digest; read tokens bind the page and the request
 // (method and path). See contract.ts.
 import { type CryptoKey, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
