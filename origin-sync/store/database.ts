@@ -76,19 +76,24 @@ function privateFile(path: string): void {
   chmodSync(path, 0o600);
 }
 
+/** What every connection to the data file gets, however it was locked (both ways below). */
+function prepareConnection(db: DatabaseSync, opts: OpenOptions): void {
+  db.exec('PRAGMA synchronous = FULL');
+  db.exec('PRAGMA foreign_keys = OFF');
+  boundMemory(db, opts.cacheBytes);
+  // A cheap look, not `PRAGMA quick_check`, which reads the whole file and would make a
+  // restart take as long as the database is big; SQLite reports damage it meets later as
+  // SQLITE_CORRUPT, which turns writes into 503s with the error in /healthz.
+  db.prepare('SELECT count(*) FROM sqlite_schema').get();
+}
+
 export function openDatabase(dir: string, opts: OpenOptions = {}): DatabaseSync {
   privateDir(dir);
   const path = join(dir, DATABASE_FILE);
   privateFile(path);
   const db = lockDatabase(path, dir);
   try {
-    db.exec('PRAGMA synchronous = FULL');
-    db.exec('PRAGMA foreign_keys = OFF');
-    boundMemory(db, opts.cacheBytes);
-    // A cheap look, not `PRAGMA quick_check`, which reads the whole file and would make a
-    // restart take as long as the database is big; SQLite reports damage it meets later as
-    // SQLITE_CORRUPT, which turns writes into 503s with the error in /healthz.
-    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    prepareConnection(db, opts);
     migrate(db);
     if (opts.maxPageCount !== undefined) setMaxPageCount(db, opts.maxPageCount);
     return db;
@@ -155,10 +160,7 @@ export function openConnection(dir: string, opts: OpenOptions = {}): DatabaseSyn
   try {
     db.exec('PRAGMA busy_timeout = 10000');
     db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = FULL');
-    db.exec('PRAGMA foreign_keys = OFF');
-    boundMemory(db, opts.cacheBytes);
-    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    prepareConnection(db, opts);
     if (opts.maxPageCount !== undefined) setMaxPageCount(db, opts.maxPageCount);
     return db;
   } catch (err) {
