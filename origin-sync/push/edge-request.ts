@@ -25,6 +25,8 @@ export type EdgeRequest = (url: URL, init: EdgeRequestInit) => Promise<EdgeAnswe
 // Sockets stay open between pushes (each would otherwise pay a TCP, and in production a TLS,
 // handshake); an idle one is closed before the server's advertised keep-alive timeout ends.
 const httpAgent = new HttpAgent({ keepAlive: true });
+/** The longest answer read (UTF-16 code units of its text, ~bytes for JSON). */
+export const MAX_ANSWER_CHARS = 4 * 1024 * 1024;
 const httpsAgent = new HttpsAgent({ keepAlive: true });
 
 export const edgeRequest: EdgeRequest = (url, init) =>
@@ -39,6 +41,12 @@ export const edgeRequest: EdgeRequest = (url, init) =>
       let text = '';
       res.on('data', (chunk: string) => {
         text += chunk;
+        // A worker's answer to 1,000 events is ~60 kB: anything near this is not one, and
+        // is not kept in memory to find out.
+        if (text.length > MAX_ANSWER_CHARS) {
+          res.destroy();
+          reject(new Error(`the edge's answer passed ${MAX_ANSWER_CHARS} characters`));
+        }
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
       res.on('error', reject);

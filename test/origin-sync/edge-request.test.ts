@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { edgeRequest } from '../../origin-sync/push/edge-request.ts';
+import { edgeRequest, MAX_ANSWER_CHARS } from '../../origin-sync/push/edge-request.ts';
 
 let server: Server;
 let base: string;
@@ -22,6 +22,13 @@ beforeAll(async () => {
         port: req.socket.remotePort ?? 0,
       });
       if (req.url === '/slow') return; // never answers: the caller's signal must end it
+      if (req.url === '/huge') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const mib = Buffer.alloc(1024 * 1024, 'a');
+        for (let i = 0; i < 6; i++) res.write(mib);
+        res.end();
+        return;
+      }
       if (req.url === '/cut') {
         res.writeHead(200, { 'Content-Length': '100' });
         res.write('{"half":');
@@ -46,6 +53,12 @@ afterAll(async () => {
 const signal = () => AbortSignal.timeout(5_000);
 
 describe('edgeRequest', () => {
+  it('refuses an answer far larger than any worker sends, without keeping it', async () => {
+    await expect(
+      edgeRequest(new URL('/huge', base), { method: 'GET', headers: {}, signal: signal() }),
+    ).rejects.toThrow(`passed ${MAX_ANSWER_CHARS} characters`);
+  });
+
   it('POSTs the bytes with their length and returns the status and the whole answer', async () => {
     seen.length = 0;
     const body = Buffer.from('{"pageId":"p","events":["ü"]}');
