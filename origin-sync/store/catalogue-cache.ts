@@ -9,7 +9,7 @@
 // (a page event: everything), and a rolled-back transaction clears it all (store.ts). Bounded:
 // past `maxKeys` entries in any map it starts again empty.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { EventRoute } from './entities.ts';
+import { type EventRoute, isPageType } from './entities.ts';
 import { type FanOutFacts, type FanOutPlan, TRACKED_KINDS } from './fan-out-plan.ts';
 
 /** The keys given, one lookup each (not `IN (…)`, which first builds and sorts a temp index). */
@@ -59,7 +59,7 @@ export class CatalogueCache implements FanOutFacts {
     const services = new Set<string>();
     for (let i = from; i < events.length; i++) {
       const { route } = events[i] as { route: EventRoute };
-      if (route.type === 'status_page.upserted' || route.type === 'status_page.deleted') break;
+      if (isPageType(route.type)) break;
       const key = route.key;
       if (!this.#versions.has(key)) keys.add(key);
       if (!this.#services.has(key)) untouched.add(key);

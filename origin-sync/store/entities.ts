@@ -64,11 +64,16 @@ export function supersedes(event: CoreEvent, known: CoreEvent | undefined): bool
   return known === undefined || event.version > known.version;
 }
 
+/** A page's own event type (an edit or a deletion), as opposed to one about what a page shows. */
+export function isPageType(type: CoreEvent['type']): boolean {
+  return type === 'status_page.upserted' || type === 'status_page.deleted';
+}
+
 /** A page's own event (an edit or a deletion), as opposed to one about what a page shows. */
 export function isPageEvent(
   event: CoreEvent,
 ): event is Extract<CoreEvent, { type: 'status_page.upserted' | 'status_page.deleted' }> {
-  return event.type === 'status_page.upserted' || event.type === 'status_page.deleted';
+  return isPageType(event.type);
 }
 
 export function livePage(event: CoreEvent | undefined): StatusPage | null {

@@ -8,7 +8,7 @@
 // order: the property test (test/origin-sync/fan-out-plan.test.ts) runs both on random event
 // sequences and compares every table. It reads the catalogue through `FanOutFacts` (what the
 // database held when the run began) and keeps what the run itself changed on top.
-import { type EventRoute, sameMembers } from './entities.ts';
+import { type EventRoute, isPageType, sameMembers } from './entities.ts';
 
 /** What the catalogue held before the run, by lookup (the store prefetches it in bulk). */
 export interface FanOutFacts {
@@ -55,7 +55,8 @@ export const NO_PAGE_NOTE = 'no page shows it yet: kept for pages that start sho
 /** Entities whose deletion or move must reach every page that was ever sent them. */
 export const TRACKED_KINDS: ReadonlySet<string> = new Set(['incident', 'maintenance', 'service']);
 
-function byCodeUnit(a: string, b: string): number {
+/** SQLite's BINARY order (page ids sorted as the event-at-a-time path's reads give them). */
+export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -92,7 +93,7 @@ export function planFanOut(
   };
 
   for (const { route: event, seq } of events) {
-    if (event.type === 'status_page.upserted' || event.type === 'status_page.deleted') break;
+    if (isPageType(event.type)) break;
     const key = event.key;
     const kind = key.slice(0, key.indexOf(':'));
     const tracked = TRACKED_KINDS.has(kind);

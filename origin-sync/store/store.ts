@@ -20,6 +20,7 @@ import {
   supersedes,
 } from './entities.ts';
 import {
+  byCodeUnit,
   type FanOutPlan,
   NO_PAGE_NOTE,
   planFanOut,
@@ -797,7 +798,7 @@ export class Store {
     if (found.size > DIRECT_MAX) return null;
     // Most events go to one page: nothing to sort.
     if (found.size <= 1) return found;
-    return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return new Map([...found].sort(([a], [b]) => byCodeUnit(a, b)));
   }
 
   #enqueue(
