@@ -188,4 +188,36 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE temp.outbox_sequence;
   CREATE INDEX dead_letters_event ON dead_letters (event_seq);
   `,
+  // An acknowledged push is one row, and so is a confirmed render (store.ts, #ack and
+  // #rendered): the explorer's `pushed`, `applied` and `rendered` steps of each event are
+  // read from them (store.ts, trace) instead of written as a row per event and page, three
+  // b-tree inserts fewer for most events. A push names its events as a JSON array and keeps
+  // only the outcomes that were not `applied`; `render_after` is the last render recorded
+  // before it (a render after it with its version or higher confirmed it). Rows of steps
+  // written before this migration stay as they are; the render watch says which of its
+  // promises came from a push row (push_id), so a promise older than it is still confirmed
+  // event by event.
+  `
+  CREATE TABLE pushes (
+    id INTEGER PRIMARY KEY,
+    page_id TEXT NOT NULL,
+    pushed_at INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    render_version INTEGER,
+    render_after INTEGER NOT NULL,
+    event_ids TEXT NOT NULL,
+    outcomes TEXT
+  );
+  CREATE INDEX pushes_page ON pushes (page_id, at);
+  CREATE TABLE renders (
+    id INTEGER PRIMARY KEY,
+    page_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    rendered_at INTEGER NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX renders_page ON renders (page_id, id);
+  ALTER TABLE render_watch ADD COLUMN push_id INTEGER;
+  `,
 ];

@@ -143,10 +143,39 @@ interface StepRow {
   outcome_error: string | null;
 }
 
-/** What an ack learned of one event, for its `pushed` row: [id, step, version, detail, error]. */
-type AckOutcome = [string, StepName | null, number | null, string | null, string | null];
+/**
+ * What a push came to for one event that was not `applied` at the push's render version, as
+ * its row keeps it: [step (null: none after `pushed`), version, detail, error].
+ */
+type PushOutcome = [StepName | null, number | null, string | null, string | null];
 
 const UNANSWERED = 'stored by the worker; its answer carried no per-event result';
+const RENDER_GIVEN_UP = 'render not confirmed; origin-sync stopped waiting for it';
+const ALREADY_LIVE = 'already live when pushed';
+
+interface PushRow {
+  id: number;
+  pushed_at: number;
+  at: number;
+  detail: string;
+  render_version: number | null;
+  render_after: number;
+  outcomes: string | null;
+}
+
+interface RenderRow {
+  id: number;
+  version: number;
+  rendered_at: number;
+  at: number;
+}
+
+/** A step read from a push's or a render's row, and where it goes among the event's rows. */
+interface DerivedStep {
+  /** When it was learned (the rows' steps are in the order they were written, by time). */
+  order: number;
+  step: TraceStep;
+}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -289,35 +318,43 @@ export class Store {
       ackDequeue: p(
         'DELETE FROM outbox WHERE page_id = ?1 AND event_seq IN (SELECT value FROM json_each(?2))',
       ),
-      // One row per event pushed, carrying its outcome on the page (the step the explorer
-      // shows right after `pushed`): half the rows of a `pushed` row and an `applied` row.
-      // No ORDER BY (it cost a sort per batch): the rows are one per event, and no reader
-      // orders one event's rows against another's. Most batches are applied whole: their
-      // rows take the outcome as parameters (?4 the ids), the rest as a JSON array of
-      // AckOutcome (?4) each.
-      ackApplied: p(
-        `INSERT INTO steps (event_id, page_id, step, at, detail, outcome, outcome_at, outcome_version)
-           SELECT value, ?1, 'pushed', ?2, ?3, 'applied', ?5, ?6 FROM json_each(?4)`,
-      ),
-      ackSteps: p(
-        `INSERT INTO steps (event_id, page_id, step, at, detail,
-             outcome, outcome_at, outcome_version, outcome_detail, outcome_error)
-           SELECT j.value ->> 0, ?1, 'pushed', ?2, ?3,
-                  j.value ->> 1, ?5, j.value ->> 2, j.value ->> 3, j.value ->> 4
-             FROM json_each(?4) j`,
+      // One row per acknowledged push, its events a JSON array and only the outcomes that
+      // were not `applied` beside them: the explorer reads each event's `pushed` and
+      // `applied` steps from it (trace, below), where a row per event and page was written.
+      insertPush: p(
+        `INSERT INTO pushes (page_id, pushed_at, at, detail, render_version, render_after, event_ids, outcomes)
+           VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM renders), ?, ?)`,
       ),
       // The render watch holds a batch's promise as one row, its event ids a JSON array:
       // four b-tree writes per event (the row and its time index, in and out) became four
       // per batch.
       ackExpect: p(
-        'INSERT INTO render_watch (page_id, version, since, events, event_ids) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO render_watch (page_id, version, since, events, event_ids, push_id) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertRender: p(
+        'INSERT INTO renders (page_id, version, rendered_at, at) VALUES (?, ?, ?, ?)',
+      ),
+      // The push that delivered an event fanned out to a page at ?2: the first acknowledged
+      // after it that names the event (a page's outbox goes out in order, so it is one of the
+      // next few; one that never went, dead-lettered, is looked for among the next 200).
+      pushOf: p(
+        `SELECT p.id, p.pushed_at, p.at, p.detail, p.render_version, p.render_after, p.outcomes
+           FROM (SELECT * FROM pushes WHERE page_id = ?1 AND at >= ?2 ORDER BY at, id LIMIT 200) p
+          WHERE EXISTS (SELECT 1 FROM json_each(p.event_ids) WHERE value = ?3)
+          ORDER BY p.at, p.id LIMIT 1`,
+      ),
+      // The render that confirmed a push's promise: the first recorded after the push with
+      // its version or a later one.
+      renderOf: p(
+        `SELECT id, version, rendered_at, at FROM renders
+          WHERE page_id = ?1 AND id > ?2 AND version >= ?3 ORDER BY id LIMIT 1`,
       ),
       outboxOldest: p('SELECT enqueued_at FROM outbox ORDER BY seq LIMIT 1'),
       addStep: p(
         'INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       lastStepForPage: p(
-        'SELECT id, step, outcome FROM steps WHERE event_id = ? AND page_id IS ? ORDER BY id DESC LIMIT 1',
+        'SELECT id, step, at, outcome FROM steps WHERE event_id = ? AND page_id IS ? ORDER BY id DESC LIMIT 1',
       ),
       updateOutcome: p(
         'UPDATE steps SET outcome = ?, outcome_at = ?, outcome_version = ?, outcome_detail = ?, outcome_error = ? WHERE id = ?',
@@ -340,27 +377,23 @@ export class Store {
       // An event in two promises (pushed again before the first was confirmed) is one
       // wait, on its latest push.
       waiting: p(
-        `SELECT j.value AS event_id, MAX(w.version) AS version FROM render_watch w, json_each(w.event_ids) j
+        `SELECT j.value AS event_id, MAX(w.version) AS version, MAX(w.since) AS since
+           FROM render_watch w, json_each(w.event_ids) j
           WHERE w.page_id = ? GROUP BY j.value`,
       ),
-      // One `rendered` step per event confirmed (its latest push says whether the render was
-      // already live when pushed: a duplicate or stale event is promised the version live).
-      renderedSteps: p(
+      // A promise made before pushes were rows (schema.ts, migration 10) is confirmed as it
+      // was: a `rendered` step per event (its latest push says whether the render was already
+      // live when pushed: a duplicate or stale event is promised the version live).
+      renderedLegacy: p(
         `INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error)
            SELECT j.value, ?1, 'rendered', ?3, ?2,
                   CASE WHEN ?3 < MAX(w.since) THEN 'already live when pushed' END, NULL
              FROM render_watch w, json_each(w.event_ids) j
-            WHERE w.page_id = ?1 AND w.version <= ?2 GROUP BY j.value`,
-      ),
-      // One promise confirmed (most renders): its events are distinct, nothing to group.
-      renderedOne: p(
-        `INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error)
-           SELECT j.value, ?1, 'rendered', ?3, ?2,
-                  CASE WHEN ?3 < w.since THEN 'already live when pushed' END, NULL
-             FROM render_watch w, json_each(w.event_ids) j WHERE w.page_id = ?1 AND w.version <= ?2`,
+            WHERE w.page_id = ?1 AND w.version <= ?2 AND w.push_id IS NULL GROUP BY j.value`,
       ),
       watchedThrough: p(
-        'SELECT coalesce(sum(events), 0) AS n, count(*) AS promises FROM render_watch WHERE page_id = ? AND version <= ?',
+        `SELECT coalesce(sum(events), 0) AS n, coalesce(sum(push_id IS NULL), 0) AS legacy
+           FROM render_watch WHERE page_id = ? AND version <= ?`,
       ),
       unwatch: p('DELETE FROM render_watch WHERE page_id = ? AND version <= ?'),
       dropWatch: p('DELETE FROM render_watch WHERE page_id = ?'),
@@ -392,6 +425,12 @@ export class Store {
       // rows by id, those past the age (no index on `at` to keep up on every step written).
       pruneSteps: p(
         'DELETE FROM steps WHERE id IN (SELECT id FROM (SELECT id, at FROM steps ORDER BY id LIMIT ?2) WHERE at < ?1)',
+      ),
+      prunePushes: p(
+        'DELETE FROM pushes WHERE id IN (SELECT id FROM (SELECT id, at FROM pushes ORDER BY id LIMIT ?2) WHERE at < ?1)',
+      ),
+      pruneRenders: p(
+        'DELETE FROM renders WHERE id IN (SELECT id FROM (SELECT id, at FROM renders ORDER BY id LIMIT ?2) WHERE at < ?1)',
       ),
       // Never an event not applied yet, and never the newest: SQLite gives the next event
       // max(seq) + 1, which must stay above the watermark.
@@ -894,14 +933,18 @@ export class Store {
     version: number | null,
     error: string,
     detail: string,
+    since = 0,
   ): void {
     const last = this.#s('lastStepForPage').get(eventId, pageId) as
-      | { id: number; step: string; outcome: string | null }
+      | { id: number; step: string; at: number; outcome: string | null }
       | undefined;
     if (last?.outcome === 'failed') {
-      // A `pushed` row whose outcome was a failure: that outcome is the last step.
+      // A `pushed` row (before migration 10) whose outcome was a failure: that outcome is the
+      // last step.
       this.#s('updateOutcome').run('failed', at, version, detail, error, last.id);
-    } else if (last?.outcome === null && last.step === 'failed') {
+    } else if (last?.outcome === null && last.step === 'failed' && last.at >= since) {
+      // Not a failure from before the push (`since`, its ack): the push, read from its own
+      // row (trace), is between them.
       this.#s('updateStep').run('failed', at, version, detail, error, last.id);
     } else {
       this.#s('addStep').run(eventId, pageId, 'failed', at, version, detail, error);
@@ -930,39 +973,49 @@ export class Store {
     const outcomes = new Map(record.results.map((r) => [r.id, r.outcome]));
     const details = new Map(record.results.map((r) => [r.id, r.detail]));
     const batch = `batch of ${record.eventIds.length}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''}`;
-    const pushed: AckOutcome[] = [];
+    // What is not `applied` at the push's render version, by event: most pushes have nothing.
+    const exceptions: Record<string, PushOutcome> = {};
+    let excepted = false;
     const promised: string[] = [];
-    let allApplied = renderVersion !== null;
     for (const eventId of ids) {
       const outcome = outcomes.get(eventId);
       if (outcome !== undefined && outcome !== 'refused' && renderVersion !== null) {
         promised.push(eventId);
       }
-      if (outcome !== 'applied') allApplied = false;
-      if (outcome === 'applied') pushed.push([eventId, 'applied', renderVersion, null, null]);
-      else if (outcome === undefined) {
-        pushed.push(
-          renderVersion === null
-            ? [eventId, 'applied', null, UNANSWERED, null]
-            : [eventId, null, null, null, null],
-        );
+      if (outcome === 'applied' && renderVersion !== null) continue;
+      excepted = true;
+      if (outcome === 'applied' || renderVersion === null) {
+        exceptions[eventId] = ['applied', null, outcome === 'applied' ? null : UNANSWERED, null];
+      } else if (outcome === undefined) {
+        exceptions[eventId] = [null, null, null, null];
       } else if (outcome === 'refused') {
         // The edge's hostname registry refused the page upsert: nothing of it was stored.
         const why = details.get(eventId) ?? 'a hostname is held by another page';
-        pushed.push([eventId, 'failed', null, null, `refused by the edge: ${why}`]);
+        exceptions[eventId] = ['failed', null, null, `refused by the edge: ${why}`];
       } else {
-        pushed.push([eventId, 'skipped', renderVersion, outcome, null]);
+        exceptions[eventId] = ['skipped', renderVersion, outcome, null];
       }
     }
     const all = JSON.stringify(ids);
-    if (allApplied) {
-      this.#s('ackApplied').run(pageId, record.pushedAt, batch, all, record.at, renderVersion);
-    } else {
-      this.#s('ackSteps').run(pageId, record.pushedAt, batch, JSON.stringify(pushed), record.at);
-    }
+    const push = this.#s('insertPush').run(
+      pageId,
+      record.pushedAt,
+      record.at,
+      batch,
+      renderVersion,
+      all,
+      excepted ? JSON.stringify(exceptions) : null,
+    );
     if (promised.length > 0) {
       const watched = promised.length === ids.length ? all : JSON.stringify(promised);
-      this.#s('ackExpect').run(pageId, renderVersion, record.at, promised.length, watched);
+      this.#s('ackExpect').run(
+        pageId,
+        renderVersion,
+        record.at,
+        promised.length,
+        watched,
+        push.lastInsertRowid,
+      );
       this.#counts.note('render_watch', promised.length);
     }
     this.#forgetIfEmpty(pageId);
@@ -991,18 +1044,16 @@ export class Store {
   }
 
   #rendered(record: RenderedRecord): void {
-    // Two statements whatever the number of events confirmed (not one per event).
+    // Three statements whatever the number of events confirmed (not one per event).
     const { pageId, version } = record;
-    const { n: gone, promises } = this.#s('watchedThrough').get(pageId, version) as {
+    const { n: gone, legacy } = this.#s('watchedThrough').get(pageId, version) as {
       n: number;
-      promises: number;
+      legacy: number;
     };
     if (gone === 0) return;
-    this.#s(promises === 1 ? 'renderedOne' : 'renderedSteps').run(
-      pageId,
-      version,
-      record.renderedAt,
-    );
+    if (legacy > 0) this.#s('renderedLegacy').run(pageId, version, record.renderedAt);
+    // The events' `rendered` steps are read from this row and their pushes' (trace).
+    this.#s('insertRender').run(pageId, version, record.renderedAt, record.at);
     this.#s('unwatch').run(pageId, version);
     this.#counts.note('render_watch', -gone);
   }
@@ -1011,6 +1062,7 @@ export class Store {
     const awaited = this.#s('waiting').all(record.pageId) as {
       event_id: string;
       version: number;
+      since: number;
     }[];
     if (record.giveUp) {
       const { n } = this.#s('watchedThrough').get(record.pageId, Number.MAX_SAFE_INTEGER) as {
@@ -1019,11 +1071,9 @@ export class Store {
       this.#s('dropWatch').run(record.pageId);
       this.#counts.note('render_watch', -n);
     }
-    const detail = record.giveUp
-      ? 'render not confirmed; origin-sync stopped waiting for it'
-      : 'render not published yet; still waiting';
+    const detail = record.giveUp ? RENDER_GIVEN_UP : 'render not published yet; still waiting';
     for (const a of awaited) {
-      this.#failure(a.event_id, record.pageId, record.at, a.version, record.error, detail);
+      this.#failure(a.event_id, record.pageId, record.at, a.version, record.error, detail, a.since);
     }
   }
 
@@ -1080,7 +1130,10 @@ export class Store {
       const oldest = (this.#s('oldestStep').get() as { at: number } | undefined)?.at;
       if (oldest !== undefined) cutoff = Math.max(cutoff, oldest + 3_600_000);
     }
-    const steps = Number(this.#s('pruneSteps').run(cutoff, limit).changes);
+    const steps =
+      Number(this.#s('pruneSteps').run(cutoff, limit).changes) +
+      Number(this.#s('prunePushes').run(cutoff, limit).changes) +
+      Number(this.#s('pruneRenders').run(cutoff, limit).changes);
     const below = this.#journaledBefore(cutoff);
     const events = Number(this.#s('pruneEvents').run(cutoff, limit, below).changes);
     this.#counts.counted(() => this.#counts.note('events', -events));
@@ -1177,7 +1230,18 @@ export class Store {
       { step: 'validated', at: iso(head.validated_at) },
       { step: 'journaled', at: iso(head.journaled_at) },
     ];
-    for (const r of this.#s('traceSteps').all(eventId) as unknown as StepRow[]) {
+    const rows = this.#s('traceSteps').all(eventId) as unknown as StepRow[];
+    // Steps read from pushes and renders go in among the rows by when they were learned:
+    // after the fan-out that queued the event, before what was written later.
+    let derived: DerivedStep[] = [];
+    const flush = (before: number) => {
+      const due = derived.filter((d) => d.order < before);
+      if (due.length === 0) return;
+      derived = derived.filter((d) => d.order >= before);
+      for (const d of due) steps.push(d.step);
+    };
+    for (const r of rows) {
+      flush(r.at);
       steps.push(traceStep(r.step, r.at, r.page_id, r.render_version, r.detail, r.error));
       // A pushed row carries its outcome on the page (applied, skipped, refused) as a step of its own.
       if (r.outcome !== null && r.outcome_at !== null) {
@@ -1192,8 +1256,67 @@ export class Store {
           ),
         );
       }
+      if (r.step === 'fanned_out' && r.page_id !== null) {
+        derived.push(...this.#delivered(eventId, r.page_id, r.at, rows));
+        derived.sort((a, b) => a.order - b.order);
+      }
     }
+    flush(Number.POSITIVE_INFINITY);
     return { id: head.id, type: head.type, receivedAt: iso(head.received_at), steps };
+  }
+
+  /**
+   * What became of an event fanned out to a page at `since`: its push and the push's outcome
+   * for it, then the render that confirmed it, read from their rows (none while it waits).
+   */
+  #delivered(eventId: string, pageId: string, since: number, rows: StepRow[]): DerivedStep[] {
+    const push = this.#s('pushOf').get(pageId, since, eventId) as PushRow | undefined;
+    if (!push) return [];
+    const out: DerivedStep[] = [
+      {
+        order: push.pushed_at,
+        step: traceStep('pushed', push.pushed_at, pageId, null, push.detail, null),
+      },
+    ];
+    const exceptions = push.outcomes
+      ? (JSON.parse(push.outcomes) as Record<string, PushOutcome>)
+      : {};
+    const [step, version, detail, error] = exceptions[eventId] ?? [
+      'applied',
+      push.render_version,
+      null,
+      null,
+    ];
+    if (step !== null) {
+      out.push({ order: push.at, step: traceStep(step, push.at, pageId, version, detail, error) });
+    }
+    // Promised a render: the push's version, for what the edge applied or skipped.
+    if (push.render_version === null || (step !== 'applied' && step !== 'skipped')) return out;
+    const render = this.#s('renderOf').get(pageId, push.render_after, push.render_version) as
+      | RenderRow
+      | undefined;
+    if (!render) return out;
+    // Failures of the render, written between the push and its confirmation, come first;
+    // after origin-sync stopped waiting, a later render confirms nothing.
+    let after = push.at;
+    for (const r of rows) {
+      if (r.page_id !== pageId || r.step !== 'failed' || r.at < push.at || r.at > render.at)
+        continue;
+      if (r.detail === RENDER_GIVEN_UP) return out;
+      after = Math.max(after, r.at);
+    }
+    out.push({
+      order: Math.max(render.rendered_at, after),
+      step: traceStep(
+        'rendered',
+        render.rendered_at,
+        pageId,
+        render.version,
+        render.rendered_at < push.at ? ALREADY_LIVE : null,
+        null,
+      ),
+    });
+    return out;
   }
 
   /** The page's events, the most recent first (a catch-up moves one to the front). */

@@ -217,6 +217,14 @@ describe('row counts kept by the store', () => {
           'journaled',
           'fanned_out',
         ]);
+        // A promise made before pushes were rows (schema 10) is still confirmed event by event.
+        db.exec('BEGIN');
+        store.record({ kind: 'rendered', at: 5, pageId: 'p', version: 1, renderedAt: 4 });
+        db.exec('COMMIT');
+        expect(store.trace('e1')?.steps.slice(-1)).toEqual([
+          { step: 'rendered', at: new Date(4).toISOString(), pageId: 'p', renderVersion: 1 },
+        ]);
+        expect(store.watchStats()).toMatchObject({ waiting: 0, pages: 0 });
       } finally {
         db.close();
       }

@@ -257,6 +257,57 @@ describe('origin-sync store', () => {
     });
   });
 
+  it('keeps a push failure, the push, and the render failures after it in the order they came', () => {
+    const s = harness();
+    s.accept([pageEvent({ id: 'p1', serviceIds: ['a'] })]);
+    const svc = serviceEvent({ id: 'a' });
+    s.accept([svc], T + 1);
+    const fail = (at: number) =>
+      s.record({
+        kind: 'fail',
+        at,
+        pageId: 'p1',
+        eventIds: [svc.id],
+        attempt: 1,
+        error: 'worker answered 500',
+        deadLetter: null,
+      });
+    fail(T + 2);
+    fail(T + 3);
+    s.record(ackOf('p1', [svc.id], 5, T + 4));
+    const renderFail = (at: number) =>
+      s.record({ kind: 'render_fail', at, pageId: 'p1', error: 'not yet', giveUp: false });
+    renderFail(T + 5);
+    renderFail(T + 6);
+    s.record({ kind: 'rendered', at: T + 8, pageId: 'p1', version: 5, renderedAt: T + 7 });
+    const steps = s.store.trace(svc.id)?.steps.slice(3);
+    expect(steps?.map((x) => [x.step, Date.parse(x.at) - T, x.error ?? null])).toEqual([
+      ['fanned_out', 1, null],
+      // One step per streak of failures, at its latest attempt.
+      ['failed', 3, 'worker answered 500'],
+      ['pushed', 4, null],
+      ['applied', 4, null],
+      ['failed', 6, 'not yet'],
+      ['rendered', 7, null],
+    ]);
+    // Given up on, a render published later confirms nothing for it.
+    const next = serviceEvent({ id: 'a' }, 2);
+    s.accept([next], T + 10);
+    s.record(ackOf('p1', [next.id], 6, T + 11));
+    s.record({ kind: 'render_fail', at: T + 12, pageId: 'p1', error: 'gone', giveUp: true });
+    const later = serviceEvent({ id: 'a' }, 3);
+    s.accept([later], T + 13);
+    s.record(ackOf('p1', [later.id], 8, T + 14));
+    s.record({ kind: 'rendered', at: T + 16, pageId: 'p1', version: 8, renderedAt: T + 15 });
+    expect(s.store.trace(later.id)?.steps.at(-1)).toMatchObject({ step: 'rendered' });
+    expect(
+      s.store
+        .trace(next.id)
+        ?.steps.map((x) => x.step)
+        .slice(-3),
+    ).toEqual(['pushed', 'applied', 'failed']);
+  });
+
   it('keeps everything across a restart of the database', () => {
     const s = harness();
     const page = pageEvent({ id: 'p1', serviceIds: ['a'] });
@@ -411,8 +462,11 @@ describe('origin-sync store', () => {
     s.accept([a, b]);
     const rendered = (id: string) =>
       s.store.trace(id)?.steps.filter((x) => x.step === 'rendered') ?? [];
-    // Pushed twice before either promise was confirmed (a catch-up can do that), then b alone.
+    // a pushed twice before either promise was confirmed: the page drops its service and
+    // shows it again, and the catch-up sends a once more.
     s.record(ackOf('p1', [a.id, b.id], 3, T));
+    s.accept([pageEvent({ id: 'p1', serviceIds: ['b'] }, 2)], T + 5);
+    s.accept([pageEvent({ id: 'p1', serviceIds: ['a', 'b'] }, 3)], T + 5);
     s.record(ackOf('p1', [a.id], 4, T + 10));
     expect(s.store.watchSummary('p1')).toMatchObject({ lowest: 3, highest: 4, events: 3 });
     // Version 3 is out: b (promised 3) is rendered, a still waits for 4 as well.
