@@ -336,6 +336,7 @@ export class Pusher {
     if (status >= 200 && status < 300) {
       const parsed = parseResult(answer, pageId);
       const at = this.#o.now();
+      const allApplied = parsed !== null && everyApplied(parsed.results, batch.items);
       await this.#o.record({
         kind: 'ack',
         at,
@@ -345,7 +346,8 @@ export class Pusher {
         eventSeqs: batch.items.map((i) => i.eventSeq),
         attempt,
         renderVersion: parsed?.renderVersion ?? null,
-        results: parsed?.results ?? [],
+        results: allApplied ? [] : (parsed?.results ?? []),
+        ...(allApplied ? { allApplied } : {}),
       });
       this.#attempts.delete(pageId);
       this.#failingSince.delete(pageId);
@@ -467,6 +469,16 @@ export class Pusher {
     }
     this.#o.log.warn('push failed', { pageId, error, attempt, retryInMs: delay });
   }
+}
+
+/** The answer's results are the batch's events, in order, each applied. */
+function everyApplied(results: SyncResult['results'], items: readonly OutboxItem[]): boolean {
+  if (results.length !== items.length) return false;
+  for (let i = 0; i < items.length; i++) {
+    const r = results[i];
+    if (r?.outcome !== 'applied' || r.id !== items[i]?.eventId) return false;
+  }
+  return true;
 }
 
 function parseResult(text: string, pageId: string): SyncResult | null {

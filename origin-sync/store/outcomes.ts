@@ -34,6 +34,11 @@ export interface AckRecord {
   /** Null when the worker's 2xx answer was not a readable SyncResult (stored all the same). */
   renderVersion: number | null;
   results: { id: string; outcome: SyncOutcome; detail?: string }[];
+  /**
+   * The answer said `applied` for every event, in order: `results` is left empty (most
+   * pushes; the message to the database thread does not carry a result per event).
+   */
+  allApplied?: true;
 }
 
 /**

@@ -978,7 +978,7 @@ export class Store {
     let excepted = false;
     const promised: string[] = [];
     for (const eventId of ids) {
-      const outcome = outcomes.get(eventId);
+      const outcome = record.allApplied ? 'applied' : outcomes.get(eventId);
       if (outcome !== undefined && outcome !== 'refused' && renderVersion !== null) {
         promised.push(eventId);
       }

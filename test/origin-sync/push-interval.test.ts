@@ -3,8 +3,8 @@
 import { generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { Pusher } from '../../origin-sync/push/pusher.ts';
-import type { OutboxItem } from '../../origin-sync/store/outcomes.ts';
-import type { SyncResult } from '../../worker/sync/contract.ts';
+import type { AckRecord, OutboxItem } from '../../origin-sync/store/outcomes.ts';
+import type { SyncOutcome, SyncResult } from '../../worker/sync/contract.ts';
 import { serviceEvent } from '../support/events.ts';
 
 interface Push {
@@ -12,10 +12,11 @@ interface Push {
   ids: string[];
 }
 
-async function rig(minIntervalMs: number) {
+async function rig(minIntervalMs: number, outcome: (i: number) => SyncOutcome = () => 'applied') {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const queued: OutboxItem[] = [];
   const pushes: Push[] = [];
+  const acks: AckRecord[] = [];
   let seq = 0;
   const pusher = new Pusher({
     workerUrl: 'http://edge.invalid',
@@ -27,6 +28,7 @@ async function rig(minIntervalMs: number) {
     },
     record: async (record) => {
       if (record.kind !== 'ack') return;
+      acks.push(record);
       const done = new Set(record.eventIds);
       for (let i = queued.length - 1; i >= 0; i--) {
         if (done.has(queued[i]?.eventId ?? '')) queued.splice(i, 1);
@@ -40,7 +42,7 @@ async function rig(minIntervalMs: number) {
       const result: SyncResult = {
         pageId: 'p',
         renderVersion: pushes.length,
-        results: batch.events.map((e) => ({ id: e.id, outcome: 'applied' })),
+        results: batch.events.map((e, i) => ({ id: e.id, outcome: outcome(i) })),
       };
       return new Response(JSON.stringify(result), { status: 200 });
     },
@@ -52,7 +54,7 @@ async function rig(minIntervalMs: number) {
     }
     pusher.kick();
   };
-  return { pusher, pushes, add, queued };
+  return { pusher, pushes, acks, add, queued };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,6 +111,32 @@ describe('the pusher under sustained traffic', () => {
       expect((pushes[1]?.at ?? 0) - (pushes[0]?.at ?? 0)).toBeLessThan(200);
     } finally {
       await pusher.stop();
+    }
+  });
+});
+
+describe('what the pusher hands the store for an acknowledged push', () => {
+  it('leaves the per-event results out when the edge applied every event, and only then', async () => {
+    const all = await rig(0);
+    const one = await rig(0, (i) => (i === 1 ? 'duplicate' : 'applied'));
+    try {
+      all.add(3);
+      one.add(3);
+      expect(await all.pusher.drain(5_000)).toBe(true);
+      expect(await one.pusher.drain(5_000)).toBe(true);
+      expect(all.acks).toMatchObject([
+        { allApplied: true, results: [], eventIds: expect.any(Array) },
+      ]);
+      expect(all.acks[0]?.eventIds).toHaveLength(3);
+      expect(one.acks[0]?.allApplied).toBeUndefined();
+      expect(one.acks[0]?.results.map((r) => r.outcome)).toEqual([
+        'applied',
+        'duplicate',
+        'applied',
+      ]);
+    } finally {
+      await all.pusher.stop();
+      await one.pusher.stop();
     }
   });
 });

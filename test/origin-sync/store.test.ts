@@ -257,6 +257,19 @@ describe('origin-sync store', () => {
     });
   });
 
+  it('takes an ack that says every event was applied without a result per event', () => {
+    const s = harness();
+    s.accept([pageEvent({ id: 'p1', serviceIds: ['a'] })]);
+    const svc = serviceEvent({ id: 'a' });
+    s.accept([svc], T + 1);
+    s.record({ ...ackOf('p1', [svc.id], 4, T + 2), results: [], allApplied: true });
+    expect(s.store.trace(svc.id)?.steps.slice(-2)).toEqual([
+      { step: 'pushed', at: new Date(T + 2).toISOString(), pageId: 'p1', detail: 'batch of 1' },
+      { step: 'applied', at: new Date(T + 2).toISOString(), pageId: 'p1', renderVersion: 4 },
+    ]);
+    expect(s.store.watchSummary('p1')).toMatchObject({ lowest: 4, events: 1 });
+  });
+
   it('keeps a push failure, the push, and the render failures after it in the order they came', () => {
     const s = harness();
     s.accept([pageEvent({ id: 'p1', serviceIds: ['a'] })]);
