@@ -8,6 +8,7 @@
 // move with its load. Run standalone with
 // `node bench/origin-sync-throughput.ts`, or from bench/run.ts.
 
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../origin-sync/service.ts';
 import { startSystem } from '../scripts/lib/system.ts';
@@ -207,7 +208,20 @@ function phaseNote(p: Phase): string {
       ? ''
       : `; origin-sync CPU ${p.cpuMsPer1000.toFixed(1)} ms per 1,000 events (busiest threads ${p.threadMsPer1000.map((ms) => ms.toFixed(1)).join(' + ')} ms; main thread ${p.mainMsPer1000.toFixed(1)} ms)`;
   const bench = `; the bench's own senders and stand-in edge ${p.benchMsPer1000.toFixed(1)} ms per 1,000 events`;
-  return `fanned out ${Math.round(p.appliedPerSecond).toLocaleString('en-US')} events/s, ${p.pendingAtEnd.toLocaleString('en-US')} waiting at the end, ${p.eventsPerPush.toFixed(1)} events per push${cpu}${bench}`;
+  return `fanned out ${Math.round(p.appliedPerSecond).toLocaleString('en-US')} events/s, ${p.pendingAtEnd.toLocaleString('en-US')} waiting at the end, ${p.eventsPerPush.toFixed(1)} events per push${cpu}${bench}${ceiling(p)}`;
+}
+
+/**
+ * What the machine could give at that CPU per event: every core busy with origin-sync and
+ * the bench alone (no other process, no scheduling gaps). A rate near it is bound by the
+ * cores, not by how origin-sync waits.
+ */
+function ceiling(p: Phase): string {
+  if (p.cpuMsPer1000 === null) return '';
+  const perEventMs = (p.cpuMsPer1000 + p.benchMsPer1000) / 1000;
+  const cores = availableParallelism();
+  const busy = (perEventMs * p.eventsPerSecond) / 1000 / cores;
+  return `; ${cores} cores ${Math.round(busy * 100)} % busy with these two, at most ~${Math.round(cores / (perEventMs / 1000)).toLocaleString('en-US')} events/s at this CPU per event`;
 }
 
 export async function originSyncThroughput(): Promise<SectionRow[]> {
