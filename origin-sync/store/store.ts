@@ -982,12 +982,12 @@ export class Store {
       if (outcome !== undefined && outcome !== 'refused' && renderVersion !== null) {
         promised.push(eventId);
       }
-      if (outcome === 'applied' && renderVersion !== null) continue;
-      excepted = true;
-      if (outcome === 'applied' || renderVersion === null) {
-        exceptions[eventId] = ['applied', null, outcome === 'applied' ? null : UNANSWERED, null];
+      if (outcome === 'applied') {
+        if (renderVersion !== null) continue;
+        exceptions[eventId] = ['applied', null, null, null];
       } else if (outcome === undefined) {
-        exceptions[eventId] = [null, null, null, null];
+        exceptions[eventId] =
+          renderVersion === null ? ['applied', null, UNANSWERED, null] : [null, null, null, null];
       } else if (outcome === 'refused') {
         // The edge's hostname registry refused the page upsert: nothing of it was stored.
         const why = details.get(eventId) ?? 'a hostname is held by another page';
@@ -995,6 +995,7 @@ export class Store {
       } else {
         exceptions[eventId] = ['skipped', renderVersion, outcome, null];
       }
+      excepted = true;
     }
     const all = JSON.stringify(ids);
     const push = this.#s('insertPush').run(
