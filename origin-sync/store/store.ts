@@ -177,6 +177,14 @@ interface DerivedStep {
   step: TraceStep;
 }
 
+/**
+ * Retention of a table written in time order: the first `?2` rows by id, those older than
+ * `?1` (no index on the time to keep up on every row written).
+ */
+function pruneOldest(table: 'steps' | 'pushes' | 'renders'): string {
+  return `DELETE FROM ${table} WHERE id IN (SELECT id FROM (SELECT id, at FROM ${table} ORDER BY id LIMIT ?2) WHERE at < ?1)`;
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -387,7 +395,7 @@ export class Store {
       renderedLegacy: p(
         `INSERT INTO steps (event_id, page_id, step, at, render_version, detail, error)
            SELECT j.value, ?1, 'rendered', ?3, ?2,
-                  CASE WHEN ?3 < MAX(w.since) THEN 'already live when pushed' END, NULL
+                  CASE WHEN ?3 < MAX(w.since) THEN ?4 END, NULL
              FROM render_watch w, json_each(w.event_ids) j
             WHERE w.page_id = ?1 AND w.version <= ?2 AND w.push_id IS NULL GROUP BY j.value`,
       ),
@@ -421,17 +429,10 @@ export class Store {
       livePageCount: p(
         "SELECT COUNT(*) AS n FROM entities WHERE kind = 'status_page' AND deleted = 0",
       ),
-      // Steps are written in time order, so the oldest are the lowest ids: the first `limit`
-      // rows by id, those past the age (no index on `at` to keep up on every step written).
-      pruneSteps: p(
-        'DELETE FROM steps WHERE id IN (SELECT id FROM (SELECT id, at FROM steps ORDER BY id LIMIT ?2) WHERE at < ?1)',
-      ),
-      prunePushes: p(
-        'DELETE FROM pushes WHERE id IN (SELECT id FROM (SELECT id, at FROM pushes ORDER BY id LIMIT ?2) WHERE at < ?1)',
-      ),
-      pruneRenders: p(
-        'DELETE FROM renders WHERE id IN (SELECT id FROM (SELECT id, at FROM renders ORDER BY id LIMIT ?2) WHERE at < ?1)',
-      ),
+      // Steps, pushes and renders are written in time order: the oldest are the lowest ids.
+      pruneSteps: p(pruneOldest('steps')),
+      prunePushes: p(pruneOldest('pushes')),
+      pruneRenders: p(pruneOldest('renders')),
       // Never an event not applied yet, and never the newest: SQLite gives the next event
       // max(seq) + 1, which must stay above the watermark.
       // Events are journaled in seq order, so those past the age are the lowest seqs, below
@@ -1052,7 +1053,9 @@ export class Store {
       legacy: number;
     };
     if (gone === 0) return;
-    if (legacy > 0) this.#s('renderedLegacy').run(pageId, version, record.renderedAt);
+    if (legacy > 0) {
+      this.#s('renderedLegacy').run(pageId, version, record.renderedAt, ALREADY_LIVE);
+    }
     // The events' `rendered` steps are read from this row and their pushes' (trace).
     this.#s('insertRender').run(pageId, version, record.renderedAt, record.at);
     this.#s('unwatch').run(pageId, version);
