@@ -1237,12 +1237,12 @@ export class Store {
     const rows = this.#s('traceSteps').all(eventId) as unknown as StepRow[];
     // Steps read from pushes and renders go in among the rows by when they were learned:
     // after the fan-out that queued the event, before what was written later.
-    let derived: DerivedStep[] = [];
+    // Kept sorted by `order`: what is due is always at its head.
+    const derived: DerivedStep[] = [];
     const flush = (before: number) => {
-      const due = derived.filter((d) => d.order < before);
-      if (due.length === 0) return;
-      derived = derived.filter((d) => d.order >= before);
-      for (const d of due) steps.push(d.step);
+      while (derived.length > 0 && (derived[0] as DerivedStep).order < before) {
+        steps.push((derived.shift() as DerivedStep).step);
+      }
     };
     for (const r of rows) {
       flush(r.at);
