@@ -149,6 +149,16 @@ export function openSharedDatabase(dir: string, opts: OpenOptions = {}): SharedD
 }
 
 /**
+ * The WAL's size, in pages, at which a committing connection checkpoints it itself. The
+ * checkpoint thread (checkpoint-thread.ts) copies pages out long before that, but while the
+ * writer keeps appending, SQLite starts the WAL over only after a checkpoint that finds no
+ * frame left to copy: the writer's own, just after its commit, is that one, and it finds
+ * almost nothing left to do. So the WAL stays under ~40 MiB (read again on a start after a
+ * crash in well under a second), and if the checkpoint thread stops it is bounded all the same.
+ */
+export const WAL_BACKSTOP_PAGES = 10_000;
+
+/**
  * One more connection to a database openSharedDatabase opened (whose caller holds the lock):
  * WAL, synchronous=FULL, the same memory bounds. A writer waits for the other connection's
  * transaction rather than failing (busy_timeout).
@@ -160,6 +170,7 @@ export function openConnection(dir: string, opts: OpenOptions = {}): DatabaseSyn
   try {
     db.exec('PRAGMA busy_timeout = 10000');
     db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
     prepareConnection(db, opts);
     if (opts.maxPageCount !== undefined) setMaxPageCount(db, opts.maxPageCount);
     return db;

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../log.ts';
 import { Applier } from './applier.ts';
+import { startCheckpointer } from './checkpointer.ts';
 import { CommitQueue, StorageUnavailable } from './commit-queue.ts';
 import { isStorageFault, openConnection, setMaxPageCount } from './database.ts';
 import type { DbCall, DbMessage, DbStats, DbThreadConfig } from './db-protocol.ts';
@@ -22,6 +23,11 @@ const db = openConnection(config.dir, {
   ...(config.maxPageCount !== undefined ? { maxPageCount: config.maxPageCount } : {}),
 });
 const store = new Store(db);
+const checkpointer = startCheckpointer(config.dir, {
+  failed: (error) =>
+    log('warn', 'store: the WAL could not be checkpointed; will try again', { error }),
+  recovered: () => log('info', 'store: the WAL is checkpointed again', {}),
+});
 const requests = new RequestLog(db, config.requestRetention);
 
 function post(message: DbMessage): void {
@@ -123,6 +129,7 @@ async function handle(call: DbCall): Promise<unknown> {
     case 'close':
       commits.close();
       applier.stop();
+      await checkpointer.stop();
       db.close();
       return undefined;
   }

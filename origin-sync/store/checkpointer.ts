@@ -1,0 +1,47 @@
+// Starts and stops the checkpoint thread (checkpoint-thread.ts) for the database thread, which
+// owns it: it is started after the writer's connection and stopped before that closes, so the
+// writer's close is the last and SQLite removes the WAL as it does for a single connection.
+import { Worker } from 'node:worker_threads';
+
+export interface CheckpointThreadConfig {
+  dir: string;
+  everyMs: number;
+}
+
+export type CheckpointMessage = { t: 'failed'; error: string } | { t: 'recovered' };
+
+/**
+ * 50 ms: at 50,000 events/s a turn copies ~1,000–4,000 pages. Longer turns copy the same
+ * hot pages fewer times but make each one longer; measured, 50–200 ms are within the noise
+ * of each other (docs/benchmarks.md, Issue 13, checkpoints off the database thread).
+ */
+export const CHECKPOINT_EVERY_MS = 50;
+
+export interface Checkpointer {
+  stop(): Promise<void>;
+}
+
+export function startCheckpointer(
+  dir: string,
+  on: { failed(error: string): void; recovered(): void },
+  everyMs = CHECKPOINT_EVERY_MS,
+): Checkpointer {
+  const worker = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), {
+    workerData: { dir, everyMs } satisfies CheckpointThreadConfig,
+    // It holds no data: a small heap, so a third isolate adds little to RSS.
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+  });
+  worker.on('message', (message: CheckpointMessage) => {
+    if (message.t === 'failed') on.failed(message.error);
+    else on.recovered();
+  });
+  // Without it the writer's own checkpoints (the backstop) still keep the WAL bounded.
+  worker.on('error', (err) => on.failed(err.message));
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    stop: async () => {
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
