@@ -176,7 +176,86 @@ async function measure(url: string, senders: number): Promise<Phase> {
   };
 }
 
-async function runPhase(edgeUp: boolean): Promise<Phase> {
+/** What an offered load of batches at a fixed rate met (open loop). */
+interface OpenLoop {
+  offeredPerSecond: number;
+  acceptedPerSecond: number;
+  /** From each batch's scheduled send time to its 202: a late send counts as waiting. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Batches not sent because OPEN_LOOP_MAX_IN_FLIGHT were waiting already. */
+  dropped: number;
+  maxInFlight: number;
+}
+
+/** Past this many batches waiting at once, the rate is not being kept up with. */
+const OPEN_LOOP_MAX_IN_FLIGHT = 256;
+
+/**
+ * Batches sent on a fixed schedule (BATCH events every BATCH / rate seconds), whatever the
+ * answers: latency "at a load" of so many events/s, as a core sending at that rate sees it.
+ * Closed-loop senders cannot give that figure: with N of them waiting, each answer takes about
+ * N × BATCH / rate whatever origin-sync does. Latency runs from the scheduled time, so a
+ * send the bench itself was late with is not hidden (coordinated omission).
+ */
+async function measureOpenLoop(url: string, eventsPerSecond: number): Promise<OpenLoop> {
+  const intervalMs = (BATCH / eventsPerSecond) * 1000;
+  const latencies: number[] = [];
+  let accepted = 0;
+  let refused = 0;
+  let dropped = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let measuring = false;
+  const pending: Promise<void>[] = [];
+  const send = (k: number, scheduledAt: number) => {
+    if (inFlight >= OPEN_LOOP_MAX_IN_FLIGHT) {
+      if (measuring) dropped++;
+      return;
+    }
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const counted = measuring;
+    const body = batchBody(SENDERS + (k % SENDERS), k + Math.floor(Math.random() * 1e6) * 1000);
+    pending.push(
+      post(url, body).then((status) => {
+        inFlight--;
+        if (!counted) return;
+        if (status === 202) {
+          accepted += BATCH;
+          latencies.push(performance.now() - scheduledAt);
+        } else refused++;
+      }),
+    );
+  };
+  const start = performance.now();
+  const measureFrom = start + WARMUP_MS;
+  const end = measureFrom + MEASURE_MS;
+  let k = 0;
+  while (performance.now() < end) {
+    const now = performance.now();
+    measuring = now >= measureFrom;
+    // Every batch due by now goes, each with its own scheduled time.
+    for (let due = start + k * intervalMs; due <= now; due = start + k * intervalMs) send(k++, due);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  measuring = false;
+  await Promise.all(pending);
+  if (refused > 0) throw new Error(`${refused} batches were refused during the open-loop run`);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    offeredPerSecond: eventsPerSecond,
+    acceptedPerSecond: accepted / (MEASURE_MS / 1000),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    dropped,
+    maxInFlight,
+  };
+}
+
+async function withSystem<T>(edgeUp: boolean, run: (url: string) => Promise<T>): Promise<T> {
   const edge = edgeUp ? await acknowledgingEdge() : null;
   const system = await startSystem({
     worker: false,
@@ -191,11 +270,15 @@ async function runPhase(edgeUp: boolean): Promise<Phase> {
   try {
     const setup = await post(origin.url, JSON.stringify({ events: setupEvents() }));
     if (setup !== 202) throw new Error(`setup refused: ${setup}`);
-    return await measure(origin.url, SENDERS);
+    return await run(origin.url);
   } finally {
     await system.stop();
     await edge?.close();
   }
+}
+
+function runPhase(edgeUp: boolean): Promise<Phase> {
+  return withSystem(edgeUp, (url) => measure(url, SENDERS));
 }
 
 /** Issue 13's rows: durable accepted events/s ≥ 50,000, and POST p99 ≤ 50 ms at that load. */
@@ -227,6 +310,9 @@ function ceiling(p: Phase): string {
 export async function originSyncThroughput(): Promise<SectionRow[]> {
   const up = await runPhase(true);
   const down = await runPhase(false);
+  const open = await withSystem(true, (url) => measureOpenLoop(url, TARGET_EVENTS_PER_S));
+  // Kept up with: all but a sliver of what was offered got its 202 within the window.
+  const keptUp = open.dropped === 0 && open.acceptedPerSecond >= 0.98 * open.offeredPerSecond;
   const rate = `≥ ${TARGET_EVENTS_PER_S.toLocaleString('en-US')} events/s`;
   return [
     {
@@ -252,16 +338,23 @@ export async function originSyncThroughput(): Promise<SectionRow[]> {
       note: 'writes (core batches, acks) per committed transaction (one WAL fsync each)',
     },
     {
-      name: 'POST /v1/events latency p50 (202 after fsync)',
-      value: Number(up.p50Ms.toFixed(1)),
+      name: `POST /v1/events latency p99 with ${SENDERS} closed-loop senders (the first row's run)`,
+      value: Number(up.p99Ms.toFixed(1)),
+      unit: 'ms',
+      note: `p50 ${up.p50Ms.toFixed(1)} ms; each sender waits for its 202 before the next batch, so ~${SENDERS * BATCH} events are always waiting and an answer takes about ${SENDERS * BATCH} / rate: a figure of the senders, not of a load (the next rows are)`,
+    },
+    {
+      name: `POST /v1/events latency p50 (202 after fsync), ${TARGET_EVENTS_PER_S.toLocaleString('en-US')} events/s offered (open loop, edge up)`,
+      value: Number(open.p50Ms.toFixed(1)),
       unit: 'ms',
     },
     {
-      name: 'POST /v1/events latency p99 (202 after fsync), at the load above',
-      value: Number(up.p99Ms.toFixed(1)),
+      name: `POST /v1/events latency p99 (202 after fsync), ${TARGET_EVENTS_PER_S.toLocaleString('en-US')} events/s offered (open loop, edge up)`,
+      value: Number(open.p99Ms.toFixed(1)),
       unit: 'ms',
-      target: `≤ ${TARGET_P99_MS} ms`,
-      met: up.p99Ms <= TARGET_P99_MS,
+      target: `≤ ${TARGET_P99_MS} ms, with the offered rate kept up with`,
+      met: keptUp && open.p99Ms <= TARGET_P99_MS,
+      note: `a batch of ${BATCH} every ${((BATCH / TARGET_EVENTS_PER_S) * 1000).toFixed(1)} ms whatever the answers, latency from each one's scheduled time; accepted ${Math.round(open.acceptedPerSecond).toLocaleString('en-US')} events/s, at most ${open.maxInFlight} batches waiting at once${open.dropped > 0 ? `, ${open.dropped} batches not sent (${OPEN_LOOP_MAX_IN_FLIGHT} waiting already)` : ''}`,
     },
   ];
 }
