@@ -108,6 +108,11 @@ export interface MinuteCount {
   refused: number;
 }
 
+/** The links of the requests whose seqs ?1 lists (a JSON array), each found by its key. */
+export const UNLINK_SQL = `DELETE FROM request_events WHERE (event_id, request_seq) IN (
+  SELECT j.value, r.seq FROM requests r, json_each(r.event_ids) j
+   WHERE r.seq IN (SELECT value FROM json_each(?1)))`;
+
 export class RequestLog {
   readonly #db: DatabaseSync;
   readonly #retention: RequestRetention;
@@ -127,19 +132,23 @@ export class RequestLog {
         `INSERT OR IGNORE INTO request_events (event_id, request_seq)
            SELECT value, ?2 FROM json_each(?1) LIMIT 500`,
       ),
-      capRefused: p(
-        `DELETE FROM requests WHERE outcome = 'refused' AND seq <= (
+      // What retention removes is chosen first, as a JSON array of seqs (removeSeqs): each
+      // removed request's links go by their key, from its own event_ids, so removing requests
+      // costs what they linked, never a look at every link of the history.
+      refusedPastCap: p(
+        `SELECT json_group_array(seq) AS seqs FROM requests WHERE outcome = 'refused' AND seq <= (
            SELECT seq FROM requests WHERE outcome = 'refused' ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
       ),
-      orphans: p('DELETE FROM request_events WHERE request_seq NOT IN (SELECT seq FROM requests)'),
-      pruneOld: p(
-        'DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE received_at < ? LIMIT ?)',
+      olderThan: p(
+        'SELECT json_group_array(seq) AS seqs FROM (SELECT seq FROM requests WHERE received_at < ? LIMIT ?)',
       ),
-      one: p('SELECT * FROM requests WHERE id = ?'),
-      pruneRefused: p(
-        `DELETE FROM requests WHERE seq IN (
+      oldestRefused: p(
+        `SELECT json_group_array(seq) AS seqs FROM (
            SELECT seq FROM requests WHERE outcome = 'refused' ORDER BY seq LIMIT ?)`,
       ),
+      unlink: p(UNLINK_SQL),
+      remove: p('DELETE FROM requests WHERE seq IN (SELECT value FROM json_each(?1))'),
+      one: p('SELECT * FROM requests WHERE id = ?'),
       oldest: p('SELECT min(received_at) AS at FROM requests'),
       addAction: p(
         'INSERT INTO operator_actions (at, who, action, page_id, event_id, result) VALUES (?, ?, ?, ?, ?, ?)',
@@ -171,10 +180,16 @@ export class RequestLog {
     );
     if (Number(res.changes) === 0) return;
     if (ids !== null) this.#s.link!.run(ids, Number(res.lastInsertRowid));
-    if (req.outcome === 'refused') {
-      const removed = Number(this.#s.capRefused!.run(this.#retention.maxRefused).changes);
-      if (removed > 0) this.#s.orphans!.run();
-    }
+    if (req.outcome === 'refused')
+      this.#removeSeqs(this.#s.refusedPastCap!.get(this.#retention.maxRefused));
+  }
+
+  /** Removes the requests a `SELECT json_group_array(seq) AS seqs` chose, and their links. */
+  #removeSeqs(chosen: unknown): number {
+    const seqs = (chosen as { seqs: string } | undefined)?.seqs ?? '[]';
+    if (seqs === '[]') return 0;
+    this.#s.unlink!.run(seqs);
+    return Number(this.#s.remove!.run(seqs).changes);
   }
 
   recordAction(a: OperatorAction): void {
@@ -218,15 +233,13 @@ export class RequestLog {
   prune(now: number, maxBytes = Number.POSITIVE_INFINITY, limit = 10_000): number {
     let cutoff = now - this.#retention.maxAgeMs;
     if (usedBytes(this.#db) > maxBytes) {
-      const refused = Number(this.#s.pruneRefused!.run(limit).changes);
+      const refused = this.#removeSeqs(this.#s.oldestRefused!.get(limit));
       if (refused === 0) {
         const oldest = (this.#s.oldest!.get() as { at: number | null } | undefined)?.at;
         if (typeof oldest === 'number') cutoff = Math.max(cutoff, oldest + 3_600_000);
       }
     }
-    const removed = Number(this.#s.pruneOld!.run(cutoff, limit).changes);
-    if (removed > 0) this.#s.orphans!.run();
-    return removed;
+    return this.#removeSeqs(this.#s.olderThan!.get(cutoff, limit));
   }
 
   get(id: string): RecordedRequest | undefined {

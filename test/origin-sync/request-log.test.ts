@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { openDatabase } from '../../origin-sync/store/database.ts';
-import { RequestLog } from '../../origin-sync/store/requests.ts';
+import { RequestLog, UNLINK_SQL } from '../../origin-sync/store/requests.ts';
 import { incidentEvent, pageEvent } from '../support/events.ts';
 import {
   type FakeEdgeRig,
@@ -204,6 +204,47 @@ describe('request retention', () => {
       expect(log.list({ limit: 100 }).map((r) => r.id)).toEqual(['new_accepted']);
       // Past the age limit, whatever the budget.
       expect(log.prune(now + 2 * 86_400_000)).toBe(1);
+    } finally {
+      db.close();
+      await rm(where, { recursive: true, force: true });
+    }
+  });
+
+  it('takes a removed request’s event links with it, by their key, and leaves the others', async () => {
+    const where = await mkdtemp(join(tmpdir(), 'esp-request-links-'));
+    const db = openDatabase(where);
+    try {
+      const log = new RequestLog(db, { maxAgeMs: 86_400_000, maxRefused: 1 });
+      const now = Date.now();
+      const record = (id: string, outcome: 'accepted' | 'refused', at: number, ids: string[]) =>
+        log.record({
+          id,
+          receivedAt: new Date(at).toISOString(),
+          outcome,
+          status: outcome === 'accepted' ? 202 : 400,
+          headers: {},
+          body: '{}',
+          eventIds: ids,
+        });
+      record('old', 'accepted', now - 2 * 86_400_000, ['e1', 'e2']);
+      record('new', 'accepted', now, ['e2', 'e3']);
+      record('refused_1', 'refused', now, ['e4']);
+      // The cap on refused requests (1) removes the first as the second is recorded.
+      record('refused_2', 'refused', now, ['e4', 'e5']);
+      const links = () =>
+        db.prepare('SELECT event_id, request_seq FROM request_events ORDER BY 1, 2').all();
+      expect(links()).toHaveLength(6);
+      expect(log.prune(now)).toBe(1);
+      const ids = (eventId: string) => log.list({ limit: 10, eventId }).map((r) => r.id);
+      expect(ids('e1')).toEqual([]);
+      expect(ids('e2')).toEqual(['new']);
+      expect(ids('e4')).toEqual(['refused_2']);
+      expect(links()).toHaveLength(4);
+      // Each link goes by a seek on its key, not a look at every link there is.
+      const plan = (
+        db.prepare(`EXPLAIN QUERY PLAN ${UNLINK_SQL}`).all() as { detail: string }[]
+      ).map((r) => r.detail);
+      expect(plan[0]).toMatch(/^SEARCH request_events USING PRIMARY KEY/);
     } finally {
       db.close();
       await rm(where, { recursive: true, force: true });
