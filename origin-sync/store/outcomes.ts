@@ -12,7 +12,6 @@ import type { SyncOutcome } from '../../worker/sync/contract.ts';
 export interface OutboxItem {
   /** The event's row in the store (what the outbox row refers to). */
   eventSeq: number;
-  enqueuedAt: number;
   eventId: string;
   /** The event as stored: `JSON.stringify` of the validated CoreEvent. */
   body: string;

@@ -315,7 +315,7 @@ export class Store {
       ),
       enqueue: p('INSERT OR IGNORE INTO outbox (page_id, event_seq, enqueued_at) VALUES (?, ?, ?)'),
       peek: p(
-        `SELECT o.event_seq, o.enqueued_at, ev.id, ev.body FROM outbox o JOIN events ev ON ev.seq = o.event_seq
+        `SELECT o.event_seq, ev.id, ev.body FROM outbox o JOIN events ev ON ev.seq = o.event_seq
           WHERE o.page_id = ? ORDER BY o.seq LIMIT ?`,
       ),
       anyQueued: p('SELECT 1 FROM outbox WHERE page_id = ? LIMIT 1'),
@@ -1196,14 +1196,12 @@ export class Store {
   peek(pageId: string, max: number): OutboxItem[] {
     const rows = this.#s('peek').all(pageId, max) as {
       event_seq: number;
-      enqueued_at: number;
       id: string;
       body: string;
     }[];
     if (rows.length === 0) this.#queuedPages.delete(pageId);
     return rows.map((r) => ({
       eventSeq: r.event_seq,
-      enqueuedAt: r.enqueued_at,
       eventId: r.id,
       body: r.body,
     }));

@@ -50,7 +50,7 @@ async function rig(minIntervalMs: number, outcome: (i: number) => SyncOutcome = 
   const add = (n: number) => {
     for (let i = 0; i < n; i++) {
       const event = serviceEvent({ id: 'svc' }, ++seq);
-      queued.push({ eventSeq: seq, enqueuedAt: 0, eventId: event.id, body: JSON.stringify(event) });
+      queued.push({ eventSeq: seq, eventId: event.id, body: JSON.stringify(event) });
     }
     pusher.kick();
   };

@@ -53,7 +53,6 @@ describe('circuit breaker', () => {
 describe('page batch body', () => {
   const items: OutboxItem[] = Array.from({ length: 10 }, (_, i) => ({
     eventSeq: i + 1,
-    enqueuedAt: 0,
     eventId: `evt_s${i}`,
     body: JSON.stringify(serviceEvent({ id: `s${i}`, description: 'x'.repeat(100) })),
   }));
