@@ -1,10 +1,13 @@
 // Starts and stops the checkpoint thread (checkpoint-thread.ts) for the database thread, which
 // owns it: it is started after the writer's connection and stopped before that closes, so the
 // writer's close is the last and SQLite removes the WAL as it does for a single connection.
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { DATABASE_FILE } from './database.ts';
 
 export interface CheckpointThreadConfig {
-  dir: string;
+  /** The database file (the caller has opened, migrated and locked it). */
+  path: string;
   everyMs: number;
 }
 
@@ -27,7 +30,7 @@ export function startCheckpointer(
   everyMs = CHECKPOINT_EVERY_MS,
 ): Checkpointer {
   const worker = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), {
-    workerData: { dir, everyMs } satisfies CheckpointThreadConfig,
+    workerData: { path: join(dir, DATABASE_FILE), everyMs } satisfies CheckpointThreadConfig,
     // It holds no data: a small heap, so a third isolate adds little to RSS.
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
   });
