@@ -16,7 +16,13 @@ import {
 } from './push/render-confirmer.ts';
 import { DEFAULT_MAX_PENDING } from './store/applier.ts';
 import { CommitQueue } from './store/commit-queue.ts';
-import { openSharedDatabase, type SharedDatabase, setMaxPageCount } from './store/database.ts';
+import {
+  DEFAULT_CACHE_BYTES,
+  openSharedDatabase,
+  READER_CACHE_BYTES,
+  type SharedDatabase,
+  setMaxPageCount,
+} from './store/database.ts';
 import { DbClient } from './store/db-client.ts';
 import { isPageEvent } from './store/entities.ts';
 import { importLegacyJournal } from './store/legacy-import.ts';
@@ -186,7 +192,7 @@ export class OriginSync {
   static async start(opts: OriginSyncOptions): Promise<OriginSync> {
     const shared = openSharedDatabase(opts.dir, {
       ...(opts.maxPageCount !== undefined ? { maxPageCount: opts.maxPageCount } : {}),
-      ...(opts.cacheBytes !== undefined ? { cacheBytes: opts.cacheBytes } : {}),
+      cacheBytes: Math.min(READER_CACHE_BYTES, opts.cacheBytes ?? DEFAULT_CACHE_BYTES),
     });
     const db = shared.db;
     const log = opts.log ?? silentLogger;

@@ -29,6 +29,14 @@ export interface OpenOptions {
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
+ * The main thread's connection keeps at most this much. It reads while the database thread
+ * writes, and SQLite empties a reader's cache at the start of each read that finds the WAL
+ * changed, which under load is nearly every read: its pages last one query, so a cache as
+ * large as the writer's only adds to the peak RSS.
+ */
+export const READER_CACHE_BYTES = 4 * 1024 * 1024;
+
+/**
  * Everything SQLite may keep in memory, set rather than left to defaults that differ between
  * builds: a page cache of `cacheBytes`, no memory map (mapped pages of a 10 GB file count in
  * RSS and are not ours to bound), temporary tables in files, and a soft limit on SQLite's whole
