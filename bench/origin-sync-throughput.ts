@@ -255,6 +255,10 @@ async function measureOpenLoop(url: string, eventsPerSecond: number): Promise<Op
   };
 }
 
+function openNote(o: OpenLoop): string {
+  return `accepted ${Math.round(o.acceptedPerSecond).toLocaleString('en-US')} events/s, at most ${o.maxInFlight} batches waiting at once${o.dropped > 0 ? `, ${o.dropped} batches not sent (${OPEN_LOOP_MAX_IN_FLIGHT} waiting already)` : ''}`;
+}
+
 async function withSystem<T>(edgeUp: boolean, run: (url: string) => Promise<T>): Promise<T> {
   const edge = edgeUp ? await acknowledgingEdge() : null;
   const system = await startSystem({
@@ -284,6 +288,8 @@ function runPhase(edgeUp: boolean): Promise<Phase> {
 /** Issue 13's rows: durable accepted events/s ≥ 50,000, and POST p99 ≤ 50 ms at that load. */
 const TARGET_EVENTS_PER_S = 50_000;
 const TARGET_P99_MS = 50;
+/** An offered rate below what 2 shared cores accept, for the latency of a load kept up with. */
+const LIGHTER_EVENTS_PER_S = 40_000;
 
 function phaseNote(p: Phase): string {
   const cpu =
@@ -311,6 +317,9 @@ export async function originSyncThroughput(): Promise<SectionRow[]> {
   const up = await runPhase(true);
   const down = await runPhase(false);
   const open = await withSystem(true, (url) => measureOpenLoop(url, TARGET_EVENTS_PER_S));
+  // The same at a rate this machine keeps up with: what the latency is when the cores are not
+  // what bounds it.
+  const lighter = await withSystem(true, (url) => measureOpenLoop(url, LIGHTER_EVENTS_PER_S));
   // Kept up with: all but a sliver of what was offered got its 202 within the window.
   const keptUp = open.dropped === 0 && open.acceptedPerSecond >= 0.98 * open.offeredPerSecond;
   const rate = `≥ ${TARGET_EVENTS_PER_S.toLocaleString('en-US')} events/s`;
@@ -354,7 +363,13 @@ export async function originSyncThroughput(): Promise<SectionRow[]> {
       unit: 'ms',
       target: `≤ ${TARGET_P99_MS} ms, with the offered rate kept up with`,
       met: keptUp && open.p99Ms <= TARGET_P99_MS,
-      note: `a batch of ${BATCH} every ${((BATCH / TARGET_EVENTS_PER_S) * 1000).toFixed(1)} ms whatever the answers, latency from each one's scheduled time; accepted ${Math.round(open.acceptedPerSecond).toLocaleString('en-US')} events/s, at most ${open.maxInFlight} batches waiting at once${open.dropped > 0 ? `, ${open.dropped} batches not sent (${OPEN_LOOP_MAX_IN_FLIGHT} waiting already)` : ''}`,
+      note: `a batch of ${BATCH} every ${((BATCH / TARGET_EVENTS_PER_S) * 1000).toFixed(1)} ms whatever the answers, latency from each one's scheduled time; ${openNote(open)}`,
+    },
+    {
+      name: `POST /v1/events latency p99 (202 after fsync), ${LIGHTER_EVENTS_PER_S.toLocaleString('en-US')} events/s offered (open loop, edge up)`,
+      value: Number(lighter.p99Ms.toFixed(1)),
+      unit: 'ms',
+      note: `p50 ${lighter.p50Ms.toFixed(1)} ms; ${openNote(lighter)}`,
     },
   ];
 }
