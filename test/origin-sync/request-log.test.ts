@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../origin-sync/http/signature.ts';
 import { openDatabase } from '../../origin-sync/store/database.ts';
-import { RequestLog, UNLINK_SQL } from '../../origin-sync/store/requests.ts';
+import { type RecordedRequest, RequestLog, UNLINK_SQL } from '../../origin-sync/store/requests.ts';
 import { incidentEvent, pageEvent } from '../support/events.ts';
 import {
   type FakeEdgeRig,
@@ -171,6 +171,23 @@ describe('GET /v1/requests', () => {
   });
 });
 
+/** A request as the HTTP layer records it, received at `at`. */
+function recorded(
+  id: string,
+  outcome: 'accepted' | 'refused',
+  at: number,
+  rest: Pick<RecordedRequest, 'body'> & Partial<RecordedRequest>,
+): RecordedRequest {
+  return {
+    id,
+    receivedAt: new Date(at).toISOString(),
+    outcome,
+    status: outcome === 'accepted' ? 202 : 400,
+    headers: {},
+    ...rest,
+  };
+}
+
 describe('request retention', () => {
   it('past the byte budget forgets refused requests first, accepted ones only after', async () => {
     const where = await mkdtemp(join(tmpdir(), 'esp-request-budget-'));
@@ -179,14 +196,7 @@ describe('request retention', () => {
       const log = new RequestLog(db, { maxAgeMs: 86_400_000 });
       const now = Date.now();
       const record = (id: string, outcome: 'accepted' | 'refused', at: number) =>
-        log.record({
-          id,
-          receivedAt: new Date(at).toISOString(),
-          outcome,
-          status: outcome === 'accepted' ? 202 : 400,
-          headers: {},
-          body: 'x'.repeat(4096),
-        });
+        log.record(recorded(id, outcome, at, { body: 'x'.repeat(4096) }));
       record('old_accepted', 'accepted', now - 3 * 3_600_000);
       for (let i = 0; i < 50; i++) record(`refused_${i}`, 'refused', now - 60_000);
       record('new_accepted', 'accepted', now);
@@ -217,15 +227,7 @@ describe('request retention', () => {
       const log = new RequestLog(db, { maxAgeMs: 86_400_000, maxRefused: 1 });
       const now = Date.now();
       const record = (id: string, outcome: 'accepted' | 'refused', at: number, ids: string[]) =>
-        log.record({
-          id,
-          receivedAt: new Date(at).toISOString(),
-          outcome,
-          status: outcome === 'accepted' ? 202 : 400,
-          headers: {},
-          body: '{}',
-          eventIds: ids,
-        });
+        log.record(recorded(id, outcome, at, { body: '{}', eventIds: ids }));
       record('old', 'accepted', now - 2 * 86_400_000, ['e1', 'e2']);
       record('new', 'accepted', now, ['e2', 'e3']);
       record('refused_1', 'refused', now, ['e4']);
