@@ -39,7 +39,7 @@ export function startCheckpointer(
     else on.recovered();
   });
   // Without it the writer's own checkpoints (the backstop) still keep the WAL bounded.
-  worker.on('error', (err) => on.failed(err.message));
+  worker.on('error', (err) => on.failed(`the thread stopped: ${err.message}`));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     stop: async () => {

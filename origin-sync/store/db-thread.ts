@@ -24,8 +24,9 @@ const db = openConnection(config.dir, {
 });
 const store = new Store(db);
 const checkpointer = startCheckpointer(config.dir, {
+  // Until it works again the writer's own checkpoints (WAL_BACKSTOP_PAGES) bound the WAL.
   failed: (error) =>
-    log('warn', 'store: the WAL could not be checkpointed; will try again', { error }),
+    log('warn', 'store: the checkpoint thread could not checkpoint the WAL', { error }),
   recovered: () => log('info', 'store: the WAL is checkpointed again', {}),
 });
 const requests = new RequestLog(db, config.requestRetention);
