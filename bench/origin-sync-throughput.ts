@@ -97,6 +97,12 @@ interface Phase {
   p99Ms: number;
 }
 
+/** The q-quantile (0..1) of `values`, by index floor(q·n) of the sorted values; 0 for none. */
+function quantiles(values: number[]): (q: number) => number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
 function perThousand(ms: number, events: number): number {
   return events === 0 ? 0 : (ms / events) * 1000;
 }
@@ -144,9 +150,7 @@ async function measure(url: string, senders: number): Promise<Phase> {
   stop = true;
   await Promise.all(loops);
   if (refused > 0) throw new Error(`${refused} batches were refused during the run`);
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const at = quantiles(latencies);
   const records = after.storage.writes - before.storage.writes;
   const fsyncs = after.storage.commits - before.storage.commits;
   const cpu = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
@@ -242,9 +246,7 @@ async function measureOpenLoop(url: string, eventsPerSecond: number): Promise<Op
   measuring = false;
   await Promise.all(pending);
   if (refused > 0) throw new Error(`${refused} batches were refused during the open-loop run`);
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const at = quantiles(latencies);
   return {
     offeredPerSecond: eventsPerSecond,
     acceptedPerSecond: accepted / (MEASURE_MS / 1000),
