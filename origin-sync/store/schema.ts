@@ -228,4 +228,17 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX outbox_page;
   CREATE INDEX outbox_page ON outbox (page_id, seq, event_seq);
   `,
+  // A planned fan-out (store.ts, #writePlan) writes one `fanned_out` row per page and apply
+  // slice instead of one per event and page: its events as a JSON array (`event_ids`, the
+  // first of them also in `event_id`), the notes of those that have one as a JSON object
+  // (`details`), and the journal seqs the slice spans, by which the explorer finds the row
+  // of any of its events (trace). Three b-tree inserts per event and page (the row and two
+  // indexes) became four per page and slice. Rows written before stay as they are.
+  `
+  ALTER TABLE steps ADD COLUMN event_ids TEXT;
+  ALTER TABLE steps ADD COLUMN details TEXT;
+  ALTER TABLE steps ADD COLUMN first_seq INTEGER;
+  ALTER TABLE steps ADD COLUMN last_seq INTEGER;
+  CREATE INDEX steps_slice ON steps (first_seq) WHERE first_seq IS NOT NULL;
+  `,
 ];

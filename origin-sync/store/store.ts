@@ -177,6 +177,38 @@ interface DerivedStep {
   step: TraceStep;
 }
 
+/** Events planned in one run at most: a slice's `fanned_out` row names at most this many. */
+const SLICE_MAX = 1_000;
+
+/**
+ * A plan's `fanned_out` steps as the slice's rows, one per page (null first, then in
+ * SQLite's order, so each event's pages come in the order the event-at-a-time path writes
+ * them): [first event, page, notes by event or null, events].
+ */
+function sliceSteps(
+  steps: FanOutPlan['steps'],
+): [string, string | null, Record<string, string> | null, string[]][] {
+  const byPage = new Map<
+    string | null,
+    { ids: string[]; details: Record<string, string> | null }
+  >();
+  for (const [eventId, pageId, detail] of steps) {
+    let row = byPage.get(pageId);
+    if (!row) {
+      row = { ids: [], details: null };
+      byPage.set(pageId, row);
+    }
+    row.ids.push(eventId);
+    if (detail !== null) {
+      row.details ??= {};
+      row.details[eventId] = detail;
+    }
+  }
+  return [...byPage]
+    .sort(([a], [b]) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : byCodeUnit(a, b)))
+    .map(([pageId, row]) => [row.ids[0] as string, pageId, row.details, row.ids]);
+}
+
 /**
  * Retention of a table written in time order: the first `?2` rows by id, those older than
  * `?1` (no index on the time to keep up on every row written).
@@ -278,9 +310,12 @@ export class Store {
         `INSERT OR IGNORE INTO outbox (page_id, event_seq, enqueued_at)
            SELECT j.value ->> 0, j.value ->> 1, ?2 FROM json_each(?1) j`,
       ),
+      // One `fanned_out` row per page of the slice (schema.ts, migration 12): [its first
+      // event, page or null, notes by event or null, its events].
       planSteps: p(
-        `INSERT INTO steps (event_id, page_id, step, at, detail)
-           SELECT j.value ->> 0, j.value ->> 1, 'fanned_out', ?2, j.value ->> 2 FROM json_each(?1) j`,
+        `INSERT INTO steps (event_id, page_id, step, at, details, event_ids, first_seq, last_seq)
+           SELECT j.value ->> 0, j.value ->> 1, 'fanned_out', ?2, j.value ->> 2, j.value ->> 3, ?3, ?4
+             FROM json_each(?1) j`,
       ),
       planDeliveries: p(
         'INSERT OR IGNORE INTO deliveries (key, page_id) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?1) j',
@@ -371,16 +406,30 @@ export class Store {
         'UPDATE steps SET step = ?, at = ?, render_version = ?, detail = ?, error = ? WHERE id = ?',
       ),
       traceHead: p(
-        'SELECT id, type, received_at, validated_at, journaled_at FROM events WHERE id = ?',
+        'SELECT seq, id, type, received_at, validated_at, journaled_at FROM events WHERE id = ?',
       ),
+      // The event's own rows, and the rows of the planned slice its seq ?2 fell in (the one
+      // starting last at or before it) that name it: written at its apply, before any other.
       traceSteps: p(
-        `SELECT step, at, page_id, render_version, detail, error,
-                outcome, outcome_at, outcome_version, outcome_detail, outcome_error
-           FROM steps WHERE event_id = ? ORDER BY id`,
+        `SELECT id, step, at, page_id, render_version, detail, error,
+                outcome, outcome_at, outcome_version, outcome_detail, outcome_error, NULL AS details
+           FROM steps WHERE event_id = ?1 AND event_ids IS NULL
+         UNION ALL
+         SELECT id, step, at, page_id, render_version, detail, error,
+                outcome, outcome_at, outcome_version, outcome_detail, outcome_error, details
+           FROM steps
+          WHERE first_seq = (SELECT max(first_seq) FROM steps WHERE first_seq <= ?2)
+            AND last_seq >= ?2 AND EXISTS (SELECT 1 FROM json_each(event_ids) WHERE value = ?1)
+         ORDER BY id`,
       ),
+      // A slice row's events rank by the row, then by their place in it (SLICE_MAX < 2^20).
       pageEvents: p(
-        `SELECT event_id, MAX(id) AS last FROM steps WHERE page_id = ? AND step = 'fanned_out'
-          GROUP BY event_id ORDER BY last DESC LIMIT ?`,
+        `SELECT event_id FROM (
+           SELECT coalesce(j.value, s.event_id) AS event_id,
+                  MAX(s.id * 1048576 + coalesce(j.key, 0)) AS last
+             FROM steps s LEFT JOIN json_each(s.event_ids) j
+            WHERE s.page_id = ?1 AND s.step = 'fanned_out' GROUP BY 1)
+          ORDER BY last DESC LIMIT ?2`,
       ),
       // An event in two promises (pushed again before the first was confirmed) is one
       // wait, on its latest push.
@@ -545,8 +594,10 @@ export class Store {
       if (this.#batched) {
         if (!fetched) facts.prefetch(events, i);
         fetched = true;
-        const plan = planFanOut(i === 0 ? events : events.slice(i), facts, DIRECT_MAX);
-        this.#writePlan(plan, at, pages);
+        const run = i === 0 && events.length <= SLICE_MAX ? events : events.slice(i, i + SLICE_MAX);
+        const plan = planFanOut(run, facts, DIRECT_MAX);
+        const seqs = [run[0]?.seq ?? 0, run[plan.planned - 1]?.seq ?? 0] as const;
+        this.#writePlan(plan, at, seqs, pages);
         facts.absorb(plan);
         i += plan.planned;
         if (i === events.length) break;
@@ -600,7 +651,12 @@ export class Store {
   }
 
   /** A planned run's rows, one statement per table (fan-out-plan.ts). */
-  #writePlan(plan: FanOutPlan, at: number, pages: Set<string>): void {
+  #writePlan(
+    plan: FanOutPlan,
+    at: number,
+    [firstSeq, lastSeq]: readonly [number, number],
+    pages: Set<string>,
+  ): void {
     if (plan.outbox.length > 0) {
       this.#counts.note(
         'outbox',
@@ -611,7 +667,9 @@ export class Store {
       pages.add(pageId);
       this.#queuedPages.add(pageId);
     }
-    if (plan.steps.length > 0) this.#s('planSteps').run(JSON.stringify(plan.steps), at);
+    if (plan.steps.length > 0) {
+      this.#s('planSteps').run(JSON.stringify(sliceSteps(plan.steps)), at, firstSeq, lastSeq);
+    }
     if (plan.deliveries.length > 0) {
       this.#s('planDeliveries').run(JSON.stringify(plan.deliveries));
     }
@@ -1219,6 +1277,7 @@ export class Store {
   trace(eventId: string): EventTrace | undefined {
     const head = this.#s('traceHead').get(eventId) as
       | {
+          seq: number;
           id: string;
           type: string;
           received_at: number;
@@ -1232,7 +1291,15 @@ export class Store {
       { step: 'validated', at: iso(head.validated_at) },
       { step: 'journaled', at: iso(head.journaled_at) },
     ];
-    const rows = this.#s('traceSteps').all(eventId) as unknown as StepRow[];
+    const rows = (
+      this.#s('traceSteps').all(eventId, head.seq) as unknown as (StepRow & {
+        details: string | null;
+      })[]
+    ).map((r) =>
+      r.details === null
+        ? r
+        : { ...r, detail: (JSON.parse(r.details) as Record<string, string>)[eventId] ?? null },
+    );
     // Steps read from pushes and renders go in among the rows by when they were learned:
     // after the fan-out that queued the event, before what was written later.
     // Kept sorted by `order`: what is due is always at its head.

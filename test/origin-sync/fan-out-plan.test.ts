@@ -3,7 +3,8 @@
 // go away, services, incidents and maintenance that move between services or are deleted,
 // stale versions, uptime, a service on more pages than the planned path takes) go through a
 // store with it and one without, in random journal and apply slices, and every table must
-// come out the same.
+// come out the same (the fan-out steps as rows per event and page), and so must what the
+// explorer shows of every event and page.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,9 +70,24 @@ function tables(store: Store): Record<string, unknown[]> {
   const all = (sql: string) => store.db.prepare(sql).all();
   return {
     outbox: all('SELECT page_id, event_seq, enqueued_at FROM outbox ORDER BY seq'),
-    steps: all(
-      'SELECT event_id, page_id, step, at, render_version, detail, error FROM steps ORDER BY id',
-    ),
+    // A planned slice writes one row per page naming its events (store.ts, sliceSteps): as
+    // a row per event and page, sorted, they are what the event-at-a-time path writes.
+    steps: (
+      all(
+        'SELECT event_id, page_id, step, at, render_version, detail, error, event_ids, details FROM steps ORDER BY id',
+      ) as Record<string, string | number | null>[]
+    )
+      .flatMap(({ event_ids, details, ...row }) => {
+        if (typeof event_ids !== 'string') return [row];
+        const notes = JSON.parse(typeof details === 'string' ? details : '{}');
+        return (JSON.parse(event_ids) as string[]).map((id) => ({
+          ...row,
+          event_id: id,
+          detail: notes[id] ?? null,
+        }));
+      })
+      .map((row) => JSON.stringify(row))
+      .sort(),
     entities: all('SELECT * FROM entities ORDER BY key'),
     entityServices: all('SELECT * FROM entity_services ORDER BY key, service_id'),
     pageServices: all('SELECT * FROM page_services ORDER BY page_id, service_id'),
@@ -125,7 +141,12 @@ describe('the planned fan-out', () => {
               const r = tx(store, () => store.applyPending(n + 3, AT + k));
               applied.push({ ...r, pages: [...r.pages].sort() });
             }
-            return { applied, tables: tables(store) };
+            // What the explorer shows of each event and page, in its order.
+            const traces = events.map((e) => store.trace(e.id));
+            const pageTraces = ['p0', 'p1', 'p2', 'w00'].map((p) =>
+              store.pageTraces(p, 100).map((t) => t.id),
+            );
+            return { applied, tables: tables(store), traces, pageTraces };
           });
           for (const s of stores) s.db.close();
           expect(results[0]).toEqual(results[1]);
