@@ -28,7 +28,9 @@ function post(message: CheckpointMessage): void {
 let failing = false;
 const timer = setInterval(() => {
   try {
-    checkpoint.get();
+    const pass = checkpoint.get() as { log: number; checkpointed: number };
+    if (pass.log >= config.restartFrames && pass.checkpointed === pass.log)
+      post({ t: 'caught-up' });
     if (failing) post({ t: 'recovered' });
     failing = false;
   } catch (err) {

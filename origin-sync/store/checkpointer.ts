@@ -9,9 +9,14 @@ export interface CheckpointThreadConfig {
   /** The database file (the caller has opened, migrated and locked it). */
   path: string;
   everyMs: number;
+  /** A pass that copied the whole of a WAL at least this long says so ('caught-up'). */
+  restartFrames: number;
 }
 
-export type CheckpointMessage = { t: 'failed'; error: string } | { t: 'recovered' };
+export type CheckpointMessage =
+  | { t: 'failed'; error: string }
+  | { t: 'recovered' }
+  | { t: 'caught-up' };
 
 /**
  * 50 ms: at 50,000 events/s a turn copies ~1,000–4,000 pages. Longer turns copy the same
@@ -20,22 +25,37 @@ export type CheckpointMessage = { t: 'failed'; error: string } | { t: 'recovered
  */
 export const CHECKPOINT_EVERY_MS = 50;
 
+/**
+ * ~8 MiB of WAL. SQLite starts the WAL over only when, at a writer's BEGIN, every frame is in
+ * the database file, and a pass here always ends behind a writer that commits every few
+ * milliseconds: left alone, the WAL grew to the backstop, whose checkpoint inside a COMMIT
+ * took 33–403 ms with every 202 behind it (docs/benchmarks.md). So after a pass that copied
+ * all it saw of a WAL this long, the writer checkpoints the few frames committed since
+ * (0.1–5 ms, measured) and its next BEGIN starts the WAL over.
+ */
+export const RESTART_AFTER_FRAMES = 2_000;
+
 export interface Checkpointer {
   stop(): Promise<void>;
 }
 
 export function startCheckpointer(
   dir: string,
-  on: { failed(error: string): void; recovered(): void },
+  on: { failed(error: string): void; recovered(): void; caughtUp(): void },
   everyMs = CHECKPOINT_EVERY_MS,
 ): Checkpointer {
   const worker = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), {
-    workerData: { path: join(dir, DATABASE_FILE), everyMs } satisfies CheckpointThreadConfig,
+    workerData: {
+      path: join(dir, DATABASE_FILE),
+      everyMs,
+      restartFrames: RESTART_AFTER_FRAMES,
+    } satisfies CheckpointThreadConfig,
     // It holds no data: a small heap, so a third isolate adds little to RSS.
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
   });
   worker.on('message', (message: CheckpointMessage) => {
     if (message.t === 'failed') on.failed(message.error);
+    else if (message.t === 'caught-up') on.caughtUp();
     else on.recovered();
   });
   // Without it the writer's own checkpoints (the backstop) still keep the WAL bounded.

@@ -28,8 +28,23 @@ const checkpointer = startCheckpointer(config.dir, {
   failed: (error) =>
     log('warn', 'store: the checkpoint thread could not checkpoint the WAL', { error }),
   recovered: () => log('info', 'store: the WAL is checkpointed again', {}),
+  caughtUp: restartWal,
 });
 const requests = new RequestLog(db, config.requestRetention);
+
+/**
+ * The checkpoint thread copied the whole WAL it saw: copy the frames committed since, so the
+ * next BEGIN starts the WAL over (checkpointer.ts, RESTART_AFTER_FRAMES). Never inside a
+ * transaction (none is open between turns of this thread's event loop; checked all the same).
+ */
+function restartWal(): void {
+  try {
+    if (!db.isTransaction) db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+  } catch {
+    // A full disk or an I/O error (the checkpoint thread reports it, and the backstop stays),
+    // or a message that came in as the database closed: nothing to do either way.
+  }
+}
 
 function post(message: DbMessage): void {
   port?.postMessage(message);
