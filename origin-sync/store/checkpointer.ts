@@ -26,14 +26,16 @@ export type CheckpointMessage =
 export const CHECKPOINT_EVERY_MS = 50;
 
 /**
- * ~8 MiB of WAL. SQLite starts the WAL over only when, at a writer's BEGIN, every frame is in
- * the database file, and a pass here always ends behind a writer that commits every few
- * milliseconds: left alone, the WAL grew to the backstop, whose checkpoint inside a COMMIT
- * took 33–403 ms with every 202 behind it (docs/benchmarks.md). So after a pass that copied
- * all it saw of a WAL this long, the writer checkpoints the few frames committed since
- * (0.1–5 ms, measured) and its next BEGIN starts the WAL over.
+ * ~20 MiB of WAL, half the backstop. SQLite starts the WAL over only when, at a writer's
+ * BEGIN, every frame is in the database file, and a pass here always ends behind a writer that
+ * commits every few milliseconds: left alone, the WAL grew to the backstop, whose checkpoint
+ * inside a COMMIT stalled every 202 behind it (docs/benchmarks.md). So after a pass that
+ * copied all it saw of a WAL this long, the writer checkpoints the few frames committed since
+ * (a few ms) and its next BEGIN starts the WAL over. Each of those costs the writer: at 2,000
+ * frames they took ~3 % of its time at full load, and the edge-down rate fell in 10 of 11
+ * alternated pairs; at 5,000 it did not.
  */
-export const RESTART_AFTER_FRAMES = 2_000;
+export const RESTART_AFTER_FRAMES = 5_000;
 
 export interface Checkpointer {
   stop(): Promise<void>;
